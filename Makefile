@@ -1,0 +1,24 @@
+# Two commands on a fresh machine: `make demo` and `make test`.
+VENV ?= .venv
+BIN := $(VENV)/bin
+CLIP ?= examples/cheerful.mp4
+
+.PHONY: setup demo test bench lint examples clean-cache
+
+setup:
+	@bash scripts/bootstrap.sh
+
+demo: setup
+	$(BIN)/affect-llm describe $(CLIP)
+
+test: setup
+	$(BIN)/python -m pytest -q tests
+
+bench: setup
+	$(BIN)/python -m bench
+
+lint: setup
+	$(BIN)/ruff check affect_llm tests eval train bench
+
+examples: setup
+	$(BIN)/python examples/make_examples.py
