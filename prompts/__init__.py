@@ -1,0 +1,1 @@
+"""Prompt templates, as data. Shipped inside the package as ``affect_llm._prompts``."""
