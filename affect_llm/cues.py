@@ -47,8 +47,9 @@ class FaceCues:
         if not self.found:
             return (f"No face was detected in any of the {self.frames} sampled frames, so facial "
                     "expression is unknown.")
+        # Words, not percentages: small LLMs garble numbers but paraphrase words faithfully.
         ranked = sorted(self.mean_probs.items(), key=lambda kv: -kv[1])
-        main = ", ".join(f"{k} ({v:.0%})" for k, v in ranked[:2])
+        main = ranked[0][0] + (f", sometimes {ranked[1][0]}" if ranked[1][1] >= 0.15 else "")
         change = (f"it changes from {self.first_half} to {self.second_half} during the clip"
                   if self.first_half != self.second_half else f"it stays {self.dominant} throughout")
         return (f"A face is visible in {self.frames_with_face} of {self.frames} sampled frames. "

@@ -117,7 +117,8 @@ def generate(
     prompts: list[str],
     max_new_tokens: int = 160,
     temperature: float = 0.0,
-    repetition_penalty: float = 1.1,
+    repetition_penalty: float = 1.0,
+    no_repeat_ngram_size: int = 0,
     seed: int = 0,
     streamer: Any = None,
 ) -> list[str]:
@@ -129,6 +130,7 @@ def generate(
     kwargs: dict[str, Any] = dict(
         max_new_tokens=max_new_tokens,
         repetition_penalty=repetition_penalty,
+        no_repeat_ngram_size=no_repeat_ngram_size,
         pad_token_id=tok.pad_token_id,
         streamer=streamer,
     )

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 from importlib import resources
+from pathlib import Path
 from typing import Any
 
 import yaml
@@ -15,7 +16,14 @@ import yaml
 from .errors import ModelError
 
 
+_SOURCE_PROMPTS = Path(__file__).resolve().parent.parent / "prompts"
+
+
 def _read(name: str) -> str:
+    """Read ``prompts/NAME`` from the source tree (checkout, editable install) or the installed wheel."""
+    source = _SOURCE_PROMPTS / name
+    if source.is_file():
+        return source.read_text(encoding="utf-8")
     try:
         return resources.files("affect_llm._prompts").joinpath(name).read_text(encoding="utf-8")
     except (FileNotFoundError, ModuleNotFoundError) as exc:

@@ -37,7 +37,8 @@ class Answer:
 
 
 def _complete_sentences(text: str, max_sentences: int = 2) -> str:
-    """Keep at most ``max_sentences`` whole sentences; drop a trailing fragment cut by the token limit."""
+    """Keep at most ``max_sentences`` whole sentences of generated text; a trailing fragment cut by
+    the token limit is dropped (or closed with a full stop when it is all there is)."""
     text = " ".join(text.split())
     parts = re.split(r"(?<=[.!?])\s+", text)
     whole = [p for p in parts if p.endswith((".", "!", "?", '."', '!"', '?"'))]
@@ -45,12 +46,28 @@ def _complete_sentences(text: str, max_sentences: int = 2) -> str:
     return " ".join(kept)
 
 
+def _join(prefix: str, continuation: str, max_sentences: int = 2) -> str:
+    """Prefix + the whole sentences of the model's continuation (the prefix itself, which may
+    quote a subtitle with its own full stops, is never cut)."""
+    continuation = _complete_sentences(continuation, max_sentences) if continuation.strip() else ""
+    glue = "" if continuation.startswith(("'", ",", ".")) else " "
+    return (prefix + glue + continuation).strip()
+
+
+# Noun forms the model often writes instead of adjectives.
+NOUN_TO_ADJECTIVE = {"anger": "angry", "sadness": "sad", "happiness": "happy", "joy": "joyful",
+                     "fear": "fearful", "surprise": "surprised", "disgust": "disgusted", "trust": "trusting",
+                     "anxiety": "anxious", "excitement": "excited", "frustration": "frustrated",
+                     "calmness": "calm", "neutrality": "neutral", "worry": "worried", "pride": "proud"}
+
+
 def parse_emotion_list(text: str, vocabulary: frozenset[str] = BASIC_EMOTIONS, limit: int = 3) -> list[str]:
-    """The emotion words of a comma list like "happy, excited and proud." (unknown words dropped)."""
+    """The emotion words of a list like "happy, excited and proud." on the answer's first line,
+    with noun forms turned into adjectives and unknown words dropped."""
     first_line = text.strip().splitlines()[0] if text.strip() else ""
-    words = re.findall(r"[a-z]+", first_line.lower())
     out: list[str] = []
-    for w in words:
+    for w in re.findall(r"[a-z]+", first_line.lower()):
+        w = NOUN_TO_ADJECTIVE.get(w, w)
         if w in vocabulary and w not in out:
             out.append(w)
     return out[:limit]
@@ -100,10 +117,13 @@ class TextualizedModel:
 
     def answer(self, perceptions: list[Any], streamer: Any = None) -> list[Answer]:
         prompts, slots = self.build_prompts(perceptions)
-        outputs = generate(self.llm, prompts, max_new_tokens=self.max_new_tokens, streamer=streamer)
+        # No repetition penalty: it would stop the model from quoting the cue words it should use;
+        # loops are prevented by forbidding repeated 4-grams instead.
+        outputs = generate(self.llm, prompts, max_new_tokens=self.max_new_tokens, no_repeat_ngram_size=4,
+                           streamer=streamer)
         generated: list[dict[str, str]] = [{} for _ in perceptions]
         for (i, name, prefix), out in zip(slots, outputs):
-            generated[i][name] = out if name == "emotions" else _complete_sentences(f"{prefix} {out}")
+            generated[i][name] = out if name == "emotions" else _join(prefix, out)
         answers = []
         for p, gen in zip(perceptions, generated):
             sections = {}

@@ -1,0 +1,73 @@
+"""The embedded default model on the real bundled SmolLM2, fed with cues built by the real cue code."""
+
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+
+from affect_llm.cues import Cues, EXPRESSION_LABELS, candidate_emotions, face_cues, voice_cues, word_cues
+from affect_llm.models import load_model
+from affect_llm.models.textualized import _complete_sentences, parse_emotion_list
+
+
+def _probs(label: str, n: int = 8, p: float = 0.7) -> np.ndarray:
+    probs = np.full((n, 7), (1 - p) / 6)
+    probs[:, EXPRESSION_LABELS.index(label)] = p
+    return probs
+
+
+def _perception(face_label: str | None, subtitle: str | None, n: int = 8):
+    found = np.ones(n, bool) if face_label else np.zeros(n, bool)
+    face = face_cues(_probs(face_label) if face_label else None, found, n)
+    voice = voice_cues(False, None)
+    words = word_cues(subtitle, "user" if subtitle else "none")
+    cues = Cues(face=face, voice=voice, words=words, candidates=candidate_emotions(face, voice, words),
+                missing=[m for m, gone in (("face", not face_label), ("audio", True), ("words", not subtitle)) if gone])
+    return SimpleNamespace(cues=cues, subtitle=subtitle)
+
+
+@pytest.fixture(scope="module")
+def model():
+    return load_model("default")
+
+
+def test_cue_vote_reads_face_and_words():
+    happy = _perception("happy", "This is wonderful, I love it!")
+    assert happy.cues.candidates[0] == "happy"
+    angry = _perception("angry", "I hate this, it is a disgrace and an outrage.")
+    assert "angry" in angry.cues.candidates
+    # Negated words do not count as evidence.
+    assert word_cues("I am not happy", "user").lexicon.get("joy") is None
+
+
+def test_default_model_answers_in_emer_order(model):
+    answers = model.answer([_perception("happy", "I passed the exam, this is wonderful!"),
+                            _perception(None, None)])
+    full, empty = answers
+    assert full.explanation.startswith("In the video,")
+    assert full.explanation.index("In the video,") < full.explanation.index("In the text,") \
+        < full.explanation.index("Based on these clues")
+    assert full.emotions and all(isinstance(e, str) for e in full.emotions)
+    # Missing face and words: fixed sentences, never invented clues.
+    assert "no face can be seen" in empty.sections["visual"]
+    assert empty.sections["verbal"] == "In the text, no words were spoken or given."
+    assert empty.emotions  # from the LLM or, failing that, the cue vote
+    assert empty.emotions_source in ("llm", "cues")
+
+
+def test_batched_answers_equal_single_answers(model):
+    a = _perception("sad", "I miss her so much.")
+    b = _perception("surprise", "What? You are here?")
+    batched = model.answer([a, b])
+    single = [model.answer([a])[0], model.answer([b])[0]]
+    # Greedy decoding with left padding: batching must not change the text.
+    assert [x.emotions for x in batched] == [x.emotions for x in single]
+    assert batched[0].sections["verbal"].split()[:8] == single[0].sections["verbal"].split()[:8]
+
+
+def test_parse_emotion_list_and_sentence_trimming():
+    assert parse_emotion_list(" happy, Excited and proud.\nmore text sad") == ["happy", "excited", "proud"]
+    assert parse_emotion_list("the table, a chair") == []
+    assert _complete_sentences("In the video, she smiles. She looks happy. And then she", 2) == \
+        "In the video, she smiles. She looks happy."
+    assert _complete_sentences("In the video, she smiles and", 2) == "In the video, she smiles and."
