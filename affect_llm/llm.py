@@ -94,6 +94,9 @@ def load_llm(spec: str = BUNDLED_LLM, dtype: str = "float32", device: str = "cpu
     path = resolve_llm_path(spec)
     import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.disable_progress_bar()  # a per-load tqdm bar would clutter describe's report
 
     try:
         tok = AutoTokenizer.from_pretrained(path)
