@@ -1,0 +1,394 @@
+"""Decode a video clip: N uniformly sampled RGB frames plus the whole audio track at 16 kHz.
+
+Everything downstream (face crops, expression model, prosody, Whisper) works on the ``Clip``
+this module returns, so this is the one place where a user's file can be wrong, and the one
+place that must turn every way it can be wrong into an ``InputError`` the CLI can print as a
+single actionable line.
+
+Why the care around decord:
+
+* decord's native code (its dmlc logger and FFmpeg) writes straight to file descriptor 2, so a
+  corrupt file would spray ``moov atom not found`` lines over the CLI's output. What reaches
+  fd 2 while decoding is moved into ``logging`` at DEBUG (and read to word the error).
+* ``VideoReader.get_batch`` is known to spin forever in native code on some files
+  (dmlc/decord#269, #373, #375). decord calls release the GIL, so the decode runs in a worker
+  thread and we stop waiting after ``timeout_s``: the caller gets an ``InputError`` instead of
+  a hung process (the stuck daemon thread is abandoned).
+* ``VideoReader(width=, height=)`` does *not* keep the aspect ratio when one side is ``-1``
+  (it just leaves that side unscaled), so downscaling passes both sides, computed from the
+  size of the first frame.
+* ``AudioReader.duration()`` is truncated to whole seconds in decord 0.6, so audio length is
+  taken from the sample count.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import AffectError, InputError
+
+log = logging.getLogger(__name__)
+
+DEFAULT_SAMPLE_RATE = 16000
+# Audio shorter than this is a stub (an encoder's priming frame, a muted track) rather than speech.
+MIN_AUDIO_SECONDS = 0.02
+# How long read_clip waits for decord before giving up on a file (see the module docstring).
+DEFAULT_TIMEOUT_S = 120.0
+
+_IMAGE_MAGIC = {
+    b"\x89PNG\r\n\x1a\n": "PNG",
+    b"\xff\xd8\xff": "JPEG",
+    b"BM": "BMP",
+    b"II*\x00": "TIFF",
+    b"MM\x00*": "TIFF",
+}
+_FIX_HINT = "re-export it as .mp4 (e.g. `ffmpeg -i IN -c:v libx264 -c:a aac out.mp4`)"
+
+
+@dataclass
+class Clip:
+    """A decoded clip: sampled frames, their times, and the mono audio track."""
+
+    path: Path
+    frames: np.ndarray  # [N, H, W, 3] uint8 RGB, N uniformly sampled frames
+    frame_times: np.ndarray  # [N] float seconds (presentation time of each sampled frame)
+    audio: np.ndarray | None  # [S] float32 mono at sample_rate; None when there is no audio track
+    sample_rate: int
+    duration: float  # seconds of video
+    fps: float
+    width: int  # original size
+    height: int
+    downscaled: bool  # True if frames were decoded smaller than the original
+    total_frames: int = 0  # frames in the video stream (as the container reports them)
+    decode_seconds: float = field(default=0.0, compare=False)
+
+    @property
+    def num_frames(self) -> int:
+        return int(self.frames.shape[0])
+
+    @property
+    def has_audio(self) -> bool:
+        return self.audio is not None
+
+
+# --------------------------------------------------------------------------- native stderr
+class _Captured:
+    """Text a native library wrote to fd 2 inside ``native_stderr_to_log``."""
+
+    def __init__(self) -> None:
+        self.text = ""
+
+
+class _Redirect:
+    """Process-wide fd-2 redirect shared by overlapping ``native_stderr_to_log`` blocks."""
+
+    lock = threading.Lock()
+    depth = 0
+    saved: int | None = None
+    tmp = None
+
+
+def _flush_stderr() -> None:
+    try:
+        sys.stderr.flush()
+    except (AttributeError, ValueError, OSError):
+        pass
+
+
+@contextmanager
+def native_stderr_to_log(logger: logging.Logger, level: int = logging.DEBUG) -> Iterator[_Captured]:
+    """Send whatever C/C++ code writes to file descriptor 2 into ``logger`` instead of the terminal.
+
+    decord, FFmpeg and TFLite print diagnostics with ``fprintf(stderr)``, which Python's
+    ``sys.stderr`` redirection cannot catch; fd 2 is pointed at a temporary file while at least
+    one block is open (blocks in several threads share one redirect, so decoding in parallel
+    still works). The swap is process-wide: anything else written to fd 2 meanwhile is logged
+    here rather than shown, so keep blocks short. If fd 2 cannot be duplicated (closed, odd
+    embedding) the block runs without capture.
+    """
+    captured = _Captured()
+    st = _Redirect
+    with st.lock:
+        if st.depth == 0:
+            _flush_stderr()
+            try:
+                st.saved = os.dup(2)
+                st.tmp = tempfile.TemporaryFile()  # noqa: SIM115 - closed by the last block out
+                os.dup2(st.tmp.fileno(), 2)
+            except OSError:
+                if st.saved is not None:
+                    os.close(st.saved)
+                st.saved, st.tmp = None, None
+        st.depth += 1
+        tmp = st.tmp
+        offset = os.fstat(tmp.fileno()).st_size if tmp is not None else 0
+    try:
+        yield captured
+    finally:
+        with st.lock:
+            if tmp is not None:
+                _flush_stderr()
+                size = os.fstat(tmp.fileno()).st_size
+                captured.text = os.pread(tmp.fileno(), max(0, size - offset), offset).decode(
+                    "utf-8", errors="replace")
+            st.depth -= 1
+            if st.depth == 0 and st.saved is not None:
+                os.dup2(st.saved, 2)
+                os.close(st.saved)
+                st.tmp.close()
+                st.saved, st.tmp = None, None
+        for line in captured.text.splitlines():
+            if line.strip():
+                logger.log(level, "native: %s", line.rstrip())
+
+
+def _clean_native_message(msg: str) -> str:
+    """One readable line from a decord/dmlc message (drops ``[12:00:00] src/x.cc:83:`` prefixes)."""
+    msg = str(msg).strip().splitlines()[0] if str(msg).strip() else ""
+    msg = re.sub(r"^\[[\d:]+\]\s+\S+:\d+:\s*", "", msg)
+    msg = re.sub(r"^\[[^\]]*@ 0x[0-9a-f]+\]\s*", "", msg)  # FFmpeg's "[mov,mp4 @ 0x...]" prefix
+    msg = re.sub(r"^Check failed:.*?ERROR\s*", "", msg)
+    msg = re.sub(r"^ERROR opening: .*?, ", "", msg)  # "ERROR opening: <file>, <reason>"
+    msg = re.sub(r"^ERROR\s*", "", msg)
+    return msg[:200]
+
+
+# --------------------------------------------------------------------------- probing
+def _probe_file(path: Path) -> None:
+    """Cheap checks that give a precise message before decord sees the file."""
+    name = str(path)
+    if not path.exists():
+        raise InputError(f"{name} does not exist: check the path to the video clip")
+    if path.is_dir():
+        raise InputError(f"{name} is a directory: give a video file (e.g. clip.mp4) instead")
+    try:
+        size = path.stat().st_size
+        with path.open("rb") as fh:
+            head = fh.read(1024)
+    except PermissionError as exc:
+        raise InputError(f"{name} cannot be read (permission denied): fix its permissions") from exc
+    except OSError as exc:
+        raise InputError(f"{name} cannot be read ({exc.strerror}): check the file") from exc
+    if size == 0:
+        raise InputError(f"{name} is empty (0 bytes): re-export or re-download the video")
+    for magic, kind in _IMAGE_MAGIC.items():
+        if head.startswith(magic):
+            raise InputError(f"{name} is a {kind} image, not a video: give a video file "
+                             f"(a still photo can be turned into one with ffmpeg -loop 1 -t 3)")
+    if head[8:12] == b"WEBP" and head.startswith(b"RIFF"):
+        raise InputError(f"{name} is a WebP image, not a video: give a video file")
+    if _looks_like_text(head):
+        raise InputError(f"{name} is a text file, not a video: give a video file such as .mp4")
+
+
+def _looks_like_text(head: bytes) -> bool:
+    """True when the first bytes are printable UTF-8 text; every container header has binary bytes."""
+    if not head or b"\x00" in head:
+        return False
+    try:
+        text = head.decode("utf-8")
+    except UnicodeDecodeError:
+        # A multi-byte character cut at the 1024-byte boundary is still text.
+        try:
+            text = head[:-3].decode("utf-8")
+        except UnicodeDecodeError:
+            return False
+    printable = sum(ch.isprintable() or ch in "\t\r\n" for ch in text)
+    return printable >= 0.98 * len(text)
+
+
+def uniform_indices(total: int, num: int) -> np.ndarray:
+    """Indices of the centres of ``num`` equal segments of ``total`` frames.
+
+    Centres (not ``linspace(0, total-1)``) avoid the first and last frames, which are often
+    black fades, and keep clear of the nominal last frame that makes decord's ``get_batch``
+    hang on files whose container over-reports the frame count (dmlc/decord#373).
+    ``num`` is clamped to ``total``: a 5-frame clip gives 5 frames, never duplicates.
+    """
+    num = max(1, min(int(num), int(total)))
+    centres = (np.arange(num, dtype=np.float64) + 0.5) * total / num
+    return np.clip(np.floor(centres).astype(np.int64), 0, total - 1)
+
+
+def _target_size(width: int, height: int, max_side: int) -> tuple[int, int] | None:
+    """Decode size whose longer side is <= max_side with the aspect kept (even sides for YUV)."""
+    if max(width, height) <= max_side:
+        return None
+    scale = max_side / max(width, height)
+    new_w = max(2, int(width * scale) // 2 * 2)
+    new_h = max(2, int(height * scale) // 2 * 2)
+    return new_w, new_h
+
+
+def _to_numpy(arr) -> np.ndarray:
+    """decord returns its own NDArray, or a torch tensor if someone set the torch bridge."""
+    if hasattr(arr, "asnumpy"):
+        return arr.asnumpy()
+    if hasattr(arr, "numpy"):
+        return arr.numpy()
+    return np.asarray(arr)
+
+
+# --------------------------------------------------------------------------- decoding
+def _decode(path: Path, num_frames: int, max_side: int, sample_rate: int) -> dict:
+    """Runs in the worker thread; returns raw results or raises decord's exceptions."""
+    import decord
+
+    uri = str(path)
+    vr = decord.VideoReader(uri, ctx=decord.cpu(0))
+    total = len(vr)
+    first = _to_numpy(vr.next())
+    height, width = int(first.shape[0]), int(first.shape[1])
+    fps = float(vr.get_avg_fps())
+    size = _target_size(width, height, max_side)
+    if size is not None:
+        del vr
+        vr = decord.VideoReader(uri, ctx=decord.cpu(0), width=size[0], height=size[1])
+        total = len(vr)
+    idx = uniform_indices(total, num_frames)
+    frames = _to_numpy(vr.get_batch(list(idx)))
+    try:
+        pts = np.asarray(vr.get_frame_timestamp(list(idx)), dtype=np.float64)
+        times = pts[:, 0]
+        last = np.asarray(vr.get_frame_timestamp([total - 1]), dtype=np.float64)[0]
+        duration = float(last[1]) if last[1] > 0 else total / fps
+    except (decord.DECORDError, RuntimeError, IndexError):
+        times = idx / fps if fps > 0 else idx.astype(np.float64)
+        duration = total / fps if fps > 0 else 0.0
+    del vr
+
+    audio = None
+    audio_note = "no audio track"
+    try:
+        ar = decord.AudioReader(uri, ctx=decord.cpu(0), sample_rate=sample_rate, mono=True)
+        # ``_array`` is the decoded track; the public ``ar[:]`` builds a Python list of every index.
+        raw = getattr(ar, "_array", None)
+        samples = np.asarray(raw if raw is not None else _to_numpy(ar[:]), dtype=np.float32)
+        audio = samples.reshape(samples.shape[0], -1).mean(axis=0) if samples.ndim == 2 else samples
+        audio = np.ascontiguousarray(audio, dtype=np.float32)
+        del ar
+        if audio.size < MIN_AUDIO_SECONDS * sample_rate:
+            audio_note = f"audio track too short ({audio.size} samples), treated as none"
+            audio = None
+        else:
+            audio_note = f"{audio.size / sample_rate:.2f}s audio at {sample_rate} Hz"
+    except decord.DECORDError as exc:
+        # The one expected failure: decord raises this for a file without an audio stream.
+        if "find audio stream" not in str(exc):
+            raise _AudioError(_clean_native_message(str(exc))) from exc
+    return {"frames": frames, "times": times, "duration": duration, "fps": fps, "width": width,
+            "height": height, "total": total, "downscaled": size is not None, "audio": audio,
+            "audio_note": audio_note}
+
+
+class _AudioError(Exception):
+    """The video decoded but its audio track did not."""
+
+
+def read_clip(path: str | os.PathLike, num_frames: int = 8, max_side: int = 1280,
+              sample_rate: int = DEFAULT_SAMPLE_RATE, *, timeout_s: float = DEFAULT_TIMEOUT_S) -> Clip:
+    """Decode ``num_frames`` uniformly sampled RGB frames and the mono audio of a video file.
+
+    Frames are the centres of ``num_frames`` equal segments (see ``uniform_indices``); when the
+    video has fewer frames than asked, every frame is returned once (``num_frames`` is clamped).
+    Only the sampled frames are decoded. A video whose longer side exceeds ``max_side`` is
+    decoded downscaled (aspect kept) and ``downscaled`` is set. ``audio`` is ``None`` when the
+    file has no audio track or a stub of one. Any unusable input raises ``InputError`` with a
+    one-line message naming the file.
+    """
+    path = Path(path)
+    if num_frames < 1:
+        raise ValueError(f"num_frames must be >= 1, got {num_frames}")
+    _probe_file(path)
+    name = str(path)
+
+    result: dict = {}
+    error: list[BaseException] = []
+
+    def work() -> None:
+        try:
+            result.update(_decode(path, num_frames, max_side, sample_rate))
+        except BaseException as exc:  # noqa: BLE001 - handed to the calling thread
+            error.append(exc)
+
+    start = time.perf_counter()
+    with native_stderr_to_log(log) as captured:
+        worker = threading.Thread(target=work, name=f"read_clip:{path.name}", daemon=True)
+        worker.start()
+        worker.join(timeout_s)
+    elapsed = time.perf_counter() - start
+    if worker.is_alive():
+        raise InputError(f"{name}: decoding did not finish within {timeout_s:.0f} s, the file is "
+                         f"probably corrupt: {_FIX_HINT}")
+    if error:
+        exc = error[0]
+        if isinstance(exc, ImportError):
+            raise AffectError(f"cannot decode {name}: decord is not installed ({exc}); "
+                              f"run `make setup` or `pip install decord`") from exc
+        from decord import DECORDError  # already imported by the worker
+
+        if not isinstance(exc, (DECORDError, RuntimeError, AssertionError, MemoryError, _AudioError)):
+            raise exc  # a bug in this code, not a bad file
+        raise _to_input_error(name, exc, captured) from exc
+
+    frames = np.ascontiguousarray(result["frames"], dtype=np.uint8)
+    clip = Clip(path=path, frames=frames, frame_times=np.asarray(result["times"], dtype=np.float64),
+                audio=result["audio"], sample_rate=sample_rate, duration=float(result["duration"]),
+                fps=float(result["fps"]), width=result["width"], height=result["height"],
+                downscaled=bool(result["downscaled"]), total_frames=int(result["total"]),
+                decode_seconds=elapsed)
+    log.info("decoded %s: %d of %d frames at %dx%d%s, %.1f fps, %.2f s, %s (%.2f s)",
+             path.name, clip.num_frames, clip.total_frames, frames.shape[2], frames.shape[1],
+             f" (downscaled from {clip.width}x{clip.height})" if clip.downscaled else "",
+             clip.fps, clip.duration, result["audio_note"], elapsed)
+    return clip
+
+
+def _to_input_error(name: str, exc: BaseException, captured: _Captured) -> InputError:
+    """Translate what decord raised (and what its native code printed) into one actionable line.
+
+    Only captured lines that name this file are used for the wording: with several clips
+    decoding at once, the capture also holds the other files' messages.
+    """
+    msg = _clean_native_message(str(exc))
+    if isinstance(exc, _AudioError):
+        return InputError(f"{name}: the audio track cannot be decoded ({msg}): {_FIX_HINT}")
+    if "video stream" in msg:
+        return InputError(f"{name} has no video stream (audio only?): give a video file")
+    if isinstance(exc, AssertionError) and "frame count" in msg:
+        return InputError(f"{name} contains no video frames: give a video with at least one frame")
+    if isinstance(exc, MemoryError):
+        return InputError(f"{name} is too large to decode in memory: give a shorter or smaller clip")
+    cannot_open = msg.startswith("Error reading")
+    if "av_read_frame" in msg or (cannot_open and _has_mp4_header(name)):
+        # An MP4 header but unreadable: its index (at the end unless faststart) or its data is cut off.
+        return InputError(f"{name} is truncated or damaged (an incomplete download or copy?): "
+                          f"download or copy it again")
+    own = [ln for ln in captured.text.splitlines() if name in ln]
+    reason = _clean_native_message(own[-1]) if own else msg
+    if reason.startswith("Error reading"):
+        reason = "not a recognisable video container"
+    reason = reason.replace(name, "").strip(" ,:.") or "unknown decoder error"
+    return InputError(f"{name} cannot be decoded as a video ({reason}): {_FIX_HINT}")
+
+
+def _has_mp4_header(name: str) -> bool:
+    """An MP4/MOV starts with an ``ftyp`` box; with it but no ``moov`` box, the file was cut short."""
+    try:
+        with open(name, "rb") as fh:
+            head = fh.read(12)
+    except OSError:
+        return False
+    return head[4:8] == b"ftyp"

