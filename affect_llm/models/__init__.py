@@ -30,11 +30,12 @@ def read_model_config(folder: Path) -> dict[str, Any]:
         raise ModelError(f"{cfg_path} is not valid JSON ({exc}): fix or re-save the model folder") from exc
 
 
-def load_model(spec: str = DEFAULT_MODEL) -> Any:
+def load_model(spec: str = DEFAULT_MODEL, device: str = "cpu") -> Any:
+    """The model named by ``spec``, with its LLM placed on ``device`` when it is first used."""
     from .textualized import TextualizedModel
 
     if spec == DEFAULT_MODEL:
-        return TextualizedModel()
+        return TextualizedModel(device=device)
     folder = Path(spec).expanduser()
     if not folder.is_dir():
         raise ModelError(f"model {spec!r} is neither 'default' nor an existing folder: "
@@ -42,13 +43,14 @@ def load_model(spec: str = DEFAULT_MODEL) -> Any:
     config = read_model_config(folder)
     section = config.get("affect_llm")
     if section is None:
-        return TextualizedModel(llm=str(folder), name=folder.name)
+        return TextualizedModel(llm=str(folder), name=folder.name, device=device)
     arch = section.get("architecture")
     if arch == "textualized":
         llm = section.get("llm", "smollm2")
         if llm != "smollm2" and not Path(llm).is_absolute():
             llm = str((folder / llm).resolve())
         return TextualizedModel(llm=llm, template=section.get("template", "textualized.yaml"),
-                                max_new_tokens=int(section.get("max_new_tokens", 64)), name=folder.name)
+                                max_new_tokens=int(section.get("max_new_tokens", 64)), name=folder.name,
+                                device=device)
     raise ModelError(f"{folder / 'config.json'}: unknown architecture {arch!r}; this version of "
                      "affect-llm knows 'textualized'. Upgrade affect-llm or fix the config.")

@@ -77,8 +77,9 @@ class TextualizedModel:
     """Cues -> prompts -> one batched LLM generation -> explanation + emotion words."""
 
     def __init__(self, llm: str = BUNDLED_LLM, template: str = "textualized.yaml",
-                 max_new_tokens: int = 64, name: str = "default"):
+                 max_new_tokens: int = 64, name: str = "default", device: str = "cpu"):
         self.llm_spec = llm
+        self.device = device
         self.template = load_yaml(template)
         self.max_new_tokens = max_new_tokens
         self.name = name
@@ -87,7 +88,7 @@ class TextualizedModel:
     @property
     def llm(self) -> LoadedLLM:
         if self._llm is None:
-            self._llm = load_llm(self.llm_spec)
+            self._llm = load_llm(self.llm_spec, device=self.device)
         return self._llm
 
     def _values(self, p: Any) -> dict[str, str]:
