@@ -49,6 +49,7 @@ def describe_one(args: argparse.Namespace) -> dict:
     """Perceive and answer one clip; returns the JSON-able result."""
     from ..models import load_model
     from ..perception import PerceiveOptions, perceive
+    from ..results import result_record
 
     start = time.perf_counter()
     options = PerceiveOptions(num_frames=args.frames, subtitle=args.subtitle, whisper=args.whisper,
@@ -62,18 +63,7 @@ def describe_one(args: argparse.Namespace) -> dict:
     t2 = time.perf_counter()
     timings = dict(perception.timings, model_load_s=round(t1 - t0, 4), generate_s=round(t2 - t1, 4),
                    total_s=round(t2 - start, 4))
-    cues = perception.cues_dict()
-    cues["subtitle_source"] = perception.subtitle_source
-    return {
-        "id": perception.clip_id,
-        "explanation": answer.explanation,
-        "emotions": answer.emotions,
-        "emotions_source": answer.emotions_source,
-        "sections": answer.sections,
-        "cues": cues,
-        "model": model.name,
-        "timings": timings,
-    }
+    return result_record(perception, answer, model.name, timings)
 
 
 def render(result: dict) -> None:

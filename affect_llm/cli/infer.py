@@ -1,0 +1,129 @@
+"""``affect-llm infer``: answer a folder or manifest of clips into a resumable JSONL file."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+
+from .describe import _positive_int
+
+
+def _workers_default() -> int:
+    return max(1, min(4, (os.cpu_count() or 2) - 1))
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "infer",
+        help="explain many clips (folder or manifest) into a JSONL file; resumable",
+        description="Batch inference with the same pipeline as `describe`. Decoding and perception run "
+        "in worker processes, pipelined with batched LLM generation. Results are appended and "
+        "flushed per batch: rerun the same command after a crash or kill and finished clips are "
+        "skipped. A clip that fails is recorded as {\"id\", \"error\", \"stage\"} and the run goes on.",
+        epilog="inputs:\n"
+        "  a folder            every video file in it (id = file name without extension)\n"
+        "  manifest.jsonl      {\"id\": \"c1\", \"video\": \"clips/c1.mp4\", \"subtitle\": \"...\"} per line\n"
+        "  manifest.csv        columns id (or name), video (or path), optional subtitle\n"
+        "  Relative video paths are relative to the manifest.\n\n"
+        "examples:\n"
+        "  affect-llm infer --input clips/ --output results.jsonl\n"
+        "  affect-llm infer --input test.jsonl --output out.jsonl --batch-size 16 --workers 3\n"
+        "  affect-llm infer --input test.jsonl --output out.jsonl --score-with gold.jsonl\n"
+        "  accelerate launch -m affect_llm infer --input big.jsonl --output out.jsonl   # one shard per GPU",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("--input", required=True, metavar="DIR|FILE", help="folder of clips, .jsonl or .csv manifest")
+    p.add_argument("--output", required=True, metavar="FILE", help="results JSONL (appended; resumable)")
+    p.add_argument("--model", default="default", help="'default' or a model folder (default: %(default)s)")
+    p.add_argument("--batch-size", type=_positive_int, default=8, metavar="N",
+                   help="clips per LLM generation batch (default: %(default)s)")
+    p.add_argument("--workers", type=int, default=_workers_default(), metavar="N",
+                   help="perception worker processes; 0 runs everything in one process "
+                   "(default: %(default)s on this machine)")
+    p.add_argument("--frames", type=_positive_int, default=8, metavar="N", help="frames per clip (default: 8)")
+    p.add_argument("--whisper", default="bundled", metavar="SPEC", help="speech model (see describe --help)")
+    p.add_argument("--no-transcribe", action="store_true", help="never run Whisper")
+    p.add_argument("--score-with", metavar="GOLD.jsonl",
+                   help="score the results against gold emotions at the end (affect-llm eval ovmer)")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.set_defaults(run=run)
+
+
+def _rank() -> tuple[int, int, int]:
+    env = os.environ
+    return int(env.get("RANK", 0)), int(env.get("WORLD_SIZE", 1)), int(env.get("LOCAL_RANK", 0))
+
+
+def _device(local_rank: int) -> str:
+    try:
+        import torch
+    except ImportError:
+        return "cpu"
+    return f"cuda:{local_rank}" if torch.cuda.is_available() else "cpu"
+
+
+def run(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from ..errors import InputError
+    from ..inference import InferOptions, ResultStore, collect_inputs, merge_parts, run_inference, shard
+    from ..perception import PerceiveOptions
+
+    if args.workers < 0:
+        raise InputError(f"--workers must be 0 or more, got {args.workers}")
+    output = Path(args.output)
+    items = collect_inputs(args.input)
+    rank, world, local_rank = _rank()
+    mine = shard(items, rank, world)
+    part = output if world == 1 else output.with_name(f"{output.stem}.rank{rank}{output.suffix}")
+    store = ResultStore(part)
+    if world > 1 and output.exists():
+        store.done |= ResultStore(output).done
+    todo = sum(1 for it in mine if it.id not in store.done)
+    options = InferOptions(model=args.model, batch_size=args.batch_size, workers=args.workers,
+                           perceive=PerceiveOptions(num_frames=args.frames, whisper=args.whisper,
+                                                    transcribe=not args.no_transcribe))
+    bar = tqdm(total=todo, unit="clip", desc=f"infer{f' rank {rank}' if world > 1 else ''}",
+               disable=args.no_progress or todo == 0, file=sys.stderr, dynamic_ncols=True)
+    try:
+        summary = run_inference(mine, store, options, progress=bar.update, device=_device(local_rank))
+    finally:
+        bar.close()
+        store.close()
+    if world > 1:
+        output.with_name(f"{part.name}.done").touch()
+        if rank != 0:
+            return 0
+        _wait_for_ranks(output, world)
+        parts = [output.with_name(f"{output.stem}.rank{r}{output.suffix}") for r in range(world)]
+        merge_parts(output, parts)
+        for r, p in enumerate(parts):
+            p.unlink(missing_ok=True)
+            output.with_name(f"{p.name}.done").unlink(missing_ok=True)
+
+    stages = ", ".join(f"{k}: {v}" for k, v in sorted(summary.failed_by_stage.items()))
+    print(f"{summary.answered} answered, {summary.failed} failed{f' ({stages})' if stages else ''}, "
+          f"{summary.skipped_done} already done; {summary.clips_per_s:.2f} clips/s -> {output}")
+    if args.score_with:
+        _score(output, Path(args.score_with))
+    return 0
+
+
+def _wait_for_ranks(output: Path, world: int, timeout_s: float = 24 * 3600) -> None:
+    deadline = time.monotonic() + timeout_s
+    markers = [output.with_name(f"{output.stem}.rank{r}{output.suffix}.done") for r in range(world)]
+    while not all(m.exists() for m in markers):
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"ranks did not finish writing {output} parts in time")
+        time.sleep(1.0)
+
+
+def _score(output: Path, gold: Path) -> None:
+    from .main import main as cli_main
+
+    print(f"scoring {output} against {gold}:")
+    sys.stdout.flush()
+    cli_main(["eval", "ovmer", "--pred", str(output), "--gold", str(gold)])
