@@ -146,3 +146,51 @@ def generate(
         out = llm.model.generate(**enc, **kwargs)
     new = out[:, enc["input_ids"].shape[1]:]
     return [t.strip() for t in tok.batch_decode(new, skip_special_tokens=True)]
+
+
+class BatchStreamer:
+    """Streams a *batched* ``generate`` row by row (transformers' own streamers take batch 1 only).
+
+    ``generate`` calls ``put`` first with the prompt ids, then once per step with the new token of
+    every row. Each step's decoded texts go into a queue; iterate the streamer (from another
+    thread than the one generating) to receive a list of texts, one per row, as they grow.
+    """
+
+    _END = object()
+
+    def __init__(self, tokenizer: Any):
+        import queue
+
+        self.tokenizer = tokenizer
+        self.queue: queue.Queue = queue.Queue()
+        self._rows: list[list[int]] | None = None
+        self._prompt_seen = False
+        self._finished: list[bool] = []
+
+    def put(self, value: Any) -> None:
+        if not self._prompt_seen:  # the first call carries the prompts
+            self._prompt_seen = True
+            return
+        tokens = value.view(-1).tolist()
+        if self._rows is None:
+            self._rows = [[] for _ in tokens]
+            self._finished = [False] * len(tokens)
+        eos = self.tokenizer.eos_token_id
+        for row, tok in zip(range(len(tokens)), tokens):
+            if self._finished[row]:
+                continue
+            if tok in (eos, self.tokenizer.pad_token_id):
+                self._finished[row] = True
+                continue
+            self._rows[row].append(tok)
+        self.queue.put([self.tokenizer.decode(r, skip_special_tokens=True) for r in self._rows])
+
+    def end(self) -> None:
+        self.queue.put(self._END)
+
+    def __iter__(self):
+        while True:
+            item = self.queue.get()
+            if item is self._END:
+                return
+            yield item

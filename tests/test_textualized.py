@@ -71,3 +71,15 @@ def test_parse_emotion_list_and_sentence_trimming():
     assert _complete_sentences("In the video, she smiles. She looks happy. And then she", 2) == \
         "In the video, she smiles. She looks happy."
     assert _complete_sentences("In the video, she smiles and", 2) == "In the video, she smiles and."
+
+
+def test_streamed_answer_equals_batch_answer_and_followup(model):
+    p = _perception("sad", "I miss her so much.")
+    steps = list(model.answer_stream(p))
+    assert len(steps) > 3 and steps[-1][1] is True and not any(final for _, final in steps[:-1])
+    # Partial explanations grow; the final one is exactly what `answer` (infer, describe) gives.
+    assert len(steps[1][0].explanation) <= len(steps[-2][0].explanation)
+    final = steps[-1][0]
+    assert final.explanation == model.answer([p])[0].explanation
+    reply = model.followup(p, final, [], "Why do you think the person feels this way?")
+    assert isinstance(reply, str) and len(reply.split()) >= 3

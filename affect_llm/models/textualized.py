@@ -11,11 +11,12 @@ and the answer says so (``emotions_source``).
 from __future__ import annotations
 
 import re
+import threading
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Iterator
 
 from ..cues import EXPRESSION_WORD, NRC_WORD
-from ..llm import BUNDLED_LLM, LoadedLLM, chat_prompt, generate, load_llm
+from ..llm import BUNDLED_LLM, BatchStreamer, LoadedLLM, chat_prompt, generate, load_llm
 from ..prompts import fill, load_yaml
 
 # Words accepted from the LLM's emotion list without the scorer's vocabulary at hand.
@@ -116,15 +117,20 @@ class TextualizedModel:
                 slots.append((i, sec["name"], prefix))
         return prompts, slots
 
-    def answer(self, perceptions: list[Any], streamer: Any = None) -> list[Answer]:
-        prompts, slots = self.build_prompts(perceptions)
+    def _generate(self, prompts: list[str], streamer: Any = None) -> list[str]:
         # No repetition penalty: it would stop the model from quoting the cue words it should use;
         # loops are prevented by forbidding repeated 4-grams instead.
-        outputs = generate(self.llm, prompts, max_new_tokens=self.max_new_tokens, no_repeat_ngram_size=4,
-                           streamer=streamer)
+        return generate(self.llm, prompts, max_new_tokens=self.max_new_tokens, no_repeat_ngram_size=4,
+                        streamer=streamer)
+
+    def _assemble(self, perceptions: list[Any], slots: list[tuple[int, str, str]], outputs: list[str],
+                  final: bool = True) -> list[Answer]:
         generated: list[dict[str, str]] = [{} for _ in perceptions]
         for (i, name, prefix), out in zip(slots, outputs):
-            generated[i][name] = out if name == "emotions" else _join(prefix, out)
+            if name == "emotions":
+                generated[i][name] = out
+            else:
+                generated[i][name] = _join(prefix, out) if final else f"{prefix} {out.lstrip()}".strip()
         answers = []
         for p, gen in zip(perceptions, generated):
             sections = {}
@@ -132,8 +138,51 @@ class TextualizedModel:
                 sections[sec["name"]] = gen.get(sec["name"]) or sec.get("missing", "")
             emotions = parse_emotion_list(gen.get("emotions", ""))
             source = "llm"
-            if not emotions:
+            if not emotions and final:
                 emotions, source = list(p.cues.candidates), "cues"
             answers.append(Answer(explanation=" ".join(sections.values()), emotions=emotions,
                                   emotions_source=source, sections=sections))
         return answers
+
+    def answer(self, perceptions: list[Any]) -> list[Answer]:
+        prompts, slots = self.build_prompts(perceptions)
+        return self._assemble(perceptions, slots, self._generate(prompts))
+
+    def answer_stream(self, perception: Any) -> Iterator[tuple[Answer, bool]]:
+        """The same generation as ``answer``, yielded as it grows: ``(partial answer, False)`` per
+        step, then ``(final answer, True)``. Used by the chat demo to stream token by token."""
+        prompts, slots = self.build_prompts([perception])
+        streamer = BatchStreamer(self.llm.tokenizer)
+        result: dict[str, Any] = {}
+
+        def work() -> None:
+            try:
+                result["outputs"] = self._generate(prompts, streamer=streamer)
+            except BaseException as exc:  # noqa: BLE001 - re-raised in the caller's thread
+                result["error"] = exc
+                streamer.end()
+
+        thread = threading.Thread(target=work, daemon=True)
+        thread.start()
+        for texts in streamer:
+            yield self._assemble([perception], slots, texts, final=False)[0], False
+        thread.join()
+        if "error" in result:
+            raise result["error"]
+        yield self._assemble([perception], slots, result["outputs"])[0], True
+
+    def followup(self, perception: Any, answer: Answer, history: list[tuple[str, str]], question: str,
+                 max_new_tokens: int = 96) -> str:
+        """Answer a follow-up question about the same clip, with its cues and the conversation so far."""
+        tpl = self.template["followup"]
+        values = dict(self._values(perception), explanation=answer.explanation,
+                      emotions=", ".join(answer.emotions))
+        messages = [{"role": "system", "content": self.template["system"]},
+                    {"role": "user", "content": fill(tpl["context"], **values)},
+                    {"role": "assistant", "content": answer.explanation}]
+        for q, a in history:
+            messages += [{"role": "user", "content": q}, {"role": "assistant", "content": a}]
+        messages.append({"role": "user", "content": question})
+        out = generate(self.llm, [chat_prompt(self.llm, messages)], max_new_tokens=max_new_tokens,
+                       no_repeat_ngram_size=4)[0]
+        return _complete_sentences(out, max_sentences=3)
