@@ -1,0 +1,238 @@
+"""The chat demo (Gradio): a clip in; frames, faces, words, cues, a streamed explanation, follow-ups.
+
+It is the ``describe`` pipeline behind a browser page, with nothing demo-only in between:
+``perceive`` reads the clip, ``model.answer_stream`` (the same generation as ``model.answer``)
+writes the explanation token by token, and ``model.followup`` answers questions about the same
+clip. The clip's ``Perception`` and the ``Answer`` live in a ``gr.State`` (a ``Conversation``),
+so follow-ups never decode the clip again.
+
+Uploads are bounded (``affect_llm.uploads``): Gradio refuses a file over the size limit as it
+arrives, and the handler checks type, size and duration before any decoding, showing the
+one-line reason in the page. The LLM events share one queue slot (``concurrency_id="llm"``), so
+one model serves every visitor without two generations fighting over the CPU.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import gradio as gr
+
+from ..errors import InputError
+from ..perception import PerceiveOptions, perceive
+from ..uploads import UploadLimits, check_upload
+from .conversation import DEFAULT_FOLLOWUP_TOKENS, Conversation
+from .wheel import WheelLayout, default_layout, wheel_figure
+
+log = logging.getLogger(__name__)
+
+EXAMPLES_DIR = Path(__file__).resolve().parents[2] / "examples"
+# Per-visitor state (a Perception holds the sampled frames and the audio): dropped after an hour.
+STATE_TTL_S = 3600
+
+CSS = """
+#status {min-height: 1.6em}
+#conversation .message {font-size: 0.95rem}
+footer {display: none !important}
+"""
+
+_DEFAULT_LAYOUT = object()  # "use default_layout()" (None means the plain polar plot)
+
+
+def find_examples(folder: Path = EXAMPLES_DIR) -> list[Path]:
+    """The example clips of a source checkout (``examples/*.mp4``); none in a wheel install."""
+    return sorted(folder.glob("*.mp4")) if folder.is_dir() else []
+
+
+def _md_escape(text: str) -> str:
+    for ch in "\\`*_[]<>|#":
+        text = text.replace(ch, "\\" + ch)
+    return text
+
+
+def cues_markdown(p: Any) -> str:
+    """The evidence the model gets, as a short Markdown table (the transcript first)."""
+    cues = p.cues_dict()
+    face, voice, words, clip = cues["face"], cues["voice"], cues["words"], cues["clip"]
+    source = {"user": "given", "whisper": "transcribed by Whisper", "sidecar-srt": "from the .srt file",
+              "sidecar-txt": "from the .txt file"}.get(p.subtitle_source, p.subtitle_source)
+    lines = [f"**Transcript** ({source}): " + (f"“{_md_escape(p.subtitle)}”" if p.subtitle else "*none*"), "",
+             "| cue | evidence |", "|---|---|"]
+    face_text = f"{face['frames_with_face']}/{face['frames']} frames"
+    if face["found"]:
+        face_text += f", mostly **{face['dominant']}** ({face['first_half']} → {face['second_half']})"
+    lines.append(f"| face | {face_text} |")
+    if voice["speech_found"]:
+        voice_text = "; ".join(voice["phrases"])
+    else:
+        voice_text = "no audio track" if not voice["audio_track"] else "no clear speech"
+    lines.append(f"| voice | {_md_escape(voice_text)} |")
+    if words["subtitle"]:
+        lex = ", ".join(words["lexicon"]) or "none"
+        lines.append(f"| words | emotion words: {lex}; overall {words['valence']} |")
+    lines.append(f"| cue vote | {', '.join(cues['candidates']) or '—'} |")
+    if cues["missing"]:
+        lines.append(f"| missing | {', '.join(cues['missing'])} |")
+    lines.append(f"| clip | {clip['duration_s']:.1f} s, {clip['width']}×{clip['height']} @ {clip['fps']:.0f} fps, "
+                 f"{clip['frames_sampled']} frames sampled{' (downscaled)' if clip['downscaled'] else ''} |")
+    timing = ", ".join(f"{k[:-2]} {v:.1f}s" for k, v in p.timings.items())
+    lines += ["", f"<sub>perception: {timing}</sub>"]
+    return "\n".join(lines)
+
+
+def _status(text: str) -> str:
+    return text
+
+
+def _error(text: str) -> str:
+    return f"⚠️ **Cannot use this clip.** {_md_escape(text)}"
+
+
+def _messages(conv: Conversation | None, pending: str | None = None) -> list[dict[str, str]]:
+    """The chat as Gradio messages, rebuilt from the conversation (the single source of truth)."""
+    if conv is None or conv.answer is None:
+        return []
+    a = conv.answer
+    note = " *(from the cue vote: the model named none)*" if a.emotions_source == "cues" else ""
+    msgs = [{"role": "assistant",
+             "content": f"{a.explanation}\n\n**Emotions:** {', '.join(a.emotions) or '—'}{note}"}]
+    for q, reply in conv.history:
+        msgs += [{"role": "user", "content": q}, {"role": "assistant", "content": reply}]
+    if pending is not None:
+        msgs += [{"role": "user", "content": pending}, {"role": "assistant", "content": "…"}]
+    return msgs
+
+
+def build_demo(model_spec: str = "default", *, model: Any = None, device: str = "cpu",
+               examples: list[Path] | None = None, limits: UploadLimits | None = None,
+               perceive_options: PerceiveOptions | None = None,
+               followup_tokens: int = DEFAULT_FOLLOWUP_TOKENS,
+               wheel: WheelLayout | None | object = _DEFAULT_LAYOUT) -> gr.Blocks:
+    """The demo as ``gr.Blocks``. The model is loaded here (not on the first click), so a page
+    that loads is a page that answers. ``wheel``: a ``WheelLayout`` for the emotion plot,
+    ``None`` for the plain polar plot, or (default) the scorer's wheel when it is installed."""
+    from ..models import load_model
+
+    limits = limits or UploadLimits()
+    options = perceive_options or PerceiveOptions()
+    examples = find_examples() if examples is None else list(examples)
+    if model is None:
+        model = load_model(model_spec, device=device)
+    _ = getattr(model, "llm", None)
+    layout = default_layout() if wheel is _DEFAULT_LAYOUT else wheel
+
+    def explain(video: str | None, subtitle: str | None) -> Iterator[tuple]:
+        # outputs: status, frames, faces, cues, chat, wheel plot, state
+        if not video:
+            yield _status("Pick an example clip or upload a video first."), [], [], "", [], None, None
+            return
+        path = Path(video)
+        try:
+            check_upload(path, limits, name=path.name)
+        except InputError as exc:
+            gr.Warning(str(exc))
+            yield _error(str(exc)), [], [], "", [], None, None
+            return
+        yield _status(f"Reading **{_md_escape(path.name)}**: frames, faces, voice, words…"), [], [], "", [], None, None
+        try:
+            p = perceive(path, replace(options, subtitle=(subtitle or "").strip() or None))
+        except InputError as exc:
+            message = str(exc).replace(str(path), path.name)  # not Gradio's temp path
+            gr.Warning(message)
+            yield _error(message), [], [], "", [], None, None
+            return
+        frames = [(f, f"{t:.1f} s") for f, t in zip(p.clip.frames, p.clip.frame_times)]
+        faces = [(c, "face" if found else "no face: whole frame") for c, found in zip(p.faces.crops, p.faces.found)]
+        yield (_status(f"Explaining **{_md_escape(p.clip_id)}**…"), frames, faces, cues_markdown(p), [],
+               None, Conversation(p))
+
+    def stream(conv: Conversation | None) -> Iterator[tuple]:
+        # outputs: chat, status, wheel plot, state
+        if conv is None or conv.answer is not None:
+            yield gr.skip(), gr.skip(), gr.skip(), gr.skip()
+            return
+        for partial, final in conv.explain(model):
+            if not final:
+                yield [{"role": "assistant", "content": partial.explanation}], gr.skip(), gr.skip(), gr.skip()
+        yield _messages(conv), _status("Done. Ask a follow-up question below, or pick another clip."), \
+            gr.skip(), conv
+        a = conv.answer
+        yield gr.skip(), gr.skip(), wheel_figure(a.emotions, list(conv.perception.cues.candidates), layout,
+                                                 title=f"{conv.clip_id}: {', '.join(a.emotions)}"), gr.skip()
+
+    def ask(question: str, conv: Conversation | None) -> Iterator[tuple]:
+        # outputs: chat, question box, status, state
+        q = (question or "").strip()
+        if not q:
+            yield gr.skip(), gr.skip(), gr.skip(), gr.skip()
+            return
+        if conv is None or conv.answer is None:
+            yield gr.skip(), question, _status("Explain a clip first: pick an example or upload a video."), conv
+            return
+        yield _messages(conv, pending=q), "", _status("Thinking…"), conv
+        conv.ask(model, q, max_new_tokens=followup_tokens)
+        yield _messages(conv), "", _status("Ask another question, or pick another clip."), conv
+
+    with gr.Blocks(title="affect-llm: explainable emotion reasoning", analytics_enabled=False) as demo:
+        gr.Markdown("## affect-llm — which emotions does the person show, and why?\n"
+                    "Pick an example clip or upload one, then **Explain**. The model reads the face, "
+                    "the voice and the words, explains the emotions clue by clue, and answers follow-up "
+                    f"questions about the same clip. Uploads: {limits.describe()}.")
+        state = gr.State(None, time_to_live=STATE_TTL_S)
+        with gr.Row(equal_height=False):
+            with gr.Column(scale=2, min_width=300):
+                video = gr.Video(label="Clip", sources=["upload"], format=None, include_audio=True,
+                                 height=300, elem_id="clip")
+                if examples:
+                    gr.Examples(examples=[[str(p)] for p in examples], inputs=[video],
+                                example_labels=[p.stem for p in examples], label="Example clips",
+                                elem_id="examples")
+                subtitle = gr.Textbox(label="What the person says (optional)", lines=1, elem_id="subtitle",
+                                      placeholder="leave empty to transcribe the audio with Whisper")
+                explain_btn = gr.Button("Explain", variant="primary", elem_id="explain")
+                status = gr.Markdown("", elem_id="status")
+            with gr.Column(scale=3, min_width=360):
+                chat = gr.Chatbot(label="Explanation and follow-up questions", height=430,
+                                  elem_id="conversation", feedback_options=None, buttons=["copy"])
+                with gr.Row():
+                    question = gr.Textbox(show_label=False, scale=4, elem_id="question",
+                                          placeholder="Ask about this clip, e.g. why do you think she is worried?")
+                    ask_btn = gr.Button("Ask", scale=1, elem_id="ask")
+        with gr.Row(equal_height=False):
+            frames = gr.Gallery(label="Sampled frames", columns=8, height=170, object_fit="contain",
+                                elem_id="frames", allow_preview=True)
+        with gr.Row(equal_height=False):
+            faces = gr.Gallery(label="Face crops (224×224, what the expression model sees)", columns=8,
+                               height=170, object_fit="contain", elem_id="faces")
+        with gr.Row(equal_height=False):
+            with gr.Column(scale=3):
+                cues = gr.Markdown("", label="Cues", elem_id="cues")
+            with gr.Column(scale=2):
+                plot = gr.Plot(label="Emotion words", elem_id="wheel", format="png")
+
+        explain_btn.click(explain, [video, subtitle], [status, frames, faces, cues, chat, plot, state],
+                          concurrency_limit=2, api_name="perceive").then(
+            stream, [state], [chat, status, plot, state], concurrency_id="llm", concurrency_limit=1,
+            api_name="explain")
+        for trigger in (ask_btn.click, question.submit):
+            trigger(ask, [question, state], [chat, question, status, state], concurrency_id="llm",
+                    concurrency_limit=1, api_visibility="private")
+    demo.affect_allowed_paths = sorted({str(p.resolve().parent) for p in examples})
+    return demo
+
+
+def launch(demo: gr.Blocks, host: str = "127.0.0.1", port: int = 7860, limits: UploadLimits | None = None,
+           block: bool = True) -> None:
+    """Serve ``demo`` on ``host:port``; only the example clips' folder is served besides uploads."""
+    limits = limits or UploadLimits()
+    demo.queue(max_size=64)
+    demo.launch(server_name=host, server_port=port, max_file_size=limits.max_bytes,
+                allowed_paths=getattr(demo, "affect_allowed_paths", []), show_error=True, ssr_mode=False,
+                quiet=True, prevent_thread_lock=True, inbrowser=False, share=False, css=CSS,
+                footer_links=[], mcp_server=False, pwa=False)
+    if block:
+        demo.block_thread()

@@ -1,0 +1,381 @@
+"""The HTTP API: ``POST /describe`` (a clip in, the ``describe --json`` record out) and ``GET /healthz``.
+
+Same pipeline as ``describe`` and ``infer``: ``perceive`` then ``model.answer``. What a server adds:
+
+* uploads are bounded (``affect_llm.uploads``): a body over the size limit is refused with 413
+  while it streams in, before it is stored; wrong type, too long, undecodable: 422 with the
+  one-line ``InputError`` text, naming the file as the client called it;
+* perception of each request runs in a thread pool (decord, OpenCV, TFLite and torch release
+  the GIL), and the answers go through a ``MicroBatcher``, so concurrent requests share one LLM
+  generation; ``/healthz`` counts the batches and their sizes;
+* server-side paths (JSON ``{"path": ...}``) are off unless ``allow_paths`` names a folder, and
+  then only files inside it (after resolving symlinks and ``..``) are read.
+
+Every error body is ``{"error": "one line"}``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import shutil
+import tempfile
+import time
+from collections.abc import AsyncIterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import asynccontextmanager
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field, ValidationError
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile
+
+from .. import __version__
+from ..errors import AffectError, InputError
+from ..perception import PerceiveOptions, perceive
+from ..results import result_record
+from ..uploads import (
+    UploadLimits,
+    UploadRejected,
+    check_duration,
+    check_name,
+    check_size,
+    check_upload,
+    safe_filename,
+)
+from .batcher import MicroBatcher
+
+log = logging.getLogger(__name__)
+
+# Room for the multipart boundaries and the small form fields on top of the file itself.
+MULTIPART_SLACK_BYTES = 1024 * 1024
+
+
+class DescribeResult(BaseModel):
+    """The ``describe --json`` record, plus the size of the batch the answer was generated in."""
+
+    id: str
+    explanation: str
+    emotions: list[str]
+    emotions_source: str = Field(description="'llm', or 'cues' when the model named no emotion")
+    sections: dict[str, str]
+    cues: dict[str, Any]
+    model: str
+    timings: dict[str, float]
+    batch_size: int = Field(description="requests answered in the same LLM generation")
+
+
+class PathRequest(BaseModel):
+    """A clip already on the server (only with ``--allow-paths DIR``, and only inside DIR)."""
+
+    path: str = Field(description="file inside the allowed folder (absolute, or relative to it)")
+    subtitle: str | None = Field(None, description="what the person says (skips transcription)")
+    id: str | None = Field(None, description="id to report (default: the file name without suffix)")
+
+
+class ErrorBody(BaseModel):
+    error: str
+
+
+class ApiError(Exception):
+    """A refusal with its HTTP status, answered as ``{"error": message}``."""
+
+    def __init__(self, status: int, message: str):
+        super().__init__(message)
+        self.status = status
+
+
+_UPLOAD_SCHEMA = {
+    "type": "object",
+    "required": ["file"],
+    "properties": {
+        "file": {"type": "string", "format": "binary", "description": "the video clip"},
+        "subtitle": {"type": "string", "description": "what the person says (skips transcription)"},
+        "id": {"type": "string", "description": "id to report (default: the file name without suffix)"},
+    },
+}
+
+
+class _BodyLimit:
+    """ASGI wrapper that refuses a ``/describe`` body over the limit while it arrives.
+
+    A declared ``Content-Length`` over the limit is refused before one byte is read; a chunked
+    body is counted as it streams and refused when it passes the limit, so an oversized upload
+    never fills the disk of the server.
+    """
+
+    def __init__(self, app: Any, max_bytes: int, path: str = "/describe"):
+        self.app = app
+        self.max_bytes = max_bytes
+        self.path = path
+
+    def _refusal(self, nbytes: int) -> UploadRejected:
+        limit_mb = (self.max_bytes - MULTIPART_SLACK_BYTES) / (1024 * 1024)
+        return UploadRejected(f"the upload ({nbytes / (1024 * 1024):.2g} MB so far) is over the "
+                              f"{limit_mb:.2g} MB limit: cut or compress the clip", status=413)
+
+    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
+        if scope["type"] != "http" or scope.get("path") != self.path or scope.get("method") != "POST":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope.get("headers") or []).get(b"content-length", b"")
+        if declared.isdigit() and int(declared) > self.max_bytes:
+            exc = self._refusal(int(declared))
+            await JSONResponse({"error": str(exc)}, status_code=413, headers={"Connection": "close"})(
+                scope, receive, send)
+            return
+        seen = 0
+
+        async def counted_receive() -> dict:
+            nonlocal seen
+            message = await receive()
+            if message.get("type") == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > self.max_bytes:
+                    raise self._refusal(seen)
+            return message
+
+        await self.app(scope, counted_receive, send)
+
+
+class _Service:
+    """Everything one app instance holds: the model, the batcher, the perception pool, the limits."""
+
+    def __init__(self, model_spec: str, model: Any, device: str, max_batch: int, batch_wait_ms: float,
+                 limits: UploadLimits, allow_paths: Path | None, perceive_options: PerceiveOptions,
+                 perception_workers: int):
+        self.model_spec = model_spec
+        self.model = model
+        self.device = device
+        self.limits = limits
+        self.allow_paths = allow_paths.resolve() if allow_paths is not None else None
+        self.perceive_options = perceive_options
+        self.perception_workers = perception_workers
+        self.batcher = MicroBatcher(self._answer, max_batch=max_batch, wait_ms=batch_wait_ms)
+        self.pool: ThreadPoolExecutor | None = None
+        self.started = time.monotonic()
+        self.ready = False
+
+    def _answer(self, perceptions: list[Any]) -> list[Any]:
+        return self.model.answer(perceptions)
+
+    def load(self) -> None:
+        """Load the model and its LLM now, so the first request does not pay for it."""
+        from ..models import load_model
+
+        if self.model is None:
+            self.model = load_model(self.model_spec, device=self.device)
+        _ = getattr(self.model, "llm", None)
+        self.ready = True
+
+    def start(self) -> None:
+        if self.pool is None:
+            self.pool = ThreadPoolExecutor(max_workers=self.perception_workers, thread_name_prefix="perceive")
+        self.batcher.start()
+
+    def stop(self) -> None:
+        self.batcher.stop()
+        if self.pool is not None:
+            self.pool.shutdown(wait=False, cancel_futures=True)
+            self.pool = None
+
+    def perceive(self, path: Path, subtitle: str | None, name: str, checked: bool) -> Any:
+        """Runs in the perception pool: the upload's remaining checks, then the pipeline's front half."""
+        try:
+            if checked:
+                check_duration(path, self.limits, name)
+            else:
+                check_upload(path, self.limits, name)
+            return perceive(path, replace(self.perceive_options, subtitle=subtitle))
+        except UploadRejected:
+            raise
+        except InputError as exc:
+            # The message names the temp copy; the client knows the file by its own name.
+            raise InputError(str(exc).replace(str(path), name)) from exc
+
+    def health(self) -> dict[str, Any]:
+        return {
+            "status": "ok" if self.ready else "loading",
+            "version": __version__,
+            "model": getattr(self.model, "name", self.model_spec),
+            "batching": {**self.batcher.stats.to_dict(), "max_batch": self.batcher.max_batch,
+                         "batch_wait_ms": round(self.batcher.wait_s * 1000, 3),
+                         "pending": self.batcher.pending},
+            "perception_workers": self.perception_workers,
+            "limits": self.limits.to_dict(),
+            "allow_paths": str(self.allow_paths) if self.allow_paths else None,
+            "uptime_s": round(time.monotonic() - self.started, 1),
+        }
+
+
+def create_app(model_spec: str = "default", *, model: Any = None, device: str = "cpu", max_batch: int = 8,
+               batch_wait_ms: float = 50.0, limits: UploadLimits | None = None,
+               allow_paths: str | Path | None = None, perceive_options: PerceiveOptions | None = None,
+               perception_workers: int = 2) -> FastAPI:
+    """The FastAPI app. ``model`` (an already loaded model) wins over ``model_spec``, so tests and
+    embedding applications can share one model between apps. The model loads at start-up
+    (lifespan), so ``/healthz`` answering means the server is ready."""
+    limits = limits or UploadLimits()
+    allow = Path(allow_paths).expanduser() if allow_paths is not None else None
+    if allow is not None and not allow.is_dir():
+        raise InputError(f"--allow-paths {allow}: not a folder; give the folder whose clips may be "
+                         "described by path")
+    service = _Service(model_spec, model, device, max_batch, batch_wait_ms, limits, allow,
+                       perceive_options or PerceiveOptions(), max(1, perception_workers))
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        await run_in_threadpool(service.load)
+        service.start()
+        log.info("serving model %s (max batch %d, wait %.0f ms)", service.health()["model"], max_batch,
+                 batch_wait_ms)
+        try:
+            yield
+        finally:
+            service.stop()
+
+    app = FastAPI(
+        title="affect-llm",
+        version=__version__,
+        description="Explainable multimodal emotion reasoning: a video clip in; the emotions a person "
+        "shows and the visual, acoustic and verbal clues behind them out.",
+        lifespan=lifespan,
+    )
+    app.state.service = service
+    app.add_middleware(_BodyLimit, max_bytes=limits.max_bytes + MULTIPART_SLACK_BYTES)
+
+    @app.exception_handler(ApiError)
+    async def _api_error(request: Request, exc: ApiError) -> JSONResponse:
+        return JSONResponse({"error": str(exc)}, status_code=exc.status)
+
+    @app.exception_handler(UploadRejected)
+    async def _rejected(request: Request, exc: UploadRejected) -> JSONResponse:
+        return JSONResponse({"error": str(exc)}, status_code=exc.status)
+
+    @app.exception_handler(InputError)
+    async def _input_error(request: Request, exc: InputError) -> JSONResponse:
+        return JSONResponse({"error": str(exc)}, status_code=422)
+
+    @app.exception_handler(AffectError)
+    async def _affect_error(request: Request, exc: AffectError) -> JSONResponse:
+        log.error("request failed: %s", exc)
+        return JSONResponse({"error": str(exc)}, status_code=500)
+
+    @app.get("/healthz", summary="Readiness and batching counters")
+    async def healthz() -> dict[str, Any]:
+        return service.health()
+
+    errors = {code: {"model": ErrorBody, "description": what} for code, what in (
+        (403, "server-side paths are off, or the path is outside the allowed folder"),
+        (404, "the path does not exist in the allowed folder"),
+        (413, "the upload is over the size limit"),
+        (415, "neither multipart/form-data nor application/json"),
+        (422, "not a usable video: wrong type, too long, empty, truncated or undecodable"),
+    )}
+
+    @app.post("/describe", response_model=DescribeResult, responses=errors,
+              summary="Explain the emotions in one clip",
+              openapi_extra={"requestBody": {"required": True, "content": {
+                  "multipart/form-data": {"schema": _UPLOAD_SCHEMA},
+                  "application/json": {"schema": PathRequest.model_json_schema()}}}})
+    async def describe(request: Request) -> JSONResponse:
+        """Upload a clip (multipart field ``file``, optional ``subtitle`` and ``id``) or, when the
+        server allows it, name one on the server (JSON ``{"path": ...}``)."""
+        start = time.perf_counter()
+        ctype = request.headers.get("content-type", "").lower()
+        if ctype.startswith("multipart/form-data"):
+            perception, receive_s = await _perceive_upload(request)
+        elif ctype.startswith("application/json"):
+            perception, receive_s = await _perceive_path(request)
+        else:
+            raise ApiError(415, "send the clip as multipart/form-data (field 'file') or, with "
+                           "--allow-paths, as JSON {\"path\": ...}")
+        waited = await asyncio.wrap_future(service.batcher.submit(perception))
+        timings = dict(perception.timings, receive_s=round(receive_s, 4), queue_s=waited.queued_s,
+                       generate_s=waited.generate_s, total_s=round(time.perf_counter() - start, 4))
+        record = result_record(perception, waited.value, service.health()["model"], timings)
+        record["batch_size"] = waited.batch_size
+        return JSONResponse(record)
+
+    async def _run_perception(path: Path, subtitle: str | None, name: str, checked: bool) -> Any:
+        loop = asyncio.get_running_loop()
+        service.start()
+        return await loop.run_in_executor(service.pool, service.perceive, path, subtitle, name, checked)
+
+    async def _perceive_upload(request: Request) -> tuple[Any, float]:
+        t0 = time.perf_counter()
+        form = await request.form(max_files=1, max_fields=8)
+        try:
+            upload = form.get("file")
+            if not isinstance(upload, UploadFile):
+                raise ApiError(422, "no clip: send the video in the multipart form field 'file'")
+            name = safe_filename(upload.filename)
+            check_name(name, limits)
+            size = upload.size if upload.size is not None else _spooled_size(upload)
+            check_size(name, size, limits)
+            subtitle = _form_text(form.get("subtitle"))
+            clip_id = _form_text(form.get("id"))
+            folder = Path(tempfile.mkdtemp(prefix="affect-llm-upload-"))
+            try:
+                path = folder / name
+                await run_in_threadpool(_copy_upload, upload, path)
+                receive_s = time.perf_counter() - t0
+                perception = await _run_perception(path, subtitle, name, checked=True)
+            finally:
+                shutil.rmtree(folder, ignore_errors=True)  # frames and audio are in memory now
+        finally:
+            await form.close()
+        if clip_id:
+            perception.clip_id = clip_id
+        return perception, receive_s
+
+    async def _perceive_path(request: Request) -> tuple[Any, float]:
+        t0 = time.perf_counter()
+        if service.allow_paths is None:
+            raise ApiError(403, "server-side paths are off: upload the clip (multipart field 'file'), "
+                           "or start the server with --allow-paths DIR")
+        try:
+            body = PathRequest.model_validate(await request.json())
+        except ValueError as exc:  # JSON syntax errors and pydantic ValidationError alike
+            raise ApiError(422, f"the JSON body must be {{\"path\": \"...\", \"subtitle\": \"...\"}}: "
+                           f"{_one_line(exc)}") from exc
+        root = service.allow_paths
+        given = Path(body.path).expanduser()
+        resolved = (given if given.is_absolute() else root / given).resolve()
+        if not resolved.is_relative_to(root):
+            raise ApiError(403, f"{body.path} is outside the allowed folder {root}: give a file inside it")
+        if not resolved.is_file():
+            raise ApiError(404, f"{body.path} does not exist in {root}: check the name")
+        perception = await _run_perception(resolved, body.subtitle or None, body.path, checked=False)
+        if body.id:
+            perception.clip_id = body.id
+        return perception, time.perf_counter() - t0
+
+    return app
+
+
+def _form_text(value: Any) -> str | None:
+    return value.strip() or None if isinstance(value, str) else None
+
+
+def _spooled_size(upload: UploadFile) -> int:
+    upload.file.seek(0, 2)
+    size = upload.file.tell()
+    upload.file.seek(0)
+    return size
+
+
+def _copy_upload(upload: UploadFile, path: Path) -> None:
+    upload.file.seek(0)
+    with open(path, "wb") as out:
+        shutil.copyfileobj(upload.file, out, length=1024 * 1024)
+
+
+def _one_line(exc: BaseException) -> str:
+    if isinstance(exc, ValidationError):
+        return "; ".join(f"{'.'.join(map(str, e['loc'])) or 'body'}: {e['msg']}" for e in exc.errors())
+    return " ".join(str(exc).split())

@@ -1,0 +1,296 @@
+"""``affect-llm serve``: micro-batching, upload bounds, server-side paths, the OpenAPI schema.
+
+The model is loaded once for the module (the fast-model folder: same code path, shorter answers)
+and shared by every app built here. The batching test runs a real uvicorn on a free port, so
+three client threads really are concurrent; the refusal tests use FastAPI's TestClient.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+
+from affect_llm.serve.batcher import MicroBatcher
+from affect_llm.uploads import (
+    UploadLimits,
+    UploadRejected,
+    check_duration,
+    check_name,
+    check_size,
+    safe_filename,
+)
+
+fastapi = pytest.importorskip("fastapi", reason="the demo extra is not installed: pip install -e '.[demo]'")
+httpx = pytest.importorskip("httpx")
+
+
+# --------------------------------------------------------------------------- micro-batcher (no model)
+def test_batcher_groups_concurrent_items_and_keeps_their_order():
+    calls: list[list[int]] = []
+
+    def answer(items: list[int]) -> list[int]:
+        calls.append(list(items))
+        time.sleep(0.05)
+        return [i * 10 for i in items]
+
+    batcher = MicroBatcher(answer, max_batch=4, wait_ms=300)
+    futures = [batcher.submit(i) for i in range(6)]
+    results = [f.result(timeout=10) for f in futures]
+    batcher.stop()
+    assert [r.value for r in results] == [i * 10 for i in range(6)]
+    assert calls == [[0, 1, 2, 3], [4, 5]]  # capped at max_batch, the rest form the next batch
+    assert [r.batch_size for r in results] == [4, 4, 4, 4, 2, 2]
+    stats = batcher.stats.to_dict()
+    assert stats["batches"] == 2 and stats["batch_sizes"] == {"2": 1, "4": 1}
+
+
+def test_batcher_lone_item_waits_only_the_window():
+    batcher = MicroBatcher(lambda items: items, max_batch=8, wait_ms=50)
+    start = time.monotonic()
+    assert batcher.submit("x").result(timeout=10).value == "x"
+    assert time.monotonic() - start < 2.0
+    batcher.stop()
+
+
+def test_batcher_error_reaches_every_request_of_the_batch_and_worker_survives():
+    def answer(items):
+        if "boom" in items:
+            raise RuntimeError("model failed")
+        return items
+
+    batcher = MicroBatcher(answer, max_batch=2, wait_ms=500)
+    a, b = batcher.submit("ok"), batcher.submit("boom")
+    for f in (a, b):
+        with pytest.raises(RuntimeError, match="model failed"):
+            f.result(timeout=10)
+    assert batcher.submit("after").result(timeout=10).value == "after"
+    assert batcher.stats.to_dict()["failed_batches"] == 1
+    batcher.stop()
+
+
+def test_batcher_skips_cancelled_requests():
+    seen: list[list[str]] = []
+    gate = threading.Event()
+
+    def answer(items):
+        seen.append(list(items))
+        gate.wait(5)
+        return items
+
+    batcher = MicroBatcher(answer, max_batch=1, wait_ms=0)
+    first = batcher.submit("first")  # occupies the worker until the gate opens
+    time.sleep(0.2)
+    gone = batcher.submit("gone")
+    assert gone.cancel()  # the client went away while queued
+    gate.set()
+    last = batcher.submit("last")
+    assert first.result(timeout=10).value == "first" and last.result(timeout=10).value == "last"
+    batcher.stop()
+    assert ["gone"] not in seen
+
+
+# --------------------------------------------------------------------------- upload checks (no model)
+def test_upload_checks(example_clips, tmp_path):
+    limits = UploadLimits(max_mb=1, max_seconds=3)
+    check_name("clip.MP4", limits)
+    with pytest.raises(UploadRejected, match=r"notes.txt: '.txt' is not a video type") as exc:
+        check_name("notes.txt", limits)
+    assert exc.value.status == 422
+    with pytest.raises(UploadRejected, match="over the 1 MB upload limit") as exc:
+        check_size("big.mp4", 5 * 1024 * 1024, limits)
+    assert exc.value.status == 413
+    with pytest.raises(UploadRejected, match="empty"):
+        check_size("empty.mp4", 0, limits)
+    with pytest.raises(UploadRejected, match=r"cheerful.mp4 lasts 5 s, over the 3 s limit"):
+        check_duration(example_clips["cheerful"], limits)
+    assert 4 < check_duration(example_clips["cheerful"], UploadLimits(max_seconds=60)) < 6
+    text = tmp_path / "text.mp4"
+    text.write_text("not a video\n")
+    assert check_duration(text, limits) is None  # unknown: the decoder words the error later
+    assert safe_filename("../../etc/passwd") == "passwd"
+    assert safe_filename("my clip (1).mp4") == "my_clip_1_.mp4"
+    assert safe_filename("") == "upload.mp4"
+
+
+# --------------------------------------------------------------------------- the API with a real model
+@pytest.fixture(scope="module")
+def fast_model(tmp_path_factory) -> Path:
+    """The default model with short answers: same code path, less CPU per clip."""
+    folder = tmp_path_factory.mktemp("fast-model")
+    (folder / "config.json").write_text(json.dumps(
+        {"affect_llm": {"architecture": "textualized", "llm": "smollm2", "max_new_tokens": 16}}))
+    return folder
+
+
+@pytest.fixture(scope="module")
+def model(fast_model):
+    from affect_llm.models import load_model
+
+    m = load_model(str(fast_model))
+    _ = m.llm
+    return m
+
+
+@pytest.fixture(scope="module")
+def allowed_dir(tmp_path_factory, example_clips) -> Path:
+    folder = tmp_path_factory.mktemp("allowed")
+    (folder / "angry-on-server.mp4").write_bytes(example_clips["angry"].read_bytes())
+    return folder
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def live_server(model, allowed_dir):
+    """A real uvicorn in a thread: a batch of up to 3, collected for up to 3 s so that three
+    requests whose perception ends at different times still meet."""
+    import uvicorn
+
+    from affect_llm.serve import create_app
+
+    app = create_app(model=model, max_batch=3, batch_wait_ms=3000, allow_paths=allowed_dir,
+                     perception_workers=3)
+    port = _free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 60
+    while not server.started:
+        assert time.monotonic() < deadline and thread.is_alive(), "uvicorn did not start"
+        time.sleep(0.1)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(30)
+
+
+def test_concurrent_requests_are_batched_with_separate_answers(live_server, example_clips, fast_model):
+    requests = [
+        ("upload", "cheerful", "I passed the exam, this is wonderful!"),
+        ("upload", "silent", "I am so tired of waiting here."),
+        ("path", "angry-on-server.mp4", "Leave me alone, I said no!"),
+    ]
+
+    def send(kind: str, what: str, subtitle: str) -> dict:
+        if kind == "upload":
+            with open(example_clips[what], "rb") as f:
+                r = httpx.post(f"{live_server}/describe", files={"file": (f"{what}.mp4", f, "video/mp4")},
+                               data={"subtitle": subtitle}, timeout=300)
+        else:
+            r = httpx.post(f"{live_server}/describe", json={"path": what, "subtitle": subtitle, "id": "angry-path"},
+                           timeout=300)
+        assert r.status_code == 200, r.text
+        return r.json()
+
+    with ThreadPoolExecutor(3) as pool:
+        results = list(pool.map(lambda args: send(*args), requests))
+
+    for (kind, what, subtitle), result, want_id in zip(requests, results, ("cheerful", "silent", "angry-path")):
+        assert result["id"] == want_id
+        assert result["cues"]["words"]["subtitle"] == subtitle and result["cues"]["subtitle_source"] == "user"
+        assert subtitle in result["explanation"]  # the verbal part quotes this request's own words
+        assert result["emotions"] and result["model"] == fast_model.name
+        assert result["timings"]["generate_s"] > 0
+    assert "audio" in results[1]["cues"]["missing"] and results[0]["cues"]["face"]["found"]
+    assert max(r["batch_size"] for r in results) > 1
+
+    health = httpx.get(f"{live_server}/healthz", timeout=10).json()
+    assert health["status"] == "ok"
+    batching = health["batching"]
+    assert batching["requests"] == 3 and batching["max_batch_size_seen"] > 1
+    assert batching["batches"] < 3  # at least two of the three shared a generation
+
+
+@pytest.fixture(scope="module")
+def client_factory(model, allowed_dir):
+    from fastapi.testclient import TestClient
+
+    from affect_llm.serve import create_app
+
+    def make(**kw):
+        return TestClient(create_app(model=model, **kw))
+
+    return make
+
+
+def test_oversized_upload_is_refused_with_413(client_factory, example_clips, tmp_path):
+    with client_factory(limits=UploadLimits(max_mb=0.01)) as client:
+        with open(example_clips["cheerful"], "rb") as f:
+            r = client.post("/describe", files={"file": ("cheerful.mp4", f, "video/mp4")})
+        assert r.status_code == 413
+        assert "cheerful.mp4" in r.json()["error"] and "upload limit" in r.json()["error"]
+        # A body far over the limit is refused from its Content-Length, before it is read.
+        big = tmp_path / "big.mp4"
+        big.write_bytes(b"\0" * (2 * 1024 * 1024))
+        with open(big, "rb") as f:
+            r = client.post("/describe", files={"file": ("big.mp4", f, "video/mp4")})
+        assert r.status_code == 413 and "limit" in r.json()["error"]
+        # The same without a Content-Length (chunked): counted while it streams in.
+        r = client.post("/describe", content=(b"\0" * 65536 for _ in range(40)),
+                        headers={"content-type": "multipart/form-data; boundary=x"})
+        assert r.status_code == 413 and "limit" in r.json()["error"]
+        assert client.get("/healthz").json()["batching"]["requests"] == 0
+
+
+def test_bad_uploads_get_422_with_the_one_line_reason(client_factory, tmp_path):
+    notes = tmp_path / "notes.txt"
+    notes.write_text("Dear diary, today I was happy.\n" * 20)
+    renamed = tmp_path / "notes.mp4"
+    renamed.write_bytes(notes.read_bytes())
+    with client_factory(limits=UploadLimits(max_seconds=3)) as client:
+        for path, expected in ((notes, "notes.txt: '.txt' is not a video type"),
+                               (renamed, "notes.mp4 is a text file, not a video")):
+            with open(path, "rb") as f:
+                r = client.post("/describe", files={"file": (path.name, f, "application/octet-stream")})
+            assert r.status_code == 422, r.text
+            error = r.json()["error"]
+            assert error.startswith(expected) and "\n" not in error
+            assert "affect-llm-upload" not in error  # the client's file name, not the server's temp path
+        r = client.post("/describe", files={"file": ("empty.mp4", b"", "video/mp4")})
+        assert r.status_code == 422 and "empty" in r.json()["error"]
+        r = client.post("/describe", data={"subtitle": "no file"}, files={"other": ("x.mp4", b"x")})
+        assert r.status_code == 422 and "'file'" in r.json()["error"]
+        r = client.post("/describe", content=b"raw", headers={"content-type": "video/mp4"})
+        assert r.status_code == 415
+
+
+def test_long_clip_is_refused_before_decoding(client_factory, example_clips):
+    with client_factory(limits=UploadLimits(max_seconds=2)) as client, open(example_clips["cheerful"], "rb") as f:
+        r = client.post("/describe", files={"file": ("cheerful.mp4", f, "video/mp4")})
+    assert r.status_code == 422 and "over the 2 s limit" in r.json()["error"]
+
+
+def test_server_side_paths_only_inside_the_allowed_folder(client_factory, allowed_dir, example_clips):
+    with client_factory() as client:  # no allow_paths
+        r = client.post("/describe", json={"path": str(allowed_dir / "angry-on-server.mp4")})
+        assert r.status_code == 403 and "--allow-paths" in r.json()["error"]
+    with client_factory(allow_paths=allowed_dir) as client:
+        r = client.post("/describe", json={"path": str(example_clips["cheerful"])})
+        assert r.status_code == 403 and "outside the allowed folder" in r.json()["error"]
+        r = client.post("/describe", json={"path": "../" + example_clips["cheerful"].name})
+        assert r.status_code == 403
+        r = client.post("/describe", json={"path": "nope.mp4"})
+        assert r.status_code == 404 and "nope.mp4" in r.json()["error"]
+        r = client.post("/describe", json={"clip": "angry-on-server.mp4"})
+        assert r.status_code == 422 and "path" in r.json()["error"]
+
+
+def test_openapi_lists_describe_and_healthz(client_factory):
+    with client_factory() as client:
+        schema = client.get("/openapi.json").json()
+        health = client.get("/healthz").json()
+    post = schema["paths"]["/describe"]["post"]
+    assert {"multipart/form-data", "application/json"} <= post["requestBody"]["content"].keys()
+    assert "file" in post["requestBody"]["content"]["multipart/form-data"]["schema"]["properties"]
+    assert {"200", "413", "422"} <= post["responses"].keys()
+    assert "/healthz" in schema["paths"]
+    assert health["status"] == "ok" and health["limits"]["max_mb"] == 200
