@@ -78,8 +78,10 @@ def test_eval_basic_and_sentiment(tmp_path, capsys):
     assert (tmp_path / "pl" / "confusion.png").exists()
     sgold = write(tmp_path / "sg.jsonl", [{"id": "1", "label": "positive"}, {"id": "2", "score": -2},
                                           {"id": "3", "label": "neutral"}])
-    d = run_json(capsys, ["eval", "sentiment", "--pred", str(pred), "--gold", str(sgold), "--json"])
+    d = run_json(capsys, ["eval", "sentiment", "--pred", str(pred), "--gold", str(sgold), "--json",
+                          "--plot", str(tmp_path / "sp")])
     assert d["n"] == 2 and d["dropped_gold_neutral"] == 1 and d["accuracy"] == 1.0
+    assert (tmp_path / "sp" / "confusion.png").exists()
     assert main(["eval", "sentiment", "--pred", str(pred), "--gold", str(sgold)]) == 0
     assert "weighted_f1" in capsys.readouterr().out
 

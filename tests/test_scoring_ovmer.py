@@ -52,6 +52,11 @@ def test_wheel_levels_follow_the_published_rules(m):
     assert w2.published_cluster_map(1)["embarrassed"] == "sad"
 
 
+def test_synonyms_meet_at_level1(m):
+    for wheel in ("wheel1", "wheel2", "wheel3", "wheel4", "wheel5"):
+        assert m.cluster("furious", wheel, 1) == m.cluster("angry", wheel, 1) is not None
+
+
 def test_quirk_fear_lands_in_a_happy_class(m):
     # "fear" is listed as a form of "fearless", whose synonyms are brave/courageous/daring
     assert "fearless" in m.tables.forms["fear"]

@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from . import SCORER_VERSION
 from .extract import Extractor
 from .metrics import ClassMetrics, classification_metrics
-from .pipeline import Words, default_extractor, get_mapper, paused_gc, records_to_words
+from .pipeline import Words, default_extractor, get_mapper, paused_gc, persist, records_to_words
 from .records import Record
 from .wheels import L1_VALENCE, NEUTRAL, WHEEL_NAMES
 
@@ -172,8 +172,7 @@ def _score_basic(preds: dict[str, Record], golds: dict[str, Record], labels: lis
             samples.append({"id": rid, "gold": gold, "pred": label, "pred_words": words.words,
                             "scores": {k: round(v, 4) for k, v in scores.items()}, "hits": sample_hits,
                             "missing_pred": rid not in preds})
-    extractor.save()
-    mapper.save()
+    persist(mapper, extractor)
     per_wheel = {w: {"hit_rate": h / n if n else 0.0, "n": n} for w, (h, n) in hits.items()}
     scored = [v["hit_rate"] for v in per_wheel.values() if v["n"]]
     metrics = classification_metrics(y_true, y_pred, labels)
@@ -297,8 +296,7 @@ def _score_sentiment(preds: dict[str, Record], golds: dict[str, Record], mode: s
         pred_neutral += label == "neutral"
         y_true.append(g)
         y_pred.append(label)
-    extractor.save()
-    mapper.save()
+    persist(mapper, extractor)
     binary_pred = ["positive" if p == "positive" else "negative" for p in y_pred]
     binary = classification_metrics(y_true, binary_pred, ["negative", "positive"])
     return SentimentReport(mode, extractor.name, binary.accuracy, binary.weighted_f1, binary.uar, len(y_true), len(gold),

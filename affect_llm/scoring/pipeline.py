@@ -44,6 +44,14 @@ def paused_gc() -> Iterator[None]:
             gc.enable()
 
 
+def persist(mapper, extractor: Extractor) -> None:
+    """Write the caches a run filled (the affect mode's decisions, the token cache)."""
+    extractor.save()
+    save = getattr(mapper, "save", None)  # the ovmer mode decides from the tables alone
+    if save is not None:
+        save()
+
+
 @functools.lru_cache(maxsize=1)
 def default_extractor() -> RuleExtractor:
     return RuleExtractor()

