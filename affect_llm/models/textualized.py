@@ -10,23 +10,15 @@ and the answer says so (``emotions_source``).
 
 from __future__ import annotations
 
+import functools
 import re
 import threading
 from dataclasses import dataclass, field
 from typing import Any, Iterator
 
-from ..cues import EXPRESSION_WORD, NRC_WORD
 from ..llm import BUNDLED_LLM, BatchStreamer, LoadedLLM, chat_prompt, generate, load_llm
 from ..prompts import fill, load_yaml
 
-# Words accepted from the LLM's emotion list without the scorer's vocabulary at hand.
-BASIC_EMOTIONS = frozenset(EXPRESSION_WORD.values()) | frozenset(NRC_WORD.values()) | {
-    "neutral", "excited", "joyful", "cheerful", "content", "relieved", "proud", "grateful", "hopeful",
-    "nervous", "anxious", "worried", "afraid", "scared", "frustrated", "annoyed", "irritated", "furious",
-    "upset", "disappointed", "lonely", "depressed", "ashamed", "guilty", "embarrassed", "confused",
-    "bored", "tired", "jealous", "amused", "delighted", "enthusiastic", "satisfied", "shocked", "tense",
-    "serious", "relaxed", "loving", "curious", "doubtful", "helpless", "impatient", "indignant",
-}
 
 
 @dataclass
@@ -62,14 +54,23 @@ NOUN_TO_ADJECTIVE = {"anger": "angry", "sadness": "sad", "happiness": "happy", "
                      "calmness": "calm", "neutrality": "neutral", "worry": "worried", "pride": "proud"}
 
 
-def parse_emotion_list(text: str, vocabulary: frozenset[str] = BASIC_EMOTIONS, limit: int = 3) -> list[str]:
+@functools.lru_cache(maxsize=1)
+def _extractor():
+    """The scorer's rule extractor (lemmas, negation, multi-word expressions): the words the
+    model names are then the very words the scorer will read."""
+    from ..scoring.extract import RuleExtractor
+
+    return RuleExtractor()
+
+
+def parse_emotion_list(text: str, limit: int = 3) -> list[str]:
     """The emotion words of a list like "happy, excited and proud." on the answer's first line,
-    with noun forms turned into adjectives and unknown words dropped."""
+    read by the scorer's extractor (unknown and negated words dropped), nouns made adjectives."""
     first_line = text.strip().splitlines()[0] if text.strip() else ""
     out: list[str] = []
-    for w in re.findall(r"[a-z]+", first_line.lower()):
+    for w in _extractor().extract(first_line).words:
         w = NOUN_TO_ADJECTIVE.get(w, w)
-        if w in vocabulary and w not in out:
+        if w not in out:
             out.append(w)
     return out[:limit]
 

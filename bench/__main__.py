@@ -1,0 +1,104 @@
+"""``python -m bench [--quick]`` (or ``make bench``): every benchmark row, one run, one table.
+
+Writes ``bench/results/latest.json`` and ``bench/results/latest.md``. Each row compares two ways
+of doing the same work in this run (interleaved, medians). Benchmarks never fail on speed: a
+target that is missed is reported, not raised.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import importlib
+import json
+import logging
+import os
+import platform
+import subprocess
+import sys
+import traceback
+
+from .common import REPO, Row
+
+RESULTS = REPO / "bench" / "results"
+log = logging.getLogger("bench")
+
+
+def _scorer_row(quick: bool) -> Row:
+    # Its own process: the scorer benchmark pins itself to one core.
+    subprocess.run([sys.executable, "-m", "bench.scorer", *(["--quick"] if quick else [])], cwd=REPO,
+                   check=False, capture_output=True)
+    r = json.loads((RESULTS / "scorer.json").read_text())
+    m = r["modes"]
+    return Row(name=f"scorer ({r['pairs']:,} pairs, one core)", ours_label="affect mode", base_label="ovmer mode",
+               unit="pairs/s", ours=m["affect"]["pairs_per_s"], base=m["ovmer"]["pairs_per_s"],
+               ratio=round(m["affect"]["pairs_per_s"] / m["ovmer"]["pairs_per_s"], 2),
+               target=">= 10,000/s each", met=bool(r["pass"]))
+
+
+def _gpu_row() -> Row:
+    return Row(name="GPU: 7B-shaped LoRA step / batched generation", ours_label="-", base_label="-",
+               unit="-", ours=0.0, base=None, ratio=None,
+               note="skipped: no GPU on this machine (run on a lent device; figures go in the issue note)")
+
+
+STEPS = (
+    ("decode", lambda q: importlib.import_module("bench.decode").run(q)),
+    ("training_input", lambda q: importlib.import_module("bench.training_input").run(q)),
+    ("inference", lambda q: importlib.import_module("bench.inference").run(q)),
+    ("scorer", _scorer_row),
+    ("startup", lambda q: importlib.import_module("bench.startup").run_help(q)),
+    ("first_token", lambda q: importlib.import_module("bench.startup").run_first_token(q)),
+    ("memory", lambda q: importlib.import_module("bench.memory").run(q)),
+)
+
+
+def markdown(rows: list[dict], meta: dict) -> str:
+    head = (f"Measured {meta['date']} on {meta['machine']} ({meta['cpus']} CPUs), Python {meta['python']}"
+            f"{', quick mode' if meta['quick'] else ''}.\n\n")
+    lines = ["| benchmark | ours | baseline | ours | baseline | unit | better by | target |",
+             "|---|---|---|---|---|---|---|---|"]
+    for r in rows:
+        if "error" in r:
+            lines.append(f"| {r['name']} | error: {r['error']} | | | | | | |")
+            continue
+        ratio = "" if r["ratio"] is None else f"{r['ratio']}x"
+        target = r["target"] + ("" if r["met"] is None else (" ✓" if r["met"] else " ✗"))
+        base = "" if r["base"] is None else r["base"]
+        lines.append(f"| {r['name']} | {r['ours_label']} | {r['base_label']} | {r['ours']} | {base} | "
+                     f"{r['unit']} | {ratio} | {target} {r['note']} |")
+    return head + "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="small sizes and one repeat: a smoke run")
+    parser.add_argument("--only", nargs="*", choices=[name for name, _ in STEPS], help="run only these rows")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    rows: list[dict] = []
+    for name, step in STEPS:
+        if args.only and name not in args.only:
+            continue
+        log.info("bench: %s ...", name)
+        try:
+            result = step(args.quick)
+            rows += [r.to_dict() for r in (result if isinstance(result, list) else [result])]
+        except Exception as exc:  # noqa: BLE001 - a broken row is reported, the others still run
+            traceback.print_exc()
+            rows.append({"name": name, "error": f"{type(exc).__name__}: {exc}"})
+    rows.append(_gpu_row().to_dict())
+    meta = {"date": dt.date.today().isoformat(), "machine": f"{platform.machine()} {platform.processor()}".strip(),
+            "cpus": os.cpu_count(), "python": platform.python_version(), "quick": args.quick}
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    name = "quick" if args.quick else "latest"
+    (RESULTS / f"{name}.json").write_text(json.dumps({"meta": meta, "rows": rows}, indent=1) + "\n")
+    table = markdown(rows, meta)
+    (RESULTS / f"{name}.md").write_text(table)
+    print(table)
+    return 1 if any("error" in r for r in rows) else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
