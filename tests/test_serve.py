@@ -95,35 +95,18 @@ def test_batcher_skips_cancelled_requests():
     assert ["gone"] not in seen
 
 
-def test_threaded_perception_runs_one_transcription_at_a_time(monkeypatch):
-    """Whisper's decoder hooks its KV cache onto the shared model: two transcriptions in two
-    threads corrupt each other. Clips that may be transcribed take turns; clips with words don't."""
-    from affect_llm import threaded_perception
-    from affect_llm.perception import PerceiveOptions
+def test_concurrent_transcriptions_match_serial_ones(example_clips):
+    """Whisper's decoder hooks its KV cache onto the shared model: without the lock in
+    ``WhisperAudio.transcribe``, two threads corrupt each other's transcripts."""
+    from affect_llm.encoders.whisper_audio import load_whisper
+    from affect_llm.media.clip import read_clip
 
-    lock = threading.Lock()
-    active = {"whisper": 0, "any": 0}
-    peak = {"whisper": 0, "any": 0}
-
-    def fake_perceive(path, options):
-        kind = "whisper" if threaded_perception.may_transcribe(options) else "given"
-        with lock:
-            active["any"] += 1
-            peak["any"] = max(peak["any"], active["any"])
-            if kind == "whisper":
-                active["whisper"] += 1
-                peak["whisper"] = max(peak["whisper"], active["whisper"])
-        time.sleep(0.2)
-        with lock:
-            active["any"] -= 1
-            active["whisper"] -= kind == "whisper"
-        return path
-
-    monkeypatch.setattr(threaded_perception, "perceive", fake_perceive)
-    jobs = [PerceiveOptions()] * 3 + [PerceiveOptions(subtitle="given words")] * 3
-    with ThreadPoolExecutor(6) as pool:
-        list(pool.map(lambda o: threaded_perception.perceive_in_thread("clip.mp4", o), jobs))
-    assert peak["whisper"] == 1 and peak["any"] >= 3
+    whisper = load_whisper("bundled")
+    audios = [read_clip(example_clips[name]).audio for name in ("cheerful", "angry")]
+    serial = [whisper.transcribe(a).text for a in audios]
+    with ThreadPoolExecutor(4) as pool:
+        threaded = list(pool.map(lambda a: whisper.transcribe(a).text, audios * 2))
+    assert threaded == serial * 2
 
 
 # --------------------------------------------------------------------------- upload checks (no model)

@@ -23,8 +23,7 @@ from typing import Any
 import gradio as gr
 
 from ..errors import InputError
-from ..perception import PerceiveOptions
-from ..threaded_perception import perceive_in_thread
+from ..perception import PerceiveOptions, perceive
 from ..uploads import UploadLimits, check_upload
 from .conversation import DEFAULT_FOLLOWUP_TOKENS, Conversation
 from .wheel import WheelLayout, default_layout, wheel_figure
@@ -140,7 +139,7 @@ def build_demo(model_spec: str = "default", *, model: Any = None, device: str = 
             return
         yield _status(f"Reading **{_md_escape(path.name)}**: frames, faces, voice, words…"), [], [], "", [], None, None
         try:
-            p = perceive_in_thread(path, replace(options, subtitle=(subtitle or "").strip() or None))
+            p = perceive(path, replace(options, subtitle=(subtitle or "").strip() or None))
         except InputError as exc:
             message = str(exc).replace(str(path), path.name)  # not Gradio's temp path
             gr.Warning(message)

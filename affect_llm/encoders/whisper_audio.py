@@ -21,6 +21,7 @@ import logging
 import math
 import os
 import re
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -284,6 +285,10 @@ class WhisperAudio:
         self.n_mels = int(model.dims.n_mels)
         self.n_positions = int(model.dims.n_audio_ctx)
         self.n_samples = self.n_positions * SAMPLES_PER_TOKEN  # 480 000 = 30 s for every released model
+        # openai-whisper's decoder installs its key/value-cache hooks on the shared model for the
+        # length of a call: two transcriptions in two threads (serve, chat) would write into each
+        # other's caches. Transcriptions of one model therefore take turns.
+        self._transcribe_lock = threading.Lock()
 
     def __repr__(self) -> str:
         return f"WhisperAudio({self.encoder_id!r}, source={self.source!r})"
@@ -387,7 +392,7 @@ class WhisperAudio:
         if not self.model.is_multilingual and language not in (None, "en"):
             log.warning("%s is English-only: ignoring language=%r", self.encoder_id, language)
             language = "en"
-        with torch.no_grad():
+        with self._transcribe_lock, torch.no_grad():
             result = whisper.transcribe(
                 self.model, audio, language=language, task="transcribe", temperature=0.0, fp16=False,
                 condition_on_previous_text=False, verbose=None, word_timestamps=False,

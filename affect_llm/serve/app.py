@@ -6,7 +6,7 @@ Same pipeline as ``describe`` and ``infer``: ``perceive`` then ``model.answer``.
   while it streams in, before it is stored; wrong type, too long, undecodable: 422 with the
   one-line ``InputError`` text, naming the file as the client called it;
 * perception of each request runs in a thread pool (decord, OpenCV, TFLite and torch release
-  the GIL; Whisper runs one clip at a time, see ``threaded_perception``), and the answers go
+  the GIL; Whisper transcribes one clip at a time, see ``WhisperAudio``), and the answers go
   through a ``MicroBatcher``, so concurrent requests share one LLM generation; ``/healthz``
   counts the batches and their sizes;
 * server-side paths (JSON ``{"path": ...}``) are off unless ``allow_paths`` names a folder, and
@@ -37,9 +37,8 @@ from starlette.datastructures import UploadFile
 
 from .. import __version__
 from ..errors import AffectError, InputError
-from ..perception import PerceiveOptions
+from ..perception import PerceiveOptions, perceive
 from ..results import result_record
-from ..threaded_perception import perceive_in_thread
 from ..uploads import (
     UploadLimits,
     UploadRejected,
@@ -192,7 +191,7 @@ class _Service:
                 check_duration(path, self.limits, name)
             else:
                 check_upload(path, self.limits, name)
-            return perceive_in_thread(path, replace(self.perceive_options, subtitle=subtitle))
+            return perceive(path, replace(self.perceive_options, subtitle=subtitle))
         except UploadRejected:
             raise
         except InputError as exc:
