@@ -15,7 +15,6 @@ import yaml
 
 from .errors import ModelError
 
-
 _SOURCE_PROMPTS = Path(__file__).resolve().parent.parent / "prompts"
 
 

@@ -5,7 +5,7 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from affect_llm.cues import Cues, EXPRESSION_LABELS, candidate_emotions, face_cues, voice_cues, word_cues
+from affect_llm.cues import EXPRESSION_LABELS, Cues, candidate_emotions, face_cues, voice_cues, word_cues
 from affect_llm.models import load_model
 from affect_llm.models.textualized import _complete_sentences, parse_emotion_list
 

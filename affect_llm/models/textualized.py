@@ -20,7 +20,6 @@ from ..llm import BUNDLED_LLM, BatchStreamer, LoadedLLM, chat_prompt, generate, 
 from ..prompts import fill, load_yaml
 
 
-
 @dataclass
 class Answer:
     explanation: str
