@@ -3,8 +3,8 @@
 ``spec`` is ``"default"`` (the embedded textualized model on the bundled SmolLM2) or a folder:
 
 * an affect-llm model folder: ``config.json`` with an ``"affect_llm"`` section whose
-  ``"architecture"`` names the model class (``"textualized"`` today; trained AffectGPT-style
-  checkpoints add theirs);
+  ``"architecture"`` names the model class (``"textualized"``, or ``"affectgpt"`` for trained
+  AffectGPT-style folders, see ``models/affectgpt/``);
 * a plain Hugging Face causal-LM folder: the textualized model on that LLM (e.g. Qwen2.5-7B).
 """
 
@@ -52,5 +52,9 @@ def load_model(spec: str = DEFAULT_MODEL, device: str = "cpu") -> Any:
         return TextualizedModel(llm=llm, template=section.get("template", "textualized.yaml"),
                                 max_new_tokens=int(section.get("max_new_tokens", 64)), name=folder.name,
                                 device=device)
+    if arch == "affectgpt":
+        from .affectgpt.inference import AffectGPT
+
+        return AffectGPT(folder, device=device)
     raise ModelError(f"{folder / 'config.json'}: unknown architecture {arch!r}; this version of "
-                     "affect-llm knows 'textualized'. Upgrade affect-llm or fix the config.")
+                     "affect-llm knows 'textualized' and 'affectgpt'. Upgrade affect-llm or fix the config.")

@@ -1,0 +1,239 @@
+"""Typed configuration of the AffectGPT-style model, and a strict mapping -> dataclass reader.
+
+The configuration is data: it is written into the model folder's ``config.json`` (section
+``"affect_llm"``) and into training YAML files, and read back with :func:`from_mapping`, which
+refuses unknown keys and wrong types with a message naming the file and the key. A typo such as
+``fusion: {kind: atention}`` must stop a training run before it spends a GPU-hour, not silently
+fall back to a default.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import types
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar, Union
+
+from ...errors import InputError
+
+T = TypeVar("T")
+
+SOURCES = ("audio", "faces", "frames")
+PROJECTORS = ("attention", "qformer")
+FUSIONS = ("none", "attention", "qformer", "gate")
+LLM_TRAINING = ("lora", "frozen", "full")
+QUANTIZATIONS = ("none", "4bit", "8bit")
+DTYPES = ("float32", "bfloat16", "float16")
+DEFAULT_LORA_TARGETS = ("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj")
+
+
+@dataclass
+class ModalityConfig:
+    """One input stream: where its tensors come from, which frozen encoder reads them, how many
+    LLM tokens it may use.
+
+    ``name`` is the stream's name in the prompt template and in the feature cache; ``source`` is
+    what the encoder reads (``audio``: the 16 kHz track, ``faces``: the face crops, ``frames``:
+    the whole sampled frames). ``encoder`` is ``"bundled"`` (Whisper tiny.en) / an openai-whisper
+    ``.pt`` / a HF Whisper folder / ``"logmel"`` (no network, for quick CPU work) for audio;
+    ``"mobilenet_v2"`` or a CLIP/SigLIP folder for images; or ``"precomputed:ID:DIM"`` for
+    features that only ever come from the feature cache.
+    """
+
+    name: str
+    source: str
+    encoder: str
+    tokens: int = 8
+    projector: str = "attention"
+    projector_layers: int = 2  # Q-Former only
+
+
+@dataclass
+class FusionConfig:
+    """Pre-fusion of the projected streams before the LLM.
+
+    ``none``: plain concatenation (Emotion-LLaMA); ``attention``: the streams and ``tokens``
+    learned fusion tokens attend to each other in ``layers`` transformer layers (the streams come
+    out cross-informed, the fusion tokens are added to the prompt); ``qformer``: ``tokens`` learned
+    queries cross-attend to all streams; ``gate``: AffectGPT's — an MLP over the mean-pooled
+    streams gives one weight per stream, and their weighted sum is one fused token.
+    """
+
+    kind: str = "attention"
+    tokens: int = 4
+    layers: int = 1
+
+
+@dataclass
+class LLMConfig:
+    """The language model: any local ``AutoModelForCausalLM`` folder, or ``"smollm2"`` (bundled)."""
+
+    path: str = "smollm2"
+    training: str = "lora"  # lora | frozen | full
+    quantization: str = "none"  # none | 4bit | 8bit (bitsandbytes; QLoRA with training=lora)
+    dtype: str = "float32"
+    attn_implementation: str = "auto"  # auto: flash_attention_2 when installed and on CUDA, else sdpa
+    gradient_checkpointing: bool = False
+
+
+@dataclass
+class LoRAConfig:
+    r: int = 16
+    alpha: int = 32
+    dropout: float = 0.05
+    target_modules: list[str] = field(default_factory=lambda: list(DEFAULT_LORA_TARGETS))
+
+
+@dataclass
+class SamplingConfig:
+    """How a clip becomes encoder inputs; part of the feature-cache key."""
+
+    num_frames: int = 8
+    max_side: int = 1280
+    max_audio_seconds: float = 30.0
+    feature_dtype: str = "float16"  # how features are stored (and rounded in the live path too)
+
+
+def default_modalities() -> list[ModalityConfig]:
+    return [
+        ModalityConfig(name="audio", source="audio", encoder="bundled", tokens=32),
+        ModalityConfig(name="faces", source="faces", encoder="mobilenet_v2", tokens=16),
+        ModalityConfig(name="frames", source="frames", encoder="mobilenet_v2", tokens=16),
+    ]
+
+
+@dataclass
+class AffectGPTConfig:
+    """The whole model. Defaults: bundled encoders, 32 audio + 32 video tokens, attention pre-fusion
+    with 4 fused tokens, SmolLM2 with LoRA r=16 on all projections."""
+
+    modalities: list[ModalityConfig] = field(default_factory=default_modalities)
+    fusion: FusionConfig = field(default_factory=FusionConfig)
+    llm: LLMConfig = field(default_factory=LLMConfig)
+    lora: LoRAConfig = field(default_factory=LoRAConfig)
+    sampling: SamplingConfig = field(default_factory=SamplingConfig)
+    width: int = 256  # working width of projectors and fusion (then an MLP to the LLM's hidden size)
+    heads: int = 4
+    template: str = "affectgpt.yaml"
+    modality_dropout: float = 0.1  # training only: chance a present stream is replaced by its "absent" tokens
+    max_new_tokens: int = 96
+
+    def validate(self, where: str = "config") -> AffectGPTConfig:
+        """Check values that types alone cannot; raise ``InputError`` naming ``where``."""
+        def bad(msg: str) -> InputError:
+            return InputError(f"{where}: {msg}")
+
+        names = [m.name for m in self.modalities]
+        if len(set(names)) != len(names):
+            raise bad(f"modality names must be unique, got {names}")
+        if "fused" in names:
+            raise bad("'fused' is reserved for the pre-fusion tokens; rename that modality")
+        for m in self.modalities:
+            if m.source not in SOURCES:
+                raise bad(f"modality {m.name!r}: source {m.source!r} is not one of {SOURCES}")
+            if m.projector not in PROJECTORS:
+                raise bad(f"modality {m.name!r}: projector {m.projector!r} is not one of {PROJECTORS}")
+            if m.tokens < 1:
+                raise bad(f"modality {m.name!r}: tokens must be >= 1")
+        if self.fusion.kind not in FUSIONS:
+            raise bad(f"fusion.kind {self.fusion.kind!r} is not one of {FUSIONS}")
+        if self.fusion.kind != "none" and not self.modalities:
+            raise bad("fusion needs at least one modality")
+        if self.llm.training not in LLM_TRAINING:
+            raise bad(f"llm.training {self.llm.training!r} is not one of {LLM_TRAINING}")
+        if self.llm.quantization not in QUANTIZATIONS:
+            raise bad(f"llm.quantization {self.llm.quantization!r} is not one of {QUANTIZATIONS}")
+        if self.llm.quantization != "none" and self.llm.training == "full":
+            raise bad("a quantized LLM cannot be fully fine-tuned: use llm.training: lora (QLoRA)")
+        for key in ("dtype",):
+            if getattr(self.llm, key) not in DTYPES:
+                raise bad(f"llm.{key} {getattr(self.llm, key)!r} is not one of {DTYPES}")
+        if self.sampling.feature_dtype not in DTYPES:
+            raise bad(f"sampling.feature_dtype {self.sampling.feature_dtype!r} is not one of {DTYPES}")
+        if self.width % self.heads:
+            raise bad(f"width {self.width} must be a multiple of heads {self.heads}")
+        if not 0.0 <= self.modality_dropout < 1.0:
+            raise bad("modality_dropout must be in [0, 1)")
+        return self
+
+    def stream_names(self) -> list[str]:
+        """Token streams in prompt order: each modality, then the fused tokens (if any)."""
+        names = [m.name for m in self.modalities]
+        return names + (["fused"] if self.fusion.kind != "none" else [])
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+
+# ------------------------------------------------------------------------------ mapping reader
+def _type_name(tp: Any) -> str:
+    return getattr(tp, "__name__", None) or str(tp).replace("typing.", "")
+
+
+def _convert(value: Any, tp: Any, key: str, where: str) -> Any:
+    origin = typing.get_origin(tp)
+    if origin in (Union, types.UnionType):
+        args = typing.get_args(tp)
+        if value is None and type(None) in args:
+            return None
+        errors = []
+        for arg in args:
+            if arg is type(None):
+                continue
+            try:
+                return _convert(value, arg, key, where)
+            except InputError as exc:
+                errors.append(str(exc))
+        raise InputError(errors[0] if errors else f"{where}: {key} cannot be {value!r}")
+    if dataclasses.is_dataclass(tp):
+        return from_mapping(tp, value, where, prefix=f"{key}.")
+    if origin in (list, tuple):
+        if not isinstance(value, (list, tuple)):
+            raise InputError(f"{where}: {key} must be a list, got {value!r}")
+        (item_tp, *_) = typing.get_args(tp) or (Any,)
+        return [_convert(v, item_tp, f"{key}[{i}]", where) for i, v in enumerate(value)]
+    if origin is dict or tp is dict:
+        if not isinstance(value, dict):
+            raise InputError(f"{where}: {key} must be a mapping, got {value!r}")
+        return dict(value)
+    if tp is Any:
+        return value
+    if tp is float and isinstance(value, int) and not isinstance(value, bool):
+        return float(value)
+    if tp is str and isinstance(value, Path):
+        return str(value)
+    if isinstance(tp, type) and not isinstance(value, tp) or (tp is int and isinstance(value, bool)):
+        raise InputError(f"{where}: {key} must be {_type_name(tp)}, got {value!r}")
+    return value
+
+
+def from_mapping(cls: type[T], data: Any, where: str, prefix: str = "") -> T:
+    """Build dataclass ``cls`` from a mapping, refusing unknown keys and mistyped values.
+
+    ``where`` (a file name) and the dotted key appear in every error, so a user can fix the
+    config without reading code.
+    """
+    if isinstance(data, cls):
+        return data
+    if not isinstance(data, dict):
+        raise InputError(f"{where}: {prefix.rstrip('.') or 'the config'} must be a mapping, got {data!r}")
+    hints = typing.get_type_hints(cls)
+    fields = {f.name: f for f in dataclasses.fields(cls)}
+    unknown = sorted(set(data) - set(fields))
+    if unknown:
+        raise InputError(f"{where}: unknown key(s) {', '.join(prefix + k for k in unknown)} "
+                         f"(known: {', '.join(prefix + k for k in fields)})")
+    kwargs = {}
+    for name, f in fields.items():
+        if name in data:
+            kwargs[name] = _convert(data[name], hints[name], prefix + name, where)
+        elif f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
+            raise InputError(f"{where}: required key {prefix + name} is missing")
+    return cls(**kwargs)
+
+
+def config_from_dict(data: dict[str, Any], where: str = "config") -> AffectGPTConfig:
+    """An ``AffectGPTConfig`` from a plain mapping (the ``affect_llm`` section, or a YAML block)."""
+    return from_mapping(AffectGPTConfig, data, where).validate(where)

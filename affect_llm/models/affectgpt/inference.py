@@ -1,0 +1,82 @@
+"""``AffectGPT``: a saved AffectGPT-style folder behind the ``answer(perceptions)`` interface.
+
+``affect-llm describe CLIP --model FOLDER`` perceives the clip (frames, face crops, audio,
+subtitle) exactly as for the default model; this class runs the folder's frozen encoders on those
+decoded arrays (no second decode), builds the prompts and generates all answers of a batch in
+one left-padded ``generate`` call. Emotion words are read from the explanation with the
+scorer's rule extractor (as the default model reads its list).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ...features.batch import collate_features
+from ..textualized import Answer, parse_emotion_list
+
+log = logging.getLogger(__name__)
+
+
+def extract_emotions(text: str, limit: int = 5) -> list[str]:
+    """Emotion words named in ``text``, in order: the scorer's rule extractor (negated words left
+    out, nouns made adjectives) through the default model's parser, over the whole answer, so
+    "The character's emotional state is a, b." and a free description both work and
+    ``describe`` reads answers the way the evaluation does."""
+    return parse_emotion_list(" ".join(text.split()), limit=limit)
+
+
+@dataclass
+class _LLMView:
+    """What ``describe`` reads from ``model.llm`` (it touches it to time the load)."""
+
+    model: Any
+    tokenizer: Any
+    path: Path | None
+    name: str
+
+
+class AffectGPT:
+    """A trained AffectGPT-style folder; ``answer`` explains a batch of perceived clips."""
+
+    def __init__(self, folder: str | Path, device: str = "cpu", batch_size: int = 8,
+                 max_new_tokens: int | None = None):
+        self.folder = Path(folder)
+        self.name = self.folder.name
+        self.device = device
+        self.batch_size = batch_size
+        self.max_new_tokens = max_new_tokens
+        self._model: Any = None
+
+    @property
+    def model(self) -> Any:
+        """The ``AffectGPTModel`` (loaded on first use)."""
+        if self._model is None:
+            from .io import load
+
+            self._model = load(self.folder, device=self.device)
+        return self._model
+
+    @property
+    def llm(self) -> _LLMView:
+        m = self.model
+        return _LLMView(m.llm, m.tokenizer, m.llm_path, self.name)
+
+    def answer(self, perceptions: list[Any], streamer: Any = None) -> list[Answer]:
+        model = self.model
+        answers: list[Answer] = []
+        for start in range(0, len(perceptions), self.batch_size):
+            chunk = perceptions[start:start + self.batch_size]
+            feats = collate_features([model.extractor.from_perception(p) for p in chunk], model.encoder_dims)
+            texts = model.describe([p.subtitle for p in chunk], feats, max_new_tokens=self.max_new_tokens,
+                                   streamer=streamer)
+            for p, text in zip(chunk, texts):
+                emotions = extract_emotions(text)
+                source = "llm"
+                if not emotions:
+                    emotions, source = list(p.cues.candidates), "cues"
+                answers.append(Answer(explanation=text, emotions=emotions, emotions_source=source,
+                                      sections={"explanation": text}))
+        return answers
