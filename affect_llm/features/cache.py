@@ -201,7 +201,8 @@ class FeatureCache:
                 todo.append(p)
         pending: dict[str, ClipFeatures] = {}
         failed: list[Path] = []
-        for p in tqdm(todo, desc="encoding clips", unit="clip", disable=not progress or not todo):
+        for p in tqdm(todo, desc="encoding clips", unit="clip", disable=not progress or not todo
+                      or os.environ.get("TQDM_DISABLE", "") not in ("", "0")):
             try:
                 pending[digests[p]] = extract(p)
             except AffectError as exc:

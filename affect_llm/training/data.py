@@ -1,0 +1,284 @@
+"""Training data: MER-Caption-style JSONL manifests, features per clip, deterministic batches.
+
+A manifest line is ``{"id", "video", "subtitle"?, "description", "emotions"?}`` with ``video``
+relative to the manifest (``description`` or ``emotions`` may be left out, not both). Every
+problem — bad JSON, a missing key, a wrong type, a duplicate id, a clip that is not there or
+cannot be decoded — is reported as ``MANIFEST:LINE: reason``; ``data.on_error`` decides whether
+such lines are skipped (each one logged, plus a count) or stop the run. Nothing is dropped
+silently.
+
+Order and randomness are functions of ``(seed, epoch, index)`` only: the permutation of an
+epoch, the hybrid target choice and the modality dropout of a sample. A run resumed at step
+``s`` therefore sees exactly the samples, targets and dropouts the uninterrupted run saw.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import random
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from ..errors import AffectError, InputError
+from ..features.batch import ClipFeatures, collate_features
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Sample:
+    id: str
+    video: Path
+    subtitle: str | None
+    description: str | None
+    emotions: list[str] | None
+    line: int
+    manifest: Path
+
+    @property
+    def where(self) -> str:
+        return f"{self.manifest}:{self.line}"
+
+
+@dataclass
+class Problems:
+    """Manifest problems found so far, each ``FILE:LINE: reason``."""
+
+    on_error: str
+    items: list[str] = field(default_factory=list)
+
+    def add(self, where: str, reason: str) -> None:
+        msg = f"{where}: {reason}"
+        self.items.append(msg)
+        if self.on_error == "skip":
+            log.warning("skipping %s", msg)
+
+    def finish(self, what: str) -> None:
+        """Raise (``on_error: fail``) or log a summary (``skip``) if there were problems."""
+        if not self.items:
+            return
+        if self.on_error == "fail":
+            more = f" (and {len(self.items) - 5} more)" if len(self.items) > 5 else ""
+            raise InputError(f"{len(self.items)} bad entr{'y' if len(self.items) == 1 else 'ies'} in {what}: "
+                             + "; ".join(self.items[:5]) + more
+                             + ". Fix them, or set data.on_error: skip to leave them out")
+        log.warning("%s: skipped %d bad entr%s (listed above)", what, len(self.items),
+                    "y" if len(self.items) == 1 else "ies")
+
+
+def _check_str(entry: dict[str, Any], key: str, required: bool) -> str | None:
+    value = entry.get(key)
+    if value is None:
+        if required:
+            raise ValueError(f"missing key {key!r}")
+        return None
+    if not isinstance(value, str):  # ValueError: every line problem is reported the same way
+        raise ValueError(f"{key!r} must be a string, got {type(value).__name__}")  # noqa: TRY004
+    return value
+
+
+def read_manifest(path: str | Path, problems: Problems, check_files: bool = True) -> list[Sample]:
+    """Parse a JSONL manifest; bad lines go to ``problems`` (call ``problems.finish`` after)."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise InputError(f"cannot read manifest {path}: {exc.strerror}") from exc
+    samples: list[Sample] = []
+    seen: dict[str, int] = {}
+    for lineno, raw in enumerate(text.splitlines(), start=1):
+        if not raw.strip():
+            continue
+        where = f"{path}:{lineno}"
+        try:
+            entry = json.loads(raw)
+        except json.JSONDecodeError as exc:
+            problems.add(where, f"not valid JSON ({exc.msg})")
+            continue
+        try:
+            if not isinstance(entry, dict):
+                raise ValueError("a line must be a JSON object")  # noqa: TRY004 - reported per line
+            ident = _check_str(entry, "id", True)
+            video = _check_str(entry, "video", True)
+            subtitle = _check_str(entry, "subtitle", False)
+            description = _check_str(entry, "description", False)
+            emotions = entry.get("emotions")
+            if emotions is not None:
+                if isinstance(emotions, str):
+                    emotions = [e.strip() for e in emotions.strip("[]").split(",") if e.strip()]
+                if not isinstance(emotions, list) or not all(isinstance(e, str) for e in emotions):
+                    raise ValueError("'emotions' must be a list of strings")
+                emotions = [e.strip() for e in emotions if e.strip()] or None
+            if not (description and description.strip()) and not emotions:
+                raise ValueError("needs a non-empty 'description' or 'emotions'")
+        except ValueError as exc:
+            problems.add(where, str(exc))
+            continue
+        if ident in seen:
+            problems.add(where, f"duplicate id {ident!r} (first on line {seen[ident]})")
+            continue
+        clip = Path(video).expanduser()
+        clip = clip if clip.is_absolute() else (path.parent / clip)
+        if check_files and not clip.is_file():
+            problems.add(where, f"clip {clip} does not exist")
+            continue
+        seen[ident] = lineno
+        samples.append(Sample(ident, clip, subtitle, description, emotions, lineno, path))
+    return samples
+
+
+def load_manifest(path: str | Path, on_error: str) -> list[Sample]:
+    problems = Problems(on_error)
+    samples = read_manifest(path, problems)
+    problems.finish(str(path))
+    if not samples:
+        raise InputError(f"{path} has no usable samples")
+    return samples
+
+
+# ---------------------------------------------------------------------------------- features
+class CachedFeatures:
+    """Features from the cache; a miss (e.g. a shard found corrupt) is re-encoded on the spot when
+    the encoders can run, else it is an error naming the clip and its manifest line."""
+
+    def __init__(self, cache: Any, digests: dict[Path, str], extractor: Any | None):
+        self.cache = cache
+        self.digests = digests
+        self.extractor = extractor
+
+    def __call__(self, sample: Sample) -> ClipFeatures:
+        digest = self.digests[sample.video]
+        feats = self.cache.get(digest)
+        if feats is None:
+            if self.extractor is None or not self.extractor.live:
+                raise InputError(f"{sample.where}: features of {sample.video} are not in the cache {self.cache.dir} "
+                                 "and the encoders are precomputed-only: rebuild the cache")
+            log.warning("%s: re-encoding %s (not in the cache)", sample.where, sample.video)
+            feats = self.extractor.from_clip(sample.video)
+            self.cache.put({digest: feats})
+        return feats
+
+
+class LiveFeatures:
+    """Features from the frozen encoders at every step (no cache)."""
+
+    def __init__(self, extractor: Any):
+        self.extractor = extractor
+
+    def __call__(self, sample: Sample) -> ClipFeatures:
+        try:
+            return self.extractor.from_clip(sample.video)
+        except AffectError as exc:
+            raise InputError(f"{sample.where}: {exc} (with data.features: live a clip is read at "
+                             "training time; use the cache to find bad clips before training)") from exc
+
+
+# ---------------------------------------------------------------------------------- dataset
+def sample_rng(seed: int, epoch: int, index: int, purpose: str) -> random.Random:
+    """A random stream that depends only on its arguments (str seeds hash the same in every process)."""
+    return random.Random(f"{seed}/{epoch}/{index}/{purpose}")
+
+
+@dataclass
+class Item:
+    encoded: Any  # EncodedPrompt
+    features: ClipFeatures
+    dropped: set[str]
+
+
+class CaptionDataset(torch.utils.data.Dataset):
+    """Indexable by ``(epoch, index)``: the epoch feeds the per-sample randomness."""
+
+    def __init__(self, samples: list[Sample], prompt: Any, features: Any, target: str, seed: int,
+                 modality_dropout: float, stream_names: list[str]):
+        self.samples = samples
+        self.prompt = prompt
+        self.features = features
+        self.target = target
+        self.seed = seed
+        self.modality_dropout = modality_dropout
+        self.stream_names = stream_names
+
+    def __len__(self) -> int:
+        return len(self.samples)
+
+    def __getitem__(self, key: tuple[int, int]) -> Item:
+        epoch, index = key
+        s = self.samples[index]
+        answer = self.prompt.target_text(s.description, s.emotions, self.target,
+                                         sample_rng(self.seed, epoch, index, "target"))
+        feats = self.features(s)
+        dropped: set[str] = set()
+        if self.modality_dropout > 0:
+            rng = sample_rng(self.seed, epoch, index, "dropout")
+            present = [n for n in self.stream_names if n in feats]
+            dropped = {n for n in present if rng.random() < self.modality_dropout}
+            if present and dropped == set(present):  # keep at least one stream the clip has
+                dropped.discard(present[rng.randrange(len(present))])
+        return Item(self.prompt.encode(s.subtitle, answer), feats, dropped)
+
+
+class Collator:
+    """Items -> the keyword arguments of ``AffectGPTModel.forward`` (left padded, as in generation, so the
+    answers share the right edge and the model computes logits for the answer region only)."""
+
+    def __init__(self, prompt: Any, dims: dict[str, int]):
+        self.prompt = prompt
+        self.dims = dims
+
+    def __call__(self, items: list[Item]) -> dict[str, Any]:
+        batch: dict[str, Any] = self.prompt.collate([it.encoded for it in items], padding_side="left")
+        batch["features"] = collate_features([it.features for it in items], self.dims,
+                                             dropped=[it.dropped for it in items])
+        return batch
+
+
+class StepSampler(torch.utils.data.Sampler):
+    """This rank's micro-batches for optimizer steps ``start_step .. max_steps - 1``.
+
+    The data is one endless stream of epochs, each a seeded permutation. Micro-batch ``m`` of
+    step ``s`` on rank ``r`` takes stream positions ``((s * accum + m) * world + r) * micro + j``,
+    so resuming at step ``s`` is just starting the stream there.
+    """
+
+    def __init__(self, num_samples: int, micro_batch_size: int, accumulation: int, world_size: int, rank: int,
+                 seed: int, start_step: int, max_steps: int):
+        self.n = num_samples
+        self.micro = micro_batch_size
+        self.accum = accumulation
+        self.world = world_size
+        self.rank = rank
+        self.seed = seed
+        self.start_step = start_step
+        self.max_steps = max_steps
+        self._perms: dict[int, list[int]] = {}
+
+    def key(self, position: int) -> tuple[int, int]:
+        epoch, i = divmod(position, self.n)
+        if epoch not in self._perms:
+            g = torch.Generator().manual_seed(self.seed * 1_000_003 + epoch)
+            self._perms = {epoch: torch.randperm(self.n, generator=g).tolist()}
+        return epoch, self._perms[epoch][i]
+
+    def position(self, step: int, micro_index: int = 0) -> int:
+        return ((step * self.accum + micro_index) * self.world + self.rank) * self.micro
+
+    def __iter__(self) -> Iterator[list[tuple[int, int]]]:
+        for step in range(self.start_step, self.max_steps):
+            for m in range(self.accum):
+                base = self.position(step, m)
+                yield [self.key(base + j) for j in range(self.micro)]
+
+    def __len__(self) -> int:
+        return max(0, self.max_steps - self.start_step) * self.accum
+
+
+def eval_batches(num_samples: int, batch_size: int, world_size: int, rank: int) -> list[list[tuple[int, int]]]:
+    """This rank's share of a held-out set, in order (epoch 0, no shuffling)."""
+    mine = list(range(rank, num_samples, world_size))
+    return [[(0, i) for i in mine[k:k + batch_size]] for k in range(0, len(mine), batch_size)]

@@ -1,0 +1,184 @@
+"""Training data plumbing: manifests (every bad line reported), the MER-Caption+ importer, the
+feature cache (hits, stale clips, corrupt shards), the deterministic sampler, training configs."""
+
+from __future__ import annotations
+
+import json
+import logging
+
+import pytest
+import torch
+
+from affect_llm.errors import InputError
+from affect_llm.features.cache import FeatureCache, clip_digest
+from affect_llm.training.data import Problems, StepSampler, load_manifest, read_manifest
+
+
+def write_manifest(folder, lines):
+    (folder / "clips").mkdir(exist_ok=True)
+    for name in ("a", "b", "c"):
+        (folder / "clips" / f"{name}.mp4").write_bytes(name.encode())
+    path = folder / "m.jsonl"
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+GOOD = [json.dumps({"id": "a", "video": "clips/a.mp4", "description": "She smiles.", "emotions": ["happy"]}),
+        json.dumps({"id": "b", "video": "clips/b.mp4", "subtitle": "No!", "emotions": "[angry, tense]"})]
+
+
+def test_manifest_bad_lines_are_reported_with_line_numbers(tmp_path, caplog):
+    path = write_manifest(tmp_path, [
+        GOOD[0],
+        "{not json",
+        json.dumps({"id": "x", "video": "clips/missing.mp4", "description": "d"}),
+        json.dumps({"id": "y", "video": "clips/c.mp4"}),
+        json.dumps({"id": "a", "video": "clips/c.mp4", "description": "again"}),
+        json.dumps({"id": 3, "video": "clips/c.mp4", "description": "d"}),
+        "",
+        GOOD[1],
+    ])
+    with pytest.raises(InputError) as err:
+        load_manifest(path, "fail")
+    msg = str(err.value)
+    for line, reason in ((2, "not valid JSON"), (3, "clip "), (4, "needs a non-empty 'description'"),
+                         (5, "duplicate id 'a'"), (6, "'id' must be a string")):
+        assert f"m.jsonl:{line}: {reason}" in msg
+    assert "missing.mp4 does not exist" in msg and "data.on_error: skip" in msg
+    with caplog.at_level(logging.WARNING):
+        samples = load_manifest(path, "skip")
+    assert [s.id for s in samples] == ["a", "b"]
+    assert samples[1].emotions == ["angry", "tense"] and samples[1].line == 8
+    assert samples[0].video == tmp_path / "clips" / "a.mp4"
+    assert sum("skipping" in r.message for r in caplog.records) == 5
+    assert any("skipped 5 bad entries" in r.getMessage() for r in caplog.records)
+
+
+def test_import_mer_csv_layout(tmp_path):
+    from affect_llm.training.mer import import_mer, parse_openset
+
+    assert parse_openset("[happy, excited]") == ["happy", "excited"]
+    assert parse_openset("['Happy', \"proud\"]") == ["happy", "proud"]
+    root = tmp_path / "MER2025"
+    (root / "video").mkdir(parents=True)
+    for name in ("s1", "s2", "s4"):
+        (root / "video" / f"{name}.mp4").write_bytes(name.encode())
+    (root / "track2_train_mercaptionplus.csv").write_text(
+        "name,openset\ns1,\"[happy, excited]\"\ns2,[sad\ns3,[angry]\n")
+    (root / "track3_train_mercaptionplus.csv").write_text(
+        "name,reason\ns1,\"In the video, she smiles widely.\"\ns4,\"He frowns and shouts.\"\n")
+    (root / "subtitle_chieng.csv").write_text("name,chinese,english\ns1,x,I passed!\ns4,y,Go away.\n")
+    out = tmp_path / "data" / "mer.jsonl"
+    with pytest.raises(InputError) as err:
+        import_mer(root, out)
+    assert "track2_train_mercaptionplus.csv:3: unbalanced brackets" in str(err.value)
+    assert "track2_train_mercaptionplus.csv:4: clip" in str(err.value) and "s3.mp4 does not exist" in str(err.value)
+    stats = import_mer(root, out, on_error="skip")
+    assert (stats.written, stats.skipped, stats.with_subtitle) == (2, 2, 2)
+    lines = [json.loads(x) for x in out.read_text().splitlines()]
+    assert lines[0] == {"id": "s1", "video": "../MER2025/video/s1.mp4", "subtitle": "I passed!",
+                        "description": "In the video, she smiles widely.", "emotions": ["happy", "excited"]}
+    assert lines[1]["id"] == "s4" and "emotions" not in lines[1]
+    samples = load_manifest(out, "fail")  # the manifest it writes is one training reads
+    assert samples[0].video.resolve() == (root / "video" / "s1.mp4").resolve()
+    with pytest.raises(InputError, match="has no column 'reason'"):
+        (root / "track3_train_mercaptionplus.csv").write_text("name,caption\ns1,x\n")
+        import_mer(root, out)
+
+
+def _spec(dtype="float32"):
+    return {"version": 1, "streams": [["audio", "audio", "precomputed:a"]], "feature_dtype": dtype}
+
+
+def test_feature_cache_hits_stale_and_corrupt_entries(tmp_path, caplog):
+    clips = []
+    for i in range(3):
+        clips.append(tmp_path / f"c{i}.mp4")
+        clips[-1].write_bytes(f"clip {i}".encode())
+    calls = []
+
+    def extract(path):
+        calls.append(path.name)
+        return {"audio": torch.full((4, 8), float(len(calls))), "frames": torch.randn(2, 3)}
+
+    cache = FeatureCache(tmp_path / "cache", _spec(), "spec1", shard_size=2)
+    digests = cache.ensure(clips, extract, on_error=lambda p, e: None, progress=False)
+    assert calls == ["c0.mp4", "c1.mp4", "c2.mp4"] and len(list(cache.dir.glob("shard-*.safetensors"))) == 2
+    assert torch.equal(cache.get(digests[clips[1]])["audio"], torch.full((4, 8), 2.0))
+    # a second run (another process) finds everything
+    again = FeatureCache(tmp_path / "cache", _spec(), "spec1")
+    again.ensure(clips, extract, on_error=lambda p, e: None, progress=False)
+    assert len(calls) == 3
+    # a changed clip is a miss (keyed by content), never a stale hit
+    clips[0].write_bytes(b"clip 0, edited")
+    again.ensure(clips, extract, on_error=lambda p, e: None, progress=False)
+    assert calls[-1] == "c0.mp4" and len(calls) == 4
+    # a corrupt shard is detected on read, deleted, and its clips rebuilt
+    shard = again.dir / again._index[digests[clips[1]]][0]
+    data = bytearray(shard.read_bytes())
+    data[-5] ^= 0xFF
+    shard.write_bytes(bytes(data))
+    with caplog.at_level(logging.WARNING):
+        assert again.get(digests[clips[1]]) is None
+    assert any("is corrupt" in r.getMessage() for r in caplog.records) and not shard.exists()
+    again.ensure(clips, extract, on_error=lambda p, e: None, progress=False)
+    assert "c1.mp4" in calls[4:] and again.get(digests[clips[1]]) is not None
+    # a different spec (encoder ids, sampling, storage dtype) never shares entries
+    other = FeatureCache(tmp_path / "cache", _spec("float16"), "spec2")
+    assert digests[clips[2]] not in other
+    # a sidecar written for another spec is ignored
+    sidecar = next(again.dir.glob("shard-*.json"))
+    meta = json.loads(sidecar.read_text())
+    meta["spec_id"] = "other"
+    sidecar.write_text(json.dumps(meta))
+    with caplog.at_level(logging.WARNING):
+        again.reload()
+    assert any("dropping unreadable sidecar" in r.getMessage() for r in caplog.records)
+
+
+def test_cache_reports_unreadable_clips(tmp_path):
+    bad = tmp_path / "bad.mp4"
+    bad.write_bytes(b"x")
+    seen = []
+
+    def extract(path):
+        raise InputError(f"{path} is not a video")
+
+    cache = FeatureCache(tmp_path / "cache", _spec(), "s")
+    got = cache.ensure([bad], extract, on_error=lambda p, e: seen.append((p, str(e))), progress=False)
+    assert got == {} and seen == [(bad, f"{bad} is not a video")]
+    assert clip_digest(bad) not in cache
+
+
+def test_step_sampler_resumes_the_same_stream():
+    full = list(StepSampler(10, micro_batch_size=3, accumulation=2, world_size=2, rank=1, seed=7,
+                            start_step=0, max_steps=5))
+    resumed = list(StepSampler(10, 3, 2, 2, 1, 7, start_step=3, max_steps=5))
+    assert resumed == full[3 * 2:]
+    rank0 = list(StepSampler(10, 3, 2, 2, 0, 7, 0, 5))
+    epoch0 = [i for batch in rank0 + full for e, i in batch if e == 0]
+    assert sorted(epoch0) == list(range(10))  # ranks split each epoch without overlap
+    assert [k for b in full for k in b][:3] != [k for b in rank0 for k in b][:3]
+
+
+def test_train_config_paths_overrides_and_errors(tmp_path):
+    from affect_llm.training.config import load_train_config
+
+    (tmp_path / "cfg").mkdir()
+    path = tmp_path / "cfg" / "run.yaml"
+    path.write_text("data: {train: ../data/train.jsonl, val: val.jsonl}\ndeepspeed: ../ds.json\n"
+                    "model: {llm: {path: ../llm}, modalities: [{name: audio, source: audio, encoder: bundled}]}\n")
+    cfg = load_train_config(path, ["optim.lr=1e-5", "max_steps=7", "model.modalities.0.tokens=5"])
+    assert cfg.data.train == str(tmp_path / "data" / "train.jsonl")
+    assert cfg.data.val == str(tmp_path / "cfg" / "val.jsonl") and cfg.deepspeed == str(tmp_path / "ds.json")
+    assert cfg.model.llm.path == str(tmp_path / "llm") and cfg.model.modalities[0].encoder == "bundled"
+    assert (cfg.optim.lr, cfg.max_steps, cfg.model.modalities[0].tokens) == (1e-5, 7, 5)
+    with pytest.raises(InputError, match=r"run\.yaml: unknown key\(s\) optim\.learning_rate"):
+        load_train_config(path, ["optim.learning_rate=1"])
+    with pytest.raises(InputError, match="data.target 'both' is not one of"):
+        load_train_config(path, ["data.target=both"])
+    path.write_text("model: {}\n")
+    with pytest.raises(InputError, match="required key data is missing"):
+        load_train_config(path)
+    problems = Problems("fail")
+    assert read_manifest(write_manifest(tmp_path, GOOD), problems) and not problems.items
