@@ -9,6 +9,7 @@ is missing (``apt-get install -y ffmpeg espeak-ng``; ``.ci/run`` installs them).
 from __future__ import annotations
 
 import importlib.util
+import json
 import sys
 from pathlib import Path
 
@@ -119,3 +120,12 @@ def example_clips() -> dict[str, Path]:
     if absent:
         pytest.skip(f"example clips missing ({', '.join(absent)}): run `make examples`")
     return clips
+
+
+@pytest.fixture(scope="session")
+def fast_model(tmp_path_factory) -> Path:
+    """The default model with short answers: same code path, less CPU per clip."""
+    folder = tmp_path_factory.mktemp("fast-model")
+    (folder / "config.json").write_text(json.dumps(
+        {"affect_llm": {"architecture": "textualized", "llm": "smollm2", "max_new_tokens": 16}}))
+    return folder

@@ -9,7 +9,6 @@ Playwright for Python without ``playwright install``.
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import socket
@@ -26,15 +25,6 @@ ARTIFACTS = REPO / "test-artifacts"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-
-
-@pytest.fixture(scope="module")
-def fast_model(tmp_path_factory) -> Path:
-    """The default model with short answers: same code path, less CPU per clip."""
-    folder = tmp_path_factory.mktemp("fast-model")
-    (folder / "config.json").write_text(json.dumps(
-        {"affect_llm": {"architecture": "textualized", "llm": "smollm2", "max_new_tokens": 16}}))
-    return folder
 
 
 def chat(*args: str, stdin: str = "", timeout: float = 600) -> subprocess.CompletedProcess:

@@ -16,15 +16,6 @@ from affect_llm.inference import ResultStore, collect_inputs
 
 
 @pytest.fixture(scope="module")
-def fast_model(tmp_path_factory) -> Path:
-    """The default model with short answers: same code path, less CPU per clip."""
-    folder = tmp_path_factory.mktemp("fast-model")
-    (folder / "config.json").write_text(json.dumps(
-        {"affect_llm": {"architecture": "textualized", "llm": "smollm2", "max_new_tokens": 16}}))
-    return folder
-
-
-@pytest.fixture(scope="module")
 def corpus(tmp_path_factory, good_clip, silent_clip, noface_clip, huge_clip, bad_inputs) -> Path:
     """A manifest mixing good clips, degraded clips and every kind of bad entry."""
     root = tmp_path_factory.mktemp("corpus")

@@ -7,7 +7,6 @@ three client threads really are concurrent; the refusal tests use FastAPI's Test
 
 from __future__ import annotations
 
-import json
 import socket
 import threading
 import time
@@ -133,15 +132,6 @@ def test_upload_checks(example_clips, tmp_path):
 
 
 # --------------------------------------------------------------------------- the API with a real model
-@pytest.fixture(scope="module")
-def fast_model(tmp_path_factory) -> Path:
-    """The default model with short answers: same code path, less CPU per clip."""
-    folder = tmp_path_factory.mktemp("fast-model")
-    (folder / "config.json").write_text(json.dumps(
-        {"affect_llm": {"architecture": "textualized", "llm": "smollm2", "max_new_tokens": 16}}))
-    return folder
-
-
 @pytest.fixture(scope="module")
 def model(fast_model):
     from affect_llm.models import load_model

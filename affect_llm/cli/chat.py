@@ -6,8 +6,8 @@ import argparse
 import os
 import sys
 
-from .describe import _positive_int
-from .serve import add_perception_options, add_upload_limits, check_port_free
+from .options import add_perception_options, add_upload_limits, positive_int
+from .serve import check_port_free
 
 QUIT = "/quit"
 
@@ -34,7 +34,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--host", default="127.0.0.1", help="address to bind (default: %(default)s)")
     p.add_argument("--port", type=int, default=7860, help="(default: %(default)s)")
     add_perception_options(p)
-    p.add_argument("--followup-tokens", type=_positive_int, default=96, metavar="N",
+    p.add_argument("--followup-tokens", type=positive_int, default=96, metavar="N",
                    help="longest follow-up answer, in tokens (default: %(default)s)")
     add_upload_limits(p)
     p.add_argument("--examples", metavar="DIR",

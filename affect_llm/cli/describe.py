@@ -7,15 +7,7 @@ import json
 import sys
 import time
 
-
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
-    return value
+from .options import add_perception_options
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -32,15 +24,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("clip", help="video file (mp4, mkv, avi, webm, ...)")
-    p.add_argument("--model", default="default",
-                   help="'default' (embedded, no training) or a model folder (default: %(default)s)")
     p.add_argument("--subtitle", metavar="TEXT", help="what the person says (skips transcription)")
-    p.add_argument("--frames", type=_positive_int, default=8, metavar="N",
-                   help="frames sampled uniformly from the clip (default: %(default)s)")
-    p.add_argument("--whisper", default="bundled", metavar="SPEC",
-                   help="speech model: 'bundled' (tiny.en), an openai-whisper .pt file or a Hugging "
-                   "Face Whisper folder (default: %(default)s)")
-    p.add_argument("--no-transcribe", action="store_true", help="never run Whisper")
+    add_perception_options(p)
     p.add_argument("--json", action="store_true", help="print one JSON object instead of a report")
     p.set_defaults(run=run)
 

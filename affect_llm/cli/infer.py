@@ -8,7 +8,7 @@ import sys
 import time
 from pathlib import Path
 
-from .describe import _positive_int
+from .options import add_perception_options, positive_int
 
 
 def _workers_default() -> int:
@@ -37,15 +37,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--input", required=True, metavar="DIR|FILE", help="folder of clips, .jsonl or .csv manifest")
     p.add_argument("--output", required=True, metavar="FILE", help="results JSONL (appended; resumable)")
-    p.add_argument("--model", default="default", help="'default' or a model folder (default: %(default)s)")
-    p.add_argument("--batch-size", type=_positive_int, default=8, metavar="N",
+    p.add_argument("--batch-size", type=positive_int, default=8, metavar="N",
                    help="clips per LLM generation batch (default: %(default)s)")
     p.add_argument("--workers", type=int, default=_workers_default(), metavar="N",
                    help="perception worker processes; 0 runs everything in one process "
                    "(default: %(default)s on this machine)")
-    p.add_argument("--frames", type=_positive_int, default=8, metavar="N", help="frames per clip (default: 8)")
-    p.add_argument("--whisper", default="bundled", metavar="SPEC", help="speech model (see describe --help)")
-    p.add_argument("--no-transcribe", action="store_true", help="never run Whisper")
+    add_perception_options(p)
     p.add_argument("--score-with", metavar="GOLD.jsonl",
                    help="score the results against gold emotions at the end (affect-llm eval ovmer)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")

@@ -5,41 +5,7 @@ from __future__ import annotations
 import argparse
 import socket
 
-from .describe import _positive_int
-
-
-def _non_negative_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be 0 or more, got {value:g}")
-    return value
-
-
-def _positive_float(text: str) -> float:
-    value = _non_negative_float(text)
-    if value == 0:
-        raise argparse.ArgumentTypeError("must be more than 0")
-    return value
-
-
-def add_upload_limits(p: argparse.ArgumentParser) -> None:
-    """The upload bounds ``serve`` and ``chat`` share."""
-    p.add_argument("--max-upload-mb", type=_positive_float, default=200.0, metavar="MB",
-                   help="largest accepted upload (default: %(default)g)")
-    p.add_argument("--max-seconds", type=_positive_float, default=120.0, metavar="S",
-                   help="longest accepted clip, in seconds (default: %(default)g)")
-
-
-def add_perception_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--model", default="default",
-                   help="'default' (embedded, no training) or a model folder (default: %(default)s)")
-    p.add_argument("--frames", type=_positive_int, default=8, metavar="N",
-                   help="frames sampled uniformly from each clip (default: %(default)s)")
-    p.add_argument("--whisper", default="bundled", metavar="SPEC", help="speech model (see describe --help)")
-    p.add_argument("--no-transcribe", action="store_true", help="never run Whisper")
+from .options import add_perception_options, add_upload_limits, non_negative_float, positive_int
 
 
 def check_port_free(host: str, port: int) -> None:
@@ -78,11 +44,11 @@ def register(sub: argparse._SubParsersAction) -> None:
                    "authentication (default: %(default)s)")
     p.add_argument("--port", type=int, default=8000, help="(default: %(default)s)")
     add_perception_options(p)
-    p.add_argument("--max-batch", type=_positive_int, default=8, metavar="N",
+    p.add_argument("--max-batch", type=positive_int, default=8, metavar="N",
                    help="most requests answered in one generation (default: %(default)s)")
-    p.add_argument("--batch-wait-ms", type=_non_negative_float, default=50.0, metavar="MS",
+    p.add_argument("--batch-wait-ms", type=non_negative_float, default=50.0, metavar="MS",
                    help="how long the first request of a batch waits for others (default: %(default)g)")
-    p.add_argument("--workers", type=_positive_int, default=2, metavar="N",
+    p.add_argument("--workers", type=positive_int, default=2, metavar="N",
                    help="perception threads (decode, faces, prosody, Whisper) (default: %(default)s)")
     add_upload_limits(p)
     p.add_argument("--allow-paths", metavar="DIR",
