@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
+from pathlib import Path
 
 import pytest
 import torch
@@ -182,3 +183,19 @@ def test_train_config_paths_overrides_and_errors(tmp_path):
         load_train_config(path)
     problems = Problems("fail")
     assert read_manifest(write_manifest(tmp_path, GOOD), problems) and not problems.items
+
+
+@pytest.mark.parametrize("name", ["learnability_cpu", "smollm2_cpu", "qwen7b_zero2", "qwen7b_zero3", "qwen7b_qlora",
+                                  "affectgpt_repro"])
+def test_shipped_training_configs_are_valid(name):
+    from affectgpt_support import REPO
+
+    from affect_llm.training.config import load_train_config
+
+    cfg = load_train_config(REPO / "train" / "configs" / f"{name}.yaml")
+    if cfg.deepspeed:
+        assert json.loads(Path(cfg.deepspeed).read_text())["zero_optimization"]["stage"] in (2, 3)
+    if name == "affectgpt_repro":
+        assert cfg.model.fusion.kind == "gate" and {m.tokens for m in cfg.model.modalities} == {1}
+        assert (cfg.model.lora.r, cfg.model.lora.alpha, cfg.model.lora.dropout) == (16, 32, 0.05)
+        assert cfg.data.target == "hybrid"

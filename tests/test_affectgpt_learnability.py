@@ -36,10 +36,10 @@ def test_learnability_well_above_chance_and_ablation_back_to_chance(proof):
     full, no_audio, no_video = result.full, result.without_audio, result.without_video
     chance = full.chance
     assert chance == 0.25
-    # each modality alone is learned, well above chance (0.25)
-    assert full.accuracy["audio"] >= 0.6, full.line()
-    assert full.accuracy["video"] >= 0.6, full.line()
-    assert full.accuracy["both"] >= 0.6, full.line()
+    # each modality alone is learned, well above chance (0.25); measured: 1.00 on all three kinds
+    assert full.accuracy["audio"] >= 0.75, full.line()
+    assert full.accuracy["video"] >= 0.75, full.line()
+    assert full.accuracy["both"] >= 0.75, full.line()
     # zeroing the carrying modality drops that kind of clip to chance ...
     assert no_audio.accuracy["audio"] <= chance + 0.15, no_audio.line()
     assert no_video.accuracy["video"] <= chance + 0.15, no_video.line()

@@ -39,6 +39,17 @@ def register(sub: argparse._SubParsersAction) -> None:
     syn.add_argument("--val-per-class", type=int, default=6)
     syn.add_argument("--seed", type=int, default=0)
     syn.set_defaults(run=run_synth)
+    cache = dsub.add_parser(
+        "cache", help="run the frozen encoders once per clip of a training config into the feature cache",
+        description="Encode every clip of the config's data.train and data.val manifests that is not cached "
+        "yet (the first thing `affect-llm train` does). Run it under torchrun to split the clips over "
+        "processes. Bad lines and unreadable clips are reported as FILE:LINE.",
+        epilog="examples:\n  affect-llm data cache train/configs/smollm2_cpu.yaml\n"
+        "  torchrun --nproc_per_node 8 -m affect_llm data cache train/configs/qwen7b_zero2.yaml",
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    cache.add_argument("config", help="training YAML")
+    cache.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE")
+    cache.set_defaults(run=run_cache)
     p.set_defaults(run=lambda args: (p.print_help(), 2)[1])
 
 
@@ -49,6 +60,28 @@ def run_import(args: argparse.Namespace) -> int:
     sys.stdout.write(f"wrote {stats.written} samples to {stats.out} ({stats.with_description} with a description, "
                      f"{stats.with_emotions} with emotions, {stats.with_subtitle} with a subtitle; "
                      f"{stats.skipped} bad rows skipped)\n")
+    return 0
+
+
+def run_cache(args: argparse.Namespace) -> int:
+    import os
+
+    from ..features.extract import FeatureExtractor
+    from ..training.config import load_train_config
+    from ..training.data import Problems, read_manifest
+    from ..training.recipe import prepare_features, setup_distributed
+
+    config = load_train_config(args.config, [*args.overrides, "data.features=cache"])
+    dist = setup_distributed(config)
+    extractor = FeatureExtractor.from_config(config.model).to(dist.device)
+    problems = Problems(config.data.on_error, report=dist.main)
+    samples = read_manifest(config.data.train, problems)
+    if config.data.val:
+        samples += read_manifest(config.data.val, problems)
+    kept, source = prepare_features(config, extractor, dist, samples, problems)
+    dist.close()
+    if int(os.environ.get("RANK", "0")) == 0:
+        sys.stdout.write(f"{len(set(source.digests))} clips cached for {len(kept)} samples in {source.cache.dir}\n")
     return 0
 
 

@@ -151,6 +151,15 @@ class FeatureExtractor:
                    num_frames=s.num_frames, max_side=s.max_side, max_audio_seconds=s.max_audio_seconds,
                    feature_dtype=s.feature_dtype, base_dir=base_dir)
 
+    def to(self, device: str | torch.device) -> FeatureExtractor:
+        """Run Whisper on ``device`` (its ``encode`` follows its weights). The frame encoders stay on
+        the CPU: their ``encode`` builds CPU tensors. Features always come back on the CPU."""
+        for enc in self.encoders.values():
+            model = getattr(enc, "model", None)
+            if model is not None and hasattr(enc, "valid_tokens") and hasattr(model, "encoder"):
+                model.to(device)
+        return self
+
     # --------------------------------------------------------------------------- identity
     @property
     def spec(self) -> dict[str, Any]:
@@ -177,7 +186,7 @@ class FeatureExtractor:
     def _round(self, t: torch.Tensor) -> torch.Tensor:
         dtype = getattr(torch, self.feature_dtype)
         # clone(): encoder outputs may be inference-mode tensors, which autograd cannot save.
-        return t.detach().to(dtype).float().clone()
+        return t.detach().to(dtype).float().cpu().clone()
 
     def from_arrays(self, frames: np.ndarray, face_crops: np.ndarray | None, audio: np.ndarray | None,
                     sample_rate: int = 16_000) -> ClipFeatures:

@@ -50,12 +50,13 @@ class Problems:
     """Manifest problems found so far, each ``FILE:LINE: reason``."""
 
     on_error: str
+    report: bool = True  # False on ranks other than 0: one copy of each warning
     items: list[str] = field(default_factory=list)
 
     def add(self, where: str, reason: str) -> None:
         msg = f"{where}: {reason}"
         self.items.append(msg)
-        if self.on_error == "skip":
+        if self.on_error == "skip" and self.report:
             log.warning("skipping %s", msg)
 
     def finish(self, what: str) -> None:
@@ -67,8 +68,9 @@ class Problems:
             raise InputError(f"{len(self.items)} bad entr{'y' if len(self.items) == 1 else 'ies'} in {what}: "
                              + "; ".join(self.items[:5]) + more
                              + ". Fix them, or set data.on_error: skip to leave them out")
-        log.warning("%s: skipped %d bad entr%s (listed above)", what, len(self.items),
-                    "y" if len(self.items) == 1 else "ies")
+        if self.report:
+            log.warning("%s: skipped %d bad entr%s (listed above)", what, len(self.items),
+                        "y" if len(self.items) == 1 else "ies")
 
 
 def _check_str(entry: dict[str, Any], key: str, required: bool) -> str | None:

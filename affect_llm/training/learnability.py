@@ -45,7 +45,7 @@ class LearnabilityResult:
         return "\n".join(lines)
 
 
-def prove(workdir: str | Path, train_per_class: int = 8, val_per_class: int = 4, overrides: list[str] | None = None,
+def prove(workdir: str | Path, train_per_class: int = 10, val_per_class: int = 4, overrides: list[str] | None = None,
           config: str | Path = CONFIG) -> LearnabilityResult:
     """Build the data and a tiny LLM under ``workdir``, train, evaluate, ablate."""
     from ..features.cache import FeatureCache, clip_digest

@@ -82,6 +82,13 @@ class Dist:
         torch.distributed.broadcast_object_list(box, src=0)
         return box[0]
 
+    def close(self) -> None:
+        """Leave the process group. Exiting with it alive lets gloo's threads outlive the
+        interpreter ("terminate called without an active exception", SIGABRT) now and then."""
+        if self.world > 1 and torch.distributed.is_initialized():
+            torch.distributed.barrier()
+            torch.distributed.destroy_process_group()
+
     def mean(self, value: float) -> float:
         if self.world == 1:
             return value
@@ -136,61 +143,77 @@ def set_rng_state(state: dict[str, Any]) -> None:
 
 
 # ====================================================================================== data
-def _prepare_features(config: TrainConfig, model: Any, dist: Dist, samples: list[Sample],
-                      problems: Problems) -> tuple[list[Sample], Any]:
-    """Cache mode: rank 0 encodes every clip not yet cached; unreadable clips become problems."""
+def _all_gather(dist: Dist, obj: Any) -> list[Any]:
+    if dist.world == 1:
+        return [obj]
+    out: list[Any] = [None] * dist.world
+    torch.distributed.all_gather_object(out, obj)
+    return out
+
+
+def prepare_features(config: TrainConfig, extractor: Any, dist: Dist, samples: list[Sample],
+                     problems: Problems) -> tuple[list[Sample], Any]:
+    """The feature source for ``samples``; in cache mode, first encode every clip not yet cached.
+
+    The clips are split over the ranks (rank r encodes clips r, r + world, ...), each rank writes
+    its own shards, and rank 0 collects the clips that could not be read: they become manifest
+    problems, reported with their line numbers (skipped or fatal as ``data.on_error`` says).
+    """
     from ..features.cache import FeatureCache, clip_digest
 
-    extractor = model.extractor
     if config.data.features == "live":
         if not extractor.live:
             raise InputError("data.features: live needs real encoders, but a stream is 'precomputed:...': "
                              "use data.features: cache")
         return samples, LiveFeatures(extractor)
     cache = FeatureCache.for_extractor(extractor, config.data.cache_dir, config.data.shard_size)
+    by_clip: dict[Path, list[Sample]] = {}
+    for s in samples:
+        by_clip.setdefault(s.video, []).append(s)
+    mine = [p for i, p in enumerate(by_clip) if i % dist.world == dist.rank]
+    failed: list[tuple[str, str]] = []
+    if extractor.live:
+        ok = cache.ensure(mine, extractor.from_clip, lambda p, e: failed.append((str(p), str(e))),
+                          progress=dist.main)
+    else:
+        ok = {}
+        for p in mine:
+            d = clip_digest(p)
+            if d in cache:
+                ok[p] = d
+            else:
+                failed.append((str(p), (f"its features are not in the cache {cache.dir} and the encoders are "
+                                       "precomputed-only")))
+    gathered = _all_gather(dist, ({str(k): v for k, v in ok.items()}, failed))
     result: Any = None
     if dist.main:
-        by_clip: dict[Path, list[Sample]] = {}
-        for s in samples:
-            by_clip.setdefault(s.video, []).append(s)
-
-        def on_error(path: Path, exc: Exception) -> None:
-            for s in by_clip[path]:
-                problems.add(s.where, f"cannot use clip {path}: {exc}")
-
+        digests: dict[str, str] = {}
+        for part_ok, part_failed in gathered:
+            digests.update(part_ok)
+            for path, reason in part_failed:
+                for s in by_clip[Path(path)]:
+                    problems.add(s.where, f"cannot use clip {path}: {reason}")
         try:
-            if extractor.live:
-                digests = cache.ensure(list(by_clip), extractor.from_clip, on_error)
-            else:
-                digests = {}
-                for path, group in by_clip.items():
-                    d = clip_digest(path)
-                    if d in cache:
-                        digests[path] = d
-                    else:
-                        for s in group:
-                            problems.add(s.where, f"features of {path} are not in the cache {cache.dir} and the "
-                                                  "encoders are precomputed-only")
             problems.finish("the training data")
-            result = ("ok", {str(k): v for k, v in digests.items()}, problems.items)
+            result = ("ok", digests)
         except InputError as exc:
-            result = ("error", str(exc), problems.items)
+            result = ("error", str(exc))
     result = dist.broadcast(result)
     if result[0] == "error":
         raise InputError(result[1])
-    digests = {Path(k): v for k, v in result[1].items()}
+    digests_by_path = {Path(k): v for k, v in result[1].items()}
     cache.reload()
-    kept = [s for s in samples if s.video in digests]
-    return kept, CachedFeatures(cache, digests, extractor if extractor.live else None)
+    kept = [s for s in samples if s.video in digests_by_path]
+    return kept, CachedFeatures(cache, digests_by_path, extractor if extractor.live else None)
 
 
 def build_datasets(config: TrainConfig, model: Any, dist: Dist) -> tuple[CaptionDataset, CaptionDataset | None]:
-    problems = Problems(config.data.on_error)
+    problems = Problems(config.data.on_error, report=dist.main)
     train = read_manifest(config.data.train, problems)
     val = read_manifest(config.data.val, problems) if config.data.val else []
     if config.data.features == "live":
         problems.finish("the training data")
-    all_samples, features = _prepare_features(config, model, dist, train + val, problems)
+    all_samples, features = prepare_features(config, model.extractor, dist, train + val, problems)
     kept = {id(s) for s in all_samples}
     train = [s for s in train if id(s) in kept]
     val = [s for s in val if id(s) in kept]
@@ -449,6 +472,7 @@ def train(config: TrainConfig) -> dict[str, Any]:
     # -- model and data
     model = AffectGPTModel.from_config(config.model, seed=config.seed)
     model.to(dist.device)
+    model.extractor.to(dist.device)
     train_ds, val_ds = build_datasets(config, model, dist)
     collate = Collator(model.prompt, model.encoder_dims)
     global_batch = config.micro_batch_size * config.gradient_accumulation_steps * dist.world
@@ -580,7 +604,7 @@ def train(config: TrainConfig) -> dict[str, Any]:
         summary["metrics"] = str(metrics.path)
         (out / "summary.json").write_text(json.dumps(summary, indent=1, default=str))
         log.info("training done: %s", summary)
-    dist.barrier()
+    dist.close()
     return summary
 
 

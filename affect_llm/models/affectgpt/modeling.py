@@ -318,7 +318,9 @@ class AffectGPTModel(nn.Module):
         tok = self.tokenizer
         kwargs: dict[str, Any] = {"max_new_tokens": max_new_tokens or self.config.max_new_tokens,
                                   "do_sample": False, "pad_token_id": self.prompt.pad_id,
-                                  "eos_token_id": tok.eos_token_id}
+                                  "eos_token_id": tok.eos_token_id,
+                                  # an under-trained small LLM loops; a real explanation never repeats 4-grams
+                                  "no_repeat_ngram_size": 4}
         kwargs.update(gen_kwargs)
         out = self.llm.generate(inputs_embeds=embeds, attention_mask=attention_mask, **kwargs)
         return [t.strip() for t in tok.batch_decode(out, skip_special_tokens=True)]
