@@ -214,3 +214,17 @@ def test_qlora_4bit_trains_lora_on_cpu(tiny_llm):
         opt.zero_grad()
         losses.append(float(loss))
     assert losses[-1] < losses[0]
+
+
+def test_gradient_checkpointing_gives_the_same_loss_and_gradients(tiny_llm):
+    losses, grads = [], []
+    for checkpointing in (False, True):
+        config = make_config(tiny_llm, "attention")
+        config.llm.gradient_checkpointing = checkpointing
+        model = AffectGPTModel.from_config(config, encoder_dims=DIMS, seed=3).train()
+        loss = model(**batch_inputs(model)).loss
+        loss.backward()
+        losses.append(float(loss))
+        grads.append(model.projectors["frames"].inp.proj.weight.grad.clone())
+    assert abs(losses[0] - losses[1]) < 1e-6
+    assert torch.allclose(grads[0], grads[1], atol=1e-6)
