@@ -37,11 +37,9 @@ class WheelLayout(Protocol):
 
     def tree(self) -> dict[str, list[str]]:
         """Level-1 class -> its level-2 classes, in drawing order."""
-        ...
 
     def place(self, word: str) -> tuple[str, str | None] | None:
         """The word's level-1 class and (if known) level-2 class; ``None`` when it has no place."""
-        ...
 
 
 class ScorerWheel:

@@ -120,10 +120,7 @@ class FeatureCache:
 
     def _remove_shard(self, shard: Path) -> None:
         for p in (shard, shard.with_suffix(".json")):
-            try:
-                p.unlink()
-            except FileNotFoundError:
-                pass
+            p.unlink(missing_ok=True)
         self._index = {d: v for d, v in self._index.items() if v[0] != shard.name}
 
     # ------------------------------------------------------------------------------ read

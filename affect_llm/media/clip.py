@@ -23,6 +23,7 @@ Why the care around decord:
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import re
@@ -101,10 +102,8 @@ class _Redirect:
 
 
 def _flush_stderr() -> None:
-    try:
+    with contextlib.suppress(AttributeError, ValueError, OSError):
         sys.stderr.flush()
-    except (AttributeError, ValueError, OSError):
-        pass
 
 
 @contextmanager

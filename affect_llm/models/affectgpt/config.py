@@ -9,6 +9,7 @@ fall back to a default.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import types
 import typing
@@ -203,10 +204,8 @@ def _convert(value: Any, tp: Any, key: str, where: str) -> Any:
     if tp is float and isinstance(value, int) and not isinstance(value, bool):
         return float(value)
     if tp is float and isinstance(value, str):
-        try:  # YAML 1.1 reads "1e-5" (no dot) as a string
+        with contextlib.suppress(ValueError):  # YAML 1.1 reads "1e-5" (no dot) as a string
             return float(value)
-        except ValueError:
-            pass
     if tp is str and isinstance(value, Path):
         return str(value)
     if isinstance(tp, type) and not isinstance(value, tp) or (tp is int and isinstance(value, bool)):
