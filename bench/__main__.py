@@ -44,6 +44,7 @@ def _gpu_row() -> Row:
 
 STEPS = (
     ("decode", lambda q: importlib.import_module("bench.decode").run(q)),
+    ("training_input", lambda q: importlib.import_module("bench.training_input").run(q)),
     ("inference", lambda q: importlib.import_module("bench.inference").run(q)),
     ("scorer", _scorer_row),
     ("startup", lambda q: importlib.import_module("bench.startup").run_help(q)),
