@@ -14,8 +14,9 @@ demo: setup
 test: setup
 	$(BIN)/python -m pytest -q tests
 
+# `make bench` writes bench/results/latest.{json,md}; `make bench ARGS=--quick` is the smoke run CI does.
 bench: setup
-	$(BIN)/python -m bench
+	$(BIN)/python -m bench $(ARGS)
 
 lint: setup
 	$(BIN)/ruff check affect_llm tests eval train bench
