@@ -125,14 +125,9 @@ def _mentions(words: Words) -> list[tuple[str, float]]:
     return [(w, 1.0) for w in words.words]
 
 
+@paused_gc()
 def score_basic(preds: dict[str, Record], golds: dict[str, Record], labels: list[str], mode: str = "affect",
                 extractor: Extractor | None = None, keep_samples: bool = False) -> BasicReport:
-    with paused_gc():
-        return _score_basic(preds, golds, labels, mode, extractor, keep_samples)
-
-
-def _score_basic(preds: dict[str, Record], golds: dict[str, Record], labels: list[str], mode: str,
-                 extractor: Extractor | None, keep_samples: bool) -> BasicReport:
     mapper = get_mapper(mode)
     extractor = extractor or default_extractor()
     labels = [lab.lower() for lab in labels]
@@ -260,14 +255,9 @@ def text_valence(words: Words, mapper, text: str | None) -> float:
     return total
 
 
+@paused_gc()
 def score_sentiment(preds: dict[str, Record], golds: dict[str, Record], mode: str = "affect",
                     extractor: Extractor | None = None, keep_samples: bool = False) -> SentimentReport:
-    with paused_gc():
-        return _score_sentiment(preds, golds, mode, extractor, keep_samples)
-
-
-def _score_sentiment(preds: dict[str, Record], golds: dict[str, Record], mode: str,
-                     extractor: Extractor | None, keep_samples: bool) -> SentimentReport:
     mapper = get_mapper(mode)
     extractor = extractor or default_extractor()
     gold = {rid: gold_sentiment(rec) for rid, rec in golds.items()}

@@ -50,14 +50,9 @@ class OpenSetReport:
         }
 
 
+@paused_gc()
 def score_openset(preds: dict[str, Record], golds: dict[str, Record], mode: str = "affect",
                   extractor: Extractor | None = None, keep_samples: bool = False) -> OpenSetReport:
-    with paused_gc():
-        return _score_openset(preds, golds, mode, extractor, keep_samples)
-
-
-def _score_openset(preds: dict[str, Record], golds: dict[str, Record], mode: str,
-                   extractor: Extractor | None, keep_samples: bool) -> OpenSetReport:
     mapper = get_mapper(mode)
     extractor = extractor or default_extractor()
     spaces = space_names()
