@@ -7,7 +7,12 @@ import pytest
 
 from affect_llm.cues import EXPRESSION_LABELS, Cues, candidate_emotions, face_cues, voice_cues, word_cues
 from affect_llm.models import load_model
-from affect_llm.models.textualized import _complete_sentences, parse_emotion_list
+from affect_llm.models.textualized import (
+    TextualizedModel,
+    _complete_sentences,
+    _has_sentences,
+    parse_emotion_list,
+)
 
 
 def _probs(label: str, n: int = 8, p: float = 0.7) -> np.ndarray:
@@ -55,14 +60,17 @@ def test_default_model_answers_in_emer_order(model):
     assert empty.emotions_source in ("llm", "cues")
 
 
-def test_batched_answers_equal_single_answers(model):
+def test_batched_answers_equal_single_answers():
+    # In float32, greedy decoding gives a clip the same text whichever clips share its batch
+    # (in bfloat16, attention over different padding may round a word differently: model card).
+    model = TextualizedModel(dtype="float32")
     a = _perception("sad", "I miss her so much.")
     b = _perception("surprise", "What? You are here?")
     batched = model.answer([a, b])
     single = [model.answer([a])[0], model.answer([b])[0]]
-    # Greedy decoding with left padding: batching must not change the text.
-    assert [x.emotions for x in batched] == [x.emotions for x in single]
-    assert batched[0].sections["verbal"].split()[:8] == single[0].sections["verbal"].split()[:8]
+    assert [x.__dict__ for x in batched] == [x.__dict__ for x in single]
+    rows_of_one = TextualizedModel(dtype="float32", max_batch_rows=1).answer([a, b])
+    assert [x.__dict__ for x in rows_of_one] == [x.__dict__ for x in single]
 
 
 def test_parse_emotion_list_and_sentence_trimming():
@@ -71,6 +79,10 @@ def test_parse_emotion_list_and_sentence_trimming():
     assert _complete_sentences("In the video, she smiles. She looks happy. And then she", 2) == \
         "In the video, she smiles. She looks happy."
     assert _complete_sentences("In the video, she smiles and", 2) == "In the video, she smiles and."
+    # A row may stop once the kept sentences can no longer change: not on "0." of "0.3 s".
+    assert not _has_sentences("She pauses for 0.", 1)
+    assert not _has_sentences("She smiles. She looks happy.", 2)
+    assert _has_sentences("She smiles. She looks happy. And", 2)
 
 
 def test_streamed_answer_equals_batch_answer_and_followup(model):

@@ -51,7 +51,8 @@ def load_model(spec: str = DEFAULT_MODEL, device: str = "cpu") -> Any:
             llm = str((folder / llm).resolve())
         return TextualizedModel(llm=llm, template=section.get("template", "textualized.yaml"),
                                 max_new_tokens=int(section.get("max_new_tokens", 64)), name=folder.name,
-                                device=device)
+                                device=device, dtype=section.get("dtype", "auto"),
+                                max_batch_rows=int(section.get("max_batch_rows", 0)))
     if arch == "affectgpt":
         from .affectgpt.inference import AffectGPT
 

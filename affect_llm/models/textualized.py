@@ -13,8 +13,9 @@ from __future__ import annotations
 import functools
 import re
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any, Iterator
+from typing import Any
 
 from ..llm import BUNDLED_LLM, BatchStreamer, LoadedLLM, chat_prompt, generate, load_llm
 from ..prompts import fill, load_yaml
@@ -28,14 +29,24 @@ class Answer:
     sections: dict[str, str] = field(default_factory=dict)
 
 
+_SENTENCE_BREAK = re.compile(r"(?<=[.!?])\s+")
+
+
 def _complete_sentences(text: str, max_sentences: int = 2) -> str:
     """Keep at most ``max_sentences`` whole sentences of generated text; a trailing fragment cut by
     the token limit is dropped (or closed with a full stop when it is all there is)."""
     text = " ".join(text.split())
-    parts = re.split(r"(?<=[.!?])\s+", text)
+    parts = _SENTENCE_BREAK.split(text)
     whole = [p for p in parts if p.endswith((".", "!", "?", '."', '!"', '?"'))]
     kept = whole[:max_sentences] if whole else [text.rstrip(",;: ") + "."]
     return " ".join(kept)
+
+
+def _has_sentences(text: str, count: int) -> bool:
+    """True once ``text`` holds ``count`` whole sentences *and* has started the next one: from
+    then on ``_complete_sentences(text, count)`` can no longer change, so generating more of this
+    answer is wasted work (a full stop alone is not enough: "0." may be the start of "0.3 s")."""
+    return len(_SENTENCE_BREAK.split(" ".join(text.split()))) > count
 
 
 def _join(prefix: str, continuation: str, max_sentences: int = 2) -> str:
@@ -78,9 +89,16 @@ class TextualizedModel:
     """Cues -> prompts -> one batched LLM generation -> explanation + emotion words."""
 
     def __init__(self, llm: str = BUNDLED_LLM, template: str = "textualized.yaml",
-                 max_new_tokens: int = 64, name: str = "default", device: str = "cpu"):
+                 max_new_tokens: int = 64, name: str = "default", device: str = "cpu",
+                 dtype: str = "auto", max_batch_rows: int = 0):
+        """``dtype``: the LLM's weights (``"auto"``: bfloat16 where the CPU or GPU computes it
+        natively, see ``llm.resolve_dtype``; ``"float32"`` for text that does not depend on how
+        clips are batched together). ``max_batch_rows``: at most this many prompts per
+        generation (0: all the prompts of a call at once; a cap bounds memory for big LLMs)."""
         self.llm_spec = llm
         self.device = device
+        self.dtype = dtype
+        self.max_batch_rows = max_batch_rows
         self.template = load_yaml(template)
         self.max_new_tokens = max_new_tokens
         self.name = name
@@ -89,7 +107,7 @@ class TextualizedModel:
     @property
     def llm(self) -> LoadedLLM:
         if self._llm is None:
-            self._llm = load_llm(self.llm_spec, device=self.device)
+            self._llm = load_llm(self.llm_spec, dtype=self.dtype, device=self.device)
         return self._llm
 
     def _values(self, p: Any) -> dict[str, str]:
@@ -117,11 +135,24 @@ class TextualizedModel:
                 slots.append((i, sec["name"], prefix))
         return prompts, slots
 
-    def _generate(self, prompts: list[str], streamer: Any = None) -> list[str]:
+    def _generate(self, prompts: list[str], slots: list[tuple[int, str, str]], streamer: Any = None) -> list[str]:
         # No repetition penalty: it would stop the model from quoting the cue words it should use;
         # loops are prevented by forbidding repeated 4-grams instead.
-        return generate(self.llm, prompts, max_new_tokens=self.max_new_tokens, no_repeat_ngram_size=4,
-                        streamer=streamer)
+        step = self.max_batch_rows if self.max_batch_rows > 0 and streamer is None else len(prompts) or 1
+        outputs: list[str] = []
+        for start in range(0, len(prompts), step):
+            chunk = slots[start:start + step]
+
+            def row_done(row: int, text: str, chunk: list[tuple[int, str, str]] = chunk) -> bool:
+                # A row ends once the part kept by _assemble is complete: the first line of the
+                # emotion list, the first two sentences of a section.
+                if chunk[row][1] == "emotions":
+                    return "\n" in text.lstrip()
+                return _has_sentences(text, 2)
+
+            outputs += generate(self.llm, prompts[start:start + step], max_new_tokens=self.max_new_tokens,
+                                no_repeat_ngram_size=4, streamer=streamer, row_done=row_done)
+        return outputs
 
     def _assemble(self, perceptions: list[Any], slots: list[tuple[int, str, str]], outputs: list[str],
                   final: bool = True) -> list[Answer]:
@@ -146,7 +177,7 @@ class TextualizedModel:
 
     def answer(self, perceptions: list[Any]) -> list[Answer]:
         prompts, slots = self.build_prompts(perceptions)
-        return self._assemble(perceptions, slots, self._generate(prompts))
+        return self._assemble(perceptions, slots, self._generate(prompts, slots))
 
     def answer_stream(self, perception: Any) -> Iterator[tuple[Answer, bool]]:
         """The same generation as ``answer``, yielded as it grows: ``(partial answer, False)`` per
@@ -157,7 +188,7 @@ class TextualizedModel:
 
         def work() -> None:
             try:
-                result["outputs"] = self._generate(prompts, streamer=streamer)
+                result["outputs"] = self._generate(prompts, slots, streamer=streamer)
             except BaseException as exc:  # noqa: BLE001 - re-raised in the caller's thread
                 result["error"] = exc
                 streamer.end()
