@@ -11,7 +11,7 @@ import torch
 from affect_llm.encoders.base import Encoder
 from affect_llm.encoders.expression import LABELS, load_expression_model
 from affect_llm.errors import InputError
-from affect_llm.media.clip import read_clip, uniform_indices
+from affect_llm.media.clip import _split_by_keyframe, read_clip, uniform_indices
 from affect_llm.media.faces import centre_square, detect_faces, square_box
 from affect_llm.media.prosody import analyze_prosody
 from affect_llm.media.subtitle import parse_srt, resolve_subtitle
@@ -70,6 +70,46 @@ def test_huge_clip_is_decoded_downscaled(huge_clip):
     assert w / h == pytest.approx(4000 / 3000, rel=0.01)
     # Still a usable picture: the face is found in the downscaled frames.
     assert detect_faces(clip.frames).found.all()
+
+
+def test_split_by_keyframe_keeps_gops_whole_and_balances_work():
+    keys = np.array([0, 250, 500, 750, 1000, 1250, 1494])
+    idx = uniform_indices(1500, 8)  # 93 281 468 656 843 1031 1218 1406
+    assert [r.tolist() for r in _split_by_keyframe(idx, keys, 1)] == [idx.tolist()]
+    runs = _split_by_keyframe(idx, keys, 2)
+    assert [r.tolist() for r in runs] == [[93, 281, 468, 656], [843, 1031, 1218, 1406]]
+    for parts in (3, 4, 8, 100):
+        runs = _split_by_keyframe(idx, keys, parts)
+        assert 1 < len(runs) <= min(parts, 6) and np.concatenate(runs).tolist() == idx.tolist()
+        gops = [set(np.searchsorted(keys, r, side="right") - 1) for r in runs]
+        assert all(not (a & b) for i, a in enumerate(gops) for b in gops[i + 1:])  # no GOP in two runs
+    assert len(_split_by_keyframe(np.array([5, 9, 200]), keys, 4)) == 1  # one GOP: nothing to split
+    assert len(_split_by_keyframe(idx, np.array([0]), 4)) == 1
+
+
+def test_parallel_readers_give_the_same_clip(media_dir, monkeypatch):
+    """Frames from several GOP readers (one per core) equal those of one reader, bit for bit."""
+    import subprocess
+
+    import affect_llm.media.clip as clip_module
+
+    path = media_dir / "short_gop.mp4"
+    if not path.exists():
+        subprocess.run(["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", "testsrc2=size=160x120:rate=25",
+                        "-f", "lavfi", "-i", "sine=frequency=300:sample_rate=44100", "-t", "4",
+                        "-c:v", "libx264", "-preset", "ultrafast", "-g", "10", "-bf", "2", "-pix_fmt", "yuv420p",
+                        "-c:a", "aac", "-shortest", str(path)], check=True)
+    clips = {}
+    for cores in (1, 4):
+        monkeypatch.setattr(clip_module, "_cpu_count", lambda cores=cores: cores)
+        for max_side in (1280, 80):  # as decoded, and downscaled
+            clips[cores, max_side] = read_clip(path, num_frames=8, max_side=max_side)
+    for max_side in (1280, 80):
+        one, many = clips[1, max_side], clips[4, max_side]
+        assert np.array_equal(one.frames, many.frames) and np.array_equal(one.frame_times, many.frame_times)
+        assert np.array_equal(one.audio, many.audio) and one.duration == many.duration
+        assert np.abs(many.frames[0].astype(int) - many.frames[-1].astype(int)).mean() > 1.0
+    assert clips[4, 80].downscaled and max(clips[4, 80].frames.shape[1:3]) <= 80
 
 
 BAD_INPUTS = {
