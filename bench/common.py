@@ -38,13 +38,19 @@ class Row:
 def interleaved(ours: Callable[[], float | None], base: Callable[[], float | None],
                 repeats: int) -> tuple[float, float]:
     """Run ``ours`` and ``base`` alternately; each returns its own measure or None to use wall time."""
-    a, b = [], []
+    a, b = interleaved_many([ours, base], repeats)
+    return a, b
+
+
+def interleaved_many(fns: list[Callable[[], float | None]], repeats: int) -> list[float]:
+    """``interleaved`` for any number of ways of doing the same work (A, B, C, A, B, C, ...)."""
+    values: list[list[float]] = [[] for _ in fns]
     for _ in range(repeats):
-        for fn, into in ((ours, a), (base, b)):
+        for fn, into in zip(fns, values):
             t0 = time.perf_counter()
             value = fn()
             into.append(value if value is not None else time.perf_counter() - t0)
-    return statistics.median(a), statistics.median(b)
+    return [statistics.median(v) for v in values]
 
 
 def peak_rss_mb(cmd: list[str], env: dict[str, str] | None = None) -> float:
