@@ -36,12 +36,6 @@ def _scorer_row(quick: bool) -> Row:
                target=">= 10,000/s each", met=bool(r["pass"]))
 
 
-def _gpu_row() -> Row:
-    return Row(name="GPU: 7B-shaped LoRA step / batched generation", ours_label="-", base_label="-",
-               unit="-", ours=0.0, base=None, ratio=None,
-               note="skipped: no GPU on this machine (run on a lent device; figures go in the issue note)")
-
-
 STEPS = (
     ("decode", lambda q: importlib.import_module("bench.decode").run(q)),
     ("training_input", lambda q: importlib.import_module("bench.training_input").run(q)),
@@ -50,6 +44,7 @@ STEPS = (
     ("startup", lambda q: importlib.import_module("bench.startup").run_help(q)),
     ("first_token", lambda q: importlib.import_module("bench.startup").run_first_token(q)),
     ("memory", lambda q: importlib.import_module("bench.memory").run(q)),
+    ("gpu", lambda q: importlib.import_module("bench.gpu").run(q)),
 )
 
 
@@ -88,7 +83,6 @@ def main(argv: list[str] | None = None) -> int:
         except Exception as exc:  # noqa: BLE001 - a broken row is reported, the others still run
             traceback.print_exc()
             rows.append({"name": name, "error": f"{type(exc).__name__}: {exc}"})
-    rows.append(_gpu_row().to_dict())
     meta = {"date": dt.date.today().isoformat(), "machine": f"{platform.machine()} {platform.processor()}".strip(),
             "cpus": os.cpu_count(), "python": platform.python_version(), "quick": args.quick}
     RESULTS.mkdir(parents=True, exist_ok=True)
