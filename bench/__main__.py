@@ -17,6 +17,7 @@ import platform
 import subprocess
 import sys
 import traceback
+from pathlib import Path
 
 from .common import REPO, Row
 
@@ -65,6 +66,20 @@ def markdown(rows: list[dict], meta: dict) -> str:
     return head + "\n".join(lines) + "\n"
 
 
+def _merge(previous: Path, rows: list[dict], meta: dict) -> list[dict]:
+    """The rows of the last run with those of the steps just run replaced, in table order."""
+    last = json.loads(previous.read_text()) if previous.exists() else {"rows": [], "meta": {}}
+    old = last["rows"]
+    fresh = {r["step"] for r in rows}
+    for r in old:
+        r.setdefault("measured", last["meta"].get("date"))
+    for r in rows:
+        r["measured"] = meta["date"]
+    merged = [r for r in old if r.get("step") and r["step"] not in fresh] + rows
+    order = [name for name, _ in STEPS]
+    return sorted(merged, key=lambda r: order.index(r["step"]) if r["step"] in order else len(order))
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -79,14 +94,16 @@ def main(argv: list[str] | None = None) -> int:
         log.info("bench: %s ...", name)
         try:
             result = step(args.quick)
-            rows += [r.to_dict() for r in (result if isinstance(result, list) else [result])]
+            rows += [dict(r.to_dict(), step=name) for r in (result if isinstance(result, list) else [result])]
         except Exception as exc:  # noqa: BLE001 - a broken row is reported, the others still run
             traceback.print_exc()
-            rows.append({"name": name, "error": f"{type(exc).__name__}: {exc}"})
+            rows.append({"name": name, "error": f"{type(exc).__name__}: {exc}", "step": name})
     meta = {"date": dt.date.today().isoformat(), "machine": f"{platform.machine()} {platform.processor()}".strip(),
             "cpus": os.cpu_count(), "python": platform.python_version(), "quick": args.quick}
     RESULTS.mkdir(parents=True, exist_ok=True)
     name = "quick" if args.quick else "latest"
+    if args.only:  # re-running some rows keeps the others of the last run (each keeps its own date)
+        rows = _merge(RESULTS / f"{name}.json", rows, meta)
     (RESULTS / f"{name}.json").write_text(json.dumps({"meta": meta, "rows": rows}, indent=1) + "\n")
     table = markdown(rows, meta)
     (RESULTS / f"{name}.md").write_text(table)
