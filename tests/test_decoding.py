@@ -3,7 +3,7 @@
 
 import pytest
 
-from affect_llm.decoding import greedy_generate, length_groups, supports_compact_decoding
+from affect_llm.decoding import greedy_generate, length_groups, shared_prefix_length, supports_compact_decoding
 from affect_llm.llm import BatchStreamer, chat_prompt, load_llm, resolve_dtype
 
 QUESTIONS = [
@@ -39,6 +39,14 @@ def _hf_generate(llm, prompts, max_new_tokens, ngram):
     return [[t for t in row[:next((i for i, t in enumerate(row) if t in eos), len(row))]] for row in rows]
 
 
+def test_shared_prefix_leaves_each_prompt_a_token_of_its_own():
+    a = list(range(40))
+    assert shared_prefix_length([a, a[:30] + [99]]) == 30
+    assert shared_prefix_length([a, a]) == 39  # identical prompts: the last token is prefilled per row
+    assert shared_prefix_length([a, a[:10] + [99]]) == 0  # too short to be worth a pass
+    assert shared_prefix_length([a]) == 0
+
+
 def test_length_groups_cover_rows_in_order_within_ratio():
     lengths = [100, 105, 110, 200, 210, 400, 1000]
     groups = length_groups(lengths, ratio=1.15)
@@ -52,6 +60,7 @@ def test_length_groups_cover_rows_in_order_within_ratio():
 def test_greedy_loop_matches_transformers_generate(llm, prompts):
     assert supports_compact_decoding(llm.model)
     ids = llm.tokenizer(prompts, add_special_tokens=False)["input_ids"]
+    assert shared_prefix_length(ids) >= 16  # the chat template's system turn: prefilled once
     ours = greedy_generate(llm.model, llm.tokenizer, ids, max_new_tokens=40, no_repeat_ngram_size=4)
     theirs = _hf_generate(llm, prompts, 40, 4)
     assert ours == theirs
