@@ -66,6 +66,18 @@ def markdown(rows: list[dict], meta: dict) -> str:
     return head + "\n".join(lines) + "\n"
 
 
+README = REPO / "README.md"
+_START, _END = "<!-- bench:start -->", "<!-- bench:end -->"
+
+
+def _update_readme(table: str) -> None:
+    """A full run rewrites the table between the README's bench markers, so it shows the current one."""
+    text = README.read_text(encoding="utf-8")
+    if _START in text and _END in text:
+        head, rest = text.split(_START, 1)
+        README.write_text(head + _START + "\n" + table + _END + rest.split(_END, 1)[1], encoding="utf-8")
+
+
 def _merge(previous: Path, rows: list[dict], meta: dict) -> list[dict]:
     """The rows of the last run with those of the steps just run replaced, in table order."""
     last = json.loads(previous.read_text()) if previous.exists() else {"rows": [], "meta": {}}
@@ -107,6 +119,8 @@ def main(argv: list[str] | None = None) -> int:
     (RESULTS / f"{name}.json").write_text(json.dumps({"meta": meta, "rows": rows}, indent=1) + "\n")
     table = markdown(rows, meta)
     (RESULTS / f"{name}.md").write_text(table)
+    if not args.quick:
+        _update_readme(table)
     print(table)
     return 1 if any("error" in r for r in rows) else 0
 

@@ -3,7 +3,12 @@
 
 import pytest
 
-from affect_llm.decoding import greedy_generate, length_groups, shared_prefix_length, supports_compact_decoding
+from affect_llm.decoding import (
+    greedy_generate,
+    length_groups,
+    shared_prefix_length,
+    supports_compact_decoding,
+)
 from affect_llm.llm import BatchStreamer, chat_prompt, load_llm, resolve_dtype
 
 QUESTIONS = [
