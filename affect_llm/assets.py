@@ -7,6 +7,7 @@ TensorFlow), so we locate their files with ``importlib.util.find_spec`` and neve
 
 from __future__ import annotations
 
+import hashlib
 import importlib.util
 import os
 from pathlib import Path
@@ -46,3 +47,12 @@ def package_file(package: str, relpath: str, pip_name: str | None = None) -> Pat
 def bundled_available(package: str) -> bool:
     """True when the bundled-weights package is installed (cheap: no import)."""
     return importlib.util.find_spec(package) is not None
+
+
+def file_digest(path: str | os.PathLike[str], chunk: int = 1 << 20) -> str:
+    """SHA-256 hex digest of a file's bytes (streamed)."""
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while block := fh.read(chunk):
+            h.update(block)
+    return h.hexdigest()

@@ -118,11 +118,19 @@ def greedy_generate(model: Any, tokenizer: Any, prompts: list[list[int]], max_ne
         return DynamicCache(ddp_cache_data=[(k.expand(batch, -1, -1, -1), v.expand(batch, -1, -1, -1))
                                             for k, v in prefix_kv])
 
+    def after_prefix(mask: Any) -> Any:
+        """A mask over a row's own tokens, preceded by the shared prefix's columns."""
+        return torch.cat([torch.ones_like(mask[:, :1]).expand(-1, shared), mask], dim=1)
+
+    def widened(t: Any, extra: int) -> Any:
+        """A cache tensor with ``extra`` padding columns inserted after the shared prefix."""
+        gap = t.new_zeros(t.shape[0], t.shape[1], extra, t.shape[3])
+        return torch.cat([t[:, :, :shared], gap, t[:, :, shared:]], dim=2) if extra else t
+
     # Layout of every row's cache: [shared prefix][padding][own prompt tokens][generated tokens].
     # The prefix is computed once; each length group prefills its own tokens on top of it, and
     # the groups' caches are padded (after the prefix) to one width and joined.
-    keys: list[list[Any]] = []
-    values: list[list[Any]] = []
+    group_kv: list[list[tuple[Any, Any]]] = []  # per group, per layer
     first_logits = []
     with torch.inference_mode():
         if shared:
@@ -133,27 +141,17 @@ def greedy_generate(model: Any, tokenizer: Any, prompts: list[list[int]], max_ne
         for group in length_groups(lengths):
             ids, mask = left_padded(group.rows, group.length, skip=shared)
             positions = shared + (mask.cumsum(dim=1) - 1).clamp(min=0)  # own tokens follow the prefix
-            full_mask = torch.cat([torch.ones_like(mask[:, :1]).expand(-1, shared), mask], dim=1)
-            out = model(input_ids=ids, attention_mask=full_mask, position_ids=positions,
+            out = model(input_ids=ids, attention_mask=after_prefix(mask), position_ids=positions,
                         past_key_values=open_cache(len(group.rows)), use_cache=True, logits_to_keep=1)
             first_logits.append(out.logits[:, -1, :].float())
             extra = width - group.length
-            for layer_index, layer in enumerate(out.past_key_values.layers):
-                k, v = layer.keys, layer.values
-                if extra:
-                    gap = k.new_zeros(k.shape[0], k.shape[1], extra, k.shape[3])
-                    k = torch.cat([k[:, :, :shared], gap, k[:, :, shared:]], dim=2)
-                    v = torch.cat([v[:, :, :shared], gap, v[:, :, shared:]], dim=2)
-                if len(keys) <= layer_index:
-                    keys.append([])
-                    values.append([])
-                keys[layer_index].append(k)
-                values[layer_index].append(v)
-        cache = DynamicCache(ddp_cache_data=[(torch.cat(k), torch.cat(v)) for k, v in zip(keys, values)])
-        del keys, values
+            group_kv.append([(widened(layer.keys, extra), widened(layer.values, extra))
+                             for layer in out.past_key_values.layers])
+        cache = DynamicCache(ddp_cache_data=[(torch.cat([k for k, _ in layer]), torch.cat([v for _, v in layer]))
+                                             for layer in zip(*group_kv)])
+        del group_kv
         rows = list(range(len(order)))
-        own = left_padded(rows, width, skip=shared)[1]
-        mask = torch.cat([torch.ones_like(own[:, :1]).expand(-1, shared), own], dim=1)
+        mask = after_prefix(left_padded(rows, width, skip=shared)[1])
         # no_repeat_ngram sees each prompt whole, as transformers' generate does.
         sequences = left_padded(rows, width + shared)[0]
         logits = torch.cat(first_logits)

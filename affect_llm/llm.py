@@ -36,6 +36,13 @@ class LoadedLLM:
     path: Path
     name: str
 
+    @functools.cached_property
+    def greedy_loop(self) -> bool:
+        """Whether ``decoding.greedy_generate`` can run this model (checked once per model)."""
+        from .decoding import supports_compact_decoding
+
+        return supports_compact_decoding(self.model)
+
 
 def bundled_llm_dir() -> Path:
     """Cache folder of the converted SmolLM2 (may not exist yet)."""
@@ -109,15 +116,20 @@ def resolve_dtype(dtype: str, device: str) -> str:
     return "float32"
 
 
-@functools.lru_cache(maxsize=4)
 def load_llm(spec: str = BUNDLED_LLM, dtype: str = "auto", device: str = "cpu") -> LoadedLLM:
     """Load (once per process) a causal LM and tokenizer from ``spec``, in ``dtype`` (``"auto"``:
     see ``resolve_dtype``).
 
     Tokenizers are set to left padding so batched generation lines prompts up at the right edge.
     """
+    # Cached on the resolved arguments, positionally: "auto" and the dtype it stands for, or a
+    # keyword and a positional spelling of the same call, share one loaded model.
+    return _load_llm(spec, resolve_dtype(dtype, device), device)
+
+
+@functools.lru_cache(maxsize=4)
+def _load_llm(spec: str, dtype: str, device: str) -> LoadedLLM:
     path = resolve_llm_path(spec)
-    dtype = resolve_dtype(dtype, device)
     import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer
     from transformers.utils import logging as hf_logging
@@ -161,22 +173,22 @@ def generate(
     """
     import torch
 
-    from .decoding import greedy_generate, supports_compact_decoding
+    from .decoding import greedy_generate
 
     tok = llm.tokenizer
-    if temperature <= 0 and repetition_penalty == 1.0 and supports_compact_decoding(llm.model):
+    if temperature <= 0 and repetition_penalty == 1.0 and llm.greedy_loop:
         ids = tok(prompts, add_special_tokens=False)["input_ids"]
         new_ids = greedy_generate(llm.model, tok, ids, max_new_tokens, no_repeat_ngram_size=no_repeat_ngram_size,
                                   row_done=row_done, streamer=streamer)
         return [t.strip() for t in tok.batch_decode(new_ids, skip_special_tokens=True)]
     enc = tok(prompts, return_tensors="pt", padding=True, add_special_tokens=False).to(llm.model.device)
-    kwargs: dict[str, Any] = dict(
-        max_new_tokens=max_new_tokens,
-        repetition_penalty=repetition_penalty,
-        no_repeat_ngram_size=no_repeat_ngram_size,
-        pad_token_id=tok.pad_token_id,
-        streamer=streamer,
-    )
+    kwargs: dict[str, Any] = {
+        "max_new_tokens": max_new_tokens,
+        "repetition_penalty": repetition_penalty,
+        "no_repeat_ngram_size": no_repeat_ngram_size,
+        "pad_token_id": tok.pad_token_id,
+        "streamer": streamer,
+    }
     if row_done is not None:
         from transformers import StoppingCriteriaList
 

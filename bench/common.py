@@ -9,9 +9,10 @@ from __future__ import annotations
 import statistics
 import subprocess
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
 WORK = REPO / "bench" / "work"  # generated inputs (git-ignored)
@@ -59,6 +60,19 @@ def peak_rss_mb(cmd: list[str], env: dict[str, str] | None = None) -> float:
                          env=env, check=True)
     line = [ln for ln in out.stderr.splitlines() if ln.startswith("PEAKRSS ")][-1]
     return int(line.split()[1]) / 1024
+
+
+def example_copies(root: Path, n: int, *, distinct: bool = False,
+                   sources: tuple[str, ...] = ("cheerful", "angry")) -> list[Path]:
+    """``n`` copies of the example clips (taken in turn) in ``root``. ``distinct`` appends a byte
+    per copy, so content-keyed caches see ``n`` different clips."""
+    out = []
+    for i in range(n):
+        data = (REPO / "examples" / f"{sources[i % len(sources)]}.mp4").read_bytes()
+        path = root / f"clip{i:03d}.mp4"
+        path.write_bytes(data + bytes([i % 256]) if distinct else data)
+        out.append(path)
+    return out
 
 
 def make_clip(path: Path, seconds: int, width: int = 640, height: int = 480, fps: int = 25) -> Path:

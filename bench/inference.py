@@ -16,17 +16,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from .common import REPO, Row, interleaved_many
-
-
-def _clips(n: int, root: Path) -> list[Path]:
-    sources = [REPO / "examples" / "cheerful.mp4", REPO / "examples" / "angry.mp4"]
-    out = []
-    for i in range(n):
-        p = root / f"clip{i:03d}.mp4"
-        shutil.copyfile(sources[i % 2], p)
-        out.append(p)
-    return out
+from .common import Row, example_copies, interleaved_many
 
 
 def run(quick: bool = False) -> list[Row]:
@@ -38,7 +28,7 @@ def run(quick: bool = False) -> list[Row]:
 
     n = 4 if quick else 16
     root = Path(tempfile.mkdtemp(prefix="bench-infer-"))
-    clips = _clips(n, root)
+    clips = example_copies(root, n)
     items = [InputItem(id=p.stem, video=p) for p in clips]
     options = InferOptions(workers=_workers_default())  # the CLI defaults: batch 8, workers
     model = load_model("default")

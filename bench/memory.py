@@ -7,7 +7,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from .common import REPO, Row, peak_rss_mb
+from .common import REPO, Row, example_copies, peak_rss_mb
 
 
 def run(quick: bool = False) -> list[Row]:
@@ -16,8 +16,7 @@ def run(quick: bool = False) -> list[Row]:
     describe_mb = peak_rss_mb([*cli, "describe", str(clip), "--json"])
     root = Path(tempfile.mkdtemp(prefix="bench-mem-"))
     n = 4 if quick else 8
-    for i in range(n):
-        shutil.copyfile(clip, root / f"c{i}.mp4")
+    example_copies(root, n, sources=("cheerful",))
     rows_mb = {}
     for bs in (8, 1):
         out = root / f"out{bs}.jsonl"

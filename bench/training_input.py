@@ -9,7 +9,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from .common import REPO, Row, interleaved
+from .common import Row, example_copies, interleaved
 
 
 def run(quick: bool = False) -> Row:
@@ -18,12 +18,7 @@ def run(quick: bool = False) -> Row:
 
     n = 4 if quick else 12
     root = Path(tempfile.mkdtemp(prefix="bench-cache-"))
-    sources = [REPO / "examples" / "cheerful.mp4", REPO / "examples" / "angry.mp4"]
-    clips = []
-    for i in range(n):  # distinct bytes per clip: the cache keys on content
-        p = root / f"c{i}.mp4"
-        p.write_bytes(sources[i % 2].read_bytes() + bytes([i]))
-        clips.append(p)
+    clips = example_copies(root, n, distinct=True)  # the cache keys on content
     extractor = FeatureExtractor([StreamSpec("audio", "audio", "bundled"),
                                   StreamSpec("faces", "faces", "mobilenet_v2"),
                                   StreamSpec("frames", "frames", "mobilenet_v2")])

@@ -55,7 +55,6 @@ as an extra ``alignment_heads`` bool tensor in the checkpoint (``whisper.load_mo
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import os
@@ -68,7 +67,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ..assets import cache_dir, package_file
+from ..assets import cache_dir, file_digest, package_file
 from ..errors import ModelError
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
@@ -97,15 +96,6 @@ class CT2Model:
     spec_revision: int
     variables: dict[str, np.ndarray]
     aliases: dict[str, str] = field(default_factory=dict)
-
-
-def file_digest(path: str | os.PathLike[str], chunk: int = 1 << 20) -> str:
-    """SHA-256 hex digest of a file's bytes (streamed)."""
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        while block := fh.read(chunk):
-            h.update(block)
-    return h.hexdigest()
 
 
 def _bfloat16_to_float32(raw: np.ndarray) -> np.ndarray:

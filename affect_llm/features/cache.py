@@ -29,7 +29,7 @@ from typing import Any
 
 import torch
 
-from ..assets import cache_dir
+from ..assets import cache_dir, file_digest
 from ..errors import AffectError
 from .batch import ClipFeatures
 
@@ -43,11 +43,7 @@ def clip_digest(path: str | os.PathLike) -> str:
     st = os.stat(path)
     key = (os.fspath(path), st.st_size, st.st_mtime_ns)
     if key not in _DIGESTS:
-        h = hashlib.sha256()
-        with open(path, "rb") as f:
-            for block in iter(lambda: f.read(1 << 20), b""):
-                h.update(block)
-        _DIGESTS[key] = h.hexdigest()
+        _DIGESTS[key] = file_digest(path)
     return _DIGESTS[key]
 
 
@@ -178,13 +174,11 @@ class FeatureCache:
             self._index[digest] = (shard.name, entry)
 
     def ensure(self, paths: Iterable[Path], extract: Callable[[Path], ClipFeatures],
-               on_error: Callable[[Path, AffectError], None], progress: bool = True,
-               verify: bool = False) -> dict[Path, str]:
+               on_error: Callable[[Path, AffectError], None], progress: bool = True) -> dict[Path, str]:
         """Make sure every clip in ``paths`` is cached; returns ``{path: digest}`` for the clips that are.
 
         ``extract`` computes a missing clip's features; a clip it cannot read (``AffectError``) is
         passed to ``on_error`` (which reports it, and raises to stop or returns to skip).
-        ``verify`` reads and checks every cached entry now (reads are always checked anyway).
         """
         from tqdm import tqdm
 
@@ -194,7 +188,7 @@ class FeatureCache:
         for p in dict.fromkeys(paths):
             d = clip_digest(p)
             digests[p] = d
-            if d not in self._index or (verify and self.get(d) is None):
+            if d not in self._index:
                 todo.append(p)
         pending: dict[str, ClipFeatures] = {}
         failed: list[Path] = []

@@ -298,7 +298,7 @@ def _read_audio(uri: str, sample_rate: int) -> tuple[np.ndarray | None, str]:
     return audio, f"{audio.size / sample_rate:.2f}s audio at {sample_rate} Hz"
 
 
-def _in_thread(fn, *args) -> tuple[threading.Thread, list]:
+def _in_thread(fn, *args, name: str | None = None) -> tuple[threading.Thread, list]:
     """Start ``fn(*args)`` in a daemon thread; the list gets ``(value, None)`` or ``(None, exc)``."""
     box: list = []
 
@@ -308,7 +308,7 @@ def _in_thread(fn, *args) -> tuple[threading.Thread, list]:
         except BaseException as exc:  # noqa: BLE001 - handed to the joining thread
             box.append((None, exc))
 
-    thread = threading.Thread(target=run, name=f"read_clip:{fn.__name__}", daemon=True)
+    thread = threading.Thread(target=run, name=f"read_clip:{name or fn.__name__}", daemon=True)
     thread.start()
     return thread, box
 
@@ -412,26 +412,16 @@ def read_clip(path: str | os.PathLike, num_frames: int = 8, max_side: int = 1280
     _probe_file(path)
     name = str(path)
 
-    result: dict = {}
-    error: list[BaseException] = []
-
-    def work() -> None:
-        try:
-            result.update(_decode(path, num_frames, max_side, sample_rate))
-        except BaseException as exc:  # noqa: BLE001 - handed to the calling thread
-            error.append(exc)
-
     start = time.perf_counter()
     with native_stderr_to_log(log) as captured:
-        worker = threading.Thread(target=work, name=f"read_clip:{path.name}", daemon=True)
-        worker.start()
+        worker, box = _in_thread(_decode, path, num_frames, max_side, sample_rate, name=path.name)
         worker.join(timeout_s)
     elapsed = time.perf_counter() - start
     if worker.is_alive():
         raise InputError(f"{name}: decoding did not finish within {timeout_s:.0f} s, the file is "
                          f"probably corrupt: {_FIX_HINT}")
-    if error:
-        exc = error[0]
+    result, exc = box[0]
+    if exc is not None:
         if isinstance(exc, ImportError):
             raise AffectError(f"cannot decode {name}: decord is not installed ({exc}); "
                               f"run `make setup` or `pip install decord`") from exc

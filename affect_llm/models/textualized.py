@@ -49,6 +49,14 @@ def _has_sentences(text: str, count: int) -> bool:
     return len(_SENTENCE_BREAK.split(" ".join(text.split()))) > count
 
 
+def _kept_part_complete(section: str, text: str) -> bool:
+    """Whether the part of a generated answer that ``_assemble`` keeps is complete: the first line
+    of the emotion list, the first two sentences of a section (generation can stop there)."""
+    if section == "emotions":
+        return "\n" in text.lstrip()
+    return _has_sentences(text, 2)
+
+
 def _join(prefix: str, continuation: str, max_sentences: int = 2) -> str:
     """Prefix + the whole sentences of the model's continuation (the prefix itself, which may
     quote a subtitle with its own full stops, is never cut)."""
@@ -137,21 +145,15 @@ class TextualizedModel:
 
     def _generate(self, prompts: list[str], slots: list[tuple[int, str, str]], streamer: Any = None) -> list[str]:
         # No repetition penalty: it would stop the model from quoting the cue words it should use;
-        # loops are prevented by forbidding repeated 4-grams instead.
-        step = self.max_batch_rows if self.max_batch_rows > 0 and streamer is None else len(prompts) or 1
+        # loops are prevented by forbidding repeated 4-grams instead. ``max_batch_rows`` bounds
+        # memory across clips; a streamed answer (one clip, one streamer) is one generation.
+        step = self.max_batch_rows if self.max_batch_rows > 0 and streamer is None else max(len(prompts), 1)
         outputs: list[str] = []
         for start in range(0, len(prompts), step):
-            chunk = slots[start:start + step]
-
-            def row_done(row: int, text: str, chunk: list[tuple[int, str, str]] = chunk) -> bool:
-                # A row ends once the part kept by _assemble is complete: the first line of the
-                # emotion list, the first two sentences of a section.
-                if chunk[row][1] == "emotions":
-                    return "\n" in text.lstrip()
-                return _has_sentences(text, 2)
-
+            names = [name for _, name, _ in slots[start:start + step]]
             outputs += generate(self.llm, prompts[start:start + step], max_new_tokens=self.max_new_tokens,
-                                no_repeat_ngram_size=4, streamer=streamer, row_done=row_done)
+                                no_repeat_ngram_size=4, streamer=streamer,
+                                row_done=lambda row, text, names=names: _kept_part_complete(names[row], text))
         return outputs
 
     def _assemble(self, perceptions: list[Any], slots: list[tuple[int, str, str]], outputs: list[str],

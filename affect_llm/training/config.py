@@ -21,6 +21,7 @@ from typing import Any
 import yaml
 
 from ..errors import InputError
+from ..llm import BUNDLED_LLM
 from ..models.affectgpt.config import AffectGPTConfig, from_mapping
 from ..models.affectgpt.prompting import TARGET_MODES
 
@@ -146,7 +147,7 @@ def _resolve(path: str | None, base: Path) -> str | None:
 
 
 def _resolve_model_paths(model: AffectGPTConfig, base: Path) -> None:
-    if model.llm.path != "smollm2":
+    if model.llm.path != BUNDLED_LLM:
         model.llm.path = _resolve(model.llm.path, base)  # type: ignore[assignment]
     for m in model.modalities:
         if m.encoder not in ("bundled", "mobilenet_v2", "logmel") and not m.encoder.startswith("precomputed:"):

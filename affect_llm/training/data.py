@@ -84,7 +84,7 @@ def _check_str(entry: dict[str, Any], key: str, required: bool) -> str | None:
     return value
 
 
-def read_manifest(path: str | Path, problems: Problems, check_files: bool = True) -> list[Sample]:
+def read_manifest(path: str | Path, problems: Problems) -> list[Sample]:
     """Parse a JSONL manifest; bad lines go to ``problems`` (call ``problems.finish`` after)."""
     path = Path(path)
     try:
@@ -126,7 +126,7 @@ def read_manifest(path: str | Path, problems: Problems, check_files: bool = True
             continue
         clip = Path(video).expanduser()
         clip = clip if clip.is_absolute() else (path.parent / clip)
-        if check_files and not clip.is_file():
+        if not clip.is_file():
             problems.add(where, f"clip {clip} does not exist")
             continue
         seen[ident] = lineno

@@ -426,9 +426,8 @@ def plot_loss(metrics_csv: Path, png: Path) -> Path:
 
 # ====================================================================================== the loop
 def _to_device(batch: dict[str, Any], device: torch.device) -> dict[str, Any]:
-    out = {k: v.to(device) if torch.is_tensor(v) else v for k, v in batch.items()}
-    out["features"] = {k: v.to(device) for k, v in batch["features"].items()}
-    return out
+    """Tensors to ``device``; ``features`` stay as they are (``AffectGPTModel.forward`` moves them)."""
+    return {k: v.to(device) if torch.is_tensor(v) else v for k, v in batch.items()}
 
 
 def evaluate_loss(forward: Any, dataset: CaptionDataset, collate: Collator, batch_size: int, dist: Dist,

@@ -39,7 +39,6 @@ PITCH_HZ = {"sad": 150.0, "angry": 300.0, "happy": 600.0, "surprised": 1200.0}
 PITCH_WORD = {"sad": "very low", "angry": "low", "happy": "high", "surprised": "very high"}
 COLOUR_RGB = {"happy": (230, 200, 40), "sad": (40, 70, 210), "angry": (210, 35, 30), "surprised": (40, 190, 70)}
 COLOUR_WORD = {"happy": "yellow", "sad": "blue", "angry": "red", "surprised": "green"}
-KINDS = ("audio", "video", "both", "conflict")
 SAMPLE_RATE = 16_000
 
 

@@ -81,15 +81,10 @@ class GateFusion(nn.Module):
         self.names = list(names)
         self.gate = nn.Sequential(nn.Linear(len(names) * width, width), nn.GELU(), nn.Linear(width, len(names)))
 
-    def weights(self, streams: dict[str, torch.Tensor]) -> torch.Tensor:
-        """Per-sample stream weights ``[B, M]`` (sums to 1): which modality the model leans on."""
-        pooled = torch.stack([streams[n].mean(dim=1) for n in self.names], dim=1)  # [B, M, W]
-        return self.gate(pooled.flatten(1)).softmax(dim=-1)
-
     def forward(self, streams: dict[str, torch.Tensor]) -> tuple[dict[str, torch.Tensor], torch.Tensor]:
-        pooled = torch.stack([streams[n].mean(dim=1) for n in self.names], dim=1)
-        w = self.weights(streams)
-        return streams, (w.unsqueeze(-1) * pooled).sum(dim=1, keepdim=True)
+        pooled = torch.stack([streams[n].mean(dim=1) for n in self.names], dim=1)  # [B, M, W]
+        weights = self.gate(pooled.flatten(1)).softmax(dim=-1)  # [B, M]: which stream it leans on
+        return streams, (weights.unsqueeze(-1) * pooled).sum(dim=1, keepdim=True)
 
 
 def build_fusion(kind: str, names: list[str], width: int, heads: int, num_tokens: int, layers: int) -> nn.Module:

@@ -10,11 +10,10 @@ scorer's rule extractor (as the default model reads its list).
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ...features.batch import collate_features
+from ...llm import LoadedLLM
 from ..textualized import Answer, parse_emotion_list
 
 log = logging.getLogger(__name__)
@@ -26,16 +25,6 @@ def extract_emotions(text: str, limit: int = 5) -> list[str]:
     "The character's emotional state is a, b." and a free description both work and
     ``describe`` reads answers the way the evaluation does."""
     return parse_emotion_list(" ".join(text.split()), limit=limit)
-
-
-@dataclass
-class _LLMView:
-    """What ``describe`` reads from ``model.llm`` (it touches it to time the load)."""
-
-    model: Any
-    tokenizer: Any
-    path: Path | None
-    name: str
 
 
 class AffectGPT:
@@ -60,16 +49,17 @@ class AffectGPT:
         return self._model
 
     @property
-    def llm(self) -> _LLMView:
+    def llm(self) -> LoadedLLM:
+        """The LLM inside (``describe`` touches it to time the load)."""
         m = self.model
-        return _LLMView(m.llm, m.tokenizer, m.llm_path, self.name)
+        return LoadedLLM(m.llm, m.tokenizer, m.llm_path, self.name)
 
     def answer(self, perceptions: list[Any], streamer: Any = None) -> list[Answer]:
         model = self.model
         answers: list[Answer] = []
         for start in range(0, len(perceptions), self.batch_size):
             chunk = perceptions[start:start + self.batch_size]
-            feats = collate_features([model.extractor.from_perception(p) for p in chunk], model.encoder_dims)
+            feats = model.features_from_media(chunk)
             texts = model.describe([p.subtitle for p in chunk], feats, max_new_tokens=self.max_new_tokens,
                                    streamer=streamer)
             for p, text in zip(chunk, texts):

@@ -27,6 +27,7 @@ from typing import Any
 import torch
 
 from ...errors import ModelError
+from ...llm import BUNDLED_LLM
 from .config import AffectGPTConfig, config_from_dict
 from .modeling import AffectGPTModel, apply_llm_training, load_base_llm
 
@@ -51,7 +52,7 @@ def is_peft(llm: Any) -> bool:
     return hasattr(llm, "peft_config")
 
 
-def save(model: Any, folder: str | os.PathLike, merge_lora: bool = False, card: str | None = None) -> Path:
+def save(model: Any, folder: str | os.PathLike, merge_lora: bool = False) -> Path:
     """Write ``model`` to ``folder`` (written beside it and renamed into place, so a killed save
     never leaves a half folder under the final name).
 
@@ -70,7 +71,7 @@ def save(model: Any, folder: str | os.PathLike, merge_lora: bool = False, card: 
     tmp.mkdir(parents=True)
     config = dataclasses.replace(model.config, llm=dataclasses.replace(model.config.llm),
                                  lora=dataclasses.replace(model.config.lora))
-    if config.llm.path != "smollm2" and model.llm_path is not None:
+    if config.llm.path != BUNDLED_LLM and model.llm_path is not None:
         config.llm.path = str(Path(model.llm_path).resolve())  # the folder may be used from anywhere
     llm = model.llm
     if merge_lora and is_peft(llm):
@@ -92,7 +93,7 @@ def save(model: Any, folder: str | os.PathLike, merge_lora: bool = False, card: 
     section = {"architecture": ARCHITECTURE, "format": FORMAT, **dataclasses.asdict(config),
                "encoder_dims": model.encoder_dims, "encoder_ids": model.encoder_ids}
     (tmp / "config.json").write_text(json.dumps({"affect_llm": section}, indent=2) + "\n")
-    (tmp / "README.md").write_text(card or _card(config))
+    (tmp / "README.md").write_text(_card(config))
     if folder.exists():
         import shutil
 

@@ -61,13 +61,13 @@ def _attn_implementation(requested: str) -> str:
     return "sdpa"
 
 
-def load_base_llm(cfg: LLMConfig, base_dir: Path | None = None, path: Path | None = None) -> tuple[Any, Any, Path]:
+def load_base_llm(cfg: LLMConfig, base_dir: Path | None = None) -> tuple[Any, Any, Path]:
     """The causal LM and tokenizer named by ``cfg`` (quantized through bitsandbytes when asked)."""
     from transformers import AutoModelForCausalLM, AutoTokenizer
     from transformers.utils import logging as hf_logging
 
     hf_logging.disable_progress_bar()
-    path = path or resolve_llm_spec(cfg.path, base_dir)
+    path = resolve_llm_spec(cfg.path, base_dir)
     dtype = getattr(torch, cfg.dtype)
     kwargs: dict[str, Any] = {"dtype": dtype, "attn_implementation": _attn_implementation(cfg.attn_implementation)}
     if cfg.quantization != "none":
