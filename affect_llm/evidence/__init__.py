@@ -1,0 +1,54 @@
+"""Evidence per modality, as scores over one label set, and the fusion that decides.
+
+Each channel turns what perception measured into a ``ModalityEvidence``: a distribution over
+``emotions.LABELS`` and a reliability in [0, 1] that says how much the measurement can be
+trusted (how many frames had a face, whether speech was found, how sure the transcript is).
+
+* ``face``: the expression model over time;
+* ``voice``: prosody -> arousal and valence -> labels;
+* ``words``: a text-emotion model over the subtitle or transcript (its English translation when
+  the speech is not English);
+* ``fusion``: reliability-weighted, it ranks the labels and names agreements and conflicts.
+
+The decision is made here, from measurements; the LLM only writes around it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..emotions import LABELS, Label, ranked
+
+
+@dataclass
+class ModalityEvidence:
+    """One channel's reading of a clip."""
+
+    modality: str  # "face" | "voice" | "words"
+    scores: dict[Label, float]  # over emotions.LABELS, summing to 1
+    reliability: float  # 0 (absent or untrustworthy) .. 1
+    method: str = ""  # what produced the scores, e.g. "fer-mini-xception", "prosody-rules-v1"
+    detail: dict[str, Any] = field(default_factory=dict)  # channel-specific numbers behind the scores
+
+    @property
+    def present(self) -> bool:
+        return self.reliability > 0
+
+    def top(self, k: int = 3) -> list[tuple[Label, float]]:
+        return ranked(self.scores)[:k]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"modality": self.modality, "reliability": round(self.reliability, 3),
+                "method": self.method,
+                "scores": {lab: round(self.scores[lab], 3) for lab in LABELS},
+                "top": [[lab, round(p, 3)] for lab, p in self.top()],
+                "detail": self.detail}
+
+
+def absent(modality: str, why: str) -> ModalityEvidence:
+    """A channel with nothing to say (no face, no speech, no words): weight 0 in the fusion."""
+    from ..emotions import uniform
+
+    return ModalityEvidence(modality=modality, scores=uniform(), reliability=0.0, method="absent",
+                            detail={"why": why})
