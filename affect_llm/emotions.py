@@ -101,17 +101,31 @@ def label_of(word: str) -> Label | None:
     return best if votes.get(best, 0) > 0 else None
 
 
+def _wheel_words(word: str) -> set[str]:
+    """The wheel words a word stands for, through the published tables: its surface form's base
+    words (``forms``), then the wheel words that list each base as a synonym (``synonyms``)."""
+    from .scoring.data import load_tables
+
+    tables = load_tables()
+    bases = {word, *tables.forms.get(word, ())}
+    out = {b for b in bases if b in tables.wheel_words}
+    for base in bases:
+        out.update(tables.synonyms.get(base, ()))
+    return out
+
+
 def _wheel_votes(word: str) -> dict[Label, int]:
     from .scoring.wheels import published_wheels
 
     wheels = published_wheels()
     own = _label_classes()
     votes: dict[Label, int] = {}
-    for name, wheel in wheels.items():
-        for pos in wheel.positions(word):
-            for lab, classes in own.items():
-                if classes.get(name) == pos.level1:
-                    votes[lab] = votes.get(lab, 0) + 1
+    for wheel_word in _wheel_words(word):
+        for name, wheel in wheels.items():
+            for pos in wheel.positions(wheel_word):
+                for lab, classes in own.items():
+                    if classes.get(name) == pos.level1:
+                        votes[lab] = votes.get(lab, 0) + 1
     return votes
 
 
