@@ -8,6 +8,14 @@ audio takes ~0.1 s) and needs nothing beyond numpy.
 Frames: 25 ms windows every 10 ms. A frame is *active* when its energy clears an adaptive
 threshold (see ``_activity_threshold``) and *voiced* when it is active and YIN finds a clear
 period between 60 and 500 Hz.
+
+Two kinds of fields. *Descriptive* ones (mean pitch in Hz, active level in dBFS) say what the
+clip sounds like but are poor emotion cues: absolute pitch mostly tells a woman's voice from a
+man's, absolute level is set by the microphone and the recording chain. *Relative* ones are
+what ``evidence.voice`` reads emotion from, because they do not move with recording level or
+voice register: pitch variability in semitones around the speaker's own median, level
+variation of the voiced frames in dB, spectral balance of the voiced frames (vocal effort:
+alpha ratio, Hammarberg index; eGeMAPS, Eyben et al. 2016), speaking rate and pauses.
 """
 
 from __future__ import annotations
@@ -48,6 +56,27 @@ SLOPE_SEMITONES = 2.0  # fitted change over the utterance needed to call it risi
 # Speaking rate in syllables per second of speech (pauses excluded); conversational English ~4-5.
 FAST_SPS = 5.0
 SLOW_SPS = 3.0
+# Spectral balance bands (eGeMAPS definitions, Eyben et al. 2016): alpha ratio = energy 1-5 kHz
+# over 50 Hz-1 kHz; Hammarberg index = strongest peak 0-2 kHz over strongest peak 2-5 kHz.
+ALPHA_LOW_HZ, ALPHA_SPLIT_HZ, ALPHA_HIGH_HZ = 50.0, 1000.0, 5000.0
+HAMMARBERG_SPLIT_HZ = 2000.0
+PITCH_STEP_MAX_ST = 3.0  # larger jumps between adjacent 10 ms frames are tracking errors, not movement
+SPECTRUM_CHUNK = 4096  # frames per FFT batch (bounds memory on long clips)
+# Absolute activity floor. -60 dBFS, not higher: a clip recorded 20 dB under broadcast level
+# (loud frames near -35 dBFS) must keep the same frames as the original, or every relative
+# measure would change with the microphone gain. Noise-only clips are rejected by voicing.
+ACTIVE_FLOOR_DB = -60.0
+# The relative measures use voiced frames within this many dB of the clip's loud voiced level
+# (95th percentile), so which frames count does not depend on the recording level.
+MEASURE_RANGE_DB = 20.0
+# Syllable nuclei are counted on the 300-2500 Hz band (vowel F1/F2), where fricatives and
+# bursts add little energy: a pressed voice with strong high frequencies would otherwise fill
+# the dips between syllables and seem to speak slower.
+NUCLEUS_BAND_HZ = (300.0, 2500.0)
+# YIN runs on the signal low-passed here (smooth roll-off to 2x this): the fundamental and
+# first harmonics decide periodicity, and a strained voice's strong, noisier high partials
+# (or a bright microphone) must not make its vowels look unvoiced.
+PITCH_LOWPASS_HZ = 1000.0
 
 
 @dataclass
@@ -69,6 +98,20 @@ class Prosody:
     contour: list[float] = field(default_factory=list)  # Hz at CONTOUR_POINTS points, 0 = unvoiced
     speech_start_s: float | None = None
     speech_end_s: float | None = None
+    # Relative measures (independent of recording level and voice register); None without speech.
+    # They use the voiced frames within MEASURE_RANGE_DB of the loud voiced level.
+    voiced_s: float = 0.0  # seconds of those voiced frames: how much evidence the measures rest on
+    speech_s: float | None = None  # speech span minus pauses, seconds
+    pause_ratio: float | None = None  # pause time over the speech span
+    pitch_median_hz: float | None = None  # descriptive only (register), not an emotion cue
+    pitch_std_semitones: float | None = None  # std of f0 in semitones around the speaker's median
+    pitch_p10_p90_semitones: float | None = None  # 10th-90th percentile f0 range, semitones
+    pitch_movement_st_s: float | None = None  # mean |f0 change| inside voiced runs, semitones per second
+    pitch_slope_semitones: float | None = None  # fitted f0 change over the utterance, semitones
+    level_std_db: float | None = None  # std of the voiced frames' levels, dB (gain-free)
+    level_p10_p90_db: float | None = None  # 10th-90th percentile range of the voiced frames' levels, dB
+    alpha_ratio_db: float | None = None  # energy 1-5 kHz over 50 Hz-1 kHz, voiced frames, dB (higher = more effort)
+    hammarberg_db: float | None = None  # peak 0-2 kHz over peak 2-5 kHz, voiced frames, dB (lower = more effort)
 
     def describe(self) -> list[str]:
         """Short phrases for the explanation, e.g. ``["high, varied pitch", "loud voice", "fast speech"]``."""
@@ -119,13 +162,13 @@ def frame_energy_db(x: np.ndarray, win: int, hop: int) -> np.ndarray:
 def _activity_threshold(db: np.ndarray) -> float:
     """Energy above which a frame counts as sound rather than background.
 
-    Three bounds, the highest wins: an absolute -50 dBFS (digital silence and hiss are never
-    speech); 10 dB over the noise floor (10th percentile) but no closer than 15 dB under the
+    Three bounds, the highest wins: an absolute ``ACTIVE_FLOOR_DB`` (digital silence and faint
+    hiss are never speech); 10 dB over the noise floor (10th percentile) but no closer than 15 dB under the
     loud frames (so continuous speech without any silence keeps its quiet syllables); and
     40 dB under the loud frames (95th percentile), the dynamic range of speech.
     """
     floor, loud = np.percentile(db, 10), np.percentile(db, 95)
-    return float(max(-50.0, min(floor + 10.0, loud - 15.0), loud - 40.0))
+    return float(max(ACTIVE_FLOOR_DB, min(floor + 10.0, loud - 15.0), loud - 40.0))
 
 
 # --------------------------------------------------------------------------- pitch (YIN)
@@ -200,6 +243,18 @@ def _next_fast_len(n: int) -> int:
         m += 1
 
 
+def _lowpass(x: np.ndarray, sample_rate: int, cutoff: float) -> np.ndarray:
+    """Zero-phase low-pass by FFT: flat to ``cutoff``, raised-cosine roll-off to ``2 * cutoff``."""
+    if 2 * cutoff >= sample_rate / 2:
+        return x
+    n = _next_fast_len(x.size)
+    spec = np.fft.rfft(x, n)
+    f = np.fft.rfftfreq(n, 1.0 / sample_rate)
+    t = np.clip((f - cutoff) / cutoff, 0.0, 1.0)
+    spec *= 0.5 * (1.0 + np.cos(np.pi * t))
+    return np.fft.irfft(spec, n)[:x.size].astype(np.float32)
+
+
 def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
     """(start, end) index pairs of the True runs of a boolean array (end exclusive)."""
     edges = np.diff(np.concatenate([[0], mask.astype(np.int8), [0]]))
@@ -237,6 +292,68 @@ def _slope_word(times: np.ndarray, semitones: np.ndarray) -> str:
     return "rising" if change >= SLOPE_SEMITONES else "falling" if change <= -SLOPE_SEMITONES else "flat"
 
 
+def _power_spectra(x: np.ndarray, sample_rate: int, win: int, hop: int,
+                   frame_idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Hann-windowed power spectra of the frames ``frame_idx`` ([F, bins] float32) and bin freqs."""
+    nfft = _next_fast_len(win)
+    freqs = np.fft.rfftfreq(nfft, 1.0 / sample_rate)
+    window = np.hanning(win).astype(np.float32)
+    frames_all = sliding_window_view(x if x.size >= win else np.pad(x, (0, win - x.size)), win)[::hop]
+    out = np.empty((frame_idx.size, freqs.size), dtype=np.float32)
+    for start in range(0, frame_idx.size, SPECTRUM_CHUNK):
+        idx = frame_idx[start:start + SPECTRUM_CHUNK]
+        out[start:start + idx.size] = np.square(np.abs(np.fft.rfft(frames_all[idx] * window, nfft)))
+    return out, freqs
+
+
+def _band_db(power: np.ndarray, freqs: np.ndarray, lo: float, hi: float) -> np.ndarray:
+    band = (freqs >= lo) & (freqs < hi)
+    return 10.0 * np.log10(np.maximum(power[:, band].sum(axis=1, dtype=np.float64), 1e-20))
+
+
+def _spectral_balance(power: np.ndarray, freqs: np.ndarray,
+                      sample_rate: int) -> tuple[float | None, float | None]:
+    """Mean alpha ratio and Hammarberg index (dB) over frames' power spectra (eGeMAPS style).
+
+    Both are ratios of band energies inside one frame, so the recording gain cancels; they
+    follow vocal effort: a pressed, loud voice has stronger high harmonics (flatter spectrum,
+    higher alpha ratio, lower Hammarberg index), a lax or soft voice a steeper one. Per-frame
+    values are averaged in dB, as openSMILE does. Bands above Nyquist are cut to it;
+    ``(None, None)`` when the sample rate leaves no high band.
+    """
+    nyq = sample_rate / 2.0
+    if nyq <= ALPHA_SPLIT_HZ * 1.5 or power.shape[0] == 0:
+        return None, None
+    top = min(ALPHA_HIGH_HZ, nyq)
+    alpha = _band_db(power, freqs, ALPHA_SPLIT_HZ, top) - _band_db(power, freqs, ALPHA_LOW_HZ, ALPHA_SPLIT_HZ)
+    ham_hi = (freqs >= HAMMARBERG_SPLIT_HZ) & (freqs < top)
+    ham = None
+    if ham_hi.any():
+        lo_peak = power[:, freqs < HAMMARBERG_SPLIT_HZ].max(axis=1).astype(np.float64)
+        hi_peak = power[:, ham_hi].max(axis=1).astype(np.float64)
+        ham = float(np.mean(10.0 * np.log10(np.maximum(lo_peak, 1e-20) / np.maximum(hi_peak, 1e-20))))
+    return float(np.mean(alpha)), ham
+
+
+def _pitch_movement(f0: np.ndarray, voiced: np.ndarray, median_hz: float) -> float | None:
+    """Mean absolute f0 change (semitones per second) between adjacent voiced frames.
+
+    Only steps inside a voiced run count (a new syllable may start anywhere), and steps above
+    ``PITCH_STEP_MAX_ST`` per frame are tracking errors. Speaker-neutral: semitones are ratios.
+    """
+    both = voiced[1:] & voiced[:-1]
+    if both.sum() < 5:
+        return None
+    st = 12.0 * np.log2(np.where(voiced, f0, median_hz) / median_hz)
+    steps = np.abs(np.diff(st))[both]
+    steps = steps[steps <= PITCH_STEP_MAX_ST]
+    return float(steps.mean() / HOP_S) if steps.size else None
+
+
+def _r(v: float | None, nd: int = 2) -> float | None:
+    return None if v is None else round(float(v), nd)
+
+
 # --------------------------------------------------------------------------- entry point
 def analyze_prosody(audio: np.ndarray | None, sample_rate: int = 16000) -> Prosody:
     """Pitch, loudness, pace and pauses of the speech in ``audio`` (mono float, any scale up to 1.0).
@@ -260,7 +377,7 @@ def analyze_prosody(audio: np.ndarray | None, sample_rate: int = 16000) -> Proso
         return Prosody(speech_found=False)
 
     act_idx = np.flatnonzero(active)
-    f0_act, _ = yin_pitch(x, sample_rate, hop, act_idx)
+    f0_act, _ = yin_pitch(_lowpass(x, sample_rate, PITCH_LOWPASS_HZ), sample_rate, hop, act_idx)
     f0 = np.zeros(db.size)
     f0[act_idx] = f0_act
     voiced = f0 > 0
@@ -288,7 +405,24 @@ def analyze_prosody(audio: np.ndarray | None, sample_rate: int = 16000) -> Proso
     act_db = db[active]
     energy_mean = float(10.0 * np.log10(np.mean(10.0 ** (act_db / 10.0))))
     loudness = "loud" if energy_mean >= LOUD_DB else "quiet" if energy_mean <= QUIET_DB else "moderate"
-    nuclei = _syllable_nuclei(db, voiced, thr)
+    # One FFT pass over the active frames: the vowel band for syllable nuclei, the spectral
+    # balance of the measured voiced frames.
+    power, freqs = _power_spectra(x, sample_rate, win, hop, act_idx)
+    band = np.full(db.size, -200.0)
+    band[act_idx] = _band_db(power, freqs, *NUCLEUS_BAND_HZ)
+    nuclei = _syllable_nuclei(band, voiced, float(np.percentile(band[voiced], 95)) - MEASURE_RANGE_DB)
+    # Relative measures: voiced frames within MEASURE_RANGE_DB of the loud voiced level.
+    measured = voiced & (db >= np.percentile(db[voiced], 95) - MEASURE_RANGE_DB)
+    med_hz = float(np.median(vf0))
+    m_semis = 12.0 * np.log2(f0[measured] / med_hz)
+    st10, st90 = np.percentile(m_semis, [10, 90])
+    m_times = times[measured]
+    slope_st = (float(np.polyfit(m_times, m_semis, 1)[0] * np.ptp(m_times))
+                if m_times.size >= 3 and np.ptp(m_times) > 0 else 0.0)
+    voiced_db = db[measured]
+    lv10, lv90 = np.percentile(voiced_db, [10, 90])
+    alpha_db, ham_db = _spectral_balance(power[measured[act_idx]], freqs, sample_rate)
+    span_s = (last - first) * HOP_S
 
     edges = np.linspace(first, last, CONTOUR_POINTS + 1)
     contour = []
@@ -313,6 +447,18 @@ def analyze_prosody(audio: np.ndarray | None, sample_rate: int = 16000) -> Proso
         contour=contour,
         speech_start_s=round(first * HOP_S, 2),
         speech_end_s=round(last * HOP_S + WIN_S, 2),
+        voiced_s=round(float(measured.sum()) * HOP_S, 2),
+        speech_s=round(speech_s, 2),
+        pause_ratio=round(pause_total / span_s, 3) if span_s > 0 else 0.0,
+        pitch_median_hz=round(med_hz, 2),
+        pitch_std_semitones=_r(m_semis.std()),
+        pitch_p10_p90_semitones=_r(st90 - st10),
+        pitch_movement_st_s=_r(_pitch_movement(f0, measured, med_hz), 1),
+        pitch_slope_semitones=_r(slope_st),
+        level_std_db=_r(voiced_db.std()),
+        level_p10_p90_db=_r(lv90 - lv10),
+        alpha_ratio_db=_r(alpha_db),
+        hammarberg_db=_r(ham_db),
     )
     log.debug("prosody: %s", result)
     return result
