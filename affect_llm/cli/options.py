@@ -33,6 +33,20 @@ def positive_float(text: str) -> float:
     return value
 
 
+def language_code(text: str) -> str | None:
+    """``--language``: a lower-case code such as ``es`` or ``zh``; ``auto``/``detect`` -> None.
+
+    Only the shape is checked here (argparse stays cheap to import); whether Whisper knows the
+    language is checked when the audio is transcribed.
+    """
+    code = text.strip().lower()
+    if code in ("", "auto", "detect"):
+        return None
+    if not code.replace("-", "").isalpha() or len(code) > 20:
+        raise argparse.ArgumentTypeError(f"expected a language code such as en, es or zh, got {text!r}")
+    return code
+
+
 def add_upload_limits(p: argparse.ArgumentParser) -> None:
     """The upload bounds ``serve`` and ``chat`` share."""
     p.add_argument("--max-upload-mb", type=positive_float, default=200.0, metavar="MB",
@@ -46,7 +60,11 @@ def add_perception_options(p: argparse.ArgumentParser) -> None:
                    help="'default' (embedded, no training) or a model folder (default: %(default)s)")
     p.add_argument("--frames", type=positive_int, default=8, metavar="N",
                    help="frames sampled uniformly from each clip (default: %(default)s)")
-    p.add_argument("--whisper", default="bundled", metavar="SPEC",
-                   help="speech model: 'bundled' (tiny.en), an openai-whisper .pt file or a Hugging "
-                   "Face Whisper folder (default: %(default)s)")
+    p.add_argument("--whisper", default="base", metavar="SPEC",
+                   help="speech model: 'base' (multilingual: detects the language and translates to "
+                   "English), 'tiny.en' (English only, faster), an openai-whisper .pt file or a "
+                   "Hugging Face Whisper folder (default: %(default)s)")
+    p.add_argument("--language", type=language_code, default=None, metavar="CODE",
+                   help="spoken language as an ISO 639-1 code (en, es, zh, ...); non-English speech "
+                   "always uses the multilingual model (default: detect)")
     p.add_argument("--no-transcribe", action="store_true", help="never run Whisper")

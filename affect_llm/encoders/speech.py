@@ -1,0 +1,356 @@
+"""What a person said, in which language, in English, and whether we may trust it.
+
+:func:`transcribe` runs an ``openai-whisper`` model over 16 kHz mono audio:
+
+1. **Language.** ``language=None`` detects it (``detect_language`` on the first 30 s); a given
+   language skips detection. An English-only model (``tiny.en``) is always ``"en"``.
+2. **Transcript** in that language, greedy (temperature 0, deterministic), with segment times.
+3. **Translation** to English with Whisper's ``translate`` task when the language is not English:
+   the text-emotion model downstream reads English only.
+4. **Reliability** of the whole transcript and of each segment, from what Whisper itself measures,
+   with the thresholds Whisper's own ``transcribe`` uses to reject a decoding:
+
+   ================================ ========================= ===================================
+   measure                          unreliable when           why
+   ================================ ========================= ===================================
+   average token log-probability    < ``LOGPROB_THRESHOLD``   the decoder was guessing (-1.0)
+                                    (-1.0)
+   gzip compression ratio           > ``COMPRESSION_RATIO_    repetition loops, a hallucination
+                                    THRESHOLD`` (2.4)         signature
+   ``<|nospeech|>`` probability     > ``NO_SPEECH_THRESHOLD`` the model thinks there is no speech;
+                                    (0.6)                     together with a low log-probability
+                                                              the segment is dropped as silence
+   language probability (detected)  < ``LANGUAGE_PROB_        we do not know which language it
+                                    THRESHOLD`` (0.5)         is, so the words are a guess
+   the English translation          log-probability < -1.0    the words model would read a guess
+   ================================ ========================= ===================================
+
+   ``reliable`` is False when any check fails, and ``reasons`` says which, in words. An
+   unreliable transcript is for showing ("heard"), never for quoting as the person's words.
+
+Clips of up to 30 s (nearly every emotion clip) cost one encoder pass for all three steps: the
+encoder states are computed once and detection, transcription and translation decode from them.
+Longer audio goes through ``whisper.transcribe`` window by window.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from ..errors import InputError, ModelError
+
+if TYPE_CHECKING:  # pragma: no cover - typing only
+    import torch
+
+    from .whisper_audio import WhisperAudio
+
+log = logging.getLogger(__name__)
+
+SAMPLE_RATE = 16_000
+SECONDS_PER_TIMESTAMP = 0.02  # whisper's timestamp tokens step by 20 ms
+LOGPROB_THRESHOLD = -1.0
+COMPRESSION_RATIO_THRESHOLD = 2.4
+NO_SPEECH_THRESHOLD = 0.6
+LANGUAGE_PROB_THRESHOLD = 0.5
+DEFAULT_SILENCE_RMS = 1e-3  # about -60 dBFS: below this we do not ask Whisper for words
+
+
+@dataclass
+class Segment:
+    """One stretch of speech with its own measures (None when not measured)."""
+
+    start: float
+    end: float
+    text: str
+    avg_logprob: float | None = None
+    no_speech_prob: float | None = None
+    compression_ratio: float | None = None
+
+    def __iter__(self):  # ``start, end, text = segment`` keeps working
+        return iter((self.start, self.end, self.text))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {k: (round(v, 4) if isinstance(v, float) else v) for k, v in vars(self).items()}
+
+
+@dataclass
+class Transcript:
+    """What was said and how far to trust it.
+
+    ``text`` is in the spoken ``language`` (ISO 639-1 code, e.g. ``"es"``; None when nothing was
+    transcribed); ``translation`` is its English version, None when the speech is English.
+    ``language_probability`` is None when the language was given or the model is English-only.
+    ``reliable`` is False with ``reasons`` when a check of the module table failed.
+    """
+
+    text: str
+    segments: list[Segment] = field(default_factory=list)
+    words_per_second: float | None = None
+    language: str | None = None
+    language_probability: float | None = None
+    avg_logprob: float | None = None
+    no_speech_prob: float | None = None
+    compression_ratio: float | None = None
+    reliable: bool = False
+    reasons: list[str] = field(default_factory=list)
+    translation: str | None = None
+    translation_avg_logprob: float | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready, numbers rounded."""
+        out = {k: (round(v, 4) if isinstance(v, float) else v) for k, v in vars(self).items()
+               if k != "segments"}
+        out["segments"] = [s.to_dict() for s in self.segments]
+        return out
+
+
+def normalize_language(language: str | None) -> str | None:
+    """``"es"``, ``"Spanish"``, ``"spanish"`` -> ``"es"``; None/``"auto"``/``"detect"`` -> None.
+
+    Raises ``InputError`` naming a few codes for an unknown language.
+    """
+    if language is None:
+        return None
+    code = language.strip().lower()
+    if code in ("", "auto", "detect"):
+        return None
+    from whisper.tokenizer import LANGUAGES, TO_LANGUAGE_CODE
+
+    if code in LANGUAGES:
+        return code
+    if code in TO_LANGUAGE_CODE:
+        return TO_LANGUAGE_CODE[code]
+    if code.split("-")[0] in LANGUAGES:  # "en-US", "zh-CN"
+        return code.split("-")[0]
+    raise InputError(f"unknown language {language!r}: pass an ISO 639-1 code Whisper knows "
+                     f"(en, es, zh, fr, de, ja, ...) or leave it out to detect the language")
+
+
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
+
+
+def count_words(text: str) -> int:
+    """Words separated by spaces, with each CJK character counted as one (Chinese and Japanese
+    write no spaces; a character is about a syllable, the unit of a speaking rate)."""
+    return len(_CJK.sub(" ", text).split()) + len(_CJK.findall(text))
+
+
+def words_per_second(segments: list[Segment]) -> float | None:
+    words = sum(count_words(s.text) for s in segments)
+    seconds = sum(max(0.0, s.end - s.start) for s in segments)
+    if words == 0 or seconds <= 0:
+        return None
+    return words / seconds
+
+
+def compression_ratio(text: str) -> float:
+    from whisper.utils import compression_ratio as ratio
+
+    return float(ratio(text)) if text else 0.0
+
+
+def judge(tr: Transcript, language_given: bool) -> Transcript:
+    """Fill ``reliable`` and ``reasons`` from the measures (the module table); returns ``tr``."""
+    reasons: list[str] = []
+    if not tr.text.strip():
+        reasons.append("no words were recognised")
+    if tr.avg_logprob is not None and tr.avg_logprob < LOGPROB_THRESHOLD:
+        reasons.append(f"low confidence in the words (average log-probability {tr.avg_logprob:.2f} "
+                       f"< {LOGPROB_THRESHOLD})")
+    if tr.compression_ratio is not None and tr.compression_ratio > COMPRESSION_RATIO_THRESHOLD:
+        reasons.append(f"repetitive text, a hallucination sign (compression ratio "
+                       f"{tr.compression_ratio:.2f} > {COMPRESSION_RATIO_THRESHOLD})")
+    if tr.no_speech_prob is not None and tr.no_speech_prob > NO_SPEECH_THRESHOLD:
+        reasons.append(f"the model doubts this is speech (no-speech probability "
+                       f"{tr.no_speech_prob:.2f} > {NO_SPEECH_THRESHOLD})")
+    if (not language_given and tr.language_probability is not None
+            and tr.language_probability < LANGUAGE_PROB_THRESHOLD):
+        reasons.append(f"the language is uncertain ({tr.language} at probability "
+                       f"{tr.language_probability:.2f} < {LANGUAGE_PROB_THRESHOLD})")
+    if tr.translation is not None and not tr.translation.strip():
+        reasons.append("the English translation is empty")
+    if tr.translation_avg_logprob is not None and tr.translation_avg_logprob < LOGPROB_THRESHOLD:
+        reasons.append(f"low confidence in the English translation (average log-probability "
+                       f"{tr.translation_avg_logprob:.2f} < {LOGPROB_THRESHOLD})")
+    tr.reasons = reasons
+    tr.reliable = not reasons
+    return tr
+
+
+def _as_mono(audio: np.ndarray) -> np.ndarray:
+    audio = np.asarray(audio, dtype=np.float32)
+    if audio.ndim == 2 and 1 in audio.shape:
+        audio = audio.reshape(-1)
+    if audio.ndim != 1:
+        raise InputError(f"transcribe expects mono audio [samples], got shape {audio.shape}")
+    return audio
+
+
+def transcribe(wa: WhisperAudio, audio: np.ndarray, language: str | None = None, *,
+               translate: bool = True, silence_rms: float = DEFAULT_SILENCE_RMS) -> Transcript:
+    """Detect the language (unless given), transcribe, translate to English, judge; see the module doc.
+
+    Near-silent audio (RMS below ``silence_rms``) is not decoded: an empty, unreliable transcript.
+    """
+    import torch
+    import whisper
+
+    audio = _as_mono(audio)
+    language = normalize_language(language)
+    if wa.n_positions * 2 != whisper.audio.N_FRAMES:
+        raise ModelError(f"{wa.source}: transcription needs 30 s windows (n_audio_ctx 1500), "
+                         f"this model has {wa.n_positions}")
+    rms = float(np.sqrt(np.mean(np.square(audio, dtype=np.float64)))) if audio.size else 0.0
+    if not np.isfinite(rms) or rms < silence_rms:
+        log.debug("audio RMS %.2e below %.1e: treated as silence", rms, silence_rms)
+        return Transcript("", language=language, reasons=["the audio is near-silent"])
+    multilingual = wa.model.is_multilingual
+    if not multilingual and language not in (None, "en"):
+        raise ModelError(f"{wa.encoder_id} is English-only and cannot transcribe {language!r}: "
+                         f"use the multilingual 'base' model")
+    given = language is not None
+    with wa._transcribe_lock, torch.no_grad():
+        features = wa.model.encoder(wa.log_mel(torch.from_numpy(audio)[None]))
+        probability = None
+        if not multilingual:
+            language = "en"
+        elif language is None:
+            language, probability = _detect(wa, features)
+        if audio.size <= wa.n_samples:
+            tr = _decode_window(wa, features, language, audio.size / SAMPLE_RATE)
+            if language != "en" and translate and tr.text:
+                tr.translation, tr.translation_avg_logprob = _translate_window(wa, features, language)
+        else:
+            tr = _transcribe_long(wa, audio, language, "transcribe")
+            if language != "en" and translate and tr.text:
+                long_tr = _transcribe_long(wa, audio, language, "translate")
+                tr.translation, tr.translation_avg_logprob = long_tr.text, long_tr.avg_logprob
+    tr.language, tr.language_probability = language, probability
+    return judge(tr, given)
+
+
+def _tokenizer(wa: WhisperAudio, language: str | None, task: str) -> Any:
+    from whisper.tokenizer import get_tokenizer
+
+    return get_tokenizer(wa.model.is_multilingual, num_languages=wa.model.num_languages,
+                         language=language, task=task)
+
+
+def _detect(wa: WhisperAudio, features: torch.Tensor) -> tuple[str, float]:
+    _, probs = wa.model.detect_language(features, _tokenizer(wa, None, "transcribe"))
+    language, probability = max(probs[0].items(), key=lambda kv: kv[1])
+    log.debug("detected language %s (p=%.2f)", language, probability)
+    return language, float(probability)
+
+
+def _options(language: str, task: str, timestamps: bool) -> Any:
+    import whisper
+
+    return whisper.DecodingOptions(task=task, language=language, temperature=0.0, fp16=False,
+                                   without_timestamps=not timestamps)
+
+
+def _decode_window(wa: WhisperAudio, features: torch.Tensor, language: str,
+                   duration: float) -> Transcript:
+    """Transcribe one ≤30 s window from its encoder states: segments from the timestamp tokens,
+    each with the log-probability of its own tokens (teacher-forced, one decoder pass)."""
+    import whisper
+
+    result = whisper.decode(wa.model, features, _options(language, "transcribe", True))[0]
+    tokenizer = _tokenizer(wa, language, "transcribe")
+    spans = _split_segments(result.tokens, tokenizer, duration)
+    token_logprobs = _token_logprobs(wa, features, list(tokenizer.sot_sequence), result.tokens)
+    segments = []
+    for start, end, lo, hi in spans:
+        text = tokenizer.decode([t for t in result.tokens[lo:hi] if t < tokenizer.timestamp_begin]).strip()
+        if not text:
+            continue
+        segments.append(Segment(start, end, text, float(np.mean(token_logprobs[lo:hi])),
+                                float(result.no_speech_prob), compression_ratio(text)))
+    silence = (result.no_speech_prob > NO_SPEECH_THRESHOLD and result.avg_logprob < LOGPROB_THRESHOLD)
+    if silence:  # whisper's own rule for "this window is silence": no words
+        log.debug("dropping %r as silence (no_speech %.2f, logprob %.2f)", result.text,
+                  result.no_speech_prob, result.avg_logprob)
+        segments = []
+    text = " ".join(s.text for s in segments)
+    return Transcript(text, segments, words_per_second(segments),
+                      avg_logprob=float(result.avg_logprob), no_speech_prob=float(result.no_speech_prob),
+                      compression_ratio=compression_ratio(text) if text else None)
+
+
+def _translate_window(wa: WhisperAudio, features: torch.Tensor, language: str) -> tuple[str, float]:
+    import whisper
+
+    result = whisper.decode(wa.model, features, _options(language, "translate", False))[0]
+    return result.text.strip(), float(result.avg_logprob)
+
+
+def _split_segments(tokens: list[int], tokenizer: Any, duration: float) -> list[tuple[float, float, int, int]]:
+    """``<|t0|> text <|t1|><|t1|> text <|t2|>`` -> ``(start, end, first_index, end_index)`` spans.
+
+    A span's tokens include its closing timestamp; text left open at the end runs to ``duration``.
+    """
+    begin = tokenizer.timestamp_begin
+    spans: list[tuple[float, float, int, int]] = []
+    start, lo, has_text = None, 0, False
+    for i, tok in enumerate(tokens):
+        if tok < begin:
+            if start is None:
+                start, lo = 0.0 if not spans else spans[-1][1], i
+            has_text = True
+            continue
+        time = (tok - begin) * SECONDS_PER_TIMESTAMP
+        if start is not None and has_text:
+            spans.append((start, max(start, min(time, duration)), lo, i + 1))
+            start, has_text = None, False
+        else:
+            start, lo = time, i
+    if start is not None and has_text:
+        spans.append((start, max(start, duration), lo, len(tokens)))
+    return spans
+
+
+def _token_logprobs(wa: WhisperAudio, features: torch.Tensor, prompt: list[int],
+                    tokens: list[int]) -> np.ndarray:
+    """Log-probability the model gives each of ``tokens`` after ``prompt`` (one decoder pass)."""
+    import torch
+
+    if not tokens:
+        return np.zeros(0, np.float32)
+    ids = torch.tensor([prompt + list(tokens)], device=features.device)
+    logits = wa.model.decoder(ids, features)[0, len(prompt) - 1:-1].float()
+    logp = torch.log_softmax(logits, dim=-1)
+    return logp.gather(1, ids[0, len(prompt):, None])[:, 0].cpu().numpy()
+
+
+def _transcribe_long(wa: WhisperAudio, audio: np.ndarray, language: str, task: str) -> Transcript:
+    """Audio over 30 s: ``whisper.transcribe`` seeks window by window; measures are token-weighted."""
+    import whisper
+
+    result = whisper.transcribe(wa.model, audio, language=language, task=task, temperature=0.0,
+                                fp16=False, condition_on_previous_text=False, verbose=None,
+                                no_speech_threshold=NO_SPEECH_THRESHOLD,
+                                logprob_threshold=LOGPROB_THRESHOLD)
+    segments, weights = [], []
+    for seg in result["segments"]:
+        text = seg["text"].strip()
+        if text:
+            segments.append(Segment(float(seg["start"]), float(seg["end"]), text, float(seg["avg_logprob"]),
+                                    float(seg["no_speech_prob"]), compression_ratio(text)))
+            weights.append(max(1, len(seg.get("tokens", ()))))
+    text = " ".join(s.text for s in segments)
+    if not segments:
+        return Transcript("", avg_logprob=None, no_speech_prob=None)
+
+    def mean(values: list[float]) -> float:
+        return float(np.average(values, weights=weights))
+
+    return Transcript(text, segments, words_per_second(segments),
+                      avg_logprob=mean([s.avg_logprob for s in segments]),
+                      no_speech_prob=mean([s.no_speech_prob for s in segments]),
+                      compression_ratio=compression_ratio(text))
