@@ -1,8 +1,9 @@
 """``affect-llm eval``: score free-text answers against gold labels.
 
 Tasks: ``ovmer`` (open-vocabulary emotion sets, OV-MER/MER-UniBench metric), ``basic``
-(one gold emotion label per clip), ``sentiment`` (positive/negative/neutral) and
-``unibench`` (the mean over saved ``--json`` results). Only argparse is imported at
+(one gold emotion label per clip), ``sentiment`` (positive/negative/neutral),
+``unibench`` (the mean over saved ``--json`` results) and ``faithfulness`` (does each
+explanation say only what its clip's cues measured; no gold needed). Only argparse is imported at
 registration; the scorer loads when a task runs.
 """
 
@@ -22,10 +23,13 @@ examples:
   affect-llm eval basic --pred p.jsonl --gold g.jsonl --labels mer2023   hit rate, accuracy, WF1, UAR
   affect-llm eval sentiment --pred p.jsonl --gold g.jsonl --json         weighted F1 and accuracy
   affect-llm eval unibench r1.json r2.json r3.json                       MER-UniBench-style mean
+  affect-llm eval faithfulness --pred out.jsonl --show 10                contradictions, invented quotes,
+                                                                         unsupported emotions, invented entities
 
 file format: one JSON object per line, {"id": ..., "text": "free text"} or
 {"id": ..., "emotions": ["happy", "relieved"]}; gold for basic is {"id", "label"}, for
-sentiment {"id", "label": "positive|negative|neutral"} or {"id", "score": -1.4}.
+sentiment {"id", "label": "positive|negative|neutral"} or {"id", "score": -1.4}; faithfulness
+reads {"id", "explanation", "cues"} (the output of `affect-llm infer` or `describe --json`).
 """
 
 
@@ -77,6 +81,16 @@ def register(subparsers) -> None:
     p.add_argument("results", nargs="+", metavar="RESULT.json", help="outputs of `affect-llm eval ... --json`")
     p.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
     p.set_defaults(run=run_unibench)
+
+    p = tasks.add_parser("faithfulness", help="explanations against their own cues: contradictions, invented "
+                                              "quotes, unsupported emotions, invented entities",
+                         description="Check each explanation against its clip's cues record (no gold needed). "
+                                     "Lines are {\"id\", \"explanation\", \"cues\"}, as `affect-llm infer` "
+                                     "writes them. Rules: affect_llm/FAITHFULNESS.md.")
+    p.add_argument("--pred", required=True, metavar="P.jsonl", help="explanations with their cues, one JSON object per line")
+    p.add_argument("--json", action="store_true", help="print one JSON object (totals and every record's faults)")
+    p.add_argument("--show", type=int, default=5, metavar="N", help="print the N worst explanations (default 5)")
+    p.set_defaults(run=run_faithfulness)
 
     parser.set_defaults(run=lambda args: (parser.print_help(sys.stderr), 2)[1])
 
@@ -154,6 +168,22 @@ def run_unibench(args: argparse.Namespace) -> int:
         from ..scoring.report import print_unibench
 
         print_unibench(summary)
+    return 0
+
+
+def run_faithfulness(args: argparse.Namespace) -> int:
+    from ..faithfulness import faithfulness_report
+    from ..faithfulness.report import print_report, read_records
+
+    if args.show < 0:
+        from ..errors import InputError
+
+        raise InputError(f"--show must be 0 or more, got {args.show}")
+    report = faithfulness_report(read_records(args.pred))
+    if args.json:
+        print(json.dumps(report, ensure_ascii=False))
+    else:
+        print_report(report, show=args.show)
     return 0
 
 

@@ -1,0 +1,325 @@
+"""Check 1: claims that contradict what was measured.
+
+Each check reads one kind of claim and compares it with the cue that measured it:
+
+* missing modalities: a clause that describes the face when no face was found, the voice when
+  there is no audio or no speech, the words when none were given or heard reliably (clauses that
+  state the absence, "no face can be seen", are what a faithful explanation says);
+* the face: an emotion or facial action said of the face must be one the face shows
+  (``CueView.face_labels``); "mostly X" must be the dominant expression; change over time must
+  match the two halves of the clip; "in N of M frames" must match the frame counts;
+* the voice: pitch level, pitch variation, rising/falling intonation, loudness, pace and
+  pauses, each against its measure. A claim is contradicted only when the measure lies on the
+  other side of the scale's middle (thresholds in ``cueview``), so wording on the border between
+  two of the measuring code's own words is never a fault.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from ..emotions import Label
+from .context import Ctx
+from .fault import Fault
+from .vocab import (CHANGE_WORDS, FACE_ACTIONS, FACE_KEYS, MANY_WORDS, MOSTLY, NUMBER_WORDS, PAUSE_WORDS,
+                    QUALITY, STAY_WORDS, VOICE_KEYS, VOICE_QUALITY, WORDS_KEYS)
+from . import cueview as cv
+
+_WINDOW = 3
+
+
+def check(ctx: Ctx) -> list[Fault]:
+    faults: list[Fault] = []
+    for fn in (_missing, _face, _time, _frames, _voice, _pauses):
+        faults.extend(fn(ctx))
+    return faults
+
+
+def _fault(ctx: Ctx, a: int, b: int, why: str) -> Fault:
+    ctx.covered.update(range(a, b + 1))
+    return Fault("contradiction", ctx.sent.span(a, b), why)
+
+
+# ---------------------------------------------------------------------------- missing modalities
+def _missing(ctx: Ctx) -> list[Fault]:
+    view, toks, out = ctx.view, ctx.sent.tokens, []
+    rules: list[tuple[str, Callable[[int], bool], str]] = []
+    if view.face_found is False:
+        rules.append(("face", lambda k: toks[k].text in FACE_KEYS or toks[k].text in FACE_ACTIONS,
+                      "describes a face, but no face was found in the sampled frames"))
+    if view.audio_present is False:
+        rules.append(("voice", lambda k: toks[k].text in VOICE_KEYS,
+                      "describes the voice or sound, but the clip has no audio track"))
+    elif view.speech_present is False:
+        rules.append(("voice", lambda k: toks[k].text in VOICE_QUALITY or _quality_at(ctx, k) is not None,
+                      "describes the voice, but no speech was found in the audio"))
+    if view.transcript_unreliable:
+        rules.append(("words", lambda k: toks[k].text in WORDS_KEYS,
+                      "reports what was said, but the transcript is unreliable (speech not understood)"))
+    elif view.words_present is False:
+        rules.append(("words", lambda k: toks[k].text in WORDS_KEYS,
+                      "reports what was said, but no words were spoken or given"))
+    for modality, hit, why in rules:
+        for clause in ctx.clauses():
+            if ctx.clause_has_absence(clause):
+                continue
+            ks = [k for k in ctx.clause_tokens(clause) if hit(k)]
+            ks += [c.first for c in ctx.claims if not c.negated and modality in c.modalities
+                   and ctx.sent.tokens[c.first].clause == clause and ctx.live(c.first)]
+            if ks:
+                k = min(ks)
+                out.append(_fault(ctx, k, k, why))
+                setattr(ctx, f"{modality}_missing_flagged", True)
+                break
+    return out
+
+
+# ---------------------------------------------------------------------------- the face
+def _face_reads(ctx: Ctx) -> str:
+    probs = ctx.view.face.get("mean_probs") or {}
+    top = sorted(((p, c) for c, p in probs.items() if isinstance(p, (int, float))), reverse=True)[:2]
+    if top:
+        return "the face reads " + ", ".join(f"{c} {p:.2f}" for p, c in top)
+    return "the face reads " + ", ".join(sorted(ctx.view.face_labels)) if ctx.view.face_labels else "unknown"
+
+
+def _face(ctx: Ctx) -> list[Fault]:
+    view = ctx.view
+    if not view.face_found or ctx.face_missing_flagged:
+        return []
+    out = []
+    for c in ctx.claims:
+        if c.negated or "face" not in c.modalities or not c.labels:
+            continue
+        toks = ctx.sent.tokens
+        if not c.labels & view.face_labels:
+            out.append(_fault(ctx, c.first, c.last, f"says the face looks {c.word}, but {_face_reads(ctx)}"))
+            continue
+        lead = [toks[j].text for j in range(max(ctx.marker_end, c.first - _WINDOW), c.first)
+                if toks[j].clause == toks[c.first].clause]
+        if view.face_dominant and any(w in MOSTLY for w in lead) and view.face_dominant not in c.labels:
+            out.append(_fault(ctx, c.first, c.last,
+                              f"says the face is mostly {c.word}, but its dominant expression is "
+                              f"{view.face_dominant}"))
+    return out
+
+
+def _face_clause(ctx: Ctx, clause: int) -> bool:
+    """The clause speaks of the face by name, by a facial action or by a face-attributed emotion."""
+    toks = ctx.sent.tokens
+    if any(toks[k].text in FACE_KEYS or toks[k].text in FACE_ACTIONS for k in ctx.clause_tokens(clause)):
+        return True
+    return any("face" in c.modalities and toks[c.first].clause == clause for c in ctx.claims)
+
+
+def _time(ctx: Ctx) -> list[Fault]:
+    view = ctx.view
+    changes = view.face_changes
+    if changes is None or ctx.face_missing_flagged:
+        return []
+    toks, out = ctx.sent.tokens, []
+    first_half, second_half = view.face_halves
+    for clause in ctx.clauses():
+        if not _face_clause(ctx, clause):
+            continue
+        ks = ctx.clause_tokens(clause)
+        for k in ks:
+            word = toks[k].text
+            if word not in CHANGE_WORDS and word not in STAY_WORDS:
+                continue
+            about = ctx.modality_of(k)
+            if about and "face" not in about:
+                continue  # "the pitch stays low throughout": not the face
+            says_change = (word in CHANGE_WORDS) != ctx.negated_before(k)
+            if says_change and not changes:
+                out.append(_fault(ctx, k, k, f"says the expression changes, but it reads {first_half} in both "
+                                             "halves of the clip"))
+                break
+            if not says_change and changes:
+                out.append(_fault(ctx, k, k, f"says the expression stays the same, but it changes from "
+                                             f"{first_half} to {second_half}"))
+                break
+        else:
+            out.extend(_from_to(ctx, clause, first_half, second_half))
+    return out
+
+
+def _from_to(ctx: Ctx, clause: int, first: Label | None, second: Label | None) -> list[Fault]:
+    """'from happy to neutral': the two halves, in that order."""
+    toks = ctx.sent.tokens
+    ks = ctx.clause_tokens(clause)
+    froms = [k for k in ks if toks[k].text == "from"]
+    if not froms or first is None or second is None:
+        return []
+    tos = [k for k in ks if toks[k].text in ("to", "into") and k > froms[0]]
+    if not tos:
+        return []
+    a = next((c for c in ctx.claims if froms[0] < c.first < tos[0] and not c.negated and c.labels), None)
+    b = next((c for c in ctx.claims if c.first > tos[0] and not c.negated and c.labels), None)
+    if a is None or b is None:
+        return []
+    if first not in a.labels or second not in b.labels:
+        return [_fault(ctx, a.first, b.last, f"says the expression goes from {a.word} to {b.word}, but it goes "
+                                             f"from {first} to {second}")]
+    return []
+
+
+_FRAMES = re.compile(r"\b(\d+|" + "|".join(w for w in NUMBER_WORDS if len(w) > 2) + r")\s+(?:out\s+)?of\s+"
+                     r"(?:the\s+|all\s+)?(\d+|[a-z]+)\s+(?:sampled\s+|video\s+|extracted\s+)?frames\b"
+                     r"|\b(\d+|[a-z]+)\s+(?:sampled\s+|video\s+)?frames\b")
+
+
+def _count(word: str) -> int | None:
+    if word.isdigit():
+        return int(word)
+    n = NUMBER_WORDS.get(word)
+    return n if n is not None and n >= 0 else None
+
+
+def _frames(ctx: Ctx) -> list[Fault]:
+    view = ctx.view
+    if not view.face_found or ctx.face_missing_flagged:
+        return []
+    total, with_face = view.face.get("frames"), view.face.get("frames_with_face")
+    allowed = {with_face, total, *view.face_frame_counts().values()}
+    out = []
+    for m in _FRAMES.finditer(ctx.sent.lower):
+        if any(a <= m.start() < b for a, b in ctx.sent.quotes):
+            continue
+        k = ctx.sent.index_at(m.start())
+        if k is None or not ctx.live(k):
+            continue
+        if m.group(1):
+            n, of = _count(m.group(1)), _count(m.group(2))
+        else:
+            n, of = _count(m.group(3)), None
+        last = ctx.sent.index_at(m.end() - 1) or k
+        if of is not None and isinstance(total, int) and of != total:
+            out.append(_fault(ctx, k, last, f"says {of} frames were sampled, but {total} were"))
+        elif n is not None and n not in allowed:
+            out.append(_fault(ctx, k, last, f"says {n} frames, but the face was found in {with_face} of {total} "
+                                            "and no expression covers that many"))
+    return out
+
+
+# ---------------------------------------------------------------------------- the voice
+def _quality_at(ctx: Ctx, k: int) -> tuple[str, str] | None:
+    """(attribute, value) the token at ``k`` claims about the voice, or None."""
+    toks = ctx.sent.tokens
+    entries = QUALITY.get(toks[k].text)
+    if not entries or not ctx.live(k):
+        return None
+    near = {toks[j].text for j in ctx.clause_tokens(toks[k].clause) if 0 < abs(j - k) <= _WINDOW}
+    for attr, value, anchors in entries:
+        if anchors is None or near & anchors:
+            return attr, value
+    return None
+
+
+def _voice(ctx: Ctx) -> list[Fault]:
+    view = ctx.view
+    if not view.speech_present or ctx.voice_missing_flagged:
+        return []
+    out = []
+    for k in range(len(ctx.sent.tokens)):
+        q = _quality_at(ctx, k)
+        if q is None or q[0] == "pauses":
+            continue
+        why = _quality_fault(view, q[0], q[1], ctx.negated_before(k))
+        if why:
+            out.append(_fault(ctx, k, k, why))
+    return out
+
+
+def _quality_fault(view: cv.CueView, attr: str, value: str, negated: bool) -> str | None:
+    if attr == "pitch":
+        hz, level = view.pitch_hz, view.pitch_level
+        measured = f"the pitch is {level}" + (f" ({hz:.0f} Hz)" if hz is not None else "")
+        if negated:
+            return f"says the pitch is not {value}, but {measured}" if level == value else None
+        if value == "high" and ((hz is not None and hz < cv.PITCH_MID_HZ) or level == "low"):
+            return f"says the pitch is high, but {measured}"
+        if value == "low" and ((hz is not None and hz > cv.PITCH_MID_HZ) or level == "high"):
+            return f"says the pitch is low, but {measured}"
+    elif attr == "variation":
+        st, var = view.pitch_range, view.pitch_variation
+        measured = f"the pitch is {var}" + (f" ({st:.1f} semitones)" if st is not None else "")
+        if negated:
+            return f"says the pitch is not {value}, but {measured}" if var == value and value != "steady" else None
+        if value == "varied" and ((st is not None and st < cv.RANGE_MID_ST) or var == "monotone"):
+            return f"says the pitch is varied, but {measured}"
+        if value == "monotone" and ((st is not None and st > cv.RANGE_MID_ST) or var == "varied"):
+            return f"says the pitch is flat, but {measured}"
+        if value == "steady" and var == "varied":
+            return f"says the pitch is steady, but {measured}"
+    elif attr == "slope":
+        slope = view.slope
+        if negated:
+            return f"says the pitch is not {value}, but it is {slope}" if slope == value else None
+        other = {"rising": "falling", "falling": "rising"}[value]
+        if slope == other:
+            return f"says the intonation is {value}, but it is {slope}"
+    elif attr == "loudness":
+        cat, db = view.loudness, view.energy_db
+        measured = f"the voice is {cat}" + (f" ({db:.0f} dBFS)" if db is not None else "")
+        if negated:
+            return f"says the voice is not {value}, but {measured}" if cat == value else None
+        middle = cat in (None, "moderate") and db is not None
+        if value == "loud" and (cat == "quiet" or (middle and db < cv.LOUD_MID_DB)):
+            return f"says the voice is loud, but {measured}"
+        if value == "quiet" and (cat == "loud" or (middle and db > cv.LOUD_MID_DB)):
+            return f"says the voice is quiet, but {measured}"
+    elif attr == "pace":
+        pace, rate = view.pace, view.rate
+        measured = f"the pace is {pace}" + (f" ({rate:.1f} syllables/s)" if rate is not None else "")
+        if negated:
+            return f"says the speech is not {value}, but {measured}" if pace == value else None
+        if value == "fast" and (pace == "slow" or (rate is not None and rate < cv.RATE_MID_SPS)):
+            return f"says the speech is fast, but {measured}"
+        if value == "slow" and (pace == "fast" or (rate is not None and rate > cv.RATE_MID_SPS)):
+            return f"says the speech is slow, but {measured}"
+    return None
+
+
+def _pauses(ctx: Ctx) -> list[Fault]:
+    view = ctx.view
+    n = view.pauses
+    if n is None or not view.speech_present or ctx.voice_missing_flagged:
+        return []
+    toks, out = ctx.sent.tokens, []
+    for k, tok in enumerate(toks):
+        if not ctx.live(k):
+            continue
+        claim: tuple[str, int] | None = None  # ("none"|"exact"|"atleast", count)
+        if tok.text in PAUSE_WORDS:
+            before = [toks[j].text for j in range(max(ctx.marker_end, k - 3), k) if toks[j].clause == tok.clause]
+            if ctx.negated_before(k) or (before and before[-1] in ("without", "no")):
+                claim = ("none", 0)
+            elif any(w in MANY_WORDS for w in before):
+                claim = ("atleast", 2)
+            else:
+                nums = [_count(w) if w not in ("a", "an") else -1 for w in before
+                        if w.isdigit() or w in NUMBER_WORDS]
+                if nums and nums[-1] is not None and nums[-1] >= 0:
+                    claim = ("exact", nums[-1])
+                else:
+                    claim = ("atleast", 1)
+        else:
+            q = _quality_at(ctx, k)
+            if q == ("pauses", "none") and not ctx.negated_before(k):
+                claim = ("none", 0)
+        if claim is None:
+            continue
+        kind, count = claim
+        measured = f"{n} pause{'s' if n != 1 else ''} were measured" if n != 1 else "1 pause was measured"
+        if kind == "none" and n > 0:
+            out.append(_fault(ctx, k, k, f"says the speech has no pauses, but {measured}"))
+        elif kind == "atleast" and n < count:
+            out.append(_fault(ctx, k, k, f"says the speech has {'pauses' if count > 1 else 'a pause'}, "
+                                         f"but {measured}"))
+        elif kind == "exact" and n != count:
+            out.append(_fault(ctx, k, k, f"says {count} pause{'s' if count != 1 else ''}, but {measured}"))
+        if out:
+            break
+    return out

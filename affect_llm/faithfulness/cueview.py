@@ -1,0 +1,335 @@
+"""What a cues record measured, read once into plain answers the checks ask for.
+
+The checker judges any system's explanation against the cues record of ``describe --json``
+(schema in the project README). Records of other systems or older outputs may lack parts of
+it (no ``evidence``, no ``fusion``, no ``missing``): every answer here says "unknown" (``None``)
+rather than guessing, and a check with an unknown answer does not fire. The numbers that split
+"high" from "low" are the measuring code's own (``media.prosody``), so the checker holds an
+explanation to the words the measurement would use, with the middle of each scale left to
+either reading.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from typing import Any
+
+from ..emotions import AROUSAL, EXPRESSION_TO_LABEL, LABELS, Label, label_of
+
+# media.prosody's thresholds, repeated (importing it pulls numpy into `--help`'s path).
+HIGH_PITCH_HZ, LOW_PITCH_HZ = 220.0, 120.0
+VARIED_SEMITONES, MONOTONE_SEMITONES = 8.0, 3.0
+LOUD_DB, QUIET_DB = -18.0, -32.0
+FAST_SPS, SLOW_SPS = 5.0, 3.0
+# A claim is contradicted when the measure sits on the other side of the scale's middle.
+PITCH_MID_HZ = (HIGH_PITCH_HZ + LOW_PITCH_HZ) / 2  # 170 Hz
+RANGE_MID_ST = (VARIED_SEMITONES + MONOTONE_SEMITONES) / 2  # 5.5 semitones
+LOUD_MID_DB = (LOUD_DB + QUIET_DB) / 2  # -25 dBFS
+RATE_MID_SPS = (FAST_SPS + SLOW_SPS) / 2  # 4 syllables/s
+
+# Emotion support (see FAITHFULNESS.md): a label is supported when a present channel gives it
+# at least MODALITY_FLOOR (uniform is 1/7 = 0.14), or the fusion ranks it at FUSION_FLOOR or more.
+MODALITY_FLOOR = 0.2
+MIN_RELIABILITY = 0.2
+FUSION_FLOOR = 0.1
+FACE_FLOOR = 0.15  # mean expression probability that makes a face label visible at all
+FACE_FRAME_SHARE = 0.25  # ... or the share of face frames whose top class it is
+
+NRC_TO_LABEL: dict[str, Label] = {"joy": "happy", "anger": "angry", "sadness": "sad", "fear": "fearful",
+                                  "surprise": "surprised", "disgust": "disgusted"}
+
+
+def _num(value: Any) -> float | None:
+    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+
+
+@dataclass
+class CueView:
+    cues: dict[str, Any]
+
+    # ------------------------------------------------------------------ face
+    @functools.cached_property
+    def face(self) -> dict[str, Any]:
+        return self.cues.get("face") or {}
+
+    @functools.cached_property
+    def face_found(self) -> bool | None:
+        """True/False when the record says, None when it cannot tell."""
+        if "face" in self.missing:
+            return False
+        if "found" in self.face:
+            return bool(self.face["found"])
+        n = self.face.get("frames_with_face")
+        return None if n is None else n > 0
+
+    @functools.cached_property
+    def face_labels(self) -> set[Label]:
+        """Labels the face visibly shows (see ``FACE_FLOOR``, ``FACE_FRAME_SHARE``)."""
+        out: set[Label] = set()
+        for cls, p in (self.face.get("mean_probs") or {}).items():
+            lab = EXPRESSION_TO_LABEL.get(cls)
+            if lab and (_num(p) or 0.0) >= FACE_FLOOR:
+                out.add(lab)
+        for key in ("dominant", "first_half", "second_half"):
+            lab = EXPRESSION_TO_LABEL.get(self.face.get(key) or "")
+            if lab:
+                out.add(lab)
+        frames = [f for f in self.face.get("per_frame") or [] if f]
+        for cls in set(frames):
+            if frames.count(cls) >= max(1.0, FACE_FRAME_SHARE * len(frames)) and cls in EXPRESSION_TO_LABEL:
+                out.add(EXPRESSION_TO_LABEL[cls])
+        ev = self.evidence.get("face") or {}
+        if (_num(ev.get("reliability")) or 0.0) > 0:
+            out.update(lab for lab, p in (ev.get("scores") or {}).items()
+                       if lab in LABELS and (_num(p) or 0.0) >= MODALITY_FLOOR)
+        return out
+
+    @functools.cached_property
+    def face_dominant(self) -> Label | None:
+        return EXPRESSION_TO_LABEL.get(self.face.get("dominant") or "")
+
+    @functools.cached_property
+    def face_halves(self) -> tuple[Label | None, Label | None]:
+        return (EXPRESSION_TO_LABEL.get(self.face.get("first_half") or ""),
+                EXPRESSION_TO_LABEL.get(self.face.get("second_half") or ""))
+
+    @functools.cached_property
+    def face_changes(self) -> bool | None:
+        first, second = self.face_halves
+        if not self.face_found or first is None or second is None:
+            return None
+        if (self.face.get("frames_with_face") or 2) < 2:
+            return None
+        return first != second
+
+    def face_frame_counts(self) -> dict[Label, int]:
+        out: dict[Label, int] = {}
+        for cls in self.face.get("per_frame") or []:
+            lab = EXPRESSION_TO_LABEL.get(cls or "")
+            if lab:
+                out[lab] = out.get(lab, 0) + 1
+        return out
+
+    # ------------------------------------------------------------------ voice
+    @functools.cached_property
+    def voice(self) -> dict[str, Any]:
+        return self.cues.get("voice") or {}
+
+    @functools.cached_property
+    def prosody(self) -> dict[str, Any]:
+        return self.voice.get("prosody") or {}
+
+    @functools.cached_property
+    def audio_present(self) -> bool | None:
+        if "audio" in self.missing:
+            return False
+        return None if "audio_track" not in self.voice else bool(self.voice["audio_track"])
+
+    @functools.cached_property
+    def speech_present(self) -> bool | None:
+        if "audio" in self.missing or "speech" in self.missing or self.audio_present is False:
+            return False
+        return None if "speech_found" not in self.voice else bool(self.voice["speech_found"])
+
+    def _phrase(self, *words: str) -> bool:
+        return any(w in p for p in self.voice.get("phrases") or [] for w in words)
+
+    @functools.cached_property
+    def pitch_hz(self) -> float | None:
+        return _num(self.prosody.get("pitch_mean_hz"))
+
+    @functools.cached_property
+    def pitch_level(self) -> str | None:
+        """'high' | 'low' | 'medium' as the measurement words it."""
+        hz = self.pitch_hz
+        if hz is not None:
+            return "high" if hz >= HIGH_PITCH_HZ else "low" if hz <= LOW_PITCH_HZ else "medium"
+        for level in ("high", "low", "medium"):
+            if self._phrase(f"{level},"):
+                return level
+        return None
+
+    @functools.cached_property
+    def pitch_range(self) -> float | None:
+        return _num(self.prosody.get("pitch_range_semitones"))
+
+    @functools.cached_property
+    def pitch_variation(self) -> str | None:
+        st = self.pitch_range
+        if st is not None:
+            return "varied" if st >= VARIED_SEMITONES else "monotone" if st <= MONOTONE_SEMITONES else "steady"
+        for word in ("varied", "monotone", "steady"):
+            if self._phrase(f"{word} pitch"):
+                return word
+        return None
+
+    @functools.cached_property
+    def slope(self) -> str | None:
+        s = self.prosody.get("pitch_slope")
+        if s in ("rising", "falling", "flat"):
+            return s
+        if self._phrase("rising intonation"):
+            return "rising"
+        if self._phrase("falling intonation"):
+            return "falling"
+        return None
+
+    @functools.cached_property
+    def loudness(self) -> str | None:
+        s = self.prosody.get("loudness")
+        if s in ("loud", "quiet", "moderate"):
+            return s
+        for word in ("loud", "quiet", "moderate"):
+            if self._phrase(f"{word} voice"):
+                return word
+        return None
+
+    @functools.cached_property
+    def energy_db(self) -> float | None:
+        return _num(self.prosody.get("energy_mean_db"))
+
+    @functools.cached_property
+    def rate(self) -> float | None:
+        return _num(self.prosody.get("speaking_rate_sps"))
+
+    @functools.cached_property
+    def pace(self) -> str | None:
+        r = self.rate
+        if r is not None:
+            return "fast" if r >= FAST_SPS else "slow" if r <= SLOW_SPS else "moderate"
+        if self._phrase("fast speech"):
+            return "fast"
+        if self._phrase("slow speech"):
+            return "slow"
+        if self._phrase("moderate pace"):
+            return "moderate"
+        return None
+
+    @functools.cached_property
+    def pauses(self) -> int | None:
+        n = self.prosody.get("pause_count")
+        if isinstance(n, int) and not isinstance(n, bool):
+            return n
+        if self._phrase("no pauses"):
+            return 0
+        for p in self.voice.get("phrases") or []:
+            head = p.split(" ", 1)[0]
+            if head.isdigit() and "pause" in p:
+                return int(head)
+        return None
+
+    @functools.cached_property
+    def arousal(self) -> str | None:
+        a = self.prosody.get("arousal")
+        return a if a in ("high", "moderate", "low") else None
+
+    # ------------------------------------------------------------------ words
+    @functools.cached_property
+    def words(self) -> dict[str, Any]:
+        return self.cues.get("words") or {}
+
+    @functools.cached_property
+    def quotable(self) -> list[str]:
+        """Texts that may be quoted as the person's words: the subtitle and its translation."""
+        return [t for t in (self.words.get("subtitle"), self.words.get("translation")) if isinstance(t, str) and t.strip()]
+
+    @functools.cached_property
+    def transcript_unreliable(self) -> bool:
+        return self.words.get("transcript_reliable") is False or "transcript" in self.missing
+
+    @functools.cached_property
+    def words_present(self) -> bool | None:
+        """Words the explanation may report on: given text or a reliable transcript."""
+        if self.transcript_unreliable:
+            return False
+        if self.quotable:
+            return True
+        if "words" in self.missing or "subtitle" in self.words:
+            return False
+        return None
+
+    @functools.cached_property
+    def missing(self) -> set[str]:
+        return {str(m) for m in self.cues.get("missing") or []}
+
+    @functools.cached_property
+    def language(self) -> str | None:
+        lang = self.words.get("language")
+        return lang.lower() if isinstance(lang, str) and lang else None
+
+    # ------------------------------------------------------------------ evidence and support
+    @functools.cached_property
+    def evidence(self) -> dict[str, dict[str, Any]]:
+        ev = self.cues.get("evidence")
+        return ev if isinstance(ev, dict) else {}
+
+    @functools.cached_property
+    def supported_labels(self) -> frozenset[Label]:
+        """Labels some modality gives a meaningful score (the rule is in FAITHFULNESS.md)."""
+        out: set[Label] = set()
+        fusion = self.cues.get("fusion") or {}
+        for item in fusion.get("ranked") or []:
+            if isinstance(item, (list, tuple)) and len(item) == 2 and item[0] in LABELS \
+                    and (_num(item[1]) or 0.0) >= FUSION_FLOOR:
+                out.add(item[0])
+        out.update(lab for lab in fusion.get("emotions") or [] if lab in LABELS)
+        out.update(lab for lab in (fusion.get("expressed") or {}).values() if lab in LABELS)
+        for word in self.cues.get("candidates") or []:
+            lab = label_of(str(word)) if isinstance(word, str) else None
+            if lab:
+                out.add(lab)
+        for ev in self.evidence.values():
+            if not isinstance(ev, dict) or (_num(ev.get("reliability")) or 0.0) < MIN_RELIABILITY:
+                continue
+            scores = ev.get("scores") or {}
+            out.update(lab for lab, p in scores.items() if lab in LABELS and (_num(p) or 0.0) >= MODALITY_FLOOR)
+        if not self.evidence:  # other systems, older outputs: the cues themselves
+            if self.face_found:
+                out.update(self.face_labels)
+            out.update(self.words_labels)
+            out.update(self.voice_labels)
+        return frozenset(out)
+
+    @functools.cached_property
+    def words_labels(self) -> set[Label]:
+        """Labels of the words' own emotion words (fallback when there is no evidence record)."""
+        out: set[Label] = set()
+        if self.transcript_unreliable:
+            return out
+        for cat in self.words.get("lexicon") or {}:
+            if cat in NRC_TO_LABEL:
+                out.add(NRC_TO_LABEL[cat])
+        for text in self.quotable:
+            out.update(_text_labels(text))
+        return out
+
+    @functools.cached_property
+    def voice_labels(self) -> set[Label]:
+        """Labels whose arousal matches the voice's measured arousal (fallback)."""
+        if not self.speech_present or self.arousal is None:
+            return set()
+        if self.arousal == "high":
+            return {lab for lab in LABELS if AROUSAL[lab] >= 0.5}
+        if self.arousal == "low":
+            return {lab for lab in LABELS if AROUSAL[lab] <= 0.0}
+        return {lab for lab in LABELS if abs(AROUSAL[lab]) <= 0.5}
+
+
+@functools.lru_cache(maxsize=4096)
+def _text_labels(text: str) -> frozenset[Label]:
+    out: set[Label] = set()
+    for m in extractor().extract(text).mentions:
+        if not m.negated:
+            lab = "neutral" if m.neutral else label_of(m.word)
+            if lab:
+                out.add(lab)
+    return frozenset(out)
+
+
+@functools.lru_cache(maxsize=1)
+def extractor():
+    """The project's one emotion-word reader, built once per process."""
+    from ..scoring.extract import RuleExtractor
+
+    return RuleExtractor()
