@@ -153,6 +153,14 @@ def summarize(rows: list[dict]) -> dict:
     conf = np.zeros((len(LABELS), len(LABELS)), int)
     for r in rows:
         conf[idx[r["intended"]], idx[r["top"]]] += 1
+    conf_by_lang = {}
+    for lang in SENTENCES:
+        c = np.zeros((len(LABELS), len(LABELS)), int)
+        for r in rows:
+            if r["lang"] == lang:
+                c[idx[r["intended"]], idx[r["top"]]] += 1
+        conf_by_lang[lang] = c.tolist()
+    worst = max(rows, key=lambda r: r["quiet_diff"])
     by_lang = {lang: float(np.mean([r["top"] == r["intended"] for r in rows if r["lang"] == lang]))
                for lang in SENTENCES}
     pairs = {}
@@ -165,11 +173,20 @@ def summarize(rows: list[dict]) -> dict:
                   for d in rows[0]["dims"]} for lab in LABELS}
     return {"n": len(rows), "accuracy": float(np.trace(conf) / conf.sum()), "chance": 1 / len(LABELS),
             "accuracy_by_lang": by_lang, "labels": list(LABELS), "confusion": conf.tolist(),
+            "confusion_by_lang": conf_by_lang,
+            "quiet_worst": {k: worst[k] for k in ("lang", "sentence", "intended", "register", "quiet_diff")},
             "quiet_max_score_diff": float(max(r["quiet_diff"] for r in rows)),
             "register_same_top": float(np.mean(same)), "register_mean_max_diff": float(np.mean(reg_diff)),
             "mean_top_p": float(np.mean([r["top_p"] for r in rows])),
             "mean_reliability": float(np.mean([r["reliability"] for r in rows])),
             "mean_arousal_by_intended": arousal, "mean_dims_by_intended": dims}
+
+
+def _matrix(conf: list[list[int]]) -> str:
+    width = max(len(lab) for lab in LABELS)
+    lines = [f"{'intended':<{width}} " + " ".join(f"{lab[:5]:>5}" for lab in LABELS)]
+    lines += [f"{lab:<{width}} " + " ".join(f"{v:>5}" for v in row) for lab, row in zip(LABELS, conf)]
+    return "\n".join(lines)
 
 
 def main() -> None:
@@ -179,10 +196,10 @@ def main() -> None:
     args = ap.parse_args()
     res = run(args.aac)
     width = max(len(lab) for lab in LABELS)
-    print(f"{'intended':<{width}} " + " ".join(f"{lab[:5]:>5}" for lab in LABELS))
-    for lab, row in zip(LABELS, res["confusion"]):
-        print(f"{lab:<{width}} " + " ".join(f"{v:>5}" for v in row))
-    for k in ("n", "accuracy", "chance", "accuracy_by_lang", "quiet_max_score_diff", "register_same_top",
+    print(_matrix(res["confusion"]))
+    for lang, conf in res["confusion_by_lang"].items():
+        print(f"-- {lang}\n{_matrix(conf)}")
+    for k in ("n", "accuracy", "chance", "accuracy_by_lang", "quiet_max_score_diff", "quiet_worst", "register_same_top",
               "register_mean_max_diff", "mean_top_p", "mean_reliability", "mean_arousal_by_intended"):
         print(f"{k}: {res[k]}")
     for lab, d in res["mean_dims_by_intended"].items():

@@ -110,6 +110,10 @@ RATE_FACTOR: dict[str, float] = {"en": 1.0, "es": 1.26, "fr": 1.16, "it": 1.13, 
 # English): tonal languages get wider pitch norms so tones are not read as emotion.
 TONAL = {"zh", "cmn", "yue", "vi", "th"}
 TONAL_PITCH_FACTOR = 1.3
+# The syllable-nucleus counter finds syllables by intensity dips; lexical tones (the dip of a
+# Mandarin third tone) make dips of their own, and the last syllables' tones bend the fitted
+# pitch trend, so rate and rise are less sure in tonal languages: their z-scores are shrunk.
+TONAL_SHRINK = 0.5
 
 DIMS = ("effort", "pitch_var", "level_var", "rate", "pauses", "rise")
 DIM_WEIGHTS: dict[str, float] = {"effort": 1.0, "pitch_var": 1.0, "level_var": 0.6, "rate": 0.8,
@@ -152,6 +156,10 @@ def _mean(values: list[float | None]) -> float | None:
     return sum(vals) / len(vals) if vals else None
 
 
+def _scaled(value: float | None, factor: float) -> float | None:
+    return None if value is None else value * factor
+
+
 def _lang_key(language: str | None) -> str | None:
     return language.lower().replace("_", "-").split("-")[0] if language else None
 
@@ -161,6 +169,7 @@ def dimensions(prosody: Any, language: str | None = None) -> dict[str, float | N
     lang = _lang_key(language)
     pitch_factor = TONAL_PITCH_FACTOR if lang in TONAL else 1.0
     rate_factor = RATE_FACTOR.get(lang or "en", 1.0)
+    shrink = TONAL_SHRINK if lang in TONAL else 1.0
     g = lambda name: getattr(prosody, name, None)  # noqa: E731 - older Prosody objects lack fields
     ham = _z(g("hammarberg_db"), NORMS["hammarberg_db"])
     return {
@@ -168,10 +177,11 @@ def dimensions(prosody: Any, language: str | None = None) -> dict[str, float | N
         "pitch_var": _mean([_z(g("pitch_std_semitones"), NORMS["pitch_std_semitones"], pitch_factor),
                             _z(g("pitch_p10_p90_semitones"), NORMS["pitch_p10_p90_semitones"], pitch_factor)]),
         "level_var": _z(g("level_std_db"), NORMS["level_std_db"]),
-        "rate": _z(g("speaking_rate_sps"), NORMS["speaking_rate_sps"], rate_factor),
+        "rate": _scaled(_z(g("speaking_rate_sps"), NORMS["speaking_rate_sps"], rate_factor),
+                        shrink),
         # One-sided: a short clip without pauses is ordinary; long pauses are the evidence.
         "pauses": None if g("pause_ratio") is None else max(0.0, _z(g("pause_ratio"), NORMS["pause_ratio"]) or 0.0),
-        "rise": _z(g("pitch_slope_semitones"), NORMS["pitch_slope_semitones"]),
+        "rise": _scaled(_z(g("pitch_slope_semitones"), NORMS["pitch_slope_semitones"]), shrink),
     }
 
 
