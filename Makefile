@@ -23,3 +23,9 @@ lint: setup
 
 examples: setup
 	$(BIN)/python examples/make_examples.py
+
+# `make devcorpus`: build the synthetic development corpus (cached), run `affect-llm infer` on it and
+# write eval/results/devcorpus.{md,json}; ARGS="--languages en --limit 20" runs a subset (eval/README.md).
+.PHONY: devcorpus
+devcorpus: setup
+	$(BIN)/python eval/devcorpus_eval.py --run $(ARGS)
