@@ -23,10 +23,10 @@ from ..emotions import Label
 from .context import Ctx
 from .fault import Fault
 from .vocab import (CHANGE_WORDS, FACE_ACTIONS, FACE_KEYS, MANY_WORDS, MOSTLY, NUMBER_WORDS, PAUSE_WORDS,
-                    QUALITY, STAY_WORDS, VOICE_KEYS, VOICE_QUALITY, WORDS_KEYS)
+                    QUALITY, SPEECH_CUES, STAY_WORDS, VOICE_KEYS, VOICE_QUALITY, WORDS_KEYS)
 from . import cueview as cv
 
-_WINDOW = 3
+_WINDOW = 4  # tokens between a quality word and its anchor ("her voice is low and deep")
 
 
 def check(ctx: Ctx) -> list[Fault]:
@@ -60,7 +60,10 @@ def _missing(ctx: Ctx) -> list[Fault]:
     elif view.words_present is False:
         rules.append(("words", lambda k: toks[k].text in WORDS_KEYS,
                       "reports what was said, but no words were spoken or given"))
+    quoting = bool(ctx.sent.quotes) and any(t.text in SPEECH_CUES for t in toks if not t.quoted)
     for modality, hit, why in rules:
+        if modality == "words" and quoting:
+            continue  # a quotation of the person: the quote check names it
         for clause in ctx.clauses():
             if ctx.clause_has_absence(clause):
                 continue
@@ -70,6 +73,9 @@ def _missing(ctx: Ctx) -> list[Fault]:
             if ks:
                 k = min(ks)
                 out.append(_fault(ctx, k, k, why))
+                for c in ctx.claims:  # the emotion said of the absent modality is part of this fault
+                    if modality in c.modalities and ctx.sent.tokens[c.first].clause == clause:
+                        ctx.covered.update(range(c.first, c.last + 1))
                 setattr(ctx, f"{modality}_missing_flagged", True)
                 break
     return out

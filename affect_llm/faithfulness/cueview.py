@@ -292,6 +292,14 @@ class CueView:
         return frozenset(out)
 
     @functools.cached_property
+    def can_judge_emotions(self) -> bool:
+        """Whether "no modality supports it" can be said: an evidence record, or every modality's
+        state known (a record that says nothing about the voice cannot rule out a vocal emotion)."""
+        if self.evidence:
+            return True
+        return None not in (self.face_found, self.speech_present, self.words_present)
+
+    @functools.cached_property
     def words_labels(self) -> set[Label]:
         """Labels of the words' own emotion words (fallback when there is no evidence record)."""
         out: set[Label] = set()

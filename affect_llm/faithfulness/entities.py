@@ -31,19 +31,21 @@ FLAGGED = frozenset({"noun.person", "noun.location", "noun.event", "noun.group",
 # What a grounded description names without inventing anything.
 ALLOWED = frozenset("""
 person persons people speaker speakers man men woman women boy girl guy lady gentleman individual subject
-character someone somebody anyone everyone human adult listener listeners viewer viewers interlocutor
-protagonist figure self
+character someone somebody anyone anybody everyone everybody nobody noone human adult listener listeners viewer viewers interlocutor
+protagonist figure self male males female females
 video videos clip clips frame frames screen picture pictures image images photo photograph still footage
 camera microphone recording recordings scene shot shots file track soundtrack caption captions subtitle line
 lines channel channels signal signals model system cue cues clue clues evidence measurement measure reading
 readings label labels modality modalities score scores frequency
-change changes shift shifts start beginning end ending moment moments half halves pause pauses silence noise
+change changes shift shifts start beginning middle end ending moment moments time times half halves pause pauses silence noise
 sound sounds speech reaction reactions response responses outburst laugh laughter sigh gasp cry sob shout yell
 scream whisper breath breathing emphasis stress accent rhythm pitch tone voice volume tempo pace rate
 head body hand hands mouth lips eye eyes brow brows eyebrows cheeks jaw forehead teeth nose chin shoulders
 posture gesture gestures movement movements look looks glance stare smile grin frown scowl tears
+corner corners furrow furrows wrinkle wrinkles pupil pupils eyelid eyelids nod shrug
 conflict mismatch contrast agreement match combination mix blend hint trace touch note sign signs
-part parts whole rest kind sort type way manner side level degree range
+part parts whole rest kind sort type way manner side level degree range place front content output
+fluctuation fluctuations variation variations direction position arm arms
 audio text words word sentence sentences statement utterance phrase translation transcript language
 situation context state mood emotion emotions feeling feelings expression expressions face faces
 """.split())
@@ -72,7 +74,7 @@ def check(ctx: Ctx) -> list[Fault]:
         if not ctx.live(k) or k in claimed or k in ctx.covered or not word[:1].isalpha():
             continue
         if word in LANGUAGES:
-            fault = _language(view.language, word, sent.span(k, k))
+            fault = _language(view.language, word, sent.span(k, k), len(view.quotable) > 1)
             if fault:
                 out.append(fault)
             continue
@@ -97,8 +99,10 @@ def check(ctx: Ctx) -> list[Fault]:
     return out
 
 
-def _language(detected: str | None, word: str, span: str) -> Fault | None:
+def _language(detected: str | None, word: str, span: str, translated: bool) -> Fault | None:
     code = LANGUAGES[word]
+    if code == "en" and translated:  # "(in English: ...)": the translation the cues carry
+        return None
     if detected is None:
         return Fault("entity", span, "names a language, but the cues detected none")
     if detected.split("-")[0] != code:

@@ -14,7 +14,8 @@ supported when its label is in ``CueView.supported_labels``:
   label's (high: angry, fearful, surprised, happy; low: sad, neutral; moderate: neutral,
   happy, disgusted).
 
-"Neutral" is also supported when no channel carried anything. A word the label set cannot place
+"Neutral" is also supported when no channel carried anything. A record that says nothing about
+some modality (neither measured nor marked missing) and has no evidence record is not judged here. A word the label set cannot place
 ("nostalgic") is not judged: the checker only speaks where the cues can.
 """
 
@@ -25,6 +26,8 @@ from .fault import Fault
 
 
 def check(ctx: Ctx) -> list[Fault]:
+    if not ctx.view.can_judge_emotions:
+        return []
     supported = ctx.view.supported_labels
     nothing = not supported
     out: list[Fault] = []

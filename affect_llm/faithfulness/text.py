@@ -68,7 +68,9 @@ def _split(text: str, respect_quotes: bool) -> list[str] | None:
             j = i + 1
             while j < n and text[j] in ".!?\"')]\u201d\u2019":
                 j += 1
-            if (j >= n or text[j].isspace()) and not _abbreviation(text, start, i):
+            glued = (j < n and text[j].isupper() and i >= 2 and text[i - 1].islower() and text[i - 2].isalpha()
+                     and text[i] == ".")  # "the future.In the text, ..." (a missing space)
+            if (j >= n or text[j].isspace() or glued) and not _abbreviation(text, start, i):
                 _emit(sentences, text[start:j])
                 start = j
                 i = j
