@@ -38,9 +38,9 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from affect_llm.emotions import LABELS  # noqa: E402
-from affect_llm.evidence.voice import voice_evidence  # noqa: E402
-from affect_llm.media.prosody import analyze_prosody  # noqa: E402
+from affect_llm.emotions import LABELS
+from affect_llm.evidence.voice import voice_evidence
+from affect_llm.media.prosody import analyze_prosody
 
 SR = 16000
 

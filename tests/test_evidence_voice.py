@@ -63,9 +63,9 @@ def speechlike(f0: float = 120.0, pitch_sd_st: float = 2.0, rate: float = 4.5, s
 
 # Literature directions (Juslin & Laukka 2003): anger = pressed voice, wide and fast; sadness =
 # lax voice, monotone, slow, with pauses.
-ANGRY = dict(pitch_sd_st=3.5, rate=5.8, source_db_oct=4.0, level_sd_db=7.0)
-SAD = dict(pitch_sd_st=0.7, rate=3.0, source_db_oct=15.0, level_sd_db=1.5, pauses=3)
-NEUTRAL = dict(pitch_sd_st=2.0, rate=4.5, source_db_oct=11.0, level_sd_db=3.0)
+ANGRY = {"pitch_sd_st": 3.5, "rate": 5.8, "source_db_oct": 4.0, "level_sd_db": 7.0}
+SAD = {"pitch_sd_st": 0.7, "rate": 3.0, "source_db_oct": 15.0, "level_sd_db": 1.5, "pauses": 3}
+NEUTRAL = {"pitch_sd_st": 2.0, "rate": 4.5, "source_db_oct": 11.0, "level_sd_db": 3.0}
 
 RELATIVE = ("pitch_std_semitones", "pitch_p10_p90_semitones", "level_std_db", "level_p10_p90_db",
             "alpha_ratio_db", "hammarberg_db", "speaking_rate_sps", "pause_ratio", "voiced_s")

@@ -52,6 +52,14 @@ trend least, because short clips often have none and questions rise for grammati
 then mixed with the uniform distribution (``SOFTEN``) so the voice alone never claims more
 than ~0.65 for one label: it is one channel among three.
 
+Language (optional ``language=``, an ISO code such as ``"es"`` or ``"zh"``): the rate norm is
+scaled by the language's typical syllable rate (``RATE_FACTOR``), and tonal languages get a
+wider pitch norm and a shrunk rate and pitch-trend reading (``TONAL``), because lexical tones
+move F0 and intensity for reasons that are not emotion.
+
+Checked, not fitted, on espeak-ng speech (``eval/voice_synthetic.py``); espeak's loudness is a
+pure gain and its voice quality never changes, so those figures say little about real voices.
+
 Reliability grows with seconds of voiced speech (``1 - exp(-voiced_s / RELIABILITY_TAU_S)``, so
 0.5 s -> 0.15, 2 s -> 0.49, 5 s -> 0.81 of ``RELIABILITY_MAX``), is reduced when voicing is
 sparse (noise, music, whisper) and when measures are missing.
@@ -170,7 +178,10 @@ def dimensions(prosody: Any, language: str | None = None) -> dict[str, float | N
     pitch_factor = TONAL_PITCH_FACTOR if lang in TONAL else 1.0
     rate_factor = RATE_FACTOR.get(lang or "en", 1.0)
     shrink = TONAL_SHRINK if lang in TONAL else 1.0
-    g = lambda name: getattr(prosody, name, None)  # noqa: E731 - older Prosody objects lack fields
+
+    def g(name: str) -> float | None:  # getattr: a Prosody from before these fields lacks them
+        return getattr(prosody, name, None)
+
     ham = _z(g("hammarberg_db"), NORMS["hammarberg_db"])
     return {
         "effort": _mean([_z(g("alpha_ratio_db"), NORMS["alpha_ratio_db"]), None if ham is None else -ham]),

@@ -75,7 +75,7 @@ MEASURE_RANGE_DB = 20.0
 # bursts add little energy: a pressed voice with strong high frequencies would otherwise fill
 # the dips between syllables and seem to speak slower.
 NUCLEUS_BAND_HZ = (300.0, 2500.0)
-# YIN runs on the signal low-passed here (smooth roll-off to 2x this): the fundamental and
+# YIN runs on the signal low-passed around here (FIR, gain 0.5 near 1.5x this): the fundamental and
 # first harmonics decide periodicity, and a strained voice's strong, noisier high partials
 # (or a bright microphone) must not make its vowels look unvoiced.
 PITCH_LOWPASS_HZ = 1000.0
@@ -248,15 +248,19 @@ def _next_fast_len(n: int) -> int:
 
 
 def _lowpass(x: np.ndarray, sample_rate: int, cutoff: float) -> np.ndarray:
-    """Zero-phase low-pass by FFT: flat to ``cutoff``, raised-cosine roll-off to ``2 * cutoff``."""
-    if 2 * cutoff >= sample_rate / 2:
+    """Zero-phase FIR low-pass: Hann-windowed sinc at ``1.5 * cutoff``, ~``cutoff`` wide roll-off.
+
+    A short direct convolution (a minute of 16 kHz audio in ~30 ms) instead of one FFT over the
+    whole signal, which costs several times more on long clips.
+    """
+    fc = 1.5 * cutoff
+    if fc >= sample_rate / 2:
         return x
-    n = _next_fast_len(x.size)
-    spec = np.fft.rfft(x, n)
-    f = np.fft.rfftfreq(n, 1.0 / sample_rate)
-    t = np.clip((f - cutoff) / cutoff, 0.0, 1.0)
-    spec *= 0.5 * (1.0 + np.cos(np.pi * t))
-    return np.fft.irfft(spec, n)[:x.size].astype(np.float32)
+    half = max(4, round(sample_rate / cutoff))  # 33 taps at 16 kHz: roll-off ~cutoff wide
+    n = np.arange(-half, half + 1)
+    taps = np.sinc(2.0 * fc / sample_rate * n) * np.hanning(2 * half + 3)[1:-1]
+    taps = (taps / taps.sum()).astype(np.float32)
+    return np.convolve(x, taps, mode="same").astype(np.float32, copy=False)
 
 
 def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
