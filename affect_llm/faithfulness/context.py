@@ -73,27 +73,30 @@ class Ctx:
         toks = self.sent.tokens
         best: tuple[int, int, int] | None = None  # (distance, before?, index)
         for j in self.clause_tokens(toks[k].clause):
-            if j == k or keyword_modality(toks[j].text) is None:
+            if j == k or keyword_modality(toks[j].text, anchors_only=True) is None:
                 continue
             d = abs(j - k)
             if d <= ATTRIBUTION_WINDOW and (best is None or (d, j < k) < best[:2]):
                 best = (d, int(j < k), j)
         if best is None:
             return frozenset({self.topic}) if self.topic else frozenset()
-        found = {keyword_modality(toks[best[2]].text)}
+        found = {keyword_modality(toks[best[2]].text, anchors_only=True)}
         for step in (-1, 1):  # "the face and the voice are angry"
             j = best[2] + step
             while 0 <= j < len(toks) and toks[j].clause == toks[k].clause and toks[j].text in _COORD_GAP:
                 j += step
             if 0 <= j < len(toks) and toks[j].clause == toks[k].clause and j != k and self.live(j):
-                m = keyword_modality(toks[j].text)
+                m = keyword_modality(toks[j].text, anchors_only=True)
                 if m:
                     found.add(m)
         return frozenset(m for m in found if m)
 
 
-def keyword_modality(tok: str) -> str | None:
-    if tok in FACE_KEYS or tok in FACE_ACTIONS:
+def keyword_modality(tok: str, anchors_only: bool = False) -> str | None:
+    """The modality a word names. A facial action ("smiling") is a claim about the face but not
+    an anchor for other emotion words: in "masking irritation with a smile" the irritation is not
+    said of the face."""
+    if tok in FACE_KEYS or (tok in FACE_ACTIONS and not anchors_only):
         return "face"
     if tok in VOICE_KEYS:
         return "voice"

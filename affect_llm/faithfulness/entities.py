@@ -91,7 +91,8 @@ def check(ctx: Ctx) -> list[Fault]:
             out.append(Fault("entity", cased, "a name that is in neither the words nor the cues"))
         elif lexname and base_noun(word) not in grounded:
             kind = lexname.split(".", 1)[1]
-            out.append(Fault("entity", cased, f"introduces a {kind} ('{word}', WordNet {lexname}) that is in "
+            article = "an" if kind[0] in "aeiou" else "a"
+            out.append(Fault("entity", cased, f"introduces {article} {kind} ('{word}', WordNet {lexname}) that is in "
                                               "neither the words nor the cues"))
         else:
             continue

@@ -33,14 +33,19 @@ VOICE_QUALITY = frozenset({
     "scream", "screams", "screaming", "screamed", "whisper", "whispers", "whispering", "whispered",
     "sounds", "sounding", "sounded", "high-pitched", "low-pitched", "monotone", "loud", "loudly", "louder"})
 VOICE_KEYS = VOICE_QUALITY | frozenset({"audio", "acoustic", "acoustically", "sound", "speaks", "speaking",
-                                        "spoke", "speech", "talks", "talking", "audible"})
+                                        "spoke", "speech", "talks", "talking", "audible", "hear", "hears",
+                                        "heard", "hearing", "gasp", "gasps", "sigh", "sighs", "sighing", "laugh",
+                                        "laughs", "laughing", "laughter", "giggle", "giggles", "sob", "sobs",
+                                        "mutters", "muttering", "mumbles", "mumbling"})
 # Words that make a clause about what was said.
 WORDS_KEYS = frozenset({
     "words", "word", "subtitle", "subtitles", "transcript", "transcription", "text", "textual", "verbal",
     "verbally", "sentence", "sentences", "statement", "utterance", "utterances", "phrase", "phrasing", "wording",
     "says", "said", "saying", "tells", "told", "asks", "asked", "mentions", "mentioned", "message", "lexical",
     "translation", "remark", "remarks", "exclaims", "exclaimed", "complains", "complained", "states", "stated",
-    "reads", "quote", "quoted", "lines"})
+    "reads", "quote", "quoted", "lines", "explains", "explained", "claims", "claimed", "admits", "admitted",
+    "describes", "described", "reports", "announces", "announced", "insists", "promises", "confesses",
+    "apologizes", "discusses", "discussing", "refers"})
 # A quotation in a sentence with one of these is presented as the person's words.
 SPEECH_CUES = WORDS_KEYS | frozenset({
     "say", "tell", "ask", "utter", "utters", "uttered", "shouts", "shouted", "yells", "yelled", "cries", "cried",
@@ -90,9 +95,11 @@ _add("falling falls fall fell drops dropping dropped descending downward sinking
      SLOPE_ANCHORS)
 _add("loud louder loudly shouting shouts shouted shout yelling yells yelled screaming screams screamed "
      "booming bellowing", "loudness", "loud", None)
-_add("raised forceful", "loudness", "loud", LOUD_ANCHORS)
+_add("raises raising raise", "pitch", "high", PITCH_ANCHORS)
+_add("raised forceful raises raising raise", "loudness", "loud", LOUD_ANCHORS)
 _add("high", "loudness", "loud", frozenset({"volume"}))
-_add("quietly softly hushed whisper whispers whispering whispered murmur murmurs murmuring murmured soft-spoken",
+_add("quietly softly hushed whisper whispers whispering whispered murmur murmurs murmuring murmured soft-spoken "
+     "mutter mutters muttering muttered mumble mumbles mumbling mumbled",
      "loudness", "quiet", None)
 _add("quiet soft faint", "loudness", "quiet", LOUD_ANCHORS)
 _add("low", "loudness", "quiet", frozenset({"volume"}))
