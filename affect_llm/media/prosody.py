@@ -62,11 +62,11 @@ ALPHA_LOW_HZ, ALPHA_SPLIT_HZ, ALPHA_HIGH_HZ = 50.0, 1000.0, 5000.0
 HAMMARBERG_SPLIT_HZ = 2000.0
 PITCH_STEP_MAX_ST = 3.0  # larger jumps between adjacent 10 ms frames are tracking errors, not movement
 SPECTRUM_CHUNK = 4096  # frames per FFT batch (bounds memory on long clips)
-# Absolute activity floor. -70 dBFS, not higher: a clip recorded 20 dB under broadcast level
-# (loud frames near -35 dBFS) must keep the same frames as the original, or pauses and every
+# Absolute activity floor. -75 dBFS, not higher: a clip recorded 20 dB under broadcast level
+# (loud frames near -40 dBFS) must keep the same frames as the original, or pauses and every
 # relative measure would change with the microphone gain. Noise-only clips are rejected by
 # voicing. SPEECH_RANGE_DB: how far under the loud frames speech still counts as active.
-ACTIVE_FLOOR_DB = -70.0
+ACTIVE_FLOOR_DB = -75.0
 SPEECH_RANGE_DB = 35.0
 # The relative measures use voiced frames within this many dB of the clip's loud voiced level
 # (95th percentile), so which frames count does not depend on the recording level.
@@ -168,7 +168,7 @@ def _activity_threshold(db: np.ndarray) -> float:
     hiss are never speech); 10 dB over the noise floor (10th percentile) but no closer than 15 dB under the
     loud frames (so continuous speech without any silence keeps its quiet syllables); and
     ``SPEECH_RANGE_DB`` under the loud frames (95th percentile), the dynamic range of speech.
-    For clips whose loud frames reach -35 dBFS the relative bound wins, so the same frames
+    For clips whose loud frames reach -40 dBFS the relative bound wins, so the same frames
     are active at any recording level.
     """
     floor, loud = np.percentile(db, 10), np.percentile(db, 95)
