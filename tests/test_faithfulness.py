@@ -17,7 +17,13 @@ from pathlib import Path
 import pytest
 
 from affect_llm.cli.main import main
-from affect_llm.faithfulness import KINDS, check_explanation, check_sentence, faithfulness_report, split_sentences
+from affect_llm.faithfulness import (
+    KINDS,
+    check_explanation,
+    check_sentence,
+    faithfulness_report,
+    split_sentences,
+)
 from affect_llm.faithfulness.quotes import found_in
 
 DATA = Path(__file__).parent / "data" / "faithfulness_cases.jsonl"

@@ -25,8 +25,15 @@ from typing import Any
 
 from .fault import KINDS, Fault, Kind
 
-__all__ = ["Fault", "Kind", "KINDS", "check_sentence", "check_explanation", "faithfulness_report",
-           "split_sentences"]
+__all__ = [
+    "KINDS",
+    "Fault",
+    "Kind",
+    "check_explanation",
+    "check_sentence",
+    "faithfulness_report",
+    "split_sentences",
+]
 
 
 def split_sentences(text: str) -> list[str]:

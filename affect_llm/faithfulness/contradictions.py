@@ -20,11 +20,24 @@ import re
 from collections.abc import Callable
 
 from ..emotions import Label
+from . import cueview as cv
 from .context import Ctx
 from .fault import Fault
-from .vocab import (CHANGE_WORDS, FACE_ACTIONS, FACE_KEYS, MANY_WORDS, MOSTLY, NUMBER_WORDS, PAUSE_WORDS,
-                    QUALITY, SPEECH_CUES, STAY_WORDS, VOICE_KEYS, VOICE_QUALITY, WORDS_KEYS)
-from . import cueview as cv
+from .vocab import (
+    CHANGE_WORDS,
+    FACE_ACTIONS,
+    FACE_KEYS,
+    MANY_WORDS,
+    MOSTLY,
+    NUMBER_WORDS,
+    PAUSE_WORDS,
+    QUALITY,
+    SPEECH_CUES,
+    STAY_WORDS,
+    VOICE_KEYS,
+    VOICE_QUALITY,
+    WORDS_KEYS,
+)
 
 _WINDOW = 4  # tokens between a quality word and its anchor ("her voice is low and deep")
 

@@ -48,7 +48,7 @@ part parts whole rest kind sort type way manner side level degree range place fr
 fluctuation fluctuations variation variations direction position arm arms
 audio text words word sentence sentences statement utterance phrase translation transcript language
 situation context state mood emotion emotions feeling feelings expression expressions face faces
-""".split())
+""".split())  # noqa: SIM905 - a word list reads best as text
 
 _STOP = frozenset("""
 a an the and or but if then else when while of to in on at by for with from as into onto about over under
@@ -59,7 +59,7 @@ more most other some such no nor not only own same so than too very can will jus
 must may shall do does did done be is are was were been being am have has had having there here also
 still even ever yet again once one ones two three first second last next much many less least well quite
 rather almost however thus though although whereas since because until unless per via like unlike
-""".split())
+""".split())  # noqa: SIM905
 _WORD = re.compile(r"[a-z]+(?:-[a-z]+)*")
 
 
