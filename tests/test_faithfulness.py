@@ -217,3 +217,16 @@ def test_cli_bad_input_is_one_line_naming_file_and_line(tmp_path, capsys, line, 
     assert len(err.splitlines()) == 1 and f"{pred}:2" in err and message in err
     assert main(["eval", "faithfulness", "--pred", str(tmp_path / "none.jsonl")]) == 2
     assert "does not exist" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("cues", [
+    {},
+    {"face": None, "voice": None, "words": None, "missing": None},
+    {"face": {"found": True, "mean_probs": {"happy": "x"}}, "evidence": [1], "fusion": {"ranked": [["happy"], 3]}},
+    {"words": {"subtitle": 5, "translation": ["a"]}, "voice": {"phrases": None, "prosody": {"pitch_mean_hz": "high"}}},
+])
+def test_partial_or_malformed_cues_give_no_error_and_no_invented_judgement(cues):
+    """Other systems' records may carry any subset of the cues: unknown means no check, not a fault."""
+    for text in [c["explanation"] for c in GOOD[:5]] + ["", '"', "In the video,", "5 of frames."]:
+        faults = check_explanation(text, cues)
+        assert all(f.kind in ("quote", "entity") for f in faults)

@@ -105,15 +105,16 @@ def _face_reads(ctx: Ctx) -> str:
 
 def _face(ctx: Ctx) -> list[Fault]:
     view = ctx.view
-    if not view.face_found or ctx.face_missing_flagged:
-        return []
+    if not view.face_found or not view.face_labels or ctx.face_missing_flagged:
+        return []  # no face, or a face without a usable reading: nothing to hold the claim to
     out = []
     for c in ctx.claims:
         if c.negated or "face" not in c.modalities or not c.labels:
             continue
         toks = ctx.sent.tokens
         if not c.labels & view.face_labels:
-            out.append(_fault(ctx, c.first, c.last, f"says the face looks {c.word}, but {_face_reads(ctx)}"))
+            said = f"shows '{c.word}'" if c.face_action else f"looks {c.word}"
+            out.append(_fault(ctx, c.first, c.last, f"says the face {said}, but {_face_reads(ctx)}"))
             continue
         lead = [toks[j].text for j in range(max(ctx.marker_end, c.first - _WINDOW), c.first)
                 if toks[j].clause == toks[c.first].clause]
@@ -201,6 +202,8 @@ def _frames(ctx: Ctx) -> list[Fault]:
     if not view.face_found or ctx.face_missing_flagged:
         return []
     total, with_face = view.face.get("frames"), view.face.get("frames_with_face")
+    if not isinstance(total, int) or not isinstance(with_face, int):
+        return []
     allowed = {with_face, total, *view.face_frame_counts().values()}
     out = []
     for m in _FRAMES.finditer(ctx.sent.lower):

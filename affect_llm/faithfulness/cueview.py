@@ -245,9 +245,9 @@ class CueView:
             return False
         if self.quotable:
             return True
-        if "words" in self.missing or "subtitle" in self.words:
+        if "words" in self.missing or ("subtitle" in self.words and self.words["subtitle"] is None):
             return False
-        return None
+        return None  # not said, or not a text: unknown
 
     @functools.cached_property
     def missing(self) -> set[str]:
