@@ -110,13 +110,22 @@ def fusion_conflicts(rec: dict[str, Any] | None) -> list[dict[str, Any]] | None:
 
 
 def conflict_named(conflicts: list[dict[str, Any]], face_label: str, gold: str) -> tuple[bool, bool]:
-    """(lenient, strict) match of a planted face conflict among the fusion's conflicts."""
+    """(lenient, strict) match of a planted face conflict among the fusion's conflicts.
+
+    Lenient: the face is in the conflict with its planted label (when the entry has ``groups``,
+    the label of the face's own group). Strict: and the other side is the gold label.
+    """
     lenient = strict = False
     for c in conflicts:
-        mods, labels = set(c.get("modalities") or []), set(c.get("labels") or [])
-        if "face" in mods and face_label in labels:
+        labels, groups = list(c.get("labels") or []), c.get("groups") or []
+        if groups and len(groups) == len(labels):
+            face_side = [lab for lab, grp in zip(labels, groups, strict=True) if "face" in grp]
+            hit = face_side == [face_label]
+        else:
+            hit = "face" in (c.get("modalities") or []) and face_label in labels
+        if hit:
             lenient = True
-            strict = strict or labels == {face_label, gold}
+            strict = strict or set(labels) == {face_label, gold}
     return lenient, strict
 
 
@@ -160,6 +169,7 @@ def evaluate(results: list[dict[str, Any]], gold: list[dict[str, Any]]) -> dict[
     recs = [by_id[g["id"]] for g in gold]
     errors = [r for r in recs if "error" in r]
     pred = [first_emotion(r) if "error" not in r else None for r in recs]
+    mapped = [_as_label(p) for p in pred]
 
     def acc_where(keep) -> dict[str, Any]:
         return _acc((p, g["label"]) for p, g in zip(pred, gold, strict=True) if keep(g))
@@ -181,6 +191,7 @@ def evaluate(results: list[dict[str, Any]], gold: list[dict[str, Any]]) -> dict[
                         "words_voice_agree_by_language": agree_by_lang, "goal_agree": GOAL,
                         "by_language": grouped("language"), "by_condition": grouped("condition"),
                         "by_gold_label": grouped("label")},
+        "first_named_as_label": _acc(zip(mapped, (g["label"] for g in gold), strict=True)),
         "named_first": dict(Counter(p or "(none)" for p in pred).most_common()),
         "confusion": {g: dict(c) for g, c in confusion.items()},
         "modalities": _modalities(recs, gold),
@@ -191,6 +202,15 @@ def evaluate(results: list[dict[str, Any]], gold: list[dict[str, Any]]) -> dict[
         "faithfulness": _faithfulness(recs),
     }
     return report
+
+
+def _as_label(word: str | None) -> str | None:
+    """A free emotion word read as a basic label (``emotions.label_of``); labels map to themselves."""
+    if not word:
+        return None
+    from affect_llm.emotions import label_of
+
+    return label_of(word)
 
 
 def _modalities(recs: list[dict[str, Any]], gold: list[dict[str, Any]]) -> dict[str, Any]:
@@ -312,7 +332,9 @@ def render_markdown(rep: dict[str, Any], meta: dict[str, Any]) -> str:
     lines += [f"| language {k} | {_fmt(v)} |" for k, v in fn["by_language"].items()]
     lines += [f"| condition {k} | {_fmt(v)} |" for k, v in fn["by_condition"].items()]
     lines += [f"| gold {k} | {_fmt(v)} |" for k, v in fn["by_gold_label"].items()]
-    lines += ["", "Named first: " + ", ".join(f"{k} {v}" for k, v in rep["named_first"].items()), "",
+    lines += ["", (f"Named first, read as a label with `emotions.label_of` (for answers that name free words): "
+                   f"{_fmt(rep['first_named_as_label'])}."),
+              "", "Named first: " + ", ".join(f"{k} {v}" for k, v in rep["named_first"].items()), "",
               "Confusion (rows gold, columns named first):", ""]
     cols = sorted({c for row in rep["confusion"].values() for c in row})
     lines += ["| gold \\ named | " + " | ".join(cols) + " |", "|---|" + "---|" * len(cols)]
@@ -351,7 +373,13 @@ def render_markdown(rep: dict[str, Any], meta: dict[str, Any]) -> str:
                      + ", ".join(f"{k} {v}" for k, v in f["mean_probs_top3"]) + " |")
     fa = rep["faithfulness"]
     lines += ["", "## Faithfulness", ""]
-    lines.append(f"```json\n{json.dumps(fa['report'], indent=1)[:4000]}\n```" if fa["available"] else f"- {fa['why']}")
+    if fa["available"]:
+        summary = {k: v for k, v in fa["report"].items() if not isinstance(v, list)} \
+            if isinstance(fa["report"], dict) else fa["report"]
+        lines += ["`affect_llm.faithfulness.faithfulness_report` (per-record details in the JSON):", "",
+                  f"```json\n{json.dumps(summary, indent=1)[:3000]}\n```"]
+    else:
+        lines.append(f"- {fa['why']}")
     lines += ["", (f"Missing modalities reported: {rep['missing'] or 'none'}; emotions_source: "
                    f"{rep['emotions_source']}."), ""]
     return "\n".join(lines)

@@ -169,3 +169,15 @@ def test_evaluate_counts_accuracy_ablations_and_conflicts():
     assert rep["conflicts"]["explanation_with_contrast_n"] == planted
     assert rep["faithfulness"]["available"] in (True, False)
     assert "# Development corpus" in ev.render_markdown(rep, {"title": "t"})
+
+
+def test_conflict_match_reads_the_face_side_of_grouped_conflicts():
+    ev = _eval_module()
+    face_happy = {"modalities": ["face", "voice", "words"], "labels": ["happy", "angry"],
+                  "groups": [["face"], ["voice", "words"]]}
+    voice_happy = {"modalities": ["voice", "face", "words"], "labels": ["happy", "angry"],
+                   "groups": [["voice"], ["face", "words"]]}
+    assert ev.conflict_named([face_happy], "happy", "angry") == (True, True)
+    assert ev.conflict_named([voice_happy], "happy", "angry") == (False, False)
+    assert ev.conflict_named([face_happy], "happy", "sad") == (True, False)
+    assert ev.conflict_named([], "happy", "angry") == (False, False)
