@@ -230,3 +230,17 @@ def test_partial_or_malformed_cues_give_no_error_and_no_invented_judgement(cues)
     for text in [c["explanation"] for c in GOOD[:5]] + ["", '"', "In the video,", "5 of frames."]:
         faults = check_explanation(text, cues)
         assert all(f.kind in ("quote", "entity") for f in faults)
+
+
+def test_the_faults_quoted_in_the_issue_are_caught():
+    """The default model's own inventions, as issue F lists them."""
+    legacy, zh, angry = CUES["legacy_happy"], CUES["unreliable_zh"], CUES["smile_angry"]
+    assert [f.text for f in check_explanation("He wants to support a non-profit organization.", legacy)] == \
+        ["organization"]
+    assert [f.text for f in check_explanation("He is not only a comedian but also a storyteller.", legacy)] == \
+        ["comedian", "storyteller"]
+    quote = check_explanation('In the text, the subtitle reads: "Why not draw a way of a joke in a tune?"', zh)
+    assert [f.kind for f in quote] == ["quote"]
+    own = check_explanation("A face is visible, but it is not happy. The person's facial emotion is mostly happy.",
+                            angry)
+    assert [(f.kind, f.text) for f in own] == [("contradiction", "happy")] and "not happy" in own[0].sentence

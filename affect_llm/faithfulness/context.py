@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from ..emotions import Label, label_of
 from .cueview import CueView, extractor
-from .text import Sentence, parse
+from .text import CLAUSE_BREAK, Sentence, parse
 from .vocab import ABSENCE, FACE_ACTIONS, FACE_KEYS, MARKERS, NEGATORS, VOICE_KEYS, WORDS_KEYS
 
 ATTRIBUTION_WINDOW = 6  # tokens between an emotion word and the modality word it describes
@@ -79,6 +79,9 @@ class Ctx:
             if d <= ATTRIBUTION_WINDOW and (best is None or (d, j < k) < best[:2]):
                 best = (d, int(j < k), j)
         if best is None:
+            ante = self._antecedent(toks[k].clause)
+            if ante:
+                return frozenset({ante})
             return frozenset({self.topic}) if self.topic else frozenset()
         found = {keyword_modality(toks[best[2]].text, anchors_only=True)}
         for step in (-1, 1):  # "the face and the voice are angry"
@@ -90,6 +93,26 @@ class Ctx:
                 if m:
                     found.add(m)
         return frozenset(m for m in found if m)
+
+
+    def _antecedent(self, clause: int) -> str | None:
+        """"A face is visible, but *it* is not happy": a clause whose subject is a pronoun speaks of
+        the last modality named in the clause before it."""
+        toks = self.sent.tokens
+        own = self.clause_tokens(clause)
+        if not own or clause == 0:
+            return None
+        first = own[0] + (1 if toks[own[0]].text in CLAUSE_BREAK else 0)
+        if first >= len(toks) or toks[first].text not in _PRONOUNS:
+            return None
+        for j in reversed(self.clause_tokens(clause - 1)):
+            m = keyword_modality(toks[j].text, anchors_only=True)
+            if m:
+                return m
+        return None
+
+
+_PRONOUNS = frozenset({"it", "its", "it's", "this", "that"})
 
 
 def keyword_modality(tok: str, anchors_only: bool = False) -> str | None:

@@ -109,7 +109,12 @@ def _face(ctx: Ctx) -> list[Fault]:
         return []  # no face, or a face without a usable reading: nothing to hold the claim to
     out = []
     for c in ctx.claims:
-        if c.negated or "face" not in c.modalities or not c.labels:
+        if "face" not in c.modalities or not c.labels:
+            continue
+        if c.negated:  # "it is not happy" of a face that reads happy in most frames
+            if view.face_dominant in c.labels and c.labels <= {view.face_dominant}:
+                out.append(_fault(ctx, c.first, c.last, f"says the face is not {c.word}, but its dominant "
+                                                        f"expression is {view.face_dominant}"))
             continue
         toks = ctx.sent.tokens
         if not c.labels & view.face_labels:

@@ -46,6 +46,7 @@ corner corners furrow furrows wrinkle wrinkles pupil pupils eyelid eyelids nod s
 conflict mismatch contrast agreement match combination mix blend hint trace touch note sign signs
 part parts whole rest kind sort type way manner side level degree range place front content output
 fluctuation fluctuations variation variations direction position arm arms
+outcome outcomes result results consequence consequences achievement experience
 audio text words word sentence sentences statement utterance phrase translation transcript language
 situation context state mood emotion emotions feeling feelings expression expressions face faces
 """.split())  # noqa: SIM905 - a word list reads best as text
