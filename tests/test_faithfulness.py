@@ -244,3 +244,13 @@ def test_the_faults_quoted_in_the_issue_are_caught():
     own = check_explanation("A face is visible, but it is not happy. The person's facial emotion is mostly happy.",
                             angry)
     assert [(f.kind, f.text) for f in own] == [("contradiction", "happy")] and "not happy" in own[0].sentence
+
+
+def test_licenses_says_which_nuance_words_the_cues_allow():
+    from affect_llm.faithfulness import licenses
+
+    angry = CUES["smile_angry"]
+    assert licenses("frustrated", angry) is True and licenses("irritated", angry) is True
+    assert licenses("heartbroken", angry) is False and licenses("astonished", angry) is False
+    assert licenses("table", angry) is None
+    assert licenses("miserable", {"words": {"subtitle": "Fine."}}) is None

@@ -32,6 +32,7 @@ __all__ = [
     "check_explanation",
     "check_sentence",
     "faithfulness_report",
+    "licenses",
     "split_sentences",
 ]
 
@@ -85,6 +86,24 @@ def _check(sentence: str, cues: dict[str, Any], section: str | None,
     text = ctx.sent.cased
     faults = [Fault(f.kind, f.text, f.why, text) for f in faults]
     return faults, (marker_topic if opened else carried)
+
+
+def licenses(word: str, cues: dict[str, Any]) -> bool | None:
+    """Whether the cues support an emotion word (a nuance word the LLM wants to add, "frustrated").
+
+    True/False by the rule of the emotion check; None when the word is not an emotion word the
+    label set can place, or the record cannot judge emotions (see ``FAITHFULNESS.md``).
+    """
+    from ..emotions import label_of
+    from .cueview import CueView, extractor
+
+    view = CueView(cues)
+    found = [m for m in extractor().extract(word).mentions if not m.negated]
+    labels = {("neutral" if m.neutral else label_of(m.word)) for m in found} - {None}
+    if not labels or not view.can_judge_emotions:
+        return None
+    supported = view.supported_labels
+    return bool(labels & supported) or (not supported and "neutral" in labels)
 
 
 def faithfulness_report(records: Iterable[dict[str, Any]], keep: int | None = None) -> dict[str, Any]:
