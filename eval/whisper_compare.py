@@ -39,7 +39,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from affect_llm.encoders.whisper_audio import load_whisper  # noqa: E402
+from affect_llm.encoders.whisper_audio import load_whisper
 
 SR = 16_000
 

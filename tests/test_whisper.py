@@ -392,7 +392,7 @@ def test_segments_from_timestamp_tokens():
     class Tok:
         timestamp_begin = 1000
 
-    ts = lambda s: 1000 + round(s / 0.02)  # noqa: E731
+    ts = lambda s: 1000 + round(s / 0.02)
     tokens = [ts(0.0), 1, 2, ts(1.5), ts(1.5), 3, ts(2.6), ts(2.6), 4, 5]
     assert _split_segments(tokens, Tok, duration=3.0) == [
         (0.0, 1.5, 0, 4), (1.5, 2.6, 4, 7), (2.6, 3.0, 7, 10)]

@@ -65,8 +65,8 @@ import re
 import shutil
 import struct
 import tempfile
-from dataclasses import dataclass, field
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
