@@ -1,0 +1,370 @@
+"""The words channel: what the spoken or given words say about emotion, over ``emotions.LABELS``.
+
+``words_evidence(text)`` reads English text (the lead passes the English translation when the
+speech was not English) and returns a ``ModalityEvidence`` for the fusion.
+
+Why not the NRC unigram vote it replaces: a word list counts words, not what a sentence says.
+"This is completely unacceptable!" holds one NRC word, filed under *sadness*; "I got the job!"
+holds none. Four readers were built and measured against each other (``eval/words_channel.py``,
+figures in its docstring and in the report that chose the default):
+
+* ``nade``: a fastText model that predicts the emojis people put after a sentence, with one
+  gradient-boosted regressor per Plutchik emotion on top (the ``nade`` wheel, MIT). It reads
+  whole sentences, informal speech and insults, which is what subtitles are;
+* ``prototypes``: all-MiniLM-L6-v2 sentence embeddings against a few short, generic prototype
+  sentences per label (below). Good on plain, explicit sentences; blind to negation;
+* ``lexicon``: the scorer's emotion-word reader (negation, hedges, intensifiers, phrases) for
+  words that *name* an emotion, plus the NRC association lexicon for the rest;
+* the bundled SmolLM2 scoring each label after a prompt (in the eval script only: too weak).
+
+The default is the one the figures chose (``DEFAULT_METHOD``); every reader sits behind the
+same ``TextEmotionModel`` interface, so ``words_evidence(..., method=...)`` can switch.
+
+**Neutral.** Every reader gives ``neutral`` a score from the text's overall emotional intensity,
+never a fixed share: a flat sentence ("The meeting is at three.") carries no emotion and must
+come out neutral, not as the least-unlikely emotion. For ``nade`` the intensities are
+annotator-scale regressions in [0, 1] that never reach 0 (flat sentences get ~0.2 somewhere), so
+neutral scores at the level the model gives the neutral prototypes: an emotion must rise above
+what flat text gets. For the prototypes neutral has its own prototype sentences; for the lexicon
+a prior below one word association.
+
+**Plutchik onto the labels.** joy -> happy, sadness -> sad, anger -> angry, fear -> fearful,
+surprise -> surprised, disgust -> disgusted. *Trust* and *anticipation* have no label: they are
+not emotions a face or voice shows, and neither says which of the seven is present (trust is
+mild positive regard, anticipation is expectancy, and both are high on flat requests and
+questions: "Who are you?" scores trust 0.21, anticipation 0.15). They are left out, so they
+neither add an emotion nor count against neutral.
+
+Thread-safety: models load once behind a lock; fastText and LightGBM predictions run under a
+per-model lock (they are fast, and LightGBM's C API is not documented as re-entrant).
+"""
+
+from __future__ import annotations
+
+import functools
+import gzip
+import json
+import logging
+import math
+import re
+import threading
+import time
+from collections.abc import Sequence
+from typing import Protocol
+
+import numpy as np
+
+from ..emotions import LABELS, NEUTRAL, Label, label_of, normalize, ranked
+from . import ModalityEvidence, absent
+
+log = logging.getLogger(__name__)
+
+Scores = dict[Label, float]
+
+METHODS = ("nade", "prototypes", "lexicon", "ensemble")
+DEFAULT_METHOD = "ensemble"
+MAX_CHARS = 2000  # a subtitle is a few sentences; a pasted essay is cut rather than slowing serve down
+
+_LOAD_LOCK = threading.RLock()  # re-entrant: the ensemble loads its members under it
+
+
+class TextEmotionModel(Protocol):
+    """English text -> scores over ``LABELS`` (summing to 1), one dict per text."""
+
+    name: str
+
+    def scores(self, texts: Sequence[str]) -> list[Scores]: ...
+
+
+# --- nade: emoji prediction + Plutchik regressors ------------------------------------------------
+
+NADE_PACKAGE = "nade"
+NADE_FOLDER = "data/socialmedia_en"
+NADE_CLASSIFIER = "nade_250k_hp.ftz"
+NADE_EMOTIONS = ("anger", "anticipation", "disgust", "fear", "joy", "sadness", "surprise", "trust")
+PLUTCHIK_TO_LABEL: dict[str, Label] = {"joy": "happy", "sadness": "sad", "anger": "angry", "fear": "fearful",
+                                       "surprise": "surprised", "disgust": "disgusted"}
+_PUNCT = re.compile(r"\s*([^\w\s]+)\s*")
+_SPACE = re.compile(r"\s+")
+
+
+class NadeModel:
+    """The ``nade`` wheel's two stages, loaded straight from its files.
+
+    Stage 1 is a fastText classifier over 151 emojis; its probabilities, in the order of the
+    emoji ids, are the features of stage 2, one LightGBM regressor per Plutchik emotion. The
+    package's own loader unpacks the regressors next to itself (fails on a read-only install)
+    and needs pyarrow; reading the gzipped model text directly needs neither.
+    """
+
+    name = "nade"
+
+    def __init__(self) -> None:
+        import fasttext
+        import lightgbm as lgb
+
+        from ..assets import package_file
+        from ..errors import ModelError
+
+        base = package_file(NADE_PACKAGE, NADE_FOLDER, pip_name="nade")
+        try:
+            # _FastText directly: fasttext.load_model only adds a warning printed to stderr.
+            self._ft = fasttext.FastText._FastText(model_path=str(base / NADE_CLASSIFIER))
+            ids = sorted(int(lab.removeprefix("__label__")) for lab in self._ft.get_labels())
+            self._column = {f"__label__{i}": col for col, i in enumerate(ids)}
+            self._regs = {}
+            for emo in NADE_EMOTIONS:
+                if emo in PLUTCHIK_TO_LABEL:
+                    with gzip.open(base / f"reg_{emo}.txt.gz", "rt", encoding="utf-8") as fh:
+                        self._regs[emo] = lgb.Booster(model_str=fh.read())
+        except (OSError, ValueError, lgb.basic.LightGBMError) as exc:
+            raise ModelError(f"cannot load the nade model from {base}: {exc}. Reinstall it with "
+                             "`pip install --force-reinstall --no-deps nade==0.3.1`") from exc
+        self._lock = threading.Lock()
+
+    @staticmethod
+    def _prepare(text: str) -> str:
+        # The model's training preprocessing: punctuation runs spaced out, lower case.
+        return _SPACE.sub(" ", _PUNCT.sub(r" \1 ", text)).lower().strip()
+
+    def intensities(self, texts: Sequence[str]) -> list[dict[str, float]]:
+        """Plutchik intensities in [0, 1] (the six with a label), one dict per text."""
+        if not texts:
+            return []
+        lines = [self._prepare(t) or "." for t in texts]
+        with self._lock:
+            labels, probs = self._ft.predict(lines, k=len(self._column))
+            feats = np.zeros((len(lines), len(self._column)), dtype=np.float64)
+            for row, (labs, ps) in enumerate(zip(labels, probs)):
+                for lab, p in zip(labs, ps):
+                    feats[row, self._column[lab]] = p
+            raw = {emo: np.clip(reg.predict(feats, num_threads=1), 0.0, 1.0) for emo, reg in self._regs.items()}
+        return [{emo: float(v[i]) for emo, v in raw.items()} for i in range(len(lines))]
+
+    @functools.cached_property
+    def flat_level(self) -> float:
+        """The strongest intensity the model gives to flat text, on average: measured on the
+        neutral prototypes (generic everyday sentences), never on an evaluation set."""
+        return float(np.mean([max(i.values()) for i in self.intensities(PROTOTYPES[NEUTRAL])]))
+
+    def scores(self, texts: Sequence[str]) -> list[Scores]:
+        # Neutral competes as if it were an emotion at the flat-text level: a sentence is neutral
+        # unless some emotion is stronger than what flat sentences get anyway.
+        flat = self.flat_level
+        out = []
+        for inten in self.intensities(texts):
+            sc: dict[str, float] = {PLUTCHIK_TO_LABEL[e]: v for e, v in inten.items()}
+            sc[NEUTRAL] = flat
+            out.append(normalize(sc))
+        return out
+
+
+# --- prototypes: MiniLM similarity to short generic sentences -----------------------------------
+
+# Written for this purpose: first-person, plain, one feeling each, no names or situations from
+# any test set. Neutral ones are everyday statements and questions with no feeling in them.
+PROTOTYPES: dict[Label, tuple[str, ...]] = {
+    "neutral": ("Here is the information you asked for.", "What time is it?", "I will do it later today.",
+                "The document is on the table.", "Where should we meet?", "It is a normal day.",
+                "Let me explain how it works.", "I have a question about the schedule."),
+    "happy": ("I am so happy.", "This is wonderful.", "I feel great today.", "What fantastic news!",
+              "I am delighted and grateful.", "That is so funny, I am laughing.", "Hooray, we did it!",
+              "I am glad and cheerful."),
+    "sad": ("I feel so sad.", "I am heartbroken.", "I feel lonely and empty.", "This is so depressing.",
+            "I want to weep.", "I am grieving.", "I feel hopeless.", "I am sorrowful and down."),
+    "angry": ("I am so angry.", "This makes me furious!", "I am sick of this.", "That is outrageous!",
+              "You infuriate me!", "I am mad at you.", "I am fed up with this nonsense.", "Enough, I am livid!"),
+    "fearful": ("I am frightened.", "I am terrified.", "I feel anxious and panicked.", "Something bad is going to happen.",
+                "I am in danger!", "I dread it.", "I am so nervous.", "It frightens me."),
+    "surprised": ("What a surprise!", "I am astonished.", "That is unexpected.", "I am amazed.",
+                  "That caught me off guard.", "I am stunned.", "Oh! I never saw that coming.",
+                  "That is so surprising."),
+    "disgusted": ("That is disgusting.", "Ew, gross!", "It makes me want to throw up.", "That smells awful.",
+                  "Yuck, that is revolting.", "I find that repulsive.", "That is vile and filthy.",
+                  "It is nauseating."),
+}
+PROTOTYPE_TOP_K = 3  # a label's similarity: mean of its best 3 prototypes (one lucky match is noise)
+PROTOTYPE_TEMPERATURE = 0.05  # cosine differences of ~0.1 between labels are a clear preference
+
+
+class PrototypeModel:
+    """Cosine similarity to each label's prototypes, softmax over labels."""
+
+    name = "prototypes"
+
+    def __init__(self) -> None:
+        from ..scoring.embed import SentenceEncoder
+
+        # Own instance: the scorer's encoder cuts at 32 tokens (emotion words), subtitles need more.
+        self._enc = SentenceEncoder(max_length=128)
+        self._labels = [lab for lab in LABELS for _ in PROTOTYPES[lab]]
+        self._protos = self._enc.encode([p for lab in LABELS for p in PROTOTYPES[lab]])
+        self._lock = threading.Lock()
+
+    def scores(self, texts: Sequence[str]) -> list[Scores]:
+        if not texts:
+            return []
+        with self._lock:
+            sims = self._enc.encode(list(texts)) @ self._protos.T
+        labels = np.array(self._labels)
+        out = []
+        for row in sims:
+            per = np.array([np.sort(row[labels == lab])[-PROTOTYPE_TOP_K:].mean() for lab in LABELS])
+            z = np.exp((per - per.max()) / PROTOTYPE_TEMPERATURE)
+            out.append(dict(zip(LABELS, (z / z.sum()).tolist())))
+        return out
+
+
+# --- lexicon: the scorer's emotion-word reader + NRC associations --------------------------------
+
+NRC_TO_LABEL: dict[str, Label] = {"joy": "happy", "sadness": "sad", "anger": "angry", "fear": "fearful",
+                                  "surprise": "surprised", "disgust": "disgusted"}
+NAMED_WEIGHT = 1.0  # a word that names an emotion ("furious") ...
+ASSOCIATED_WEIGHT = 0.5  # ... counts twice an NRC association ("ridiculous": anger, disgust)
+NEUTRAL_PRIOR = 0.4  # neutral's weight: below one word association, so any emotion word outweighs it
+NEGATED_FLIP = 0.5  # "not happy" reads as discontent (sad), "not sad" as mildly positive
+_WORD = re.compile(r"[a-z]+(?:'[a-z]+)?")
+
+
+class LexiconModel:
+    """Named emotion words (through the scorer's extractor) plus NRC word associations."""
+
+    name = "lexicon"
+
+    def __init__(self) -> None:
+        from ..assets import package_file
+        from ..scoring.extract import HEDGES, INTENSIFIERS, NEGATORS
+        from ..scoring.pipeline import default_extractor
+
+        self._extractor = default_extractor()
+        self._nrc: dict[str, list[str]] = json.loads(
+            package_file("nrclex", "data/nrc_en.json").read_text(encoding="utf-8"))
+        self._negators, self._hedges, self._intens = NEGATORS, HEDGES, INTENSIFIERS
+        self._lemma = self._extractor.canon.light_lemma
+
+    def _associations(self, text: str, acc: dict[str, float]) -> None:
+        toks = _WORD.findall(text.lower())
+        for i, tok in enumerate(toks):
+            cats = self._nrc.get(tok) or self._nrc.get(self._lemma(tok))
+            if not cats:
+                continue
+            window = toks[max(0, i - 3):i]
+            weight = ASSOCIATED_WEIGHT
+            if window and window[-1] in self._intens:
+                weight *= 1.5
+            elif window and window[-1] in self._hedges:
+                weight *= 0.5
+            negated = any(w in self._negators or w.endswith("n't") for w in window)
+            labels = [NRC_TO_LABEL[c] for c in cats if c in NRC_TO_LABEL]
+            if negated:
+                if "positive" in cats and "negative" not in cats:
+                    acc["sad"] += weight * NEGATED_FLIP
+                continue
+            if not labels and ("positive" in cats) != ("negative" in cats):
+                labels = ["happy"] if "positive" in cats else []  # valence alone: only positive is one label
+            for lab in labels:
+                acc[lab] += weight / len(labels)
+
+    def scores(self, texts: Sequence[str]) -> list[Scores]:
+        out = []
+        for text in texts:
+            acc: dict[str, float] = dict.fromkeys(LABELS, 0.0)
+            acc[NEUTRAL] = NEUTRAL_PRIOR
+            ex = self._extractor.extract(text)
+            for m in ex.mentions:
+                lab = label_of(m.word) if not m.neutral else NEUTRAL
+                if lab is None:
+                    continue
+                if m.negated:
+                    if lab == "happy":
+                        acc["sad"] += NAMED_WEIGHT * NEGATED_FLIP
+                    elif lab != NEUTRAL:
+                        acc["happy"] += NAMED_WEIGHT * NEGATED_FLIP * 0.5
+                else:
+                    acc[lab] += NAMED_WEIGHT * m.intensity
+            if not ex.mentions:
+                self._associations(text, acc)
+            out.append(normalize(acc))
+        return out
+
+
+# --- the ensemble ---------------------------------------------------------------------------------
+
+NEGATED_KEEP = 0.2  # a negated emotion ("not happy") keeps this share of its score
+
+
+def negation_guard(text: str, scores: Scores) -> Scores:
+    """Take a named-and-negated emotion out of ``scores``: "I am not happy" must not read happy.
+
+    Sentence models see "not happy" close to "happy". The scorer's emotion-word reader knows the
+    negation scope; each negated word's label keeps ``NEGATED_KEEP`` of its score and the rest of
+    the evidence decides (no guess of what "not happy" means instead: sad, angry or just flat).
+    """
+    from ..scoring.pipeline import default_extractor
+
+    negated = {label_of(w) for w in default_extractor().extract(text).negated} - {None, NEUTRAL}
+    if not negated:
+        return scores
+    return normalize({lab: p * (NEGATED_KEEP if lab in negated else 1.0) for lab, p in scores.items()})
+
+
+class EnsembleModel:
+    """Weighted mean of the members' distributions (each sums to 1), then the negation guard."""
+
+    def __init__(self, members: Sequence[TextEmotionModel], weights: Sequence[float] | None = None,
+                 negation: bool = True) -> None:
+        self.members = list(members)
+        self.weights = list(weights or [1.0] * len(self.members))
+        self.negation = negation
+        self.name = "+".join(m.name for m in self.members) + ("+negation" if negation else "")
+
+    def scores(self, texts: Sequence[str]) -> list[Scores]:
+        per = [m.scores(texts) for m in self.members]
+        total = sum(self.weights)
+        out = []
+        for i, text in enumerate(texts):
+            mean = normalize({lab: sum(w * p[i][lab] for w, p in zip(self.weights, per)) / total for lab in LABELS})
+            out.append(negation_guard(text, mean) if self.negation else mean)
+        return out
+
+
+ENSEMBLE_MEMBERS = ("prototypes", "nade")
+
+
+@functools.lru_cache(maxsize=None)
+def _load(method: str) -> TextEmotionModel:
+    if method == "ensemble":
+        return EnsembleModel([get_model(m) for m in ENSEMBLE_MEMBERS])
+    start = time.perf_counter()
+    model: TextEmotionModel = {"nade": NadeModel, "prototypes": PrototypeModel, "lexicon": LexiconModel}[method]()
+    log.info("words channel: loaded %s in %.1f s", method, time.perf_counter() - start)
+    return model
+
+
+def get_model(method: str = DEFAULT_METHOD) -> TextEmotionModel:
+    """The process-wide reader ``method`` (loaded on first use, once, even from many threads)."""
+    if method not in METHODS:
+        raise ValueError(f"unknown words-channel method {method!r}: use one of {', '.join(METHODS)}")
+    with _LOAD_LOCK:
+        return _load(method)
+
+
+def _clean(text: str | None) -> str:
+    return " ".join((text or "").split())[:MAX_CHARS]
+
+
+def words_evidence(text: str | None, *, reliability: float = 1.0, method: str = DEFAULT_METHOD) -> ModalityEvidence:
+    """The words channel's reading of ``text`` (English), as evidence for the fusion.
+
+    Empty or missing text, or text with no letters, is absent evidence (reliability 0).
+    ``reliability`` is the caller's trust in the words (a shaky transcript: lower); it is passed
+    through, clipped to [0, 1].
+    """
+    clean = _clean(text)
+    if not any(ch.isalpha() for ch in clean):
+        return absent("words", "no words" if not clean else "no words in the text")
+    scores = get_model(method).scores([clean])[0]
+    top = ranked(scores)
+    return ModalityEvidence(modality="words", scores=scores, reliability=min(1.0, max(0.0, float(reliability))),
+                            method=f"words-{method}-v1",
+                            detail={"text": clean, "top": top[0][0], "margin": round(top[0][1] - top[1][1], 3)})
