@@ -1,32 +1,29 @@
-"""Turn what was perceived in a clip into *cues*: a JSON-able record and short text lines.
+"""Turn what was perceived in a clip into *cues*: a JSON-able record, its text form, and the decision.
 
-The cues are the model-independent evidence of a clip (face found? which expression, and how
-it changes; pitch, loudness, rate, pauses; the words). The embedded default model reasons over
-their text form; ``describe --json`` reports them so a user can see why an answer was given and
-what was missing.
+The cues are the model-independent evidence of a clip: face found? which expression, and how
+it changes; pitch, loudness, pace, pauses, vocal effort; the words, their language and how sure
+the transcript is. ``evidence`` holds each channel's scores over the one label set
+(``affect_llm.emotions``) and ``fusion`` the decision drawn from them (``evidence.fusion``).
+``describe --json`` reports all of it, so a user can see why an answer was given and what was
+missing; the faithfulness checker (``affect_llm.faithfulness``) holds explanations to it.
 """
 
 from __future__ import annotations
 
-import functools
-import json
-import re
-from collections import Counter
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import numpy as np
 
-from .assets import bundled_available, package_file
+from .emotions import EXPRESSION_CLASSES
+from .evidence import ModalityEvidence
+from .evidence.fusion import Fusion
 
-EXPRESSION_LABELS = ("angry", "disgust", "fear", "happy", "sad", "surprise", "neutral")
-# How a facial-expression class reads as an emotion word.
-EXPRESSION_WORD = {"angry": "angry", "disgust": "disgusted", "fear": "fearful", "happy": "happy",
-                   "sad": "sad", "surprise": "surprised", "neutral": "calm"}
-# NRC lexicon categories -> emotion words (positive/negative are valence, handled apart).
-NRC_WORD = {"joy": "happy", "anger": "angry", "sadness": "sad", "fear": "worried", "surprise": "surprised",
-            "disgust": "disgusted", "trust": "trusting", "anticipation": "expectant"}
-NEGATORS = {"not", "no", "never", "n't", "cannot", "nothing", "nobody", "without"}
+# Back-compatible name: the face model's class order.
+EXPRESSION_LABELS = EXPRESSION_CLASSES
+# How a facial-expression class reads in a sentence about a face.
+EXPRESSION_LOOK = {"angry": "angry", "disgust": "disgusted", "fear": "fearful", "happy": "happy",
+                   "sad": "sad", "surprise": "surprised", "neutral": "neutral"}
 
 
 @dataclass
@@ -43,15 +40,20 @@ class FaceCues:
     def found(self) -> bool:
         return self.frames_with_face > 0
 
+    @property
+    def changes(self) -> bool:
+        return self.found and self.first_half != self.second_half
+
     def text(self) -> str:
         if not self.found:
             return (f"No face was detected in any of the {self.frames} sampled frames, so facial "
                     "expression is unknown.")
         # Words, not percentages: small LLMs garble numbers but paraphrase words faithfully.
         ranked = sorted(self.mean_probs.items(), key=lambda kv: -kv[1])
-        main = ranked[0][0] + (f", sometimes {ranked[1][0]}" if ranked[1][1] >= 0.15 else "")
-        change = (f"it changes from {self.first_half} to {self.second_half} during the clip"
-                  if self.first_half != self.second_half else f"it stays {self.dominant} throughout")
+        look = EXPRESSION_LOOK
+        main = look[ranked[0][0]] + (f", sometimes {look[ranked[1][0]]}" if ranked[1][1] >= 0.15 else "")
+        change = (f"it changes from {look[self.first_half]} to {look[self.second_half]} during the clip"
+                  if self.changes else f"it stays {look[self.dominant]} throughout")
         return (f"A face is visible in {self.frames_with_face} of {self.frames} sampled frames. "
                 f"Facial expression: mostly {main}; {change}.")
 
@@ -73,35 +75,71 @@ class VoiceCues:
 
 @dataclass
 class WordCues:
+    """The words the answer may use, and where they came from.
+
+    ``subtitle`` is the text the answer used (given, from a sidecar, or a *reliable* transcript),
+    cut to the word budget; ``heard`` is a transcript judged unreliable: kept for the user to see,
+    never quoted as the person's words. ``translation`` is the English text the words channel
+    read when the speech was not English.
+    """
+
     subtitle: str | None
     source: str
-    lexicon: dict[str, int] = field(default_factory=dict)
-    valence: str | None = None
+    language: str | None = None
+    language_probability: float | None = None
+    translation: str | None = None
+    transcript_reliable: bool | None = None  # None: not a transcript (given text, or nothing)
+    reliability: dict[str, Any] = field(default_factory=dict)  # the transcript's measures and reasons
+    heard: str | None = None
+    truncated: bool = False
 
     def text(self) -> str:
+        if self.heard and not self.subtitle:
+            return "Speech was heard, but it could not be understood reliably, so the words are unknown."
         if not self.subtitle:
             return "No words were spoken or given."
-        lex = ", ".join(self.lexicon) if self.lexicon else "none"
-        return f'Words: "{self.subtitle}" (emotion words found: {lex}; overall {self.valence or "neutral"}).'
+        lang = f" (in {self.language}; in English: \"{self.translation}\")" if self.translation else ""
+        return f'Words: "{self.subtitle}"{lang}.'
 
 
 @dataclass
 class Cues:
-    """Everything the default model reasons over, plus what was missing."""
+    """Everything the default model reasons over, the decision, and what was missing."""
 
     face: FaceCues
     voice: VoiceCues
     words: WordCues
-    candidates: list[str]
+    evidence: dict[str, ModalityEvidence]
+    fusion: Fusion
     missing: list[str]
 
+    @property
+    def candidates(self) -> list[str]:
+        """The decided emotions, strongest first (the answer's ``emotions``)."""
+        return list(self.fusion.emotions)
+
+    def evidence_text(self) -> str:
+        """Each channel's reading and the decision, in words (for the inference prompt)."""
+        lines = []
+        for name in ("face", "voice", "words"):
+            ev = self.evidence.get(name)
+            if ev is None or not ev.present:
+                continue
+            top = ", ".join(f"{lab}" for lab, p in ev.top(2) if p >= 0.15)
+            lines.append(f"The {name} suggests: {top}.")
+        lines.append(f"Decision: {', '.join(self.candidates)}; {self.fusion.summary()}.")
+        return "\n".join(lines)
+
     def text(self) -> str:
-        return "\n".join([self.face.text(), self.voice.text(), self.words.text(),
-                          "Emotions suggested by these clues: " + (", ".join(self.candidates) or "unclear") + "."])
+        return "\n".join([self.face.text(), self.voice.text(), self.words.text(), self.evidence_text()])
 
     def to_dict(self) -> dict[str, Any]:
-        d = asdict(self)
+        d = {"face": asdict(self.face), "voice": asdict(self.voice), "words": asdict(self.words)}
         d["face"]["found"] = self.face.found
+        d["evidence"] = {name: ev.to_dict() for name, ev in self.evidence.items()}
+        d["fusion"] = self.fusion.to_dict()
+        d["candidates"] = self.candidates
+        d["missing"] = list(self.missing)
         return d
 
 
@@ -127,74 +165,12 @@ def face_cues(probs: np.ndarray | None, found: np.ndarray | None, frames: int) -
     )
 
 
-@functools.lru_cache(maxsize=1)
-def _nrc_lexicon() -> dict[str, list[str]]:
-    if not bundled_available("nrclex"):
-        return {}
-    return json.loads(package_file("nrclex", "data/nrc_en.json").read_text(encoding="utf-8"))
-
-
-def word_cues(subtitle: str | None, source: str) -> WordCues:
-    """Emotion categories of the words through the NRC lexicon, skipping negated words."""
-    if not subtitle:
-        return WordCues(subtitle=None, source=source)
-    lex = _nrc_lexicon()
-    tokens = re.findall(r"[a-z]+(?:'[a-z]+)?", subtitle.lower())
-    counts: Counter[str] = Counter()
-    for i, tok in enumerate(tokens):
-        window = tokens[max(0, i - 3):i]
-        if any(w in NEGATORS or w.endswith("n't") for w in window):
-            continue
-        for cat in lex.get(tok, ()):
-            counts[cat] += 1
-    pos, neg = counts.pop("positive", 0), counts.pop("negative", 0)
-    valence = "positive" if pos > neg else "negative" if neg > pos else "neutral"
-    return WordCues(subtitle=subtitle, source=source, lexicon=dict(counts.most_common()), valence=valence)
-
-
-def candidate_emotions(face: FaceCues, voice: VoiceCues, words: WordCues, limit: int = 3) -> list[str]:
-    """A transparent vote over the cues: each modality proposes words with a weight.
-
-    Face: the mean expression probabilities. Words: lexicon categories, normalized. Voice:
-    arousal from prosody (loud, fast or strongly varied pitch = high) sharpens the reading —
-    high arousal with positive words reads as excited, with negative words as angry; low
-    arousal with negative words as sad.
-    """
-    score: Counter[str] = Counter()
-    for label, p in face.mean_probs.items():
-        score[EXPRESSION_WORD[label]] += p
-    total = sum(words.lexicon.values())
-    for cat, n in words.lexicon.items():
-        if cat in NRC_WORD:
-            score[NRC_WORD[cat]] += n / total
-    arousal = voice.prosody.get("arousal")
-    if voice.speech_found and arousal == "high":
-        score["excited" if words.valence == "positive" else "angry" if words.valence == "negative" else "surprised"] += 0.4
-    elif voice.speech_found and arousal == "low" and words.valence == "negative":
-        score["sad"] += 0.3
-    ranked = [w for w, s in score.most_common() if s >= 0.15]
-    if len(ranked) > 1 and "calm" in ranked[1:]:
-        ranked.remove("calm")  # a neutral face beside a stronger cue is not evidence of calm
-    return ranked[:limit] or ["neutral"]
-
-
-def arousal_from_prosody(prosody: Any) -> str | None:
-    """High/low/moderate vocal arousal from loudness, rate and pitch range (documented thresholds)."""
-    if prosody is None or not prosody.speech_found:
-        return None
-    high = sum([prosody.loudness == "loud",
-                (prosody.speaking_rate_sps or 0) >= 4.5,
-                (prosody.pitch_range_semitones or 0) >= 8.0])
-    low = sum([prosody.loudness == "quiet",
-               (prosody.speaking_rate_sps or 99) <= 2.5,
-               (prosody.pitch_range_semitones or 99) <= 3.0])
-    return "high" if high >= 2 else "low" if low >= 2 else "moderate"
-
-
-def voice_cues(audio_track: bool, prosody: Any) -> VoiceCues:
+def voice_cues(audio_track: bool, prosody: Any, arousal: str | None = None) -> VoiceCues:
+    """The voice as measured; ``arousal`` is the voice channel's word for it (high/moderate/low)."""
     if prosody is None or not prosody.speech_found:
         return VoiceCues(audio_track=audio_track, speech_found=False)
     summary = asdict(prosody)
-    summary["arousal"] = arousal_from_prosody(prosody)
+    if arousal is not None:
+        summary["arousal"] = arousal
     return VoiceCues(audio_track=audio_track, speech_found=True, phrases=list(prosody.describe()),
                      prosody=summary)

@@ -16,7 +16,7 @@ from typing import Any, Iterator
 
 import numpy as np
 
-from .cues import Cues, candidate_emotions, face_cues, voice_cues, word_cues
+from .cues import Cues, WordCues, face_cues, voice_cues
 
 log = logging.getLogger(__name__)
 
@@ -28,6 +28,7 @@ class PerceiveOptions:
     subtitle: str | None = None  # user-given words; otherwise a sidecar .srt/.txt, otherwise Whisper
     whisper: str = "bundled"  # "bundled", an openai-whisper .pt file, or a Hugging Face Whisper folder
     transcribe: bool = True
+    language: str | None = None  # spoken language (ISO code); None: Whisper detects it
 
 
 @dataclass
@@ -83,25 +84,89 @@ def perceive(path: str | Path, options: PerceiveOptions | None = None) -> Percep
         prosody = analyze_prosody(clip.audio, clip.sample_rate)
 
     subtitle, source = resolve_subtitle(path, options.subtitle)
+    transcript = None
     if subtitle is None and options.transcribe and clip.audio is not None and prosody.speech_found:
         from .encoders.whisper_audio import load_whisper
 
         with _timed(timings, "transcribe_s"):
-            transcript = load_whisper(options.whisper).transcribe(clip.audio)
-        if transcript.text.strip():
-            subtitle, source = transcript.text.strip(), "whisper"
+            transcript = load_whisper(options.whisper).transcribe(clip.audio, language=options.language)
+    words = word_cues_from(subtitle, source, transcript, options.language)
 
-    face = face_cues(expressions, faces.found, len(clip.frames))
-    voice = voice_cues(clip.audio is not None, prosody)
-    words = word_cues(subtitle, source)
-    missing = [name for name, absent in (
-        ("face", not face.found),
-        ("audio", clip.audio is None),
-        ("speech", clip.audio is not None and not voice.speech_found),
-        ("words", not subtitle),
-    ) if absent]
-    cues = Cues(face=face, voice=voice, words=words,
-                candidates=candidate_emotions(face, voice, words), missing=missing)
-    log.info("perceived %s: missing=%s candidates=%s", path.name, missing, cues.candidates)
+    with _timed(timings, "evidence_s"):
+        cues = decide(face_cues(expressions, faces.found, len(clip.frames)), expressions, faces.found,
+                      clip.audio is not None, prosody, words)
+    subtitle, source = words.subtitle, words.source
+    log.info("perceived %s: missing=%s decision=%s", path.name, cues.missing, cues.candidates)
     return Perception(clip_id=path.stem, path=path, clip=clip, faces=faces, expressions=expressions,
                       prosody=prosody, subtitle=subtitle, subtitle_source=source, cues=cues, timings=timings)
+
+
+def word_cues_from(subtitle: str | None, source: str, transcript: Any, language: str | None) -> WordCues:
+    """The words the answer may use: given text wins; a transcript only when it is reliable.
+
+    Both are cut to the word budget (``media.subtitle.MAX_WORDS``). An unreliable transcript is
+    kept as ``heard`` (shown to the user, never quoted as what the person said).
+    """
+    from .media.subtitle import bound_words
+
+    if subtitle:
+        text, cut = bound_words(subtitle)
+        return WordCues(subtitle=text, source=source, language=language, truncated=cut)
+    if transcript is None or not transcript.text.strip():
+        return WordCues(subtitle=None, source="none")
+    text, cut = bound_words(transcript.text.strip())
+    translation = getattr(transcript, "translation", None)
+    if translation:
+        translation, _ = bound_words(translation)
+    measures = {k: getattr(transcript, k) for k in ("avg_logprob", "no_speech_prob", "compression_ratio",
+                                                    "language_probability", "reasons") if hasattr(transcript, k)}
+    common = dict(source="whisper", language=getattr(transcript, "language", None),
+                  language_probability=getattr(transcript, "language_probability", None),
+                  reliability=measures, truncated=cut)
+    if not getattr(transcript, "reliable", True):
+        return WordCues(subtitle=None, heard=text, transcript_reliable=False, **common)
+    return WordCues(subtitle=text, translation=translation, transcript_reliable=True, **common)
+
+
+def decide(face: Any, expressions: np.ndarray | None, found: np.ndarray | None, audio_track: bool,
+           prosody: Any, words: WordCues) -> Cues:
+    """Each channel's evidence, their fusion, and what was missing: the decision of the answer."""
+    from .evidence.face import face_evidence
+    from .evidence.fusion import fuse
+    from .evidence.voice import voice_evidence
+    from .evidence.words import words_evidence
+
+    english = words.translation or words.subtitle
+    if words.subtitle and not words.translation and not _reads_as_english(words.subtitle, words.language):
+        english = None  # words we cannot read: quoted, but not scored
+    evidence = {
+        "face": face_evidence(expressions, found, face.frames),
+        "voice": voice_evidence(prosody, audio_track, language=words.language),
+        "words": words_evidence(english),
+    }
+    arousal = evidence["voice"].detail.get("arousal_word") if evidence["voice"].present else None
+    voice = voice_cues(audio_track, prosody, arousal)
+    missing = [name for name, absent in (
+        ("face", not face.found),
+        ("audio", not audio_track),
+        ("speech", audio_track and not voice.speech_found),
+        ("words", not words.subtitle),
+        ("transcript", words.transcript_reliable is False),
+    ) if absent]
+    return Cues(face=face, voice=voice, words=words, evidence=evidence, fusion=fuse(evidence), missing=missing)
+
+
+_ENGLISH_MARKERS = frozenset("the a an and is are was were i you he she it we they to of in on that this "
+                             "not no my your me do did have has what why how".split())
+
+
+def _reads_as_english(text: str, language: str | None) -> bool:
+    """Given text is read by the English words model only when it looks English: a stated
+    language wins; otherwise at least one in six words is a common English function word."""
+    if language:
+        return language.lower().startswith("en")
+    tokens = [t.strip(".,!?;:\"'()").lower() for t in text.split()]
+    tokens = [t for t in tokens if t]
+    if not tokens:
+        return False
+    return sum(t in _ENGLISH_MARKERS for t in tokens) * 6 >= len(tokens)

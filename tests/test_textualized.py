@@ -1,11 +1,16 @@
-"""The embedded default model on the real bundled SmolLM2, fed with cues built by the real cue code."""
+"""The embedded default model on the real bundled SmolLM2, fed with cues built by the real cue code.
+
+The decision comes from the evidence; the LLM only finishes sentences, and every sentence it
+writes must pass the faithfulness checker, or be replaced by the rendered facts.
+"""
 
 from types import SimpleNamespace
 
 import numpy as np
 import pytest
 
-from affect_llm.cues import EXPRESSION_LABELS, Cues, candidate_emotions, face_cues, voice_cues, word_cues
+from affect_llm.cues import EXPRESSION_LABELS, WordCues, face_cues
+from affect_llm.faithfulness import check_explanation
 from affect_llm.models import load_model
 from affect_llm.models.textualized import (
     TextualizedModel,
@@ -13,6 +18,7 @@ from affect_llm.models.textualized import (
     _has_sentences,
     parse_emotion_list,
 )
+from affect_llm.perception import decide
 
 
 def _probs(label: str, n: int = 8, p: float = 0.7) -> np.ndarray:
@@ -23,11 +29,9 @@ def _probs(label: str, n: int = 8, p: float = 0.7) -> np.ndarray:
 
 def _perception(face_label: str | None, subtitle: str | None, n: int = 8):
     found = np.ones(n, bool) if face_label else np.zeros(n, bool)
-    face = face_cues(_probs(face_label) if face_label else None, found, n)
-    voice = voice_cues(False, None)
-    words = word_cues(subtitle, "user" if subtitle else "none")
-    cues = Cues(face=face, voice=voice, words=words, candidates=candidate_emotions(face, voice, words),
-                missing=[m for m, gone in (("face", not face_label), ("audio", True), ("words", not subtitle)) if gone])
+    probs = _probs(face_label) if face_label else None
+    words = WordCues(subtitle=subtitle, source="user" if subtitle else "none")
+    cues = decide(face_cues(probs, found, n), probs, found, False, None, words)
     return SimpleNamespace(cues=cues, subtitle=subtitle)
 
 
@@ -36,28 +40,33 @@ def model():
     return load_model("default")
 
 
-def test_cue_vote_reads_face_and_words():
-    happy = _perception("happy", "This is wonderful, I love it!")
-    assert happy.cues.candidates[0] == "happy"
-    angry = _perception("angry", "I hate this, it is a disgrace and an outrage.")
-    assert "angry" in angry.cues.candidates
-    # Negated words do not count as evidence.
-    assert word_cues("I am not happy", "user").lexicon.get("joy") is None
+def test_decision_follows_the_evidence_and_names_the_conflict():
+    clash = _perception("happy", "No! I told you three times already. This is completely unacceptable!")
+    assert clash.cues.candidates[0] == "angry"
+    assert clash.cues.fusion.conflicts and "happy" in clash.cues.fusion.summary()
+    happy = _perception("happy", "I passed the exam, this is wonderful!")
+    assert happy.cues.candidates[0] == "happy" and not happy.cues.fusion.conflicts
 
 
-def test_default_model_answers_in_emer_order(model):
+def test_default_model_answers_in_emer_order_and_passes_its_own_checker(model):
     answers = model.answer([_perception("happy", "I passed the exam, this is wonderful!"),
-                            _perception(None, None)])
-    full, empty = answers
+                            _perception(None, None),
+                            _perception("happy", "No! I told you three times already. This is completely unacceptable!")])
+    full, empty, clash = answers
     assert full.explanation.startswith("In the video,")
     assert full.explanation.index("In the video,") < full.explanation.index("In the text,") \
         < full.explanation.index("Based on these clues")
-    assert full.emotions and all(isinstance(e, str) for e in full.emotions)
-    # Missing face and words: fixed sentences, never invented clues.
+    assert full.emotions[0] == "happy" and full.emotions_source == "evidence"
+    # Missing face and words: rendered sentences, never invented clues.
     assert "no face can be seen" in empty.sections["visual"]
     assert empty.sections["verbal"] == "In the text, no words were spoken or given."
-    assert empty.emotions  # from the LLM or, failing that, the cue vote
-    assert empty.emotions_source in ("llm", "cues")
+    assert empty.emotions == ["neutral"] and set(empty.grounding.values()) == {"rendered"}
+    # The conflict is named in the inference sentence.
+    assert clash.emotions[0] == "angry" and "conflict" in clash.sections["inference"]
+    for answer, p in zip(answers, (_perception("happy", "I passed the exam, this is wonderful!"), _perception(None, None),
+                                   _perception("happy", "No! I told you three times already. This is completely unacceptable!"))):
+        assert check_explanation(answer.explanation, p.cues.to_dict()) == []
+        assert set(answer.grounding) == {"visual", "acoustic", "verbal", "inference"}
 
 
 def test_batched_answers_equal_single_answers():
@@ -89,9 +98,8 @@ def test_streamed_answer_equals_batch_answer_and_followup(model):
     p = _perception("sad", "I miss her so much.")
     steps = list(model.answer_stream(p))
     assert len(steps) > 3 and steps[-1][1] is True and not any(final for _, final in steps[:-1])
-    # Partial explanations grow; the final one is exactly what `answer` (infer, describe) gives.
-    assert len(steps[1][0].explanation) <= len(steps[-2][0].explanation)
     final = steps[-1][0]
     assert final.explanation == model.answer([p])[0].explanation
     reply = model.followup(p, final, [], "Why do you think the person feels this way?")
     assert isinstance(reply, str) and len(reply.split()) >= 3
+    assert check_explanation(reply, p.cues.to_dict()) == []

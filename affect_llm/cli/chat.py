@@ -99,12 +99,12 @@ def run_tui(args: argparse.Namespace) -> int:
     print(f"words ({perception.subtitle_source}): {perception.subtitle or '(none)'}")
     print(cues.face.text())
     print(cues.voice.text())
-    print(f"cue vote: {', '.join(cues.candidates)}" + (f"; missing: {', '.join(cues.missing)}" if cues.missing else ""))
+    print(f"evidence: {cues.fusion.summary()}; decision: {', '.join(cues.candidates)}"
+          + (f"; missing: {', '.join(cues.missing)}" if cues.missing else ""))
     print(flush=True)
     model = load_model(args.model)
     answer = _stream_explanation(conv, model)
-    src = "" if answer.emotions_source == "llm" else " (from the cue vote: the model named none)"
-    print(f"emotions: {', '.join(answer.emotions)}{src}")
+    print(f"emotions: {', '.join(answer.emotions)}")
     print(f"\nAsk about this clip, one question per line; {QUIT} or end of input to stop.", flush=True)
     while True:
         if interactive:

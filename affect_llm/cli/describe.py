@@ -24,7 +24,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("clip", help="video file (mp4, mkv, avi, webm, ...)")
-    p.add_argument("--subtitle", metavar="TEXT", help="what the person says (skips transcription)")
+    p.add_argument("--subtitle", metavar="TEXT", help="what the person says (skips transcription; "
+                   "cut to 120 words)")
     add_perception_options(p)
     p.add_argument("--json", action="store_true", help="print one JSON object instead of a report")
     p.set_defaults(run=run)
@@ -38,7 +39,7 @@ def describe_one(args: argparse.Namespace) -> dict:
 
     start = time.perf_counter()
     options = PerceiveOptions(num_frames=args.frames, subtitle=args.subtitle, whisper=args.whisper,
-                              transcribe=not args.no_transcribe)
+                              transcribe=not args.no_transcribe, language=getattr(args, "language", None))
     perception = perceive(args.clip, options)
     t0 = time.perf_counter()
     model = load_model(args.model)
@@ -60,26 +61,53 @@ def render(result: dict) -> None:
     cues = result["cues"]
     console.print(Panel(result["explanation"], title=f"[bold]{result['id']}[/] — explanation",
                         subtitle=f"model: {result['model']}"))
-    src = "" if result["emotions_source"] == "llm" else " (from the cue vote: the model named none)"
-    console.print(f"[bold]Emotions:[/] {', '.join(result['emotions'])}{src}")
-    table = Table(title="Cues", show_header=False, box=None)
-    face = cues["face"]
-    table.add_row("face", f"{face['frames_with_face']}/{face['frames']} frames"
-                  + (f", mostly {face['dominant']} ({face['first_half']} → {face['second_half']})" if face["found"] else ""))
-    voice = cues["voice"]
-    table.add_row("voice", "; ".join(voice["phrases"]) if voice["speech_found"]
-                  else ("no audio track" if not voice["audio_track"] else "no clear speech"))
-    words = cues["words"]
-    table.add_row("words", f"\"{words['subtitle']}\" ({cues['subtitle_source']})" if words["subtitle"] else "none")
-    table.add_row("cue vote", ", ".join(cues["candidates"]))
+    fusion = cues.get("fusion") or {}
+    conf = f" (confidence {fusion['confidence']:.2f})" if "confidence" in fusion else ""
+    console.print(f"[bold]Emotions:[/] {', '.join(result['emotions'])}{conf}")
+    if fusion.get("summary"):
+        console.print(f"[bold]Agreement:[/] {fusion['summary']}")
+    evidence = Table(title="Evidence (each channel's top labels; weight = reliability)", box=None)
+    for col in ("channel", "weight", "top labels", "measured"):
+        evidence.add_column(col)
+    face, voice, words = cues["face"], cues["voice"], cues["words"]
+    measured = {
+        "face": (f"{face['frames_with_face']}/{face['frames']} frames, mostly {face['dominant']} "
+                 f"({face['first_half']} → {face['second_half']})") if face["found"] else "no face",
+        "voice": "; ".join(voice["phrases"]) if voice["speech_found"]
+        else ("no audio track" if not voice["audio_track"] else "no clear speech"),
+        "words": _words_line(cues),
+    }
+    for name in ("face", "voice", "words"):
+        ev = (cues.get("evidence") or {}).get(name)
+        if ev is None:
+            continue
+        top = ", ".join(f"{lab} {p:.2f}" for lab, p in ev["top"]) if ev["reliability"] > 0 else "—"
+        evidence.add_row(name, f"{ev['reliability']:.2f}", top, measured[name])
+    evidence.add_row("[bold]fused[/]", "", ", ".join(f"{lab} {p:.2f}" for lab, p in fusion.get("ranked", [])[:3]), "")
+    console.print(evidence)
     if cues["missing"]:
-        table.add_row("missing", ", ".join(cues["missing"]))
+        console.print(f"[bold]Missing:[/] {', '.join(cues['missing'])}")
     clip = cues["clip"]
-    table.add_row("clip", f"{clip['duration_s']:.1f} s, {clip['width']}x{clip['height']} @ {clip['fps']:.1f} fps, "
-                  f"{clip['frames_sampled']} frames sampled" + (" (downscaled)" if clip["downscaled"] else ""))
-    console.print(table)
+    console.print(f"[dim]clip: {clip['duration_s']:.1f} s, {clip['width']}x{clip['height']} @ {clip['fps']:.1f} fps, "
+                  f"{clip['frames_sampled']} frames sampled" + (" (downscaled)" if clip["downscaled"] else "") + "[/]")
+    grounding = result.get("grounding") or {}
+    if grounding:
+        console.print("[dim]sentences: " + ", ".join(f"{k} {v}" for k, v in grounding.items()) + "[/]")
     t = result["timings"]
     console.print("[dim]timings: " + ", ".join(f"{k[:-2]} {v:.2f}s" for k, v in t.items()) + "[/]")
+
+
+def _words_line(cues: dict) -> str:
+    words = cues["words"]
+    lang = f" [{words['language']}]" if words.get("language") else ""
+    if words.get("subtitle"):
+        line = f"\"{words['subtitle']}\" ({cues['subtitle_source']}){lang}"
+        if words.get("translation"):
+            line += f" → \"{words['translation']}\""
+        return line
+    if words.get("heard"):
+        return f"not understood reliably{lang} (heard: \"{words['heard']}\")"
+    return "none"
 
 
 def run(args: argparse.Namespace) -> int:

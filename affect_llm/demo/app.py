@@ -74,7 +74,7 @@ def cues_markdown(p: Any) -> str:
     if words["subtitle"]:
         lex = ", ".join(words["lexicon"]) or "none"
         lines.append(f"| words | emotion words: {lex}; overall {words['valence']} |")
-    lines.append(f"| cue vote | {', '.join(cues['candidates']) or '—'} |")
+    lines.append(f"| decision | {', '.join(cues['candidates']) or '—'} ({(cues.get('fusion') or {}).get('summary', '')}) |")
     if cues["missing"]:
         lines.append(f"| missing | {', '.join(cues['missing'])} |")
     lines.append(f"| clip | {clip['duration_s']:.1f} s, {clip['width']}×{clip['height']} @ {clip['fps']:.0f} fps, "
@@ -97,9 +97,8 @@ def _messages(conv: Conversation | None, pending: str | None = None) -> list[dic
     if conv is None or conv.answer is None:
         return []
     a = conv.answer
-    note = " *(from the cue vote: the model named none)*" if a.emotions_source == "cues" else ""
     msgs = [{"role": "assistant",
-             "content": f"{a.explanation}\n\n**Emotions:** {', '.join(a.emotions) or '—'}{note}"}]
+             "content": f"{a.explanation}\n\n**Emotions:** {', '.join(a.emotions) or '—'}"}]
     for q, reply in conv.history:
         msgs += [{"role": "user", "content": q}, {"role": "assistant", "content": reply}]
     if pending is not None:

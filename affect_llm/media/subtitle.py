@@ -95,3 +95,22 @@ def resolve_subtitle(clip_path: str | os.PathLike, text: str | None = None) -> t
             return sub, "sidecar-txt"
         log.warning("%s is empty; ignoring it", txt)
     return None, "none"
+
+
+# The words that reach a prompt are bounded, whatever their source: a subtitle field of 900 kB must
+# cost what a long sentence costs. 120 words is ~160 tokens of SmolLM2/Qwen2.5 BPE for English
+# (~1.3 tokens a word) and more than any utterance in a 30 s clip; the rest is cut at a word
+# boundary and the cut is reported (``cues.words.truncated``).
+MAX_WORDS = 120
+MAX_CHARS = 1200  # the same bound for text without spaces (Mandarin, Japanese): ~1 token a character
+
+
+def bound_words(text: str, max_words: int = MAX_WORDS, max_chars: int = MAX_CHARS) -> tuple[str, bool]:
+    """``(text cut to the budget, whether it was cut)``; cut text ends with "..."."""
+    words = text.split()
+    cut = len(words) > max_words
+    if cut:
+        text = " ".join(words[:max_words])
+    if len(text) > max_chars:
+        text, cut = text[:max_chars].rsplit(" ", 1)[0] if " " in text[:max_chars] else text[:max_chars], True
+    return (text.rstrip(" ,;:") + " ...", True) if cut else (text, False)

@@ -1,11 +1,17 @@
-"""The embedded default model: textualized reasoning over the clip's cues with a small LLM.
+"""The embedded default model: grounded, textualized reasoning over the clip's cues with a small LLM.
 
-It needs no training: perception (``affect_llm.perception``) turns a clip into cues, the cues
-are written into the prompts of ``prompts/textualized.yaml``, and an instruct LLM (the bundled
-SmolLM2-135M by default, any local folder otherwise) writes the explanation part by part in one
-batched generation. The emotion words are the LLM's own list, kept only where they are real
-emotion words; when it gives none, the transparent cue vote (``cues.candidate_emotions``) is used
-and the answer says so (``emotions_source``).
+It needs no training. Perception (``affect_llm.perception``) measures the clip and decides the
+emotions from the fused evidence of face, voice and words (``affect_llm.evidence``). This model
+only *writes*: each part of the explanation starts with the facts rendered from the cues
+(``affect_llm.observations``) and an instruct LLM (the bundled SmolLM2-135M by default, any local
+folder otherwise) finishes it with a short interpretive clause, all parts of all clips in one
+batched generation. Every finished sentence goes through the faithfulness checker
+(``affect_llm.faithfulness``, the same code as ``affect-llm eval faithfulness``); a sentence that
+fails is generated once more (sampled, told what to avoid), then replaced by the rendered
+sentence alone. ``Answer.grounding`` records which of the three each part is.
+
+The emotions are the fused decision, strongest first; the LLM may add one nuance word (e.g.
+"frustrated" for angry) only when the checker finds the evidence supports it.
 """
 
 from __future__ import annotations
@@ -17,6 +23,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from .. import observations
 from ..llm import BUNDLED_LLM, BatchStreamer, LoadedLLM, chat_prompt, generate, load_llm
 from ..prompts import fill, load_yaml
 
@@ -25,8 +32,9 @@ from ..prompts import fill, load_yaml
 class Answer:
     explanation: str
     emotions: list[str]
-    emotions_source: str  # "llm" or "cues"
+    emotions_source: str  # "evidence" (the fused decision) or "llm" (a model that names its own)
     sections: dict[str, str] = field(default_factory=dict)
+    grounding: dict[str, str] = field(default_factory=dict)  # section -> "generated" | "regenerated" | "rendered"
 
 
 _SENTENCE_BREAK = re.compile(r"(?<=[.!?])\s+")
@@ -51,10 +59,10 @@ def _has_sentences(text: str, count: int) -> bool:
 
 def _kept_part_complete(section: str, text: str) -> bool:
     """Whether the part of a generated answer that ``_assemble`` keeps is complete: the first line
-    of the emotion list, the first two sentences of a section (generation can stop there)."""
+    of the nuance word, the sentence a section finishes (generation can stop there)."""
     if section == "emotions":
-        return "\n" in text.lstrip()
-    return _has_sentences(text, 2)
+        return "\n" in text.lstrip() or "," in text or "." in text
+    return _has_sentences(text, 1)
 
 
 def _join(prefix: str, continuation: str, max_sentences: int = 2) -> str:
@@ -93,11 +101,15 @@ def parse_emotion_list(text: str, limit: int = 3) -> list[str]:
     return out[:limit]
 
 
+RETRY_TEMPERATURE = 0.7  # the second try samples: greedy decoding would write the same sentence again
+RETRY_SEED = 1234
+
+
 class TextualizedModel:
-    """Cues -> prompts -> one batched LLM generation -> explanation + emotion words."""
+    """Cues -> prompts -> one batched LLM generation -> checked sentences + the decided emotions."""
 
     def __init__(self, llm: str = BUNDLED_LLM, template: str = "textualized.yaml",
-                 max_new_tokens: int = 64, name: str = "default", device: str = "cpu",
+                 max_new_tokens: int = 40, name: str = "default", device: str = "cpu",
                  dtype: str = "auto", max_batch_rows: int = 0):
         """``dtype``: the LLM's weights (``"auto"``: bfloat16 where the CPU or GPU computes it
         natively, see ``llm.resolve_dtype``; ``"float32"`` for text that does not depend on how
@@ -120,30 +132,44 @@ class TextualizedModel:
 
     def _values(self, p: Any) -> dict[str, str]:
         c = p.cues
+        d = c.to_dict()
+        emotion = c.candidates[0] if c.candidates else "neutral"
         return {"face": c.face.text(), "voice": c.voice.text(), "words": c.words.text(),
-                "all_cues": c.text(), "subtitle": p.subtitle or ""}
+                "all_cues": c.text(), "evidence": c.evidence_text(), "subtitle": p.subtitle or "",
+                "decision": ", ".join(c.candidates), "emotion": emotion,
+                **{sec: observations.RENDER[sec](d) for sec in observations.SECTIONS}}
 
     def _has(self, p: Any, need: str) -> bool:
         c = p.cues
         return {"face": c.face.found, "speech": c.voice.speech_found, "words": bool(p.subtitle),
                 "any": True}[need]
 
-    def build_prompts(self, perceptions: list[Any]) -> tuple[list[str], list[tuple[int, str, str]]]:
-        """All prompts of all clips, and for each its (clip index, section name, answer prefix)."""
+    def _specs(self) -> list[dict[str, Any]]:
+        return self.template["sections"] + [dict(self.template["emotions"], name="emotions", needs="any")]
+
+    def build_prompts(self, perceptions: list[Any], retry: dict[tuple[int, str], str] | None = None
+                      ) -> tuple[list[str], list[tuple[int, str, str]]]:
+        """All prompts of all clips, and for each its (clip index, section name, answer prefix).
+
+        ``retry`` maps (clip index, section) to the faults of a first try: only those parts are
+        built, each told what to avoid."""
         system = {"role": "system", "content": self.template["system"]}
         prompts, slots = [], []
         for i, p in enumerate(perceptions):
             values = self._values(p)
-            for sec in self.template["sections"] + [dict(self.template["emotions"], name="emotions", needs="any")]:
-                if not self._has(p, sec["needs"]):
+            for sec in self._specs():
+                if not self._has(p, sec["needs"]) or (retry is not None and (i, sec["name"]) not in retry):
                     continue
                 prefix = fill(sec["prefix"], **values)
-                user = {"role": "user", "content": fill(sec["user"], **values)}
-                prompts.append(chat_prompt(self.llm, [system, user]) + prefix)
+                content = fill(sec["user"], **values)
+                if retry is not None:
+                    content += "\n" + fill(self.template["retry"], faults=retry[(i, sec["name"])])
+                prompts.append(chat_prompt(self.llm, [system, {"role": "user", "content": content}]) + prefix)
                 slots.append((i, sec["name"], prefix))
         return prompts, slots
 
-    def _generate(self, prompts: list[str], slots: list[tuple[int, str, str]], streamer: Any = None) -> list[str]:
+    def _generate(self, prompts: list[str], slots: list[tuple[int, str, str]], streamer: Any = None,
+                  temperature: float = 0.0) -> list[str]:
         # No repetition penalty: it would stop the model from quoting the cue words it should use;
         # loops are prevented by forbidding repeated 4-grams instead. ``max_batch_rows`` bounds
         # memory across clips; a streamed answer (one clip, one streamer) is one generation.
@@ -152,38 +178,102 @@ class TextualizedModel:
         for start in range(0, len(prompts), step):
             names = [name for _, name, _ in slots[start:start + step]]
             outputs += generate(self.llm, prompts[start:start + step], max_new_tokens=self.max_new_tokens,
-                                no_repeat_ngram_size=4, streamer=streamer,
+                                no_repeat_ngram_size=4, streamer=streamer, temperature=temperature,
+                                seed=RETRY_SEED,
                                 row_done=lambda row, text, names=names: _kept_part_complete(names[row], text))
         return outputs
 
-    def _assemble(self, perceptions: list[Any], slots: list[tuple[int, str, str]], outputs: list[str],
-                  final: bool = True) -> list[Answer]:
-        generated: list[dict[str, str]] = [{} for _ in perceptions]
+    # ------------------------------------------------------------------------------ checking
+    def _sentences(self, slots: list[tuple[int, str, str]], outputs: list[str]) -> dict[tuple[int, str], str]:
+        """Each part's finished text: the prefix plus the first whole sentence of the continuation."""
+        done: dict[tuple[int, str], str] = {}
         for (i, name, prefix), out in zip(slots, outputs):
+            done[(i, name)] = out if name == "emotions" else _join(prefix, out, max_sentences=1)
+        return done
+
+    def _check(self, perceptions: list[Any], parts: dict[tuple[int, str], str]) -> dict[tuple[int, str], str]:
+        """(clip, section) -> the faults of each part that fails the checker, as one line."""
+        from ..faithfulness import check_sentence
+
+        cues = [p.cues.to_dict() for p in perceptions]
+        failed = {}
+        for (i, name), text in parts.items():
             if name == "emotions":
-                generated[i][name] = out
-            else:
-                generated[i][name] = _join(prefix, out) if final else f"{prefix} {out.lstrip()}".strip()
+                continue
+            faults = check_sentence(text, cues[i], section=name)
+            if faults:
+                failed[(i, name)] = "; ".join(dict.fromkeys(f.text for f in faults))
+        return failed
+
+    def _nuance(self, p: Any, text: str) -> list[str]:
+        """The decided labels plus the LLM's nuance word, when the checker licenses it: an emotion
+        word the evidence supports (``faithfulness.licenses``) that refines a decided label
+        ("frustrated" beside angry), placed right after that label."""
+        from ..emotions import label_of
+        from ..faithfulness import licenses
+
+        emotions = list(p.cues.candidates)
+        if emotions[:1] == ["neutral"]:
+            return emotions
+        for word in parse_emotion_list(text, limit=1):
+            label = label_of(word)
+            if word not in emotions and label in emotions and licenses(word, p.cues.to_dict()):
+                emotions.insert(emotions.index(label) + 1, word)
+        return emotions
+
+    def _assemble(self, perceptions: list[Any], parts: dict[tuple[int, str], str],
+                  grounding: dict[tuple[int, str], str]) -> list[Answer]:
         answers = []
-        for p, gen in zip(perceptions, generated):
-            sections = {}
+        for i, p in enumerate(perceptions):
+            cues = p.cues.to_dict()
+            sections, how = {}, {}
             for sec in self.template["sections"]:
-                sections[sec["name"]] = gen.get(sec["name"]) or sec.get("missing", "")
-            emotions = parse_emotion_list(gen.get("emotions", ""))
-            source = "llm"
-            if not emotions and final:
-                emotions, source = list(p.cues.candidates), "cues"
+                name = sec["name"]
+                if (i, name) in parts and grounding.get((i, name)) != "rendered":
+                    sections[name] = parts[(i, name)]
+                    how[name] = grounding.get((i, name), "generated")
+                else:
+                    sections[name] = observations.closing(name, cues)
+                    how[name] = "rendered"
+            emotions = self._nuance(p, parts.get((i, "emotions"), ""))
             answers.append(Answer(explanation=" ".join(sections.values()), emotions=emotions,
-                                  emotions_source=source, sections=sections))
+                                  emotions_source="evidence", sections=sections, grounding=how))
         return answers
+
+    def _finish(self, perceptions: list[Any], slots: list[tuple[int, str, str]], outputs: list[str]) -> list[Answer]:
+        """Check every generated part; retry the failures once (sampled, told what to avoid); what
+        fails again is replaced by its rendered sentence."""
+        parts = self._sentences(slots, outputs)
+        grounding = {key: "generated" for key in parts}
+        failed = self._check(perceptions, parts)
+        if failed:
+            prompts, retry_slots = self.build_prompts(perceptions, retry=failed)
+            second = self._sentences(retry_slots, self._generate(prompts, retry_slots, temperature=RETRY_TEMPERATURE))
+            still = self._check(perceptions, second)
+            for key in failed:
+                if key in second and key not in still:
+                    parts[key], grounding[key] = second[key], "regenerated"
+                else:
+                    grounding[key] = "rendered"
+        return self._assemble(perceptions, parts, grounding)
 
     def answer(self, perceptions: list[Any]) -> list[Answer]:
         prompts, slots = self.build_prompts(perceptions)
-        return self._assemble(perceptions, slots, self._generate(prompts, slots))
+        return self._finish(perceptions, slots, self._generate(prompts, slots))
+
+    def _partial(self, perception: Any, slots: list[tuple[int, str, str]], texts: list[str]) -> Answer:
+        """What has been generated so far, unchecked (the stream shows it growing; the final answer
+        replaces it)."""
+        sections = {}
+        grown = {name: f"{prefix} {text.lstrip()}".strip() for (_, name, prefix), text in zip(slots, texts)}
+        for sec in self.template["sections"]:
+            sections[sec["name"]] = grown.get(sec["name"]) or observations.closing(sec["name"], perception.cues.to_dict())
+        return Answer(explanation=" ".join(sections.values()), emotions=list(perception.cues.candidates),
+                      emotions_source="evidence", sections=sections)
 
     def answer_stream(self, perception: Any) -> Iterator[tuple[Answer, bool]]:
         """The same generation as ``answer``, yielded as it grows: ``(partial answer, False)`` per
-        step, then ``(final answer, True)``. Used by the chat demo to stream token by token."""
+        step, then ``(final, checked answer, True)``. Used by the chat demo to stream token by token."""
         prompts, slots = self.build_prompts([perception])
         streamer = BatchStreamer(self.llm.tokenizer)
         result: dict[str, Any] = {}
@@ -198,15 +288,20 @@ class TextualizedModel:
         thread = threading.Thread(target=work, daemon=True)
         thread.start()
         for texts in streamer:
-            yield self._assemble([perception], slots, texts, final=False)[0], False
+            yield self._partial(perception, slots, texts), False
         thread.join()
         if "error" in result:
             raise result["error"]
-        yield self._assemble([perception], slots, result["outputs"])[0], True
+        yield self._finish([perception], slots, result["outputs"])[0], True
 
     def followup(self, perception: Any, answer: Answer, history: list[tuple[str, str]], question: str,
                  max_new_tokens: int = 96) -> str:
-        """Answer a follow-up question about the same clip, with its cues and the conversation so far."""
+        """Answer a follow-up question about the same clip, with its cues and the conversation so far.
+
+        Each sentence of the reply goes through the checker; failing sentences are dropped, and a
+        reply left empty becomes the measured evidence, said plainly."""
+        from ..faithfulness import check_sentence
+
         tpl = self.template["followup"]
         values = dict(self._values(perception), explanation=answer.explanation,
                       emotions=", ".join(answer.emotions))
@@ -218,4 +313,7 @@ class TextualizedModel:
         messages.append({"role": "user", "content": question})
         out = generate(self.llm, [chat_prompt(self.llm, messages)], max_new_tokens=max_new_tokens,
                        no_repeat_ngram_size=4)[0]
-        return _complete_sentences(out, max_sentences=3)
+        cues = perception.cues.to_dict()
+        kept = [s for s in _SENTENCE_BREAK.split(_complete_sentences(out, max_sentences=3))
+                if s and not check_sentence(s, cues)]
+        return " ".join(kept) if kept else fill(tpl["fallback"], **values).replace("\n", " ")

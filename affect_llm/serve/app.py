@@ -62,8 +62,12 @@ class DescribeResult(BaseModel):
     id: str
     explanation: str
     emotions: list[str]
-    emotions_source: str = Field(description="'llm', or 'cues' when the model named no emotion")
+    emotions_source: str = Field(description="'evidence' (the default model: the fused decision of face, "
+                                 "voice and words) or 'llm'/'cues' (a trained model's own words, or the "
+                                 "decision when it named none)")
     sections: dict[str, str]
+    grounding: dict[str, str] = Field(default_factory=dict, description="per section: 'generated', "
+                                      "'regenerated' or 'rendered' (the checker rejected the LLM's sentence twice)")
     cues: dict[str, Any]
     model: str
     timings: dict[str, float]

@@ -1,0 +1,103 @@
+"""Sentences rendered from the cues record: what was measured, said plainly, in the EMER order.
+
+These are the facts of an explanation. The default model starts each part of its answer with
+them and lets the LLM write only the interpretive rest; when what the LLM writes fails the
+faithfulness checker twice, the rendered sentence stands alone (``closing``). They read the
+JSON-able cues record (``Cues.to_dict()``), the same record the checker reads, so the facts and
+their check cannot drift apart.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+LOOK = {"angry": "angry", "disgust": "disgusted", "fear": "fearful", "happy": "happy", "sad": "sad",
+        "surprise": "surprised", "neutral": "neutral"}
+SECTIONS = ("visual", "acoustic", "verbal", "inference")
+
+
+def _join(items: list[str]) -> str:
+    items = [i for i in items if i]
+    if not items:
+        return ""
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def visual(cues: dict[str, Any]) -> str:
+    """"In the video, the face looks happy in 7 of 8 sampled frames and stays so throughout"."""
+    face = cues["face"]
+    if not face.get("found"):
+        return "In the video, no face can be seen clearly, so the facial expression gives no clue"
+    dom, n, total = LOOK[face["dominant"]], face["frames_with_face"], face["frames"]
+    first, second = face.get("first_half"), face.get("second_half")
+    if first and second and first != second:
+        change = f", changing from {LOOK[first]} in the first half to {LOOK[second]} in the second"
+    else:
+        change = " and stays so throughout"
+    return f"In the video, the face looks mostly {dom} in {n} of {total} sampled frames{change}"
+
+
+def acoustic(cues: dict[str, Any]) -> str:
+    """"In the audio, the voice is loud, with low, steady pitch, falling intonation and fast speech"."""
+    voice = cues["voice"]
+    if not voice.get("audio_track"):
+        return "In the audio, there is no audio track, so the tone of voice gives no clue"
+    if not voice.get("speech_found"):
+        return "In the audio, there is no clear speech, so the tone of voice gives no clue"
+    phrases = list(voice.get("phrases") or [])
+    loud = next((p for p in phrases if p.endswith(" voice")), None)
+    rest = [p for p in phrases if p is not loud]
+    head = f"In the audio, the voice is {loud.removesuffix(' voice')}" if loud else "In the audio, the speaker talks"
+    return head + (f", with {_join(rest)}" if rest else "")
+
+
+def verbal(cues: dict[str, Any]) -> str:
+    """The words, quoted only when they are what the person said (given text or a reliable transcript)."""
+    words = cues["words"]
+    if words.get("subtitle"):
+        quote = f"In the text, the subtitle reads: \"{words['subtitle']}\""
+        if words.get("translation"):
+            quote += f" (in English: \"{words['translation']}\")"
+        return quote
+    if words.get("heard"):
+        return ("In the text, speech can be heard, but it could not be understood reliably, "
+                "so the words give no clue")
+    return "In the text, no words were spoken or given"
+
+
+def decision(cues: dict[str, Any]) -> str:
+    """"Based on these clues, the person most likely feels angry, although the face shows happy, but ..."."""
+    fusion = cues.get("fusion") or {}
+    emotions = fusion.get("emotions") or cues.get("candidates") or ["neutral"]
+    if emotions[0] == "neutral":
+        head = "Based on these clues, the person most likely shows no clear emotion and seems neutral"
+    else:
+        also = f", and possibly {_join(emotions[1:])}" if len(emotions) > 1 else ""
+        head = f"Based on these clues, the person most likely feels {emotions[0]}{also}"
+    conflicts = fusion.get("conflicts") or []
+    if conflicts:
+        head += f"; the clues conflict: {fusion.get('summary', '')}"
+    return head
+
+
+def closing(section: str, cues: dict[str, Any]) -> str:
+    """The whole rendered sentence of a section: the fallback when generation fails the checker."""
+    core = RENDER[section](cues)
+    reading = _reading(section, cues)
+    return core + (f", {reading}" if reading else "") + "."
+
+
+def _reading(section: str, cues: dict[str, Any]) -> str:
+    """A clause on what a channel's evidence suggests, only when it clearly shows something."""
+    modality = {"visual": "face", "acoustic": "voice", "verbal": "words"}.get(section)
+    if modality is None:
+        return ""
+    label = ((cues.get("fusion") or {}).get("expressed") or {}).get(modality)
+    if not label:
+        return ""
+    if label == "neutral":
+        return "which suggests no particular emotion"
+    return f"which suggests the person is {label}"
+
+
+RENDER = {"visual": visual, "acoustic": acoustic, "verbal": verbal, "inference": decision}

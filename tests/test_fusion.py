@@ -1,0 +1,52 @@
+"""The fusion rule: reliability-weighted evidence decides; agreements and conflicts are named."""
+
+from affect_llm.emotions import LABELS, label_of, normalize
+from affect_llm.evidence import ModalityEvidence, absent
+from affect_llm.evidence.fusion import fuse
+
+
+def _ev(modality: str, label: str, p: float = 0.7, reliability: float = 1.0) -> ModalityEvidence:
+    rest = (1 - p) / (len(LABELS) - 1)
+    return ModalityEvidence(modality, normalize({lab: p if lab == label else rest for lab in LABELS}), reliability)
+
+
+def test_two_agreeing_channels_outvote_a_smiling_face_and_the_conflict_is_named():
+    fusion = fuse({"face": _ev("face", "happy", 0.65, 0.6), "voice": _ev("voice", "angry", 0.5, 0.6),
+                   "words": _ev("words", "angry", 0.4)})
+    assert fusion.emotions[0] == "angry"
+    assert fusion.agree == ["voice", "words"]
+    [conflict] = fusion.conflicts
+    assert conflict.labels == ["happy", "angry"] and conflict.groups == [["face"], ["voice", "words"]]
+    assert fusion.summary() == "the face shows happy, but the voice and the words show angry"
+
+
+def test_a_still_face_and_flat_words_do_not_cancel_an_emotional_voice():
+    # "Who are you?" said in a sad voice, to a still face: the voice carries the emotion.
+    fusion = fuse({"face": _ev("face", "neutral", 0.6, 0.6), "voice": _ev("voice", "sad", 0.55, 0.7),
+                   "words": _ev("words", "neutral", 0.25)})
+    assert fusion.emotions[0] == "sad"
+    assert fusion.conflicts == []  # neutral is the absence of a signal, not a rival emotion
+    # ...but when every channel is confidently neutral, so is the answer.
+    calm = fuse({"face": _ev("face", "neutral", 0.6, 0.6), "voice": _ev("voice", "neutral", 0.5, 0.6),
+                 "words": _ev("words", "neutral", 0.6)})
+    assert calm.emotions == ["neutral"]
+
+
+def test_absent_and_unreliable_channels_do_not_count():
+    fusion = fuse({"face": absent("face", "no face"), "voice": _ev("voice", "angry", 0.9, 0.05),
+                   "words": _ev("words", "fearful", 0.6)})
+    assert fusion.emotions[0] == "fearful"
+    assert "voice" not in fusion.expressed  # below the reliability floor: no vote in agreement
+    nothing = fuse({"face": absent("face", "x"), "voice": absent("voice", "x"), "words": absent("words", "x")})
+    assert nothing.emotions == ["neutral"] and nothing.summary() == "no channel carried usable evidence"
+
+
+def test_close_second_emotion_is_kept_but_neutral_never_trails():
+    fusion = fuse({"voice": _ev("voice", "sad", 0.6), "words": _ev("words", "fearful", 0.62)})
+    assert fusion.emotions[:2] == ["fearful", "sad"]
+    assert "neutral" not in fusion.emotions
+
+
+def test_label_of_reads_words_through_the_wheels():
+    assert [label_of(w) for w in ("furious", "delighted", "terrified", "gloomy", "shocked", "table")] == \
+        ["angry", "happy", "fearful", "sad", "surprised", None]
