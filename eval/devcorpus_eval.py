@@ -408,6 +408,17 @@ def run_infer(manifest: Path, output: Path, extra: list[str] | None = None, *, r
     return time.perf_counter() - start
 
 
+def infer_and_evaluate(corpus: Any, output: Path | None = None, infer_args: list[str] | None = None) -> dict[str, Any]:
+    """Run ``affect-llm infer`` on a built ``devcorpus.Corpus`` (fresh output) and return ``evaluate``'s report.
+
+    For tests that assert accuracy on real pipeline output, e.g.
+    ``rep["first_named"]["words_voice_agree"]["accuracy"] >= 0.8``.
+    """
+    output = output or corpus.root / f"{corpus.manifest.stem}.out.jsonl"
+    run_infer(corpus.manifest, output, infer_args)
+    return evaluate(read_jsonl(output), read_jsonl(corpus.gold))
+
+
 def _pipeline_version() -> str:
     proc = subprocess.run(["git", "-C", str(REPO), "describe", "--always", "--dirty"], capture_output=True,
                           text=True, check=False)
