@@ -40,7 +40,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from affect_llm.emotions import LABELS, NEUTRAL, VALENCE, Label, label_of, normalize  # noqa: E402
+from affect_llm.emotions import LABELS, NEUTRAL, VALENCE, Label, label_of, normalize
 
 DEFAULT_EMER = ROOT.parent / "shared" / "data" / "emer-v2" / "final-EMER-reason.csv"
 SENTENCES = ROOT / "tests" / "data" / "words_sentences.jsonl"
@@ -87,11 +87,9 @@ def score_emer(items: list[dict], preds: list[list[str]]) -> dict[str, float]:
     hits = vals = 0
     for it, p in zip(items, preds):
         first = label_of(p[0]) if p else None
-        ref_labels = {label_of(w) for w in it["reference"]}
-        hits += first is not None and first in ref_labels
-        vals += (VALENCE[first] if first else 0) == 0 and valence_sign(it["reference"]) == 0 or \
-            (first is not None and VALENCE[first] != 0 and (VALENCE[first] > 0) == (valence_sign(it["reference"]) > 0)
-             and valence_sign(it["reference"]) != 0)
+        hits += first is not None and first in {label_of(w) for w in it["reference"]}
+        pred_sign = 0 if first is None else (VALENCE[first] > 0) - (VALENCE[first] < 0)
+        vals += pred_sign == valence_sign(it["reference"])
     n = len(items)
     neutral = sum(bool(p) and label_of(p[0]) == NEUTRAL for p in preds)
     return {"emer_fs": fs, "emer_hit": hits / n, "emer_valence": vals / n, "emer_neutral": neutral / n}
