@@ -4,11 +4,10 @@
 
 1. **Language.** ``language=None`` detects it (``detect_language`` on the first 30 s); a given
    language skips detection. An English-only model (``tiny.en``) is always ``"en"``.
-2. **Transcript** in that language, greedy (temperature 0, deterministic), with segment times;
-   a decoding that fails the log-probability or compression checks is redone once with beam
-   search (see :func:`_decode`).
-3. **Translation** to English with Whisper's ``translate`` task when the language is not English:
-   the text-emotion model downstream reads English only.
+2. **Transcript** in that language, greedy (temperature 0, deterministic), with segment times.
+3. **Translation** to English with Whisper's ``translate`` task when the language is not English
+   (the text-emotion model downstream reads English only); a greedy translation that fails the
+   checks is redone once with beam search (see :func:`_decode`).
 4. **Reliability** of the whole transcript and of each segment, from what Whisper itself measures,
    with the thresholds Whisper's own ``transcribe`` uses to reject a decoding:
 
@@ -252,14 +251,18 @@ def _detect(wa: WhisperAudio, features: torch.Tensor) -> tuple[str, float]:
 
 
 def _decode(wa: WhisperAudio, features: torch.Tensor, language: str, task: str, timestamps: bool,
-            duration: float) -> Any:
-    """Greedy decoding; when it fails Whisper's own thresholds (log-probability, compression
-    ratio), once more with beam search (5 beams, still deterministic), keeping the likelier one.
+            duration: float, retry: bool) -> Any:
+    """Greedy decoding; with ``retry``, when it fails Whisper's own thresholds (log-probability,
+    compression ratio), once more with beam search (5 beams, still deterministic), keeping the
+    likelier one.
 
     Why: Whisper's ``transcribe`` retries failed windows too (with sampling, which is random).
     Beam search fixed most failed translations of the development clips ("I can't believe that
     you lied to me. I'm very angry." where greedy said "... I'm very much in love") at ~2.5x the
-    decoding time, paid only by the doubtful windows. ``sample_len`` grows with the clip (20 tokens
+    decoding time, paid only by the doubtful windows. Only translations are retried: on misheard
+    audio a retried *transcript* came out fluent and wrong ("What goes to the wolf" for synthetic
+    Mandarin) and passed the checks, so a transcript is judged on its greedy decoding, while a
+    translation failing after a well-heard transcript is a search problem. ``sample_len`` grows with the clip (20 tokens
     a second, far above any speaking rate) so a repetition loop on a short clip stops early.
     """
     import whisper
@@ -270,7 +273,7 @@ def _decode(wa: WhisperAudio, features: torch.Tensor, language: str, task: str, 
     result = whisper.decode(wa.model, features, whisper.DecodingOptions(**options))[0]
     if result.avg_logprob >= LOGPROB_THRESHOLD and result.compression_ratio <= COMPRESSION_RATIO_THRESHOLD:
         return result
-    if result.no_speech_prob > NO_SPEECH_THRESHOLD:  # silence: searching harder invents words
+    if not retry or result.no_speech_prob > NO_SPEECH_THRESHOLD:  # silence: a search invents words
         return result
     beam = whisper.decode(wa.model, features, whisper.DecodingOptions(**options, beam_size=5))[0]
     log.debug("%s: greedy %.2f %r, beam %.2f %r", task, result.avg_logprob, result.text,
@@ -286,7 +289,7 @@ def _decode_window(wa: WhisperAudio, features: torch.Tensor, language: str,
     """Transcribe one ≤30 s window from its encoder states: segments from the timestamp tokens,
     each with the log-probability of its own tokens (teacher-forced, one decoder pass)."""
 
-    result = _decode(wa, features, language, "transcribe", True, duration)
+    result = _decode(wa, features, language, "transcribe", True, duration, retry=False)
     tokenizer = _tokenizer(wa, language, "transcribe")
     spans = _split_segments(result.tokens, tokenizer, duration)
     token_logprobs = _token_logprobs(wa, features, list(tokenizer.sot_sequence), result.tokens)
@@ -310,7 +313,7 @@ def _decode_window(wa: WhisperAudio, features: torch.Tensor, language: str,
 
 def _translate_window(wa: WhisperAudio, features: torch.Tensor, language: str,
                       duration: float) -> tuple[str, float]:
-    result = _decode(wa, features, language, "translate", False, duration)
+    result = _decode(wa, features, language, "translate", False, duration, retry=True)
     return result.text.strip(), float(result.avg_logprob)
 
 
