@@ -156,7 +156,7 @@ def face_cues(probs: np.ndarray | None, found: np.ndarray | None, frames: int) -
     per_frame = [EXPRESSION_LABELS[int(p.argmax())] if f else None for p, f in zip(probs, found)]
     return FaceCues(
         frames=frames,
-        frames_with_face=int(len(idx)),
+        frames_with_face=len(idx),
         mean_probs={k: round(float(v), 3) for k, v in zip(EXPRESSION_LABELS, mean)},
         dominant=EXPRESSION_LABELS[int(mean.argmax())],
         first_half=first,

@@ -66,7 +66,8 @@ def verbal(cues: dict[str, Any]) -> str:
 
 
 def decision(cues: dict[str, Any]) -> str:
-    """"Based on these clues, the person most likely feels angry, although the face shows happy, but ..."."""
+    """"Based on these clues, the person most likely feels angry, and possibly sad, because the
+    voice and the words point to anger"."""
     fusion = cues.get("fusion") or {}
     emotions = fusion.get("emotions") or cues.get("candidates") or ["neutral"]
     if emotions[0] == "neutral":
@@ -74,30 +75,41 @@ def decision(cues: dict[str, Any]) -> str:
     else:
         also = f", and possibly {_join(emotions[1:])}" if len(emotions) > 1 else ""
         head = f"Based on these clues, the person most likely feels {emotions[0]}{also}"
-    conflicts = fusion.get("conflicts") or []
-    if conflicts:
-        head += f"; the clues conflict: {fusion.get('summary', '')}"
-    return head
+    summary = fusion.get("summary")
+    if not summary or fusion.get("conflicts"):  # a conflict gets a sentence of its own
+        return head
+    if summary.startswith("only "):
+        summary = summary.removeprefix("only ")
+    return f"{head}, since {summary}"
+
+
+def conflict(cues: dict[str, Any]) -> str:
+    """"The clues conflict: the face points to happiness, but the words point to anger." or ""."""
+    fusion = cues.get("fusion") or {}
+    if not fusion.get("conflicts"):
+        return ""
+    return f"The clues conflict: {fusion.get('summary', '')}."
 
 
 def closing(section: str, cues: dict[str, Any]) -> str:
     """The whole rendered sentence of a section: the fallback when generation fails the checker."""
     core = RENDER[section](cues)
-    reading = _reading(section, cues)
-    return core + (f", {reading}" if reading else "") + "."
+    label = reading(section, cues)
+    if section == "verbal" and cues["words"].get("subtitle"):
+        return core + (f" These words suggest {_suggests(label)}." if label else " These words carry no clear emotion.")
+    return core + (f", which suggests {_suggests(label)}" if label else "") + "."
 
 
-def _reading(section: str, cues: dict[str, Any]) -> str:
-    """A clause on what a channel's evidence suggests, only when it clearly shows something."""
+def _suggests(label: str) -> str:
+    return "no particular emotion" if label == "neutral" else f"the person is {label}"
+
+
+def reading(section: str, cues: dict[str, Any]) -> str | None:
+    """The label a section's channel clearly shows (``fusion.expressed``), or None."""
     modality = {"visual": "face", "acoustic": "voice", "verbal": "words"}.get(section)
     if modality is None:
-        return ""
-    label = ((cues.get("fusion") or {}).get("expressed") or {}).get(modality)
-    if not label:
-        return ""
-    if label == "neutral":
-        return "which suggests no particular emotion"
-    return f"which suggests the person is {label}"
+        return None
+    return ((cues.get("fusion") or {}).get("expressed") or {}).get(modality)
 
 
 RENDER = {"visual": visual, "acoustic": acoustic, "verbal": verbal, "inference": decision}

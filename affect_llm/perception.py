@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import numpy as np
 
@@ -26,7 +27,7 @@ class PerceiveOptions:
     num_frames: int = 8
     max_side: int = 1280
     subtitle: str | None = None  # user-given words; otherwise a sidecar .srt/.txt, otherwise Whisper
-    whisper: str = "bundled"  # "bundled", an openai-whisper .pt file, or a Hugging Face Whisper folder
+    whisper: str = "base"  # "base" (multilingual), "tiny.en", an openai-whisper .pt file, or a Whisper folder
     transcribe: bool = True
     language: str | None = None  # spoken language (ISO code); None: Whisper detects it
 
@@ -48,7 +49,7 @@ class Perception:
         d = self.cues.to_dict()
         d["clip"] = {"duration_s": round(self.clip.duration, 3), "fps": round(self.clip.fps, 3),
                      "width": self.clip.width, "height": self.clip.height,
-                     "frames_sampled": int(len(self.clip.frames)),
+                     "frames_sampled": len(self.clip.frames),
                      "frame_times_s": [round(float(t), 3) for t in self.clip.frame_times],
                      "downscaled": bool(self.clip.downscaled)}
         return d
@@ -156,8 +157,7 @@ def decide(face: Any, expressions: np.ndarray | None, found: np.ndarray | None, 
     return Cues(face=face, voice=voice, words=words, evidence=evidence, fusion=fuse(evidence), missing=missing)
 
 
-_ENGLISH_MARKERS = frozenset("the a an and is are was were i you he she it we they to of in on that this "
-                             "not no my your me do did have has what why how".split())
+_ENGLISH_MARKERS = frozenset(["the", "a", "an", "and", "is", "are", "was", "were", "i", "you", "he", "she", "it", "we", "they", "to", "of", "in", "on", "that", "this", "not", "no", "my", "your", "me", "do", "did", "have", "has", "what", "why", "how"])
 
 
 def _reads_as_english(text: str, language: str | None) -> bool:

@@ -17,7 +17,7 @@ def test_two_agreeing_channels_outvote_a_smiling_face_and_the_conflict_is_named(
     assert fusion.agree == ["voice", "words"]
     [conflict] = fusion.conflicts
     assert conflict.labels == ["happy", "angry"] and conflict.groups == [["face"], ["voice", "words"]]
-    assert fusion.summary() == "the face shows happy, but the voice and the words show angry"
+    assert fusion.summary() == "the face points to happiness, but the voice and the words point to anger"
 
 
 def test_a_still_face_and_flat_words_do_not_cancel_an_emotional_voice():
@@ -39,6 +39,12 @@ def test_absent_and_unreliable_channels_do_not_count():
     assert "voice" not in fusion.expressed  # below the reliability floor: no vote in agreement
     nothing = fuse({"face": absent("face", "x"), "voice": absent("voice", "x"), "words": absent("words", "x")})
     assert nothing.emotions == ["neutral"] and nothing.summary() == "no channel carried usable evidence"
+
+
+def test_flat_evidence_is_no_emotion():
+    flat = {lab: 1.0 for lab in LABELS} | {"neutral": 1.3, "sad": 1.3, "fearful": 1.25}
+    fusion = fuse({"words": ModalityEvidence("words", normalize(flat), 1.0)})
+    assert fusion.emotions == ["neutral"]
 
 
 def test_close_second_emotion_is_kept_but_neutral_never_trails():

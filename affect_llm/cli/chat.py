@@ -57,8 +57,8 @@ def run_web(args: argparse.Namespace) -> int:
     # The demo is offline: no usage statistics, no version check.
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
     from ..demo.app import build_demo, find_examples, launch
-    from ..perception import PerceiveOptions
     from ..uploads import UploadLimits
+    from .options import perceive_options
 
     examples = None
     if args.examples:
@@ -69,8 +69,7 @@ def run_web(args: argparse.Namespace) -> int:
     limits = UploadLimits(max_mb=args.max_upload_mb, max_seconds=args.max_seconds)
     print(f"affect-llm chat: loading {args.model} ...", file=sys.stderr, flush=True)
     demo = build_demo(args.model, examples=examples, limits=limits, followup_tokens=args.followup_tokens,
-                      perceive_options=PerceiveOptions(num_frames=args.frames, whisper=args.whisper,
-                                                       transcribe=not args.no_transcribe))
+                      perceive_options=perceive_options(args))
     launch(demo, args.host, args.port, limits, block=False)
     if args.host not in ("127.0.0.1", "localhost", "::1"):
         print(f"affect-llm chat: listening on {args.host}: anyone who can reach it can use the demo",
@@ -87,12 +86,12 @@ def run_web(args: argparse.Namespace) -> int:
 def run_tui(args: argparse.Namespace) -> int:
     from ..demo.conversation import Conversation
     from ..models import load_model
-    from ..perception import PerceiveOptions, perceive
+    from ..perception import perceive
+    from .options import perceive_options
 
     interactive = sys.stdin.isatty()
     # Perceive first: a bad clip fails in a second, before any model is loaded.
-    perception = perceive(args.tui, PerceiveOptions(num_frames=args.frames, subtitle=args.subtitle,
-                                                    whisper=args.whisper, transcribe=not args.no_transcribe))
+    perception = perceive(args.tui, perceive_options(args, args.subtitle))
     conv = Conversation(perception)
     cues = perception.cues
     print(f"== {perception.clip_id}")

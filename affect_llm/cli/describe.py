@@ -34,12 +34,12 @@ def register(sub: argparse._SubParsersAction) -> None:
 def describe_one(args: argparse.Namespace) -> dict:
     """Perceive and answer one clip; returns the JSON-able result."""
     from ..models import load_model
-    from ..perception import PerceiveOptions, perceive
+    from ..perception import perceive
     from ..results import result_record
+    from .options import perceive_options
 
     start = time.perf_counter()
-    options = PerceiveOptions(num_frames=args.frames, subtitle=args.subtitle, whisper=args.whisper,
-                              transcribe=not args.no_transcribe, language=getattr(args, "language", None))
+    options = perceive_options(args, args.subtitle)
     perception = perceive(args.clip, options)
     t0 = time.perf_counter()
     model = load_model(args.model)
@@ -69,7 +69,7 @@ def render(result: dict) -> None:
     evidence = Table(title="Evidence (each channel's top labels; weight = reliability)", box=None)
     for col in ("channel", "weight", "top labels", "measured"):
         evidence.add_column(col)
-    face, voice, words = cues["face"], cues["voice"], cues["words"]
+    face, voice = cues["face"], cues["voice"]
     measured = {
         "face": (f"{face['frames_with_face']}/{face['frames']} frames, mostly {face['dominant']} "
                  f"({face['first_half']} → {face['second_half']})") if face["found"] else "no face",

@@ -70,7 +70,7 @@ def run(args: argparse.Namespace) -> int:
 
     from ..errors import InputError
     from ..inference import InferOptions, ResultStore, collect_inputs, merge_parts, run_inference, shard
-    from ..perception import PerceiveOptions
+    from .options import perceive_options
 
     if args.workers < 0:
         raise InputError(f"--workers must be 0 or more, got {args.workers}")
@@ -84,8 +84,7 @@ def run(args: argparse.Namespace) -> int:
         store.done |= ResultStore(output).done
     todo = sum(1 for it in mine if it.id not in store.done)
     options = InferOptions(model=args.model, batch_size=args.batch_size, workers=args.workers,
-                           perceive=PerceiveOptions(num_frames=args.frames, whisper=args.whisper,
-                                                    transcribe=not args.no_transcribe))
+                           perceive=perceive_options(args))
     bar = tqdm(total=todo, unit="clip", desc=f"infer{f' rank {rank}' if world > 1 else ''}",
                disable=args.no_progress or todo == 0, file=sys.stderr, dynamic_ncols=True)
     try:

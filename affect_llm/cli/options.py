@@ -68,3 +68,11 @@ def add_perception_options(p: argparse.ArgumentParser) -> None:
                    help="spoken language as an ISO 639-1 code (en, es, zh, ...); non-English speech "
                    "always uses the multilingual model (default: detect)")
     p.add_argument("--no-transcribe", action="store_true", help="never run Whisper")
+
+
+def perceive_options(args: argparse.Namespace, subtitle: str | None = None):
+    """The ``PerceiveOptions`` the perception options above describe (one place for every command)."""
+    from ..perception import PerceiveOptions
+
+    return PerceiveOptions(num_frames=args.frames, subtitle=subtitle, whisper=args.whisper,
+                           transcribe=not args.no_transcribe, language=args.language)

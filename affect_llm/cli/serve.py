@@ -62,15 +62,14 @@ def run(args: argparse.Namespace) -> int:
     check_port_free(args.host, args.port)
     import uvicorn
 
-    from ..perception import PerceiveOptions
     from ..serve import create_app
     from ..uploads import UploadLimits
+    from .options import perceive_options
 
     app = create_app(args.model, max_batch=args.max_batch, batch_wait_ms=args.batch_wait_ms,
                      limits=UploadLimits(max_mb=args.max_upload_mb, max_seconds=args.max_seconds),
                      allow_paths=args.allow_paths, perception_workers=args.workers,
-                     perceive_options=PerceiveOptions(num_frames=args.frames, whisper=args.whisper,
-                                                      transcribe=not args.no_transcribe))
+                     perceive_options=perceive_options(args))
     if args.host not in ("127.0.0.1", "localhost", "::1"):
         print(f"affect-llm serve: listening on {args.host}: the API has no authentication",
               file=sys.stderr)

@@ -41,5 +41,5 @@ def face_evidence(probs: np.ndarray | None, found: np.ndarray | None, frames: in
     scores = {lab: CALIBRATION * raw[lab] + (1 - CALIBRATION) / len(LABELS) for lab in LABELS}
     ratio = len(idx) / frames
     return ModalityEvidence(modality="face", scores=scores, reliability=round(MAX_RELIABILITY * ratio, 3),
-                            method=METHOD, detail={"frames_with_face": int(len(idx)), "frames": int(frames),
+                            method=METHOD, detail={"frames_with_face": len(idx), "frames": int(frames),
                                     "model_probs": {lab: round(v, 3) for lab, v in raw.items()}})

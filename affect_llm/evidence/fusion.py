@@ -14,7 +14,9 @@ The rule, in full:
    a conflict, handled below).
 3. The normalised result is the fused distribution; ``ranked`` lists it strongest first.
    The answer names the top label and every other non-neutral label that reaches ``KEEP_RATIO``
-   of the top's score (at most ``MAX_EMOTIONS``). Neutral is named only when it is the top.
+   of the top's score (at most ``MAX_EMOTIONS``). Neutral is named only when it is the top, or
+   when the fused distribution is flat (its top under ``FLAT_TOP``, 1.5 times the uniform 1/7):
+   evidence that points nowhere in particular is no emotion.
 4. A channel *expresses* a label when it is present (reliability >= ``MIN_RELIABILITY``) and
    that label is its top, with at least ``MIN_EXPRESSED`` probability (1.75 times the uniform
    1/7) and ``MIN_MARGIN`` over its second label. Channels expressing the fused top label
@@ -41,6 +43,7 @@ MAX_EMOTIONS = 3
 MIN_RELIABILITY = 0.2
 MIN_EXPRESSED = 0.25
 MIN_MARGIN = 0.05
+FLAT_TOP = 1.5 / 7
 ORDER = ("face", "voice", "words")  # how modalities are listed in sentences
 
 
@@ -69,7 +72,8 @@ class Fusion:
 
     @property
     def confidence(self) -> float:
-        return self.ranked[0][1]
+        """The fused score of the decided (first) emotion."""
+        return self.scores[self.emotions[0]]
 
     def summary(self) -> str:
         """One plain clause about agreement and conflict, e.g. "the face looks happy, but the voice
@@ -79,10 +83,10 @@ class Fusion:
         if self.conflicts:
             return "; ".join(_conflict_clause(c) for c in self.conflicts)
         if len(self.agree) >= 2:
-            return f"{_join([_NOUN[m] for m in self.agree])} agree on {self.emotions[0]}"
+            return f"{_points(self.agree, self.emotions[0])}"
         if len(self.agree) == 1:
-            return f"only {_NOUN[self.agree[0]]} clearly shows {self.emotions[0]}"
-        return "no single channel shows a clear emotion"
+            return f"only {_points(self.agree, self.emotions[0])}"
+        return "no channel shows a clear emotion"
 
     def to_dict(self) -> dict[str, Any]:
         return {"ranked": [[lab, round(p, 3)] for lab, p in self.ranked],
@@ -96,16 +100,23 @@ class Fusion:
 
 
 _NOUN = {"face": "the face", "voice": "the voice", "words": "the words"}
+_EMOTION_NOUN = {"neutral": "no emotion", "happy": "happiness", "sad": "sadness", "angry": "anger",
+                 "fearful": "fear", "surprised": "surprise", "disgusted": "disgust"}
 
 
 def _join(items: list[str]) -> str:
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
+def _points(group: list[str], label: Label) -> str:
+    """"the face points to happiness", "the voice and the words point to anger"."""
+    plural = len(group) > 1 or group == ["words"]
+    return f"{_join([_NOUN[m] for m in group])} point{'' if plural else 's'} to {_EMOTION_NOUN[label]}"
+
+
 def _conflict_clause(c: Conflict) -> str:
     (g1, g2), (l1, l2) = c.groups, c.labels
-    return f"{_join([_NOUN[m] for m in g1])} {'shows' if len(g1) == 1 else 'show'} {l1}, " \
-           f"but {_join([_NOUN[m] for m in g2])} {'shows' if len(g2) == 1 else 'show'} {l2}"
+    return f"{_points(g1, l1)}, but {_points(g2, l2)}"
 
 
 def expressed_label(ev: ModalityEvidence) -> Label | None:
@@ -135,6 +146,8 @@ def fuse(evidence: dict[str, ModalityEvidence]) -> Fusion:
         scores = {lab: (1.0 if lab == NEUTRAL else 0.0) for lab in LABELS}
     order = ranked(scores)
     top, top_p = order[0]
+    if top != NEUTRAL and top_p < FLAT_TOP:
+        top, top_p = NEUTRAL, scores[NEUTRAL]
     emotions: list[Label] = [top]
     if top != NEUTRAL:
         emotions += [lab for lab, p in order[1:] if lab != NEUTRAL and p >= KEEP_RATIO * top_p]

@@ -137,6 +137,8 @@ class TextualizedModel:
         return {"face": c.face.text(), "voice": c.voice.text(), "words": c.words.text(),
                 "all_cues": c.text(), "evidence": c.evidence_text(), "subtitle": p.subtitle or "",
                 "decision": ", ".join(c.candidates), "emotion": emotion,
+                **{f"{m}_reading": observations.reading(sec, d) or "no clear emotion"
+                   for m, sec in (("face", "visual"), ("voice", "acoustic"), ("words", "verbal"))},
                 **{sec: observations.RENDER[sec](d) for sec in observations.SECTIONS}}
 
     def _has(self, p: Any, need: str) -> bool:
@@ -158,7 +160,8 @@ class TextualizedModel:
         for i, p in enumerate(perceptions):
             values = self._values(p)
             for sec in self._specs():
-                if not self._has(p, sec["needs"]) or (retry is not None and (i, sec["name"]) not in retry):
+                if not sec.get("generate", True) or not self._has(p, sec["needs"]) \
+                        or (retry is not None and (i, sec["name"]) not in retry):
                     continue
                 prefix = fill(sec["prefix"], **values)
                 content = fill(sec["user"], **values)
@@ -191,21 +194,27 @@ class TextualizedModel:
             done[(i, name)] = out if name == "emotions" else _join(prefix, out, max_sentences=1)
         return done
 
-    def _check(self, perceptions: list[Any], parts: dict[tuple[int, str], str]) -> dict[tuple[int, str], str]:
-        """(clip, section) -> the faults of each part that fails the checker, as one line."""
+    def _check(self, cues: list[dict[str, Any]], slots: list[tuple[int, str, str]],
+               parts: dict[tuple[int, str], str]) -> dict[tuple[int, str], str]:
+        """(clip, section) -> one line of faults, for each part that fails: the faithfulness
+        checker's faults, or a continuation that says nothing about feelings (no emotion word:
+        it cannot be wrong, but it explains nothing either)."""
         from ..faithfulness import check_sentence
 
-        cues = [p.cues.to_dict() for p in perceptions]
+        prefixes = {(i, name): prefix for i, name, prefix in slots}
         failed = {}
         for (i, name), text in parts.items():
             if name == "emotions":
                 continue
-            faults = check_sentence(text, cues[i], section=name)
+            faults = [f.text for f in check_sentence(text, cues[i], section=name)]
+            continuation = text[len(prefixes[(i, name)]):]
+            if not faults and not _extractor().extract(continuation).mentions:
+                faults.append(continuation.strip(" .") or "an empty clause")
             if faults:
-                failed[(i, name)] = "; ".join(dict.fromkeys(f.text for f in faults))
+                failed[(i, name)] = "; ".join(dict.fromkeys(faults))
         return failed
 
-    def _nuance(self, p: Any, text: str) -> list[str]:
+    def _nuance(self, p: Any, cues: dict[str, Any], text: str) -> list[str]:
         """The decided labels plus the LLM's nuance word, when the checker licenses it: an emotion
         word the evidence supports (``faithfulness.licenses``) that refines a decided label
         ("frustrated" beside angry), placed right after that label."""
@@ -217,15 +226,14 @@ class TextualizedModel:
             return emotions
         for word in parse_emotion_list(text, limit=1):
             label = label_of(word)
-            if word not in emotions and label in emotions and licenses(word, p.cues.to_dict()):
+            if word not in emotions and label in emotions and licenses(word, cues):
                 emotions.insert(emotions.index(label) + 1, word)
         return emotions
 
-    def _assemble(self, perceptions: list[Any], parts: dict[tuple[int, str], str],
+    def _assemble(self, perceptions: list[Any], cue_dicts: list[dict[str, Any]], parts: dict[tuple[int, str], str],
                   grounding: dict[tuple[int, str], str]) -> list[Answer]:
         answers = []
-        for i, p in enumerate(perceptions):
-            cues = p.cues.to_dict()
+        for i, (p, cues) in enumerate(zip(perceptions, cue_dicts)):
             sections, how = {}, {}
             for sec in self.template["sections"]:
                 name = sec["name"]
@@ -235,7 +243,9 @@ class TextualizedModel:
                 else:
                     sections[name] = observations.closing(name, cues)
                     how[name] = "rendered"
-            emotions = self._nuance(p, parts.get((i, "emotions"), ""))
+                if name == "inference" and observations.conflict(cues):
+                    sections[name] += " " + observations.conflict(cues)
+            emotions = self._nuance(p, cues, parts.get((i, "emotions"), ""))
             answers.append(Answer(explanation=" ".join(sections.values()), emotions=emotions,
                                   emotions_source="evidence", sections=sections, grounding=how))
         return answers
@@ -243,19 +253,20 @@ class TextualizedModel:
     def _finish(self, perceptions: list[Any], slots: list[tuple[int, str, str]], outputs: list[str]) -> list[Answer]:
         """Check every generated part; retry the failures once (sampled, told what to avoid); what
         fails again is replaced by its rendered sentence."""
+        cues = [p.cues.to_dict() for p in perceptions]
         parts = self._sentences(slots, outputs)
         grounding = {key: "generated" for key in parts}
-        failed = self._check(perceptions, parts)
+        failed = self._check(cues, slots, parts)
         if failed:
             prompts, retry_slots = self.build_prompts(perceptions, retry=failed)
             second = self._sentences(retry_slots, self._generate(prompts, retry_slots, temperature=RETRY_TEMPERATURE))
-            still = self._check(perceptions, second)
+            still = self._check(cues, retry_slots, second)
             for key in failed:
                 if key in second and key not in still:
                     parts[key], grounding[key] = second[key], "regenerated"
                 else:
                     grounding[key] = "rendered"
-        return self._assemble(perceptions, parts, grounding)
+        return self._assemble(perceptions, cues, parts, grounding)
 
     def answer(self, perceptions: list[Any]) -> list[Answer]:
         prompts, slots = self.build_prompts(perceptions)
