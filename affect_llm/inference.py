@@ -14,14 +14,15 @@
 from __future__ import annotations
 
 import csv
+import io
 import json
 import logging
 import os
 import time
-from collections import deque
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any
 
 from .errors import AffectError, InputError
 from .perception import PerceiveOptions
@@ -46,6 +47,29 @@ def _manifest_error(path: Path, line: int, what: str) -> InputItem:
     return InputItem(id=f"{path.name}@line{line}", video=None, line=line, problem=f"{path}:{line}: {what}")
 
 
+def _row_fields(row: dict[str, Any]) -> tuple[str, str, str | None]:
+    """``(id, video, subtitle)`` of a manifest row; ``ValueError`` says what is wrong with it."""
+    key = "video" if row.get("video") not in (None, "") else "path"
+    video = row.get(key)
+    if video is None or video == "":
+        raise ValueError("no 'video' field")
+    if not isinstance(video, str):
+        raise ValueError(f"'{key}' must be a path (a string), got {json.dumps(video)[:40]}")  # noqa: TRY004
+    if "\x00" in video:
+        raise ValueError(f"'{key}' contains a NUL byte")
+    raw_id = row.get("id") if row.get("id") not in (None, "") else row.get("name")
+    if raw_id in (None, ""):
+        clip_id = Path(video).stem
+    elif isinstance(raw_id, str) or (isinstance(raw_id, int) and not isinstance(raw_id, bool)):
+        clip_id = str(raw_id)
+    else:
+        raise ValueError(f"'id' must be a string or an integer, got {json.dumps(raw_id)[:40]}")
+    subtitle = row.get("subtitle")
+    if subtitle is not None and not isinstance(subtitle, str):
+        raise ValueError(f"'subtitle' must be text, got {json.dumps(subtitle)[:40]}")
+    return clip_id, video, subtitle or None
+
+
 def _items_from_rows(path: Path, rows: Iterable[tuple[int, dict[str, Any] | None, str | None]]) -> list[InputItem]:
     items: list[InputItem] = []
     first_line: dict[str, int] = {}
@@ -54,10 +78,10 @@ def _items_from_rows(path: Path, rows: Iterable[tuple[int, dict[str, Any] | None
             items.append(_manifest_error(path, line, parse_error))
             continue
         assert row is not None
-        video = row.get("video") or row.get("path")
-        clip_id = str(row.get("id") or row.get("name") or (Path(video).stem if video else ""))
-        if not video:
-            items.append(_manifest_error(path, line, "no 'video' field"))
+        try:
+            clip_id, video, subtitle = _row_fields(row)
+        except ValueError as exc:
+            items.append(_manifest_error(path, line, str(exc)))
             continue
         if clip_id in first_line:
             # Its own id, so resuming never mistakes this record for the first entry's answer.
@@ -69,28 +93,90 @@ def _items_from_rows(path: Path, rows: Iterable[tuple[int, dict[str, Any] | None
         video_path = Path(video)
         if not video_path.is_absolute():
             video_path = path.parent / video_path  # paths are relative to the manifest
-        subtitle = row.get("subtitle")
-        items.append(InputItem(id=clip_id, video=video_path, subtitle=subtitle or None, line=line))
+        items.append(InputItem(id=clip_id, video=video_path, subtitle=subtitle, line=line))
     return items
 
 
+def _read_manifest_bytes(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise InputError(f"cannot read manifest {path} ({exc.strerror or exc}): check the file") from exc
+
+
 def _jsonl_rows(path: Path) -> Iterator[tuple[int, dict[str, Any] | None, str | None]]:
-    with open(path, encoding="utf-8") as f:
-        for n, text in enumerate(f, 1):
-            if not text.strip():
-                continue
-            try:
-                row = json.loads(text)
-            except json.JSONDecodeError as exc:
-                yield n, None, f"not valid JSON ({exc.msg})"
-                continue
-            yield (n, row, None) if isinstance(row, dict) else (n, None, "not a JSON object")
+    """Rows of a JSONL manifest; a line that is not UTF-8 or not a JSON object is reported as such.
+
+    Split on ``\\n`` only (as every JSONL writer ends its lines): ``str.splitlines`` would also
+    split inside a line at U+2028 or a form feed and shift every later line number."""
+    data = _read_manifest_bytes(path)
+    for n, raw in enumerate(data.split(b"\n"), 1):
+        if n == 1 and raw.startswith(b"\xef\xbb\xbf"):
+            raw = raw[3:]  # a UTF-8 byte-order mark
+        if not raw.strip():
+            continue
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            yield n, None, f"not UTF-8 text ({exc.reason} at byte {exc.start}); save the manifest as UTF-8"
+            continue
+        try:
+            row = json.loads(text)
+        except json.JSONDecodeError as exc:
+            yield n, None, f"not valid JSON ({exc.msg})"
+            continue
+        except RecursionError:
+            yield n, None, "not valid JSON (nested too deeply)"
+            continue
+        yield (n, row, None) if isinstance(row, dict) else (n, None, "not a JSON object")
 
 
 def _csv_rows(path: Path) -> Iterator[tuple[int, dict[str, Any] | None, str | None]]:
-    with open(path, encoding="utf-8", newline="") as f:
-        for n, row in enumerate(csv.DictReader(f), 2):  # line 1 is the header
-            yield n, {k.strip(): (v or "").strip() for k, v in row.items() if k}, None
+    """Rows of a CSV manifest. Bytes that are not UTF-8 survive decoding as lone surrogates, so
+    only the rows that hold them are reported, not the whole file."""
+    text = _read_manifest_bytes(path).decode("utf-8", errors="surrogateescape")
+    text = text.removeprefix("\ufeff")
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    try:
+        for row in reader:
+            n = reader.line_num  # the row's last physical line (line 1 is the header)
+            if any(_undecodable(v) for kv in row.items() for v in kv if isinstance(v, str)):
+                yield n, None, "not UTF-8 text; save the manifest as UTF-8"
+                continue
+            yield n, {k.strip(): (v or "").strip() if isinstance(v, str) else "" for k, v in row.items()
+                      if isinstance(k, str) and k}, None
+    except csv.Error as exc:
+        yield reader.line_num, None, f"not valid CSV ({exc}); the rest of the file is skipped"
+
+
+def _undecodable(text: str) -> bool:
+    return any("\udc80" <= ch <= "\udcff" for ch in text)
+
+
+def folder_items(folder: Path) -> list[InputItem]:
+    """Every video file in ``folder``, sorted; its id is the file name without suffix, or with it
+    when two files share a stem (``dup.mp4``, ``dup.mkv``), so ids stay unique and a resume
+    never takes one clip's answer for another's."""
+    files = sorted(p for p in folder.iterdir() if p.suffix.lower() in VIDEO_SUFFIXES and _is_file(p))
+    ids = {p: p.stem for p in files}
+    while True:
+        seen: dict[str, int] = {}
+        for ident in ids.values():
+            seen[ident] = seen.get(ident, 0) + 1
+        clashes = [p for p, ident in ids.items() if seen[ident] > 1 and ident != p.name]
+        if not clashes:
+            break
+        for p in clashes:  # names are unique in a folder, so this ends
+            ids[p] = p.name
+    return [InputItem(id=ids[p], video=p) for p in files]
+
+
+def _is_file(path: Path) -> bool:
+    """A regular file (or a symlink to one); a FIFO named ``x.mp4`` is left to the decoder's refusal."""
+    try:
+        return path.is_file() or (path.exists() and not path.is_dir())
+    except OSError:
+        return False
 
 
 def collect_inputs(source: str | Path) -> list[InputItem]:
@@ -99,10 +185,10 @@ def collect_inputs(source: str | Path) -> list[InputItem]:
     if not source.exists():
         raise InputError(f"{source} does not exist: give a folder of clips or a .jsonl/.csv manifest")
     if source.is_dir():
-        files = sorted(p for p in source.iterdir() if p.is_file() and p.suffix.lower() in VIDEO_SUFFIXES)
-        if not files:
+        items = folder_items(source)
+        if not items:
             raise InputError(f"{source} holds no video files ({', '.join(sorted(VIDEO_SUFFIXES))})")
-        return [InputItem(id=p.stem, video=p) for p in files]
+        return items
     suffix = source.suffix.lower()
     if suffix in (".jsonl", ".json"):
         items = _items_from_rows(source, _jsonl_rows(source))
@@ -210,35 +296,31 @@ def perceive_item(item: InputItem, options: PerceiveOptions | None = None) -> tu
         return item, None, error_record(item.id, str(exc), "decode", video=str(item.video))
     except AffectError as exc:
         return item, None, error_record(item.id, str(exc), "perceive", video=str(item.video))
-    except Exception as exc:  # noqa: BLE001 - one bad clip must not stop a run of thousands
+    except Exception as exc:
         log.exception("perception failed on %s", item.video)
         return item, None, error_record(item.id, f"{type(exc).__name__}: {exc}", "perceive",
                                         video=str(item.video))
 
 
+def worker_died_record(item: InputItem, cause: str, signal_name: str | None) -> dict[str, Any]:
+    """The record of a clip on which perception workers kept dying (see ``perception_pool``)."""
+    extra = {"signal": signal_name} if signal_name else {}
+    return error_record(item.id, cause, "perception", video=str(item.video), **extra)
+
+
 def _perceived(items: list[InputItem], options: InferOptions) -> Iterator[tuple[InputItem, Any, dict | None]]:
-    """Perception results in input order, with a bounded number of clips decoded ahead."""
+    """Perception results in input order, with a bounded number of clips decoded ahead. Workers
+    that die are replaced, and their clips retried once or recorded (``perception_pool``)."""
     if options.workers <= 0:
         for item in items:
             yield perceive_item(item, options.perceive)
         return
-    import multiprocessing as mp
+    from .perception_pool import PerceptionPool
 
     ahead = options.max_in_flight or max(2 * options.batch_size, 2 * options.workers)
-    ctx = mp.get_context("spawn")  # fork after torch has started threads can deadlock
-    with ctx.Pool(options.workers, initializer=_init_worker, initargs=(options.perceive,)) as pool:
-        pending: deque = deque()
-        queue = iter(items)
-        for item in queue:
-            pending.append(pool.apply_async(perceive_item, (item,)))
-            if len(pending) >= ahead:
-                break
-        while pending:
-            result = pending.popleft().get()
-            nxt = next(queue, None)
-            if nxt is not None:
-                pending.append(pool.apply_async(perceive_item, (nxt,)))
-            yield result
+    pool = PerceptionPool(options.workers, perceive_item, initializer=_init_worker, initargs=(options.perceive,),
+                          failed=worker_died_record)
+    yield from pool.imap(items, ahead)
 
 
 # ---- main side ---------------------------------------------------------------------------------
@@ -281,14 +363,17 @@ def run_inference(
             t0 = time.perf_counter()
             try:
                 answers = model.answer(batch)
-            except Exception as exc:  # noqa: BLE001 - record, go on with the next batch
+            except Exception as exc:
                 log.exception("generation failed for a batch of %d", len(batch))
                 answers = None
                 for p in batch:
-                    records.append(error_record(p.clip_id, f"{type(exc).__name__}: {exc}", "generate"))
+                    records.append(error_record(p.clip_id, f"{type(exc).__name__}: {exc}", "generate",
+                                                video=str(p.path)))
             gen_s = (time.perf_counter() - t0) / len(batch)
             for p, a in zip(batch, answers or []):
-                records.append(result_record(p, a, model.name, dict(p.timings, generate_s=round(gen_s, 4))))
+                record = result_record(p, a, model.name, dict(p.timings, generate_s=round(gen_s, 4)))
+                record["video"] = str(p.path)  # which file, also when ids are file names
+                records.append(record)
         for r in records:
             if "error" in r:
                 summary.failed += 1

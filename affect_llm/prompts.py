@@ -35,13 +35,64 @@ def load_text(name: str) -> str:
     return _read(name)
 
 
+class FrozenDict(dict):
+    """A ``dict`` that refuses every change: the cached templates are shared by every model in the
+    process, so one caller's edit would silently change the prompts of all the others.
+
+    A ``dict`` subclass (not ``MappingProxyType``) so that reads, ``dict(template, key=...)``,
+    ``json.dumps``, pickling and ``copy.deepcopy`` all work as before; ``dict(frozen)`` is the
+    way to get a private, editable copy."""
+
+    __slots__ = ()
+
+    def _refuse(self, *args: Any, **kwargs: Any) -> None:
+        raise TypeError("prompt templates are shared and read-only: edit a copy (dict(template))")
+
+    __setitem__ = __delitem__ = __ior__ = _refuse  # type: ignore[assignment]
+    clear = pop = popitem = setdefault = update = _refuse  # type: ignore[assignment]
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (FrozenDict, (dict(self),))
+
+    def __hash__(self) -> int:  # type: ignore[override]
+        return hash(tuple(sorted(self.items(), key=repr)))
+
+
+class FrozenList(list):
+    """A ``list`` that refuses every change (see ``FrozenDict``); ``frozen + [x]`` still gives a
+    new, plain list, as the models' section lists rely on."""
+
+    __slots__ = ()
+
+    def _refuse(self, *args: Any, **kwargs: Any) -> None:
+        raise TypeError("prompt templates are shared and read-only: edit a copy (list(template))")
+
+    __setitem__ = __delitem__ = __iadd__ = __imul__ = _refuse  # type: ignore[assignment]
+    append = extend = insert = pop = remove = clear = sort = reverse = _refuse  # type: ignore[assignment]
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (FrozenList, (list(self),))
+
+    def __hash__(self) -> int:  # type: ignore[override]
+        return hash(tuple(self))
+
+
+def freeze(value: Any) -> Any:
+    """``value`` with every dict and list in it made read-only (``FrozenDict``, ``FrozenList``)."""
+    if isinstance(value, dict):
+        return FrozenDict({k: freeze(v) for k, v in value.items()})
+    if isinstance(value, list):
+        return FrozenList(freeze(v) for v in value)
+    return value
+
+
 @functools.lru_cache(maxsize=32)
-def load_yaml(name: str) -> dict[str, Any]:
-    """A structured template (YAML mapping)."""
+def load_yaml(name: str) -> FrozenDict:
+    """A structured template (YAML mapping), read-only: the cached object is shared."""
     data = yaml.safe_load(_read(name))
     if not isinstance(data, dict):
         raise ModelError(f"prompts/{name} must be a YAML mapping")
-    return data
+    return freeze(data)
 
 
 class _Strict(dict):

@@ -128,11 +128,20 @@ def check_duration(path: Path, limits: UploadLimits, name: str | None = None) ->
 
 def check_upload(path: Path, limits: UploadLimits, name: str | None = None) -> None:
     """All checks on a file already on disk, cheapest first; ``name`` is what the user called it."""
+    import stat
+
+    from .media.clip import file_kind
+
     name = name or path.name
     check_name(name, limits)
     try:
-        nbytes = path.stat().st_size
-    except OSError as exc:
-        raise UploadRejected(f"{name}: the upload cannot be read ({exc.strerror}); upload it again") from exc
-    check_size(name, nbytes, limits)
+        st = path.stat()
+    except (OSError, ValueError) as exc:
+        why = getattr(exc, "strerror", None) or str(exc)
+        raise UploadRejected(f"{name}: the upload cannot be read ({why}); upload it again") from exc
+    if not stat.S_ISREG(st.st_mode):
+        # Before the duration probe: opening a FIFO or a device blocks until someone writes to it.
+        raise UploadRejected(f"{name} is {file_kind(st.st_mode)}, not a regular file: give a video file",
+                             status=422)
+    check_size(name, st.st_size, limits)
     check_duration(path, limits, name)

@@ -107,7 +107,7 @@ def run(args: argparse.Namespace) -> int:
     print(f"{summary.answered} answered, {summary.failed} failed{f' ({stages})' if stages else ''}, "
           f"{summary.skipped_done} already done; {summary.clips_per_s:.2f} clips/s -> {output}")
     if args.score_with:
-        _score(output, Path(args.score_with))
+        return _score(output, Path(args.score_with))
     return 0
 
 
@@ -120,9 +120,39 @@ def _wait_for_ranks(output: Path, world: int, timeout_s: float = 24 * 3600) -> N
         time.sleep(1.0)
 
 
-def _score(output: Path, gold: Path) -> None:
+def scoring_lines(output: Path) -> tuple[list[str], int]:
+    """The result lines as the scorer reads them, and how many were failed clips: a failed clip
+    is scored as an empty answer (no emotion named), so failures count against the score
+    instead of stopping it. The ``error`` and ``stage`` are kept for the per-sample output."""
+    import json
+
+    lines, failed = [], 0
+    for text in output.read_text(encoding="utf-8").splitlines():
+        if not text.strip():
+            continue
+        record = json.loads(text)
+        if "error" in record:
+            failed += 1
+            record = {"id": record["id"], "text": "", "error": record["error"], "stage": record.get("stage")}
+        lines.append(json.dumps(record, ensure_ascii=False))
+    return lines, failed
+
+
+def _score(output: Path, gold: Path) -> int:
+    """Score ``output`` against ``gold`` (``eval ovmer``); its exit code becomes infer's."""
+    import tempfile
+
     from .main import main as cli_main
 
-    print(f"scoring {output} against {gold}:")
+    lines, failed = scoring_lines(output)
+    note = f" ({failed} failed clip{'s' if failed != 1 else ''} scored as empty answers)" if failed else ""
+    print(f"scoring {output} against {gold}{note}:")
     sys.stdout.flush()
-    cli_main(["eval", "ovmer", "--pred", str(output), "--gold", str(gold)])
+    with tempfile.TemporaryDirectory(prefix="affect-llm-score-") as tmp:
+        preds = Path(tmp) / output.name
+        preds.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
+        code = cli_main(["eval", "ovmer", "--pred", str(preds), "--gold", str(gold)])
+    if code:
+        print(f"affect-llm: error: scoring {output} against {gold} failed (see above); the results "
+              "themselves are complete", file=sys.stderr)
+    return code

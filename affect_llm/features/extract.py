@@ -139,7 +139,9 @@ class FeatureExtractor:
         self.max_side = max_side
         self.max_audio_seconds = max_audio_seconds
         self.feature_dtype = feature_dtype
-        self.encoders = {s.name: load_stream_encoder(s.source, s.encoder, base_dir) for s in self.streams}
+        self._resolved = {s.name: _resolve_path_spec(s.encoder, base_dir) for s in self.streams}
+        self.encoders = {s.name: load_stream_encoder(s.source, self._resolved[s.name]) for s in self.streams}
+        self.device = "cpu"
         self.dims = {name: int(enc.dim) for name, enc in self.encoders.items()}
         self.encoder_ids = {name: str(enc.encoder_id) for name, enc in self.encoders.items()}
 
@@ -153,11 +155,18 @@ class FeatureExtractor:
 
     def to(self, device: str | torch.device) -> FeatureExtractor:
         """Run Whisper on ``device`` (its ``encode`` follows its weights). The frame encoders stay on
-        the CPU: their ``encode`` builds CPU tensors. Features always come back on the CPU."""
-        for enc in self.encoders.values():
-            model = getattr(enc, "model", None)
-            if model is not None and hasattr(enc, "valid_tokens") and hasattr(model, "encoder"):
-                model.to(device)
+        the CPU: their ``encode`` builds CPU tensors. Features always come back on the CPU.
+
+        Whisper objects are cached per process and (spec, device) and shared by every holder
+        (perception, other extractors), so this one asks ``load_whisper`` for the copy on
+        ``device`` instead of moving the shared object under the others."""
+        from ..encoders.whisper_audio import WhisperAudio, load_whisper
+
+        device = str(device)
+        for s in self.streams:
+            if isinstance(self.encoders[s.name], WhisperAudio):
+                self.encoders[s.name] = load_whisper(self._resolved[s.name], device)
+        self.device = device
         return self
 
     # --------------------------------------------------------------------------- identity

@@ -21,14 +21,24 @@ Why the care around decord:
   taken from the sample count.
 * A ``VideoReader`` that has decoded a frame and then sits idle keeps its threads spinning (a
   core busy) until it is used again, seeked or freed, so no reader is left idle while others work.
+* ``AudioReader`` on a file without an audio stream raises from its constructor without closing
+  the file it opened: one file descriptor (and the file's disk space, for a deleted upload) lost
+  per clip. Whether there is an audio stream is therefore asked first, through the libavformat
+  that decord ships (``_audio_stream_state``), which opens and closes the file itself.
+* Only regular files are opened: a FIFO or a device named ``x.mp4`` would block ``open`` before
+  any timeout applies.
 """
 
 from __future__ import annotations
 
 import contextlib
+import ctypes
+import functools
+import glob
 import logging
 import os
 import re
+import stat
 import sys
 import tempfile
 import threading
@@ -169,17 +179,53 @@ def _clean_native_message(msg: str) -> str:
 
 
 # --------------------------------------------------------------------------- probing
+_FILE_KINDS = ((stat.S_ISFIFO, "a FIFO (named pipe)"), (stat.S_ISSOCK, "a socket"),
+               (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"))
+
+
+def file_kind(mode: int) -> str:
+    """What a non-regular file is, in words (``st_mode`` from ``os.stat``)."""
+    return next((what for test, what in _FILE_KINDS if test(mode)), "not a regular file")
+
+
+def check_regular_file(path: Path) -> os.stat_result:
+    """``os.stat`` of ``path`` (symlinks followed), or ``InputError`` when it is missing, a folder,
+    or anything but a regular file: opening a FIFO or a device can block for ever, before any
+    decode timeout applies."""
+    name = str(path)
+    try:
+        st = os.stat(path)
+    except FileNotFoundError as exc:
+        raise InputError(f"{name} does not exist: check the path to the video clip") from exc
+    except PermissionError as exc:
+        raise InputError(f"{name} cannot be read (permission denied): fix its permissions") from exc
+    except (OSError, ValueError) as exc:  # ValueError: a NUL byte in the path
+        why = getattr(exc, "strerror", None) or str(exc)
+        raise InputError(f"{name!r} cannot be opened ({why}): check the path to the video clip") from exc
+    if stat.S_ISDIR(st.st_mode):
+        raise InputError(f"{name} is a directory: give a video file (e.g. clip.mp4) instead")
+    if not stat.S_ISREG(st.st_mode):
+        raise InputError(f"{name} is {file_kind(st.st_mode)}, not a regular file: give a video file "
+                         "(copy the stream into a file first)")
+    return st
+
+
 def _probe_file(path: Path) -> None:
     """Cheap checks that give a precise message before decord sees the file."""
     name = str(path)
-    if not path.exists():
-        raise InputError(f"{name} does not exist: check the path to the video clip")
-    if path.is_dir():
-        raise InputError(f"{name} is a directory: give a video file (e.g. clip.mp4) instead")
+    check_regular_file(path)
     try:
-        size = path.stat().st_size
-        with path.open("rb") as fh:
-            head = fh.read(1024)
+        # O_NONBLOCK: should the file have been swapped for a FIFO since the check, open returns
+        # at once instead of waiting for a writer; fstat then refuses it.
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
+        try:
+            st = os.fstat(fd)
+            if not stat.S_ISREG(st.st_mode):
+                raise InputError(f"{name} is {file_kind(st.st_mode)}, not a regular file: give a video file")
+            size = st.st_size
+            head = os.pread(fd, 1024, 0)
+        finally:
+            os.close(fd)
     except PermissionError as exc:
         raise InputError(f"{name} cannot be read (permission denied): fix its permissions") from exc
     except OSError as exc:
@@ -274,10 +320,70 @@ def _split_by_keyframe(idx: np.ndarray, keys: np.ndarray, parts: int) -> list[np
     return [np.concatenate(groups[a:b]) for a, b in zip(np.r_[0, cuts], np.r_[cuts, len(groups)])]
 
 
+# libavformat's AVERROR_STREAM_NOT_FOUND (FFERRTAG(0xF8, 'S', 'T', 'R')); AVMEDIA_TYPE_AUDIO.
+_AVERROR_STREAM_NOT_FOUND = -0x525453F8
+_AVMEDIA_TYPE_AUDIO = 1
+
+
+@functools.lru_cache(maxsize=1)
+def _libavformat() -> ctypes.CDLL | None:
+    """The libavformat decord links (already loaded with it), with the four calls typed; None when
+    it cannot be found (another decord build): audio is then read without the check."""
+    import decord
+
+    here = os.path.dirname(decord.__file__)
+    names = sorted(glob.glob(os.path.join(here, "..", "decord.libs", "libavformat*.so*"))
+                   + glob.glob(os.path.join(here, "libavformat*.so*")))
+    candidates = names + ["libavformat.so.58"]
+    for name in candidates:
+        try:
+            lib = ctypes.CDLL(name)
+            ptr = ctypes.POINTER(ctypes.c_void_p)
+            lib.avformat_open_input.argtypes = [ptr, ctypes.c_char_p, ctypes.c_void_p, ctypes.c_void_p]
+            lib.avformat_open_input.restype = ctypes.c_int
+            lib.avformat_find_stream_info.argtypes = [ctypes.c_void_p, ctypes.c_void_p]
+            lib.avformat_find_stream_info.restype = ctypes.c_int
+            lib.av_find_best_stream.argtypes = [ctypes.c_void_p, ctypes.c_int, ctypes.c_int, ctypes.c_int,
+                                                ctypes.c_void_p, ctypes.c_int]
+            lib.av_find_best_stream.restype = ctypes.c_int
+            lib.avformat_close_input.argtypes = [ptr]
+            lib.avformat_close_input.restype = None
+            return lib
+        except (OSError, AttributeError):
+            continue
+    log.debug("libavformat not found next to decord: audio streams are not checked before reading")
+    return None
+
+
+def _audio_stream_state(uri: str) -> bool | None:
+    """True/False: the file has / has no audio stream; None: unknown (let decord find out).
+
+    The stream table of the header is enough for MP4, MKV, AVI...; only when it lists no audio is
+    the (slower) stream probe run, for containers that declare streams as they meet them (MPEG-TS).
+    """
+    lib = _libavformat()
+    if lib is None:
+        return None
+    ctx = ctypes.c_void_p()
+    if lib.avformat_open_input(ctypes.byref(ctx), os.fsencode(uri), None, None) < 0:
+        return None
+    try:
+        found = lib.av_find_best_stream(ctx, _AVMEDIA_TYPE_AUDIO, -1, -1, None, 0)
+        if found == _AVERROR_STREAM_NOT_FOUND and lib.avformat_find_stream_info(ctx, None) >= 0:
+            found = lib.av_find_best_stream(ctx, _AVMEDIA_TYPE_AUDIO, -1, -1, None, 0)
+    finally:
+        lib.avformat_close_input(ctypes.byref(ctx))
+    if found >= 0:
+        return True
+    return False if found == _AVERROR_STREAM_NOT_FOUND else None
+
+
 def _read_audio(uri: str, sample_rate: int) -> tuple[np.ndarray | None, str]:
     """The whole track as mono float32 at ``sample_rate``; (None, why) when there is none."""
     import decord
 
+    if _audio_stream_state(uri) is False:
+        return None, "no audio track"  # decord's reader would leak the file (module docstring)
     try:
         # decord resamples with libswresample while decoding: cheaper than decoding at the native
         # rate (more samples to copy out) and resampling here.

@@ -349,18 +349,46 @@ def create_app(model_spec: str = "default", *, model: Any = None, device: str = 
             raise ApiError(422, f"the JSON body must be {{\"path\": \"...\", \"subtitle\": \"...\"}}: "
                            f"{_one_line(exc)}") from exc
         root = service.allow_paths
-        given = Path(body.path).expanduser()
-        resolved = (given if given.is_absolute() else root / given).resolve()
-        if not resolved.is_relative_to(root):
-            raise ApiError(403, f"{body.path} is outside the allowed folder {root}: give a file inside it")
-        if not resolved.is_file():
-            raise ApiError(404, f"{body.path} does not exist in {root}: check the name")
+        resolved = _resolve_request_path(body.path, root)
         perception = await _run_perception(resolved, body.subtitle or None, body.path, checked=False)
         if body.id:
             perception.clip_id = body.id
         return perception, time.perf_counter() - t0
 
     return app
+
+
+def _resolve_request_path(given: str, root: Path) -> Path:
+    """The file a ``{"path": ...}`` request names, inside ``root`` and a regular file, or an
+    ``ApiError`` with a 4xx status: no path a client sends may end in a 500 (a NUL byte, a
+    symlink loop, a name too long) or in a blocking open (a FIFO)."""
+    import os
+    import stat
+
+    from ..media.clip import file_kind
+
+    shown = repr(given) if any(not ch.isprintable() for ch in given) else given
+    if "\x00" in given:
+        raise ApiError(422, f"{shown}: a path cannot contain a NUL byte; give the name of a file inside {root}")
+    try:
+        path = Path(given).expanduser()
+        resolved = (path if path.is_absolute() else root / path).resolve()
+    except (OSError, RuntimeError, ValueError) as exc:  # RuntimeError: a symlink loop (Python < 3.13)
+        raise ApiError(422, f"{shown} cannot be resolved ({_one_line(exc)}): give a file inside {root}") from exc
+    if not resolved.is_relative_to(root):
+        raise ApiError(403, f"{shown} is outside the allowed folder {root}: give a file inside it")
+    try:
+        st = os.stat(resolved)
+    except FileNotFoundError as exc:
+        raise ApiError(404, f"{shown} does not exist in {root}: check the name") from exc
+    except (OSError, ValueError) as exc:
+        raise ApiError(422, f"{shown} cannot be read ({getattr(exc, 'strerror', None) or exc}): "
+                       f"give a file inside {root}") from exc
+    if stat.S_ISDIR(st.st_mode):
+        raise ApiError(422, f"{shown} is a folder: give a video file inside {root}")
+    if not stat.S_ISREG(st.st_mode):
+        raise ApiError(422, f"{shown} is {file_kind(st.st_mode)}, not a regular file: give a video file")
+    return resolved
 
 
 def _form_text(value: Any) -> str | None:

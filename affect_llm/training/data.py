@@ -88,19 +88,31 @@ def read_manifest(path: str | Path, problems: Problems) -> list[Sample]:
     """Parse a JSONL manifest; bad lines go to ``problems`` (call ``problems.finish`` after)."""
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        data = path.read_bytes()
     except OSError as exc:
         raise InputError(f"cannot read manifest {path}: {exc.strerror}") from exc
     samples: list[Sample] = []
     seen: dict[str, int] = {}
-    for lineno, raw in enumerate(text.splitlines(), start=1):
-        if not raw.strip():
+    # Lines are split on b"\n" and decoded one by one: a stray non-UTF-8 byte is that line's
+    # problem, not the whole manifest's.
+    for lineno, raw_bytes in enumerate(data.split(b"\n"), start=1):
+        if lineno == 1 and raw_bytes.startswith(b"\xef\xbb\xbf"):
+            raw_bytes = raw_bytes[3:]  # a UTF-8 byte-order mark
+        if not raw_bytes.strip():
             continue
         where = f"{path}:{lineno}"
+        try:
+            raw = raw_bytes.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            problems.add(where, f"not UTF-8 text ({exc.reason} at byte {exc.start}); save the manifest as UTF-8")
+            continue
         try:
             entry = json.loads(raw)
         except json.JSONDecodeError as exc:
             problems.add(where, f"not valid JSON ({exc.msg})")
+            continue
+        except RecursionError:
+            problems.add(where, "not valid JSON (nested too deeply)")
             continue
         try:
             if not isinstance(entry, dict):
@@ -124,10 +136,13 @@ def read_manifest(path: str | Path, problems: Problems) -> list[Sample]:
         if ident in seen:
             problems.add(where, f"duplicate id {ident!r} (first on line {seen[ident]})")
             continue
+        if "\x00" in video:
+            problems.add(where, "'video' contains a NUL byte")
+            continue
         clip = Path(video).expanduser()
         clip = clip if clip.is_absolute() else (path.parent / clip)
         if not clip.is_file():
-            problems.add(where, f"clip {clip} does not exist")
+            problems.add(where, f"clip {clip} " + ("is not a regular file" if clip.exists() else "does not exist"))
             continue
         seen[ident] = lineno
         samples.append(Sample(ident, clip, subtitle, description, emotions, lineno, path))
