@@ -87,6 +87,18 @@ def _eos_ids(model: Any, tokenizer: Any) -> set[int]:
     return out
 
 
+def _cache_arg(model: Any) -> str:
+    """The forward keyword for the KV cache: ``cache`` in newer transformers 5.x releases (where
+    ``past_key_values`` still works but warns on every call), ``past_key_values`` before."""
+    import inspect
+
+    return "cache" if "cache" in inspect.signature(model.forward).parameters else "past_key_values"
+
+
+def _out_cache(out: Any) -> Any:
+    return out.cache if "cache" in out else out.past_key_values
+
+
 def greedy_generate(model: Any, tokenizer: Any, prompts: list[list[int]], max_new_tokens: int,
                     no_repeat_ngram_size: int = 0, row_done: Callable[[int, str], bool] | None = None,
                     streamer: Any = None) -> list[list[int]]:
@@ -98,6 +110,7 @@ def greedy_generate(model: Any, tokenizer: Any, prompts: list[list[int]], max_ne
     pad = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
     eos = _eos_ids(model, tokenizer)
     ngram = NoRepeatNGramLogitsProcessor(no_repeat_ngram_size) if no_repeat_ngram_size > 0 else None
+    kv = _cache_arg(model)
     order = sorted(range(len(prompts)), key=lambda i: len(prompts[i]))
     shared = shared_prefix_length(prompts)
     lengths = [len(prompts[i]) - shared for i in order]  # what each row prefills beyond the prefix
@@ -135,18 +148,18 @@ def greedy_generate(model: Any, tokenizer: Any, prompts: list[list[int]], max_ne
     with torch.inference_mode():
         if shared:
             ids = torch.tensor([prompts[0][:shared]], dtype=torch.long, device=device)
-            out = model(input_ids=ids, past_key_values=DynamicCache(config=model.config), use_cache=True,
+            out = model(input_ids=ids, **{kv: DynamicCache(config=model.config)}, use_cache=True,
                         logits_to_keep=1)
-            prefix_kv = [(layer.keys, layer.values) for layer in out.past_key_values.layers]
+            prefix_kv = [(layer.keys, layer.values) for layer in _out_cache(out).layers]
         for group in length_groups(lengths):
             ids, mask = left_padded(group.rows, group.length, skip=shared)
             positions = shared + (mask.cumsum(dim=1) - 1).clamp(min=0)  # own tokens follow the prefix
             out = model(input_ids=ids, attention_mask=after_prefix(mask), position_ids=positions,
-                        past_key_values=open_cache(len(group.rows)), use_cache=True, logits_to_keep=1)
+                        **{kv: open_cache(len(group.rows))}, use_cache=True, logits_to_keep=1)
             first_logits.append(out.logits[:, -1, :].float())
             extra = width - group.length
             group_kv.append([(widened(layer.keys, extra), widened(layer.values, extra))
-                             for layer in out.past_key_values.layers])
+                             for layer in _out_cache(out).layers])
         cache = DynamicCache(ddp_cache_data=[(torch.cat([k for k, _ in layer]), torch.cat([v for _, v in layer]))
                                              for layer in zip(*group_kv)])
         del group_kv
@@ -196,7 +209,7 @@ def greedy_generate(model: Any, tokenizer: Any, prompts: list[list[int]], max_ne
                         layer.keys, layer.values = layer.keys[:, :, cols], layer.values[:, :, cols]
             positions = mask.sum(dim=1, keepdim=True) - 1
             out = model(input_ids=tokens[:, None], attention_mask=mask, position_ids=positions,
-                        past_key_values=cache, use_cache=True)
+                        **{kv: cache}, use_cache=True)
             logits = out.logits[:, -1, :].float()
     if streamer is not None:
         streamer.end()

@@ -44,6 +44,7 @@ STEPS = (
     ("scorer", _scorer_row),
     ("startup", lambda q: importlib.import_module("bench.startup").run_help(q)),
     ("first_token", lambda q: importlib.import_module("bench.startup").run_first_token(q)),
+    ("describe_warm", lambda q: importlib.import_module("bench.describe_warm").run(q)),
     ("memory", lambda q: importlib.import_module("bench.memory").run(q)),
     ("gpu", lambda q: importlib.import_module("bench.gpu").run(q)),
 )

@@ -185,7 +185,7 @@ def test_demo_in_chromium_example_clip_explanation_and_followup(page):
     assert "In the video," in conversation and "Emotions:" in conversation
     assert "I passed! This is wonderful." in conversation  # the verbal part quotes the given words
     assert page.locator("#frames img").count() >= 8 and page.locator("#faces img").count() >= 8
-    assert "cue vote" in page.locator("#cues").inner_text()
+    assert "decision" in page.locator("#cues").inner_text()
     page.wait_for_selector("#wheel img", timeout=120_000)
 
     page.locator("#question textarea").fill("why do you think she is happy?")
