@@ -117,6 +117,9 @@ def test_infer_survives_kill_9_of_a_worker_and_scores_failed_clips(tmp_path, exa
     assert proc.returncode == 0, stderr[-3000:]
     no_traceback(subprocess.CompletedProcess(cmd, proc.returncode, stdout, stderr))
     assert "perception worker died" in stderr
+    if holding:  # killed mid-clip: that clip was given to a fresh worker, not lost
+        assert "trying the clip once more" in stderr
+    print(f"worker {killed} killed {'holding a clip' if holding else 'between clips'}")
 
     records = read_lines(out)
     ids = [r["id"] for r in records]
