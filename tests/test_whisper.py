@@ -422,3 +422,14 @@ def test_load_whisper_is_keyed_on_spec_and_device(wa):
     meta = load_whisper("bundled", "meta")
     assert meta is not wa and meta.device.type == "meta"
     assert wa.device.type == "cpu"  # the shared CPU model was not moved
+
+
+def test_decoding_loops_make_a_transcript_unreliable():
+    from affect_llm.encoders.speech import Transcript, judge, looping
+
+    assert looping("I'm bored, I'm tired, I'm tired, I'm tired, I'm tired")
+    assert not looping("I told you three times already. This is completely unacceptable.")
+    tr = judge(Transcript("Estoy furioso, me mentiste otra vez.", translation="I'm tired, I'm tired, I'm tired, I'm tired",
+                          avg_logprob=-0.3, no_speech_prob=0.01, compression_ratio=1.1,
+                          translation_avg_logprob=-0.4), language_given=True)
+    assert not tr.reliable and any("repeat" in r for r in tr.reasons)

@@ -155,6 +155,15 @@ def compression_ratio(text: str) -> float:
     return float(ratio(text)) if text else 0.0
 
 
+def looping(text: str, n: int = 3, times: int = 3) -> bool:
+    """A word ``n``-gram said ``times`` times or more ("I'm tired, I'm tired, I'm tired, ..."): the
+    decoding loop Whisper falls into on audio it cannot follow. On a short text the compression
+    ratio stays low (gzip's own overhead), so loops are also counted directly."""
+    words = [w.strip(".,!?;:¡¿\"'").lower() for w in text.split()]
+    grams = [tuple(words[i:i + n]) for i in range(len(words) - n + 1)]
+    return any(grams.count(g) >= times for g in set(grams))
+
+
 def judge(tr: Transcript, language_given: bool) -> Transcript:
     """Fill ``reliable`` and ``reasons`` from the measures (the module table); returns ``tr``."""
     reasons: list[str] = []
@@ -175,6 +184,9 @@ def judge(tr: Transcript, language_given: bool) -> Transcript:
                        f"{tr.language_probability:.2f} < {LANGUAGE_PROB_THRESHOLD})")
     if tr.translation is not None and not tr.translation.strip():
         reasons.append("the English translation is empty")
+    for name, text in (("words", tr.text), ("English translation", tr.translation or "")):
+        if looping(text) or compression_ratio(text) > COMPRESSION_RATIO_THRESHOLD:
+            reasons.append(f"the {name} repeat themselves, a decoding loop")
     if tr.translation_avg_logprob is not None and tr.translation_avg_logprob < LOGPROB_THRESHOLD:
         reasons.append(f"low confidence in the English translation (average log-probability "
                        f"{tr.translation_avg_logprob:.2f} < {LOGPROB_THRESHOLD})")
