@@ -50,7 +50,7 @@ def load_model(spec: str = DEFAULT_MODEL, device: str = "cpu") -> Any:
         if llm != "smollm2" and not Path(llm).is_absolute():
             llm = str((folder / llm).resolve())
         return TextualizedModel(llm=llm, template=section.get("template", "textualized.yaml"),
-                                max_new_tokens=int(section.get("max_new_tokens", 64)), name=folder.name,
+                                max_new_tokens=int(section.get("max_new_tokens", 40)), name=folder.name,
                                 device=device, dtype=section.get("dtype", "auto"),
                                 max_batch_rows=int(section.get("max_batch_rows", 0)))
     if arch == "affectgpt":
