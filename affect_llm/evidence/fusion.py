@@ -15,8 +15,9 @@ The rule, in full:
 3. The normalised result is the fused distribution; ``ranked`` lists it strongest first.
    The answer names the top label and every other non-neutral label that reaches ``KEEP_RATIO``
    of the top's score (at most ``MAX_EMOTIONS``). Neutral is named only when it is the top, or
-   when the fused distribution is flat (its top under ``FLAT_TOP``, 1.5 times the uniform 1/7):
-   evidence that points nowhere in particular is no emotion.
+   when the fused distribution is flat (its top under ``FLAT_TOP``, 1.5 times the uniform 1/7)
+   and no channel clearly shows an emotion: evidence that points nowhere is no emotion. (Two
+   channels showing different emotions also flatten the pool; that is a conflict, not calm.)
 4. A channel *expresses* a label when it is present (reliability >= ``MIN_RELIABILITY``) and
    that label is its top, with at least ``MIN_EXPRESSED`` probability (1.75 times the uniform
    1/7) and ``MIN_MARGIN`` over its second label. Channels expressing the fused top label
@@ -144,16 +145,16 @@ def fuse(evidence: dict[str, ModalityEvidence]) -> Fusion:
         scores = normalize(pooled)
     else:
         scores = {lab: (1.0 if lab == NEUTRAL else 0.0) for lab in LABELS}
+    expressed = {m: lab for m in _ordered(evidence) if (lab := expressed_label(evidence[m])) is not None}
     order = ranked(scores)
     top, top_p = order[0]
-    if top != NEUTRAL and top_p < FLAT_TOP:
+    if top != NEUTRAL and top_p < FLAT_TOP and all(lab == NEUTRAL for lab in expressed.values()):
         top, top_p = NEUTRAL, scores[NEUTRAL]
     emotions: list[Label] = [top]
     if top != NEUTRAL:
         emotions += [lab for lab, p in order[1:] if lab != NEUTRAL and p >= KEEP_RATIO * top_p]
     emotions = emotions[:MAX_EMOTIONS]
 
-    expressed = {m: lab for m in _ordered(evidence) if (lab := expressed_label(evidence[m])) is not None}
     agree = [m for m, lab in expressed.items() if lab == top]
     conflicts = _conflicts(expressed, top)
     return Fusion(scores=scores, emotions=emotions, expressed=expressed, agree=agree, conflicts=conflicts,
