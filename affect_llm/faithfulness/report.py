@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -62,29 +61,11 @@ def build_report(records: Iterable[dict[str, Any]], keep: int | None = None) -> 
 def read_records(path: str | Path) -> list[dict[str, Any]]:
     """``{id, explanation, cues}`` objects of a JSONL file; ``InputError`` names the file and line."""
     from ..errors import InputError
+    from ..scoring.records import jsonl_objects
 
-    path = Path(path)
-    if not path.exists():
-        raise InputError(f"prediction file {path} does not exist")
-    if path.is_dir():
-        raise InputError(f"prediction file {path} is a folder: give a .jsonl file")
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise InputError(f"cannot read prediction file {path}: {exc.strerror or exc}") from exc
     out: list[dict[str, Any]] = []
-    for lineno, line in enumerate(raw.splitlines(), start=1):
-        if lineno == 1 and line.startswith(b"\xef\xbb\xbf"):
-            line = line[3:]
-        if not line.strip():
-            continue
+    for lineno, obj in jsonl_objects(path, role="prediction"):
         where = f"{path}:{lineno}"
-        try:
-            obj = json.loads(line.decode("utf-8"))
-        except UnicodeDecodeError as exc:
-            raise InputError(f"{where}: not UTF-8 text ({exc.reason} at byte {exc.start})") from exc
-        except json.JSONDecodeError as exc:
-            raise InputError(f"{where}: malformed JSON ({exc.msg}, column {exc.colno})") from exc
         if not isinstance(obj, dict):
             raise InputError(f"{where}: expected a JSON object with id, explanation and cues")
         if obj.get("error") is None:

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from ..errors import InputError
 
@@ -70,8 +72,10 @@ def _parse(obj: object, path: Path, lineno: int) -> Record:
     return Record(str(rid), text, emotions, label, score, lineno)
 
 
-def read_jsonl(path: str | Path, role: str = "input") -> dict[str, Record]:
-    """Records by id, in file order. Raises ``InputError`` naming the file (and line)."""
+def jsonl_objects(path: str | Path, role: str = "input") -> Iterator[tuple[int, Any]]:
+    """``(line number, parsed JSON)`` of every non-blank line of a JSONL file (a UTF-8 BOM is
+    allowed). ``InputError`` names the file, and the line, for a missing or unreadable file, bytes
+    that are not UTF-8 and malformed JSON. The one JSONL reader of the scorer and the checker."""
     path = Path(path)
     if not path.exists():
         raise InputError(f"{role} file {path} does not exist")
@@ -81,7 +85,6 @@ def read_jsonl(path: str | Path, role: str = "input") -> dict[str, Record]:
         raw = path.read_bytes()
     except OSError as exc:
         raise InputError(f"cannot read {role} file {path}: {exc.strerror or exc}") from exc
-    records: dict[str, Record] = {}
     for lineno, line in enumerate(raw.splitlines(), start=1):
         if lineno == 1 and line.startswith(b"\xef\xbb\xbf"):
             line = line[3:]
@@ -92,9 +95,16 @@ def read_jsonl(path: str | Path, role: str = "input") -> dict[str, Record]:
         except UnicodeDecodeError as exc:
             raise _field_error(path, lineno, f"not UTF-8 text ({exc.reason} at byte {exc.start})") from exc
         try:
-            obj = json.loads(text)
+            yield lineno, json.loads(text)
         except json.JSONDecodeError as exc:
             raise _field_error(path, lineno, f"malformed JSON ({exc.msg}, column {exc.colno})") from exc
+
+
+def read_jsonl(path: str | Path, role: str = "input") -> dict[str, Record]:
+    """Records by id, in file order. Raises ``InputError`` naming the file (and line)."""
+    path = Path(path)
+    records: dict[str, Record] = {}
+    for lineno, obj in jsonl_objects(path, role):
         record = _parse(obj, path, lineno)
         if record.id in records:
             raise _field_error(path, lineno, f"duplicate id {record.id!r} (first on line {records[record.id].line})")
