@@ -72,7 +72,8 @@ def test_no_audio_track_is_a_degraded_result(capsys, silent_clip):
     assert "audio" in cues["missing"] and "words" in cues["missing"]
     assert cues["voice"]["audio_track"] is False
     assert result["emotions"]
-    assert "no clear speech" in result["sections"]["acoustic"]
+    assert "no audio track" in result["sections"]["acoustic"]
+    assert result["grounding"]["acoustic"] == result["grounding"]["verbal"] == "rendered"
 
 
 def test_no_face_is_a_degraded_result(capsys, noface_clip):

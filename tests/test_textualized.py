@@ -43,7 +43,7 @@ def model():
 def test_decision_follows_the_evidence_and_names_the_conflict():
     clash = _perception("happy", "No! I told you three times already. This is completely unacceptable!")
     assert clash.cues.candidates[0] == "angry"
-    assert clash.cues.fusion.conflicts and "happy" in clash.cues.fusion.summary()
+    assert clash.cues.fusion.conflicts and "happiness" in clash.cues.fusion.summary()
     happy = _perception("happy", "I passed the exam, this is wonderful!")
     assert happy.cues.candidates[0] == "happy" and not happy.cues.fusion.conflicts
 

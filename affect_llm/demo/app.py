@@ -71,10 +71,16 @@ def cues_markdown(p: Any) -> str:
     else:
         voice_text = "no audio track" if not voice["audio_track"] else "no clear speech"
     lines.append(f"| voice | {_md_escape(voice_text)} |")
-    if words["subtitle"]:
-        lex = ", ".join(words["lexicon"]) or "none"
-        lines.append(f"| words | emotion words: {lex}; overall {words['valence']} |")
-    lines.append(f"| decision | {', '.join(cues['candidates']) or '—'} ({(cues.get('fusion') or {}).get('summary', '')}) |")
+    if words.get("translation"):
+        lines.append(f"| words in English | “{_md_escape(words['translation'])}” ({words.get('language')}) |")
+    elif words.get("heard"):
+        lines.append("| words | speech heard but not understood reliably: not used |")
+    for name, ev in (cues.get("evidence") or {}).items():
+        if ev["reliability"] > 0:
+            top = ", ".join(f"{lab} {p:.2f}" for lab, p in ev["top"])
+            lines.append(f"| {name} reads | {top} (weight {ev['reliability']:.2f}) |")
+    fusion = cues.get("fusion") or {}
+    lines.append(f"| decision | {', '.join(cues['candidates']) or '—'} ({_md_escape(fusion.get('summary', ''))}) |")
     if cues["missing"]:
         lines.append(f"| missing | {', '.join(cues['missing'])} |")
     lines.append(f"| clip | {clip['duration_s']:.1f} s, {clip['width']}×{clip['height']} @ {clip['fps']:.0f} fps, "
