@@ -16,6 +16,7 @@ beyond the one it waits for.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import queue
 import signal
@@ -198,10 +199,9 @@ class _Run:
                 return  # the caller is behind: do not decode further ahead
             self.todo.popleft()
             worker.task = (index, self.items[index])
-            try:
+            # A worker that died cannot take it: its sentinel says so and the task is handed out again.
+            with contextlib.suppress(OSError, EOFError):
                 worker.conn.send(worker.task)
-            except (OSError, EOFError):
-                pass  # the worker died; its sentinel says so and the task is handed out again
 
     def _receive(self, worker: _Worker) -> int:
         """Take what ``worker`` has sent (its ready signal, a finished result); returns how many
@@ -273,10 +273,8 @@ class _Run:
 
     def _shutdown(self) -> None:
         for worker in self.workers:
-            try:
+            with contextlib.suppress(OSError, EOFError, ValueError):
                 worker.conn.send(None)
-            except (OSError, EOFError, ValueError):
-                pass
         for worker in self.workers:
             worker.process.join(timeout=_JOIN_S if not self.stopping.is_set() else 0.5)
             if worker.process.is_alive():
