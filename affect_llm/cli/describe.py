@@ -20,7 +20,10 @@ def register(sub: argparse._SubParsersAction) -> None:
         "  affect-llm describe examples/cheerful.mp4\n"
         "  affect-llm describe clip.mp4 --subtitle \"Leave me alone.\" --frames 16\n"
         "  affect-llm describe clip.mp4 --model ./my-finetuned-model --json\n\n"
-        "Words come from --subtitle, else a sidecar CLIP.srt / CLIP.txt, else Whisper.",
+        "Words come from --subtitle, else a sidecar CLIP.srt / CLIP.txt, else Whisper (base: any\n"
+        "language, translated to English; a transcript it is unsure of is never quoted).\n"
+        "The emotions are decided from the face, voice and words evidence (see the report's\n"
+        "Evidence table); the LLM only writes, and every sentence is checked against the cues.",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("clip", help="video file (mp4, mkv, avi, webm, ...)")
