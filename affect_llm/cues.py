@@ -15,15 +15,14 @@ from typing import Any
 
 import numpy as np
 
-from .emotions import EXPRESSION_CLASSES
+from .emotions import EXPRESSION_CLASSES, EXPRESSION_TO_LABEL
 from .evidence import ModalityEvidence
 from .evidence.fusion import Fusion
 
 # Back-compatible name: the face model's class order.
 EXPRESSION_LABELS = EXPRESSION_CLASSES
 # How a facial-expression class reads in a sentence about a face.
-EXPRESSION_LOOK = {"angry": "angry", "disgust": "disgusted", "fear": "fearful", "happy": "happy",
-                   "sad": "sad", "surprise": "surprised", "neutral": "neutral"}
+EXPRESSION_LOOK = EXPRESSION_TO_LABEL
 
 
 @dataclass

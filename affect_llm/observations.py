@@ -11,8 +11,10 @@ from __future__ import annotations
 
 from typing import Any
 
-LOOK = {"angry": "angry", "disgust": "disgusted", "fear": "fearful", "happy": "happy", "sad": "sad",
-        "surprise": "surprised", "neutral": "neutral"}
+from .emotions import EXPRESSION_TO_LABEL
+
+# How a facial-expression class reads in a sentence: its label (one home: ``emotions``).
+LOOK = EXPRESSION_TO_LABEL
 SECTIONS = ("visual", "acoustic", "verbal", "inference")
 
 
