@@ -272,13 +272,14 @@ class TextualizedModel:
         prompts, slots = self.build_prompts(perceptions)
         return self._finish(perceptions, slots, self._generate(prompts, slots))
 
-    def _partial(self, perception: Any, slots: list[tuple[int, str, str]], texts: list[str]) -> Answer:
+    def _partial(self, perception: Any, cues: dict[str, Any], slots: list[tuple[int, str, str]],
+                 texts: list[str]) -> Answer:
         """What has been generated so far, unchecked (the stream shows it growing; the final answer
         replaces it)."""
         sections = {}
         grown = {name: f"{prefix} {text.lstrip()}".strip() for (_, name, prefix), text in zip(slots, texts)}
         for sec in self.template["sections"]:
-            sections[sec["name"]] = grown.get(sec["name"]) or observations.closing(sec["name"], perception.cues.to_dict())
+            sections[sec["name"]] = grown.get(sec["name"]) or observations.closing(sec["name"], cues)
         return Answer(explanation=" ".join(sections.values()), emotions=list(perception.cues.candidates),
                       emotions_source="evidence", sections=sections)
 
@@ -286,6 +287,7 @@ class TextualizedModel:
         """The same generation as ``answer``, yielded as it grows: ``(partial answer, False)`` per
         step, then ``(final, checked answer, True)``. Used by the chat demo to stream token by token."""
         prompts, slots = self.build_prompts([perception])
+        cues = perception.cues.to_dict()  # once, not per streamed step
         streamer = BatchStreamer(self.llm.tokenizer)
         result: dict[str, Any] = {}
 
@@ -299,7 +301,7 @@ class TextualizedModel:
         thread = threading.Thread(target=work, daemon=True)
         thread.start()
         for texts in streamer:
-            yield self._partial(perception, slots, texts), False
+            yield self._partial(perception, cues, slots, texts), False
         thread.join()
         if "error" in result:
             raise result["error"]
