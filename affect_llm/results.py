@@ -14,7 +14,7 @@ def result_record(perception: Any, answer: Any, model_name: str, timings: dict[s
         "emotions": answer.emotions,
         "emotions_source": answer.emotions_source,
         "sections": answer.sections,
-        "grounding": getattr(answer, "grounding", {}),
+        "grounding": answer.grounding,
         "cues": cues,
         "model": model_name,
         "timings": timings,
