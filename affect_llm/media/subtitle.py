@@ -103,6 +103,10 @@ def resolve_subtitle(clip_path: str | os.PathLike, text: str | None = None) -> t
 # boundary and the cut is reported (``cues.words.truncated``).
 MAX_WORDS = 120
 MAX_CHARS = 1200  # the same bound for text without spaces (Mandarin, Japanese): ~1 token a character
+# What `serve` and `chat` accept in one text field before refusing it (413 / a message), before any
+# work: ten times the prompt budget, so a long subtitle is still cut by `bound_words` (and reported as
+# truncated), while a field that cannot be a subtitle of one clip is refused at once.
+MAX_FIELD_CHARS = 10 * MAX_CHARS
 
 
 def bound_words(text: str, max_words: int = MAX_WORDS, max_chars: int = MAX_CHARS) -> tuple[str, bool]:
