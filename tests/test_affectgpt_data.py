@@ -199,3 +199,104 @@ def test_shipped_training_configs_are_valid(name):
         assert cfg.model.fusion.kind == "gate" and {m.tokens for m in cfg.model.modalities} == {1}
         assert (cfg.model.lora.r, cfg.model.lora.alpha, cfg.model.lora.dropout) == (16, 32, 0.05)
         assert cfg.data.target == "hybrid"
+
+
+def _release(root, names, track2_rows, track3_rows, subtitle_header="name,chinese,english"):
+    """A MER2025-style release folder: CSVs, clips (a few unique bytes each) and nothing else."""
+    (root / "video").mkdir(parents=True)
+    for name in names:
+        (root / "video" / f"{name}.mp4").write_bytes(name.encode())
+    (root / "track2_train_mercaptionplus.csv").write_text("name,openset\n" + "".join(r + "\n" for r in track2_rows))
+    (root / "track3_train_mercaptionplus.csv").write_text("name,reason\n" + "".join(r + "\n" for r in track3_rows))
+    (root / "subtitle_chieng.csv").write_text(subtitle_header + "\n" + "".join(f"{n},x,words of {n}\n" for n in names))
+
+
+def _write_wav(path, seconds=0.5, rate=16_000, freq=220.0):
+    import wave
+
+    import numpy as np
+
+    t = np.arange(int(seconds * rate)) / rate
+    pcm = (0.3 * np.sin(2 * np.pi * freq * t) * 32767).astype("<i2")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with wave.open(str(path), "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(rate)
+        w.writeframes(pcm.tobytes())
+
+
+def test_import_mer_neutral_union_sentence_column_and_release_faces_audio(tmp_path):
+    import numpy as np
+
+    from affect_llm.training.mer import import_mer
+
+    root = tmp_path / "rel"
+    _release(root, ["a", "b", "c", "d"], ["a,[]", "b,\"[sad, tired]\"", "d,"],
+             ["a,\"She looks calm.\"", "c,\"He laughs.\""], subtitle_header="name,chinese,sentence")
+    faces = np.zeros((3, 112, 112, 3), np.uint8)
+    (root / "openface_face" / "a").mkdir(parents=True)
+    np.save(root / "openface_face" / "a" / "a.npy", faces)  # MER2025's layout
+    np.save(root / "openface_face" / "b.npy", faces)  # OV-MERD+'s (no sub-folder)
+    _write_wav(root / "audio" / "a.wav")
+    out = tmp_path / "m.jsonl"
+    stats = import_mer(root, out)
+    rows = {r["id"]: r for r in map(json.loads, out.read_text().splitlines())}
+    assert sorted(rows) == ["a", "b", "c", "d"]  # the union: c has only a caption
+    assert rows["a"]["emotions"] == ["neutral"] and rows["d"]["emotions"] == ["neutral"]  # "[]" and an empty cell
+    assert rows["b"]["emotions"] == ["sad", "tired"] and "description" not in rows["b"]
+    assert rows["c"] == {"id": "c", "video": "rel/video/c.mp4", "subtitle": "words of c", "description": "He laughs."}
+    assert rows["a"]["subtitle"] == "words of a"  # read from the `sentence` column
+    assert rows["a"]["faces"] == "rel/openface_face/a/a.npy" and rows["b"]["faces"] == "rel/openface_face/b.npy"
+    assert rows["a"]["audio"] == "rel/audio/a.wav" and "audio" not in rows["b"]
+    assert (stats.neutral, stats.with_faces, stats.with_audio) == (2, 2, 1)
+    samples = {s.id: s for s in load_manifest(out, "fail")}
+    assert samples["a"].faces == root / "openface_face" / "a" / "a.npy" and samples["c"].faces is None
+    assert samples["c"].clip == samples["c"].video  # no side files: the cache key is the bare video
+    assert samples["a"].clip.audio == root / "audio" / "a.wav"
+    (root / "audio" / "a.wav").unlink()
+    with pytest.raises(InputError, match=r"m\.jsonl:\d: audio file .*a\.wav does not exist"):
+        load_manifest(out, "fail")
+
+
+def test_release_faces_and_wav_feed_the_encoders_and_key_the_cache(tmp_path):
+    import numpy as np
+
+    from affect_llm.features.cache import clip_digest
+    from affect_llm.features.clipfiles import ClipFiles, load_openface_faces, openface_indices
+    from affect_llm.features.extract import FeatureExtractor, StreamSpec
+
+    assert openface_indices(16, 8).tolist() == [0, 2, 4, 6, 8, 10, 12, 14]
+    assert openface_indices(10, 4).tolist() == [0, 2, 5, 7]  # arange(0, 10, 2.5) truncated
+    assert openface_indices(3, 8).tolist() == [0, 1, 2, 2, 2, 2, 2, 2]  # the last face repeated
+    faces = np.zeros((5, 64, 48, 3), np.uint8)
+    faces[..., 0] = 200  # blue in the stored BGR order
+    for i in range(5):
+        faces[i, :, :, 1] = 10 * i  # green tells the faces apart
+    npy = tmp_path / "f.npy"
+    np.save(npy, faces)
+    rgb = load_openface_faces(npy, 8)
+    assert rgb.shape == (8, 224, 224, 3) and rgb.dtype == np.uint8
+    assert (rgb[..., 2] == 200).all() and (rgb[..., 0] == 0).all()  # BGR -> RGB
+    assert rgb[:, 0, 0, 1].tolist() == [0, 10, 20, 30, 40, 40, 40, 40]  # 5 faces for 8: all, then the last
+    bgr = load_openface_faces(npy, 8, keep_bgr=True)
+    assert (bgr[..., 0] == 200).all()
+    np.save(tmp_path / "bad.npy", np.zeros((2, 3), np.float32))
+    with pytest.raises(InputError, match=r"bad\.npy: expected OpenFace crops \[T, H, W, 3\] uint8"):
+        load_openface_faces(tmp_path / "bad.npy", 8)
+
+    video = tmp_path / "v.mp4"
+    video.write_bytes(b"not decoded: faces and audio come from the release files")
+    wav = tmp_path / "v.wav"
+    _write_wav(wav, seconds=0.4)
+    ex = FeatureExtractor([StreamSpec("audio", "audio", "logmel"), StreamSpec("faces", "faces", "mobilenet_v2")],
+                          num_frames=4, feature_dtype="float32")
+    feats = ex.from_clip(ClipFiles(video, npy, wav))
+    assert feats["audio"].shape == (20, 80)  # 0.4 s at 50 tokens per second
+    assert feats["faces"].shape[0] == 4 and feats["faces"].shape[1] == ex.dims["faces"]
+    # the cache key covers every file: the video alone, or changed crops, are other entries
+    d = clip_digest(ClipFiles(video, npy, wav))
+    assert d != clip_digest(video) and d != clip_digest(ClipFiles(video, npy))
+    np.save(npy, faces[:4])
+    assert clip_digest(ClipFiles(video, npy, wav)) != d
+    assert "openface_bgr" not in ex.spec  # default extraction keeps old cache ids

@@ -17,7 +17,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     imp = dsub.add_parser(
         "import-mer", help="MER2025 / MER-Caption+ CSVs -> JSONL manifest",
         description="Read track2_train_mercaptionplus.csv (name, openset), track3_train_mercaptionplus.csv "
-        "(name, reason), subtitle_chieng.csv (name, english) and video/<name>.mp4 from ROOT.",
+        "(name, reason), subtitle_chieng.csv (name, english; or sentence, as OV-MERD+), video/<name>.mp4 and, "
+        "when there, openface_face/<name>/<name>.npy face crops and audio/<name>.wav from ROOT. Training then "
+        "reads the release's faces and audio instead of extracting its own.\n\n"
+        "An empty openset ([]) becomes the label 'neutral', as AffectGPT trains it. Samples are the union of "
+        "the names in track 2 and track 3 (AffectGPT iterates track 2's and needs each in track 3; on the "
+        "MER2025 release both list the same names, so the result is the same).",
         epilog="example:\n  affect-llm data import-mer /data/MER2025 --out data/mercaptionplus.jsonl --on-error skip",
         formatter_class=argparse.RawDescriptionHelpFormatter)
     imp.add_argument("root", help="the MER2025 folder")
@@ -26,8 +31,11 @@ def register(sub: argparse._SubParsersAction) -> None:
                      help="a bad CSV row or missing clip: stop, or skip it (each one reported) (default: %(default)s)")
     imp.add_argument("--track2", default="track2_train_mercaptionplus.csv", help="emotion-list CSV (name, openset)")
     imp.add_argument("--track3", default="track3_train_mercaptionplus.csv", help="caption CSV (name, reason)")
-    imp.add_argument("--subtitles", default="subtitle_chieng.csv", help="subtitle CSV (name, english)")
+    imp.add_argument("--subtitles", default="subtitle_chieng.csv", help="subtitle CSV (name, english or sentence)")
     imp.add_argument("--video-dir", default="video", help="clip folder inside ROOT (default: %(default)s)")
+    imp.add_argument("--face-dir", default="openface_face",
+                     help="OpenFace crops inside ROOT, <name>/<name>.npy or <name>.npy (default: %(default)s)")
+    imp.add_argument("--audio-dir", default="audio", help="<name>.wav folder inside ROOT (default: %(default)s)")
     imp.set_defaults(run=run_import)
 
     syn = dsub.add_parser(
@@ -56,10 +64,12 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run_import(args: argparse.Namespace) -> int:
     from ..training.mer import import_mer
 
-    stats = import_mer(args.root, args.out, args.on_error, args.track2, args.track3, args.subtitles, args.video_dir)
+    stats = import_mer(args.root, args.out, args.on_error, args.track2, args.track3, args.subtitles, args.video_dir,
+                       args.face_dir, args.audio_dir)
     sys.stdout.write(f"wrote {stats.written} samples to {stats.out} ({stats.with_description} with a description, "
-                     f"{stats.with_emotions} with emotions, {stats.with_subtitle} with a subtitle; "
-                     f"{stats.skipped} bad rows skipped)\n")
+                     f"{stats.with_emotions} with emotions ({stats.neutral} empty lists as 'neutral'), "
+                     f"{stats.with_subtitle} with a subtitle, {stats.with_faces} with OpenFace faces, "
+                     f"{stats.with_audio} with a .wav; {stats.skipped} bad rows skipped)\n")
     return 0
 
 

@@ -32,14 +32,20 @@ import torch
 from ..assets import cache_dir, file_digest
 from ..errors import AffectError
 from .batch import ClipFeatures
+from .clipfiles import ClipFiles
 
 log = logging.getLogger(__name__)
 
 _DIGESTS: dict[tuple[str, int, int], str] = {}
 
 
-def clip_digest(path: str | os.PathLike) -> str:
-    """SHA-256 of a clip's bytes (memoised per process on path, size and mtime)."""
+def clip_digest(path: str | os.PathLike | ClipFiles) -> str:
+    """SHA-256 of a clip's bytes (memoised per process on path, size and mtime); for a
+    ``ClipFiles``, of the digests of its video and side files, each labelled by its role."""
+    if isinstance(path, ClipFiles):
+        parts = [f"{role}:{clip_digest(p)}" for role, p in
+                 (("video", path.video), ("faces", path.faces), ("audio", path.audio)) if p is not None]
+        return hashlib.sha256("|".join(parts).encode()).hexdigest()
     st = os.stat(path)
     key = (os.fspath(path), st.st_size, st.st_mtime_ns)
     if key not in _DIGESTS:

@@ -30,6 +30,7 @@ import torch
 
 from ..errors import ModelError
 from .batch import ClipFeatures
+from .clipfiles import ClipFiles, load_openface_faces, load_wav
 
 log = logging.getLogger(__name__)
 
@@ -133,8 +134,10 @@ class FeatureExtractor:
     """Frozen encoders for a model's streams, plus the sampling settings; makes ``ClipFeatures``."""
 
     def __init__(self, streams: list[StreamSpec], num_frames: int = 8, max_side: int = 1280,
-                 max_audio_seconds: float = 30.0, feature_dtype: str = "float16", base_dir: Path | None = None):
+                 max_audio_seconds: float = 30.0, feature_dtype: str = "float16", base_dir: Path | None = None,
+                 openface_bgr: bool = False):
         self.streams = list(streams)
+        self.openface_bgr = openface_bgr  # feed release face crops as stored (BGR), as upstream does
         self.num_frames = num_frames
         self.max_side = max_side
         self.max_audio_seconds = max_audio_seconds
@@ -179,6 +182,7 @@ class FeatureExtractor:
             "max_side": self.max_side,
             "max_audio_seconds": self.max_audio_seconds,
             "feature_dtype": self.feature_dtype,
+            **({"openface_bgr": True} if self.openface_bgr else {}),  # absent by default: old caches stay valid
         }
 
     @property
@@ -220,21 +224,39 @@ class FeatureExtractor:
                 out[s.name] = self._round(enc.encode(torch.as_tensor(np.ascontiguousarray(images))[None])[0])
         return out
 
-    def from_clip(self, path: str | Path) -> ClipFeatures:
-        """Decode ``path`` (``InputError`` naming the file when unusable) and encode it."""
+    def from_clip(self, path: str | Path | ClipFiles) -> ClipFeatures:
+        """Decode ``path`` (``InputError`` naming the file when unusable) and encode it.
+
+        A ``ClipFiles`` with side files uses them instead of the video's own: the release's
+        OpenFace crops as the face stream (``clipfiles.load_openface_faces``, ``num_frames`` of
+        them) and its ``.wav`` as the audio; the video is then decoded only for a frames stream.
+        """
         for enc in self.encoders.values():
             if isinstance(enc, _Precomputed):
                 enc.encode(None)  # raises: precomputed features cannot be made from a clip
         from ..media.clip import read_clip
 
-        clip = read_clip(path, num_frames=self.num_frames, max_side=self.max_side)
+        files = path if isinstance(path, ClipFiles) else ClipFiles(Path(path))
+        sources = {s.source for s in self.streams}
+        faces_from_file = files.faces is not None and "faces" in sources
+        audio_from_file = files.audio is not None and "audio" in sources
+        needs_video = "frames" in sources or ("faces" in sources and not faces_from_file) or (
+            "audio" in sources and not audio_from_file)
+        frames, audio, rate = np.zeros((0, 1, 1, 3), np.uint8), None, 16_000
+        if needs_video:
+            clip = read_clip(files.video, num_frames=self.num_frames, max_side=self.max_side)
+            frames, audio, rate = clip.frames, clip.audio, clip.sample_rate
         crops = None
-        if any(s.source == "faces" for s in self.streams):
+        if faces_from_file:
+            crops = load_openface_faces(files.faces, self.num_frames, keep_bgr=self.openface_bgr)  # type: ignore[arg-type]
+        elif "faces" in sources:
             from ..media.faces import detect_faces
 
-            faces = detect_faces(clip.frames)
+            faces = detect_faces(frames)
             crops = faces.crops[faces.found] if faces.found.any() else None
-        return self.from_arrays(clip.frames, crops, clip.audio, clip.sample_rate)
+        if audio_from_file:
+            audio, rate = load_wav(files.audio), 16_000  # type: ignore[arg-type]
+        return self.from_arrays(frames, crops, audio, rate)
 
     def from_perception(self, perception: Any) -> ClipFeatures:
         """Features from an ``affect_llm.perception.Perception`` (the describe path)."""

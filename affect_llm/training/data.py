@@ -1,7 +1,9 @@
 """Training data: MER-Caption-style JSONL manifests, features per clip, deterministic batches.
 
-A manifest line is ``{"id", "video", "subtitle"?, "description", "emotions"?}`` with ``video``
-relative to the manifest (``description`` or ``emotions`` may be left out, not both). Every
+A manifest line is ``{"id", "video", "subtitle"?, "description", "emotions"?, "faces"?, "audio"?}``
+with paths relative to the manifest (``description`` or ``emotions`` may be left out, not both;
+``faces`` is a release's OpenFace ``.npy`` crops and ``audio`` its ``.wav``, used instead of what
+we would extract from the video: ``features.clipfiles``). Every
 problem — bad JSON, a missing key, a wrong type, a duplicate id, a clip that is not there or
 cannot be decoded — is reported as ``MANIFEST:LINE: reason``; ``data.on_error`` decides whether
 such lines are skipped (each one logged, plus a count) or stop the run. Nothing is dropped
@@ -26,6 +28,7 @@ import torch
 
 from ..errors import AffectError, InputError
 from ..features.batch import ClipFeatures, collate_features
+from ..features.clipfiles import ClipFiles, clip_files
 
 log = logging.getLogger(__name__)
 
@@ -39,10 +42,17 @@ class Sample:
     emotions: list[str] | None
     line: int
     manifest: Path
+    faces: Path | None = None
+    audio: Path | None = None
 
     @property
     def where(self) -> str:
         return f"{self.manifest}:{self.line}"
+
+    @property
+    def clip(self) -> Path | ClipFiles:
+        """What the encoders read and the feature cache keys on: the video, plus its side files."""
+        return clip_files(self.video, self.faces, self.audio)
 
 
 @dataclass
@@ -139,13 +149,25 @@ def read_manifest(path: str | Path, problems: Problems) -> list[Sample]:
         if "\x00" in video:
             problems.add(where, "'video' contains a NUL byte")
             continue
-        clip = Path(video).expanduser()
-        clip = clip if clip.is_absolute() else (path.parent / clip)
-        if not clip.is_file():
-            problems.add(where, f"clip {clip} " + ("is not a regular file" if clip.exists() else "does not exist"))
-            continue
-        seen[ident] = lineno
-        samples.append(Sample(ident, clip, subtitle, description, emotions, lineno, path))
+        files: dict[str, Path | None] = {}
+        for key, what in (("video", "clip"), ("faces", "faces file"), ("audio", "audio file")):
+            value = video if key == "video" else entry.get(key)
+            if value is None:
+                files[key] = None
+                continue
+            if not isinstance(value, str) or "\x00" in value:
+                problems.add(where, f"{key!r} must be a path string")
+                break
+            file = Path(value).expanduser()
+            file = file if file.is_absolute() else (path.parent / file)
+            if not file.is_file():
+                problems.add(where, f"{what} {file} " + ("is not a regular file" if file.exists() else "does not exist"))
+                break
+            files[key] = file
+        else:
+            seen[ident] = lineno
+            samples.append(Sample(ident, files["video"], subtitle, description, emotions, lineno, path,  # type: ignore[arg-type]
+                                  files["faces"], files["audio"]))
     return samples
 
 
@@ -163,20 +185,20 @@ class CachedFeatures:
     """Features from the cache; a miss (e.g. a shard found corrupt) is re-encoded on the spot when
     the encoders can run, else it is an error naming the clip and its manifest line."""
 
-    def __init__(self, cache: Any, digests: dict[Path, str], extractor: Any | None):
+    def __init__(self, cache: Any, digests: dict[Path | ClipFiles, str], extractor: Any | None):
         self.cache = cache
         self.digests = digests
         self.extractor = extractor
 
     def __call__(self, sample: Sample) -> ClipFeatures:
-        digest = self.digests[sample.video]
+        digest = self.digests[sample.clip]
         feats = self.cache.get(digest)
         if feats is None:
             if self.extractor is None or not self.extractor.live:
-                raise InputError(f"{sample.where}: features of {sample.video} are not in the cache {self.cache.dir} "
+                raise InputError(f"{sample.where}: features of {sample.clip} are not in the cache {self.cache.dir} "
                                  "and the encoders are precomputed-only: rebuild the cache")
-            log.warning("%s: re-encoding %s (not in the cache)", sample.where, sample.video)
-            feats = self.extractor.from_clip(sample.video)
+            log.warning("%s: re-encoding %s (not in the cache)", sample.where, sample.clip)
+            feats = self.extractor.from_clip(sample.clip)
             self.cache.put({digest: feats})
         return feats
 
@@ -189,7 +211,7 @@ class LiveFeatures:
 
     def __call__(self, sample: Sample) -> ClipFeatures:
         try:
-            return self.extractor.from_clip(sample.video)
+            return self.extractor.from_clip(sample.clip)
         except AffectError as exc:
             raise InputError(f"{sample.where}: {exc} (with data.features: live a clip is read at "
                              "training time; use the cache to find bad clips before training)") from exc
@@ -227,8 +249,8 @@ class CaptionDataset(torch.utils.data.Dataset):
     def __getitem__(self, key: tuple[int, int]) -> Item:
         epoch, index = key
         s = self.samples[index]
-        answer = self.prompt.target_text(s.description, s.emotions, self.target,
-                                         sample_rng(self.seed, epoch, index, "target"))
+        question, answer = self.prompt.target(s.description, s.emotions, self.target,
+                                              sample_rng(self.seed, epoch, index, "target"))
         feats = self.features(s)
         dropped: set[str] = set()
         if self.modality_dropout > 0:
@@ -237,7 +259,7 @@ class CaptionDataset(torch.utils.data.Dataset):
             dropped = {n for n in present if rng.random() < self.modality_dropout}
             if present and dropped == set(present):  # keep at least one stream the clip has
                 dropped.discard(present[rng.randrange(len(present))])
-        return Item(self.prompt.encode(s.subtitle, answer), feats, dropped)
+        return Item(self.prompt.encode(s.subtitle, answer, question), feats, dropped)
 
 
 class Collator:

@@ -167,13 +167,15 @@ def prepare_features(config: TrainConfig, extractor: Any, dist: Dist, samples: l
                              "use data.features: cache")
         return samples, LiveFeatures(extractor)
     cache = FeatureCache.for_extractor(extractor, config.data.cache_dir, config.data.shard_size)
-    by_clip: dict[Path, list[Sample]] = {}
+    by_clip: dict[Any, list[Sample]] = {}  # Sample.clip: the video, or the video and its side files
     for s in samples:
-        by_clip.setdefault(s.video, []).append(s)
-    mine = [p for i, p in enumerate(by_clip) if i % dist.world == dist.rank]
-    failed: list[tuple[str, str]] = []
+        by_clip.setdefault(s.clip, []).append(s)
+    clips = list(by_clip)  # the same order on every rank: ranks exchange indices into it
+    number = {c: i for i, c in enumerate(clips)}
+    mine = [c for i, c in enumerate(clips) if i % dist.world == dist.rank]
+    failed: list[tuple[int, str]] = []
     if extractor.live:
-        ok = cache.ensure(mine, extractor.from_clip, lambda p, e: failed.append((str(p), str(e))),
+        ok = cache.ensure(mine, extractor.from_clip, lambda p, e: failed.append((number[p], str(e))),
                           progress=dist.main)
     else:
         ok = {}
@@ -182,17 +184,17 @@ def prepare_features(config: TrainConfig, extractor: Any, dist: Dist, samples: l
             if d in cache:
                 ok[p] = d
             else:
-                failed.append((str(p), (f"its features are not in the cache {cache.dir} and the encoders are "
-                                       "precomputed-only")))
-    gathered = _all_gather(dist, ({str(k): v for k, v in ok.items()}, failed))
+                failed.append((number[p], (f"its features are not in the cache {cache.dir} and the encoders are "
+                                           "precomputed-only")))
+    gathered = _all_gather(dist, ({number[k]: v for k, v in ok.items()}, failed))
     result: Any = None
     if dist.main:
-        digests: dict[str, str] = {}
+        digests: dict[int, str] = {}
         for part_ok, part_failed in gathered:
             digests.update(part_ok)
-            for path, reason in part_failed:
-                for s in by_clip[Path(path)]:
-                    problems.add(s.where, f"cannot use clip {path}: {reason}")
+            for i, reason in part_failed:
+                for s in by_clip[clips[i]]:
+                    problems.add(s.where, f"cannot use clip {clips[i]}: {reason}")
         try:
             problems.finish("the training data")
             result = ("ok", digests)
@@ -201,9 +203,9 @@ def prepare_features(config: TrainConfig, extractor: Any, dist: Dist, samples: l
     result = dist.broadcast(result)
     if result[0] == "error":
         raise InputError(result[1])
-    digests_by_path = {Path(k): v for k, v in result[1].items()}
+    digests_by_path = {clips[int(k)]: v for k, v in result[1].items()}
     cache.reload()
-    kept = [s for s in samples if s.video in digests_by_path]
+    kept = [s for s in samples if s.clip in digests_by_path]
     return kept, CachedFeatures(cache, digests_by_path, extractor if extractor.live else None)
 
 
