@@ -50,16 +50,27 @@ class UploadLimits:
 
     def describe(self) -> str:
         """The limits in words, for labels and help texts."""
-        return (f"{', '.join(sorted(self.suffixes))}; at most {_mb(self.max_bytes)} "
+        return (f"{', '.join(sorted(self.suffixes))}; at most {human_size(self.max_bytes)} "
                 f"and {self.max_seconds:g} s")
 
     def to_dict(self) -> dict[str, object]:
         return {"max_mb": self.max_mb, "max_seconds": self.max_seconds, "suffixes": sorted(self.suffixes)}
 
 
-def _mb(nbytes: float) -> str:
-    mb = nbytes / (1024 * 1024)
-    return f"{mb:.0f} MB" if mb >= 10 else f"{mb:.2g} MB"
+def human_size(nbytes: float) -> str:
+    """A byte count the way people write it: "512 bytes", "1.5 kB", "300 MB", "2.1 GB".
+
+    Binary units (a kB is 1,024 bytes), as ``--max-upload-mb`` counts; one decimal below 10, none
+    from 10 up, so a limit and a size over it read alike ("300 MB ... over the 200 MB limit").
+    """
+    if nbytes < 1024:
+        return f"{nbytes:.0f} bytes"
+    for unit in ("kB", "MB", "GB", "TB"):
+        nbytes /= 1024
+        if nbytes < 1024 or unit == "TB":
+            break
+    text = f"{nbytes:.0f}" if nbytes >= 10 else f"{nbytes:.1f}".removesuffix(".0")
+    return f"{text} {unit}"
 
 
 def safe_filename(name: str | None, default: str = "upload.mp4") -> str:
@@ -83,7 +94,7 @@ def check_name(name: str, limits: UploadLimits) -> None:
 
 def check_size(name: str, nbytes: int, limits: UploadLimits) -> None:
     if nbytes > limits.max_bytes:
-        raise UploadRejected(f"{name} is {_mb(nbytes)}, over the {_mb(limits.max_bytes)} upload limit: "
+        raise UploadRejected(f"{name} is {human_size(nbytes)}, over the {human_size(limits.max_bytes)} upload limit: "
                              "cut or compress the clip (e.g. `ffmpeg -i IN -t 60 -crf 28 out.mp4`)",
                              status=413)
     if nbytes == 0:

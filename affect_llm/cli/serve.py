@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import socket
 
+from ..serve.admission import DEFAULT_MAX_QUEUE  # light: no FastAPI, no model
 from .options import add_perception_options, add_upload_limits, non_negative_float, positive_int
 
 
@@ -36,7 +37,9 @@ def register(sub: argparse._SubParsersAction) -> None:
         "  affect-llm serve --allow-paths /data/clips         # also JSON {\"path\": \"c1.mp4\"}\n"
         "  curl -H 'content-type: application/json' -d '{\"path\": \"c1.mp4\"}' http://127.0.0.1:8000/describe\n"
         "  curl http://127.0.0.1:8000/healthz                 # readiness, batch counters\n\n"
-        "Errors are {\"error\": \"...\"}: 413 upload too large, 422 not a usable video, 403 path not allowed.",
+        "Errors are {\"error\": \"...\"}: 413 upload or text field too large, 422 not a usable video, 403 path\n"
+        "not allowed, 503 busy or stopping (with Retry-After). The first SIGTERM or Ctrl-C finishes the\n"
+        "running batch, answers the rest 503 and exits 0; a second one exits at once.",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("--host", default="127.0.0.1",
@@ -50,6 +53,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="how long the first request of a batch waits for others (default: %(default)g)")
     p.add_argument("--workers", type=positive_int, default=2, metavar="N",
                    help="perception threads (decode, faces, prosody, Whisper) (default: %(default)s)")
+    p.add_argument("--max-queue", type=positive_int, default=DEFAULT_MAX_QUEUE, metavar="N",
+                   help="most requests in flight (uploading, perceiving, waiting or generating); the "
+                   "next one gets 503 with a Retry-After estimate (default: %(default)s)")
     add_upload_limits(p)
     p.add_argument("--allow-paths", metavar="DIR",
                    help="also accept JSON {\"path\": ...} naming a file inside DIR (off by default)")
@@ -60,20 +66,19 @@ def run(args: argparse.Namespace) -> int:
     import sys
 
     check_port_free(args.host, args.port)
-    import uvicorn
-
     from ..serve import create_app
+    from ..serve.server import run as run_server
     from ..uploads import UploadLimits
     from .options import perceive_options
 
     app = create_app(args.model, max_batch=args.max_batch, batch_wait_ms=args.batch_wait_ms,
                      limits=UploadLimits(max_mb=args.max_upload_mb, max_seconds=args.max_seconds),
                      allow_paths=args.allow_paths, perception_workers=args.workers,
-                     perceive_options=perceive_options(args))
+                     perceive_options=perceive_options(args), max_queue=args.max_queue)
     if args.host not in ("127.0.0.1", "localhost", "::1"):
         print(f"affect-llm serve: listening on {args.host}: the API has no authentication",
               file=sys.stderr)
     print(f"affect-llm serve: loading {args.model}, then http://{args.host}:{args.port}/ "
           "(docs at /docs; Ctrl-C to stop)", file=sys.stderr, flush=True)
-    uvicorn.run(app, host=args.host, port=args.port, log_level="debug" if args.verbose > 1 else "info")
+    run_server(app, args.host, args.port, log_level="debug" if args.verbose > 1 else "info")
     return 0

@@ -9,6 +9,11 @@ requests queue up and form the next batch at once, so under load batches fill by
 the wait only matters when the server is idle.
 
 The worker is the only thread that runs the model, so the model needs no lock of its own.
+
+``close()`` is the graceful stop: the batch being collected or generated is finished, everything
+still queued behind it fails at once with ``BatcherClosed`` (the server answers 503), and so does
+every later ``submit``. A request cancelled before its batch starts (its client went away) takes
+no row of any batch.
 """
 
 from __future__ import annotations
@@ -46,6 +51,10 @@ class _Job:
 _STOP = object()
 
 
+class BatcherClosed(RuntimeError):
+    """The batcher is stopping: this item was not answered and will not be."""
+
+
 class BatchStats:
     """Counters for ``/healthz``: how many batches ran and how large they were."""
 
@@ -77,6 +86,11 @@ class BatchStats:
                 "generate_s": round(self.generate_s, 3),
             }
 
+    def mean_s(self) -> float | None:
+        """Mean seconds of one batch so far; ``None`` before the first."""
+        with self._lock:
+            return self.generate_s / self.batches if self.batches else None
+
 
 class MicroBatcher:
     """Collects submitted items into batches for ``answer_fn(list) -> list`` (same order, same length)."""
@@ -95,10 +109,22 @@ class MicroBatcher:
         self._queue: queue.Queue[Any] = queue.Queue()
         self._thread: threading.Thread | None = None
         self._start_lock = threading.Lock()
+        self._closed = False
+        self.running = 0  # the size of the batch generating now (0: idle)
 
     @property
     def pending(self) -> int:
         return self._queue.qsize()
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+    def close(self) -> None:
+        """Stop taking items, without waiting: the batch in progress is answered, every item still
+        queued fails with ``BatcherClosed``, then the worker ends (``stop`` also waits for it)."""
+        self._closed = True
+        self._queue.put(_STOP)
 
     def start(self) -> None:
         with self._start_lock:
@@ -108,25 +134,35 @@ class MicroBatcher:
 
     def stop(self, timeout_s: float = 30.0) -> None:
         """Finish the batch in progress, fail whatever still waits, and end the worker."""
+        self._closed = True
         thread = self._thread
-        if thread is None:
-            return
-        self._queue.put(_STOP)
-        thread.join(timeout_s)
-        self._thread = None
+        if thread is not None:
+            self._queue.put(_STOP)
+            thread.join(timeout_s)
+            self._thread = None
+        self._fail_queued()
+
+    def _fail_queued(self, *jobs: Any) -> None:
+        """Fail ``jobs`` and everything queued (the stop marker is dropped: ``_run`` also polls)."""
         while True:
             try:
-                job = self._queue.get_nowait()
+                jobs += (self._queue.get_nowait(),)
             except queue.Empty:
                 break
+        for job in jobs:
             if isinstance(job, _Job) and job.future.set_running_or_notify_cancel():
-                job.future.set_exception(RuntimeError("the server is shutting down; send the request again"))
+                job.future.set_exception(BatcherClosed("the server is shutting down; send the request again"))
 
     def submit(self, item: Any) -> Future:
         """Queue ``item``; the future resolves to a ``BatchResult`` (or the batch's exception)."""
-        self.start()
         future: Future = Future()
+        if self._closed:
+            future.set_exception(BatcherClosed("the server is shutting down; send the request again"))
+            return future
+        self.start()
         self._queue.put(_Job(item, future, time.monotonic()))
+        if self._closed:  # closed meanwhile: the worker may have gone already
+            self._fail_queued()
         return future
 
     def _collect(self, first: _Job) -> tuple[list[_Job], bool]:
@@ -152,24 +188,33 @@ class MicroBatcher:
 
     def _run(self) -> None:
         while True:
-            first = self._queue.get()
-            if first is _STOP:
+            try:
+                first = self._queue.get(timeout=0.5)
+            except queue.Empty:
+                if self._closed:
+                    return
+                continue
+            if first is _STOP or self._closed:
+                self._fail_queued(first)
                 return
             batch, stop = self._collect(first)
             # A request whose client went away is cancelled: it takes no row of the batch.
             live = [job for job in batch if job.future.set_running_or_notify_cancel()]
             if live:
                 self._answer(live)
-            if stop:
+            if stop or self._closed:
+                self._fail_queued()
                 return
 
     def _answer(self, jobs: list[_Job]) -> None:
         start = time.monotonic()
+        self.running = len(jobs)
         try:
             values = list(self.answer_fn([job.item for job in jobs]))
             if len(values) != len(jobs):
                 raise RuntimeError(f"answer_fn returned {len(values)} answers for {len(jobs)} items")
         except BaseException as exc:
+            self.running = 0
             seconds = time.monotonic() - start
             self.stats.record(len(jobs), seconds, failed=True)
             log.exception("batch of %d failed after %.2f s", len(jobs), seconds)
@@ -177,6 +222,7 @@ class MicroBatcher:
                 job.future.set_exception(exc)
             return
         seconds = time.monotonic() - start
+        self.running = 0
         self.stats.record(len(jobs), seconds)
         log.info("answered a batch of %d in %.2f s (oldest waited %.0f ms)", len(jobs), seconds,
                  1000 * (start - min(job.submitted for job in jobs)))
