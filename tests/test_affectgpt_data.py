@@ -300,3 +300,68 @@ def test_release_faces_and_wav_feed_the_encoders_and_key_the_cache(tmp_path):
     np.save(npy, faces[:4])
     assert clip_digest(ClipFiles(video, npy, wav)) != d
     assert "openface_bgr" not in ex.spec  # default extraction keeps old cache ids
+
+
+def _mixed_stream(mixture, start_step, max_steps, rank=0, world=1):
+    sampler = StepSampler(len(mixture), micro_batch_size=3, accumulation=2, world_size=world, rank=rank, seed=5,
+                          start_step=start_step, max_steps=max_steps)
+    return [mixture.locate(*key) for batch in sampler for key in batch]
+
+
+def test_mixture_ratios_rotation_identity_and_resume():
+    from collections import Counter
+
+    from affect_llm.training.data import Mixture
+
+    one = Mixture([10], [1.0], seed=5)  # a plain manifest: slots are the samples, epochs unchanged
+    assert len(one) == 10 and [one.locate(3, k) for k in range(10)] == [(3, k) for k in range(10)]
+
+    mixture = Mixture([10, 4, 6], [0.5, 2.0, 1.0], seed=5)  # 5 + 8 + 6 draws per epoch
+    assert len(mixture) == 19
+    draws = [mixture.locate(e, k) for e in range(4) for k in range(19)]
+    per_epoch = [Counter(i for _, i in draws[e * 19:(e + 1) * 19]) for e in range(4)]
+    for counts in per_epoch:
+        assert sum(v for i, v in counts.items() if i < 10) == 5  # half of source 0
+        assert all(counts[i] == 2 for i in range(10, 14))  # source 1 twice over
+        assert all(counts[i] == 1 for i in range(14, 20))  # source 2 once
+    # the down-sampled source rotates: epochs 0 and 1 together see each of its samples once
+    assert sorted(i for e, i in draws[:5] + draws[19:24]) == list(range(10))
+    # an up-sampled sample's two draws have their own sample epochs (independent target/dropout)
+    twice = [key for key in draws[:19] if key[1] == 10]
+    assert len(twice) == 2 and twice[0][0] != twice[1][0]
+    # resuming (fresh objects, as in a new process) continues the very same stream
+    full = _mixed_stream(mixture, 0, 12)
+    assert _mixed_stream(Mixture([10, 4, 6], [0.5, 2.0, 1.0], seed=5), 7, 12) == full[7 * 6:]
+    share = Counter(0 if i < 10 else 1 if i < 14 else 2 for _, i in full)
+    assert len(full) == 72 and abs(share[0] / 72 - 5 / 19) < 0.1 and abs(share[1] / 72 - 8 / 19) < 0.1
+    other_seed = Mixture([10, 4, 6], [0.5, 2.0, 1.0], seed=6)
+    assert [other_seed.locate(1, k) for k in range(5)] != [mixture.locate(1, k) for k in range(5)]
+
+
+def test_train_config_mixture_list_and_sources(tmp_path):
+    from affect_llm.training.config import load_train_config
+    from affect_llm.training.data import mix, read_sources
+
+    (tmp_path / "cfg").mkdir()
+    path = tmp_path / "cfg" / "run.yaml"
+    path.write_text("data:\n  train:\n    - {path: ../a.jsonl, ratio: 2}\n    - {path: b.jsonl}\n"
+                    "model: {modalities: [{name: audio, source: audio, encoder: logmel}]}\n")
+    cfg = load_train_config(path)
+    assert [(s.path, s.ratio) for s in cfg.data.train] == [(str(tmp_path / "a.jsonl"), 2.0),
+                                                            (str(tmp_path / "cfg" / "b.jsonl"), 1.0)]
+    assert cfg.digest() != load_train_config(path, ["data.train.0.ratio=3"]).digest()
+    assert load_train_config(path, ["data.train=one.jsonl"]).data.train == str(tmp_path / "cfg" / "one.jsonl")
+    with pytest.raises(InputError, match=r"data.train\[1\].ratio must be > 0"):
+        load_train_config(path, ["data.train.1.ratio=0"])
+    with pytest.raises(InputError, match="data.train is an empty list"):
+        load_train_config(path, ["data.train=[]"])
+    write_manifest(tmp_path, GOOD)  # tmp_path/m.jsonl with samples a, b
+    (tmp_path / "cfg" / "b.jsonl").write_text(GOOD[0].replace("clips/", "../clips/") + "\n")
+    (tmp_path / "a.jsonl").write_text((tmp_path / "m.jsonl").read_text())
+    problems = Problems("fail")
+    sources = read_sources(load_train_config(path).data.train, problems)
+    samples, mixture = mix(sources, seed=0)
+    assert [s.id for s in samples] == ["a", "b", "a"] and len(mixture) == 2 * 2 + 1
+    sources[1].samples = []
+    with pytest.raises(InputError, match=r"data.train\[1\] .*b\.jsonl has no usable samples"):
+        mix(sources, seed=0)

@@ -78,14 +78,14 @@ def run_cache(args: argparse.Namespace) -> int:
 
     from ..features.extract import FeatureExtractor
     from ..training.config import load_train_config
-    from ..training.data import Problems, read_manifest
+    from ..training.data import Problems, read_manifest, read_sources
     from ..training.recipe import prepare_features, setup_distributed
 
     config = load_train_config(args.config, [*args.overrides, "data.features=cache"])
     dist = setup_distributed(config)
     extractor = FeatureExtractor.from_config(config.model).to(dist.device)
     problems = Problems(config.data.on_error, report=dist.main)
-    samples = read_manifest(config.data.train, problems)
+    samples = [s for src in read_sources(config.data.train, problems) for s in src.samples]
     if config.data.val:
         samples += read_manifest(config.data.val, problems)
     kept, source = prepare_features(config, extractor, dist, samples, problems)

@@ -30,10 +30,20 @@ SCHEDULES = ("cosine", "linear", "constant")
 
 
 @dataclass
-class DataConfig:
-    """Where the captions are and how clips become features."""
+class DataSource:
+    """One manifest of a mixture: ``ratio`` times its size is its number of draws per epoch
+    (``training.data.Mixture``)."""
 
-    train: str
+    path: str
+    ratio: float = 1.0
+
+
+@dataclass
+class DataConfig:
+    """Where the captions are and how clips become features. ``train`` is one manifest, or a
+    list of ``{path, ratio}`` mixed by sample ratio."""
+
+    train: str | list[DataSource]
     val: str | None = None
     target: str = "hybrid"  # description | emotions | hybrid (random per sample, as AffectGPT)
     features: str = "cache"  # cache: encoders run once per clip into data.cache_dir; live: every step
@@ -89,6 +99,12 @@ class TrainConfig:
             raise bad(f"data.target {self.data.target!r} is not one of {TARGET_MODES}")
         if self.data.features not in ("cache", "live"):
             raise bad(f"data.features {self.data.features!r} is not 'cache' or 'live'")
+        if isinstance(self.data.train, list):
+            if not self.data.train:
+                raise bad("data.train is an empty list: give a manifest or a list of {path, ratio}")
+            for i, src in enumerate(self.data.train):
+                if not src.ratio > 0:
+                    raise bad(f"data.train[{i}].ratio must be > 0, got {src.ratio}")
         if self.data.on_error not in ("fail", "skip"):
             raise bad(f"data.on_error {self.data.on_error!r} is not 'fail' or 'skip'")
         if self.precision not in PRECISIONS:
@@ -168,7 +184,11 @@ def load_train_config(path: str | os.PathLike, overrides: list[str] | None = Non
     data = apply_overrides(data, overrides or [], str(path))
     config = from_mapping(TrainConfig, data, str(path))
     base = path.resolve().parent
-    config.data.train = _resolve(config.data.train, base)  # type: ignore[assignment]
+    if isinstance(config.data.train, list):
+        for src in config.data.train:
+            src.path = _resolve(src.path, base)  # type: ignore[assignment]
+    else:
+        config.data.train = _resolve(config.data.train, base)  # type: ignore[assignment]
     config.data.val = _resolve(config.data.val, base)
     config.data.cache_dir = _resolve(config.data.cache_dir, base)
     if config.deepspeed:

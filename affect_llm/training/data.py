@@ -12,10 +12,15 @@ silently.
 Order and randomness are functions of ``(seed, epoch, index)`` only: the permutation of an
 epoch, the hybrid target choice and the modality dropout of a sample. A run resumed at step
 ``s`` therefore sees exactly the samples, targets and dropouts the uninterrupted run saw.
+
+``data.train`` may name several manifests with sample ratios (``Mixture``): an epoch of the
+mixture then holds ``round(ratio * size)`` draws from each, and which sample fills a draw is
+again a function of ``(seed, epoch, slot)`` alone, so mixing keeps that property.
 """
 
 from __future__ import annotations
 
+import bisect
 import json
 import logging
 import random
@@ -180,6 +185,92 @@ def load_manifest(path: str | Path, on_error: str) -> list[Sample]:
     return samples
 
 
+@dataclass
+class Source:
+    """One training manifest of ``data.train`` and its share of the mixture."""
+
+    path: str
+    ratio: float
+    samples: list[Sample] = field(default_factory=list)
+
+
+def train_sources(train: Any) -> list[tuple[str, float]]:
+    """``data.train`` as ``[(path, ratio)]``: a plain path is one source at ratio 1."""
+    if isinstance(train, (str, Path)):
+        return [(str(train), 1.0)]
+    return [(str(src.path), float(src.ratio)) for src in train]
+
+
+def read_sources(train: Any, problems: Problems) -> list[Source]:
+    """Parse every manifest of ``data.train`` (bad lines go to ``problems``)."""
+    return [Source(path, ratio, read_manifest(path, problems)) for path, ratio in train_sources(train)]
+
+
+class Mixture:
+    """Which sample fills each slot of a mixture epoch; the identity for one source at ratio 1.
+
+    Why these semantics: ``ratio`` is how many times a source's samples are drawn per epoch,
+    relative to its size (0.5: half of them, a different half the next epoch; 2: each one twice,
+    with independent target and dropout draws). This is upstream AffectGPT's per-dataset
+    ``ratio`` (a subset of a dataset) extended to up-sampling, and it equals its loader weights
+    (``MultiIterLoader``'s ``sample_ratio``, the chance that a batch comes from a dataset) when
+    ``ratio_i * size_i`` is set proportional to them. Upstream draws a fixed random subset once
+    and picks a dataset per batch; here the mix is per sample and a down-sampled source rotates
+    through all its samples across epochs.
+
+    Slots ``[0, count_0)`` belong to source 0, the next ``count_1`` to source 1, and so on; the
+    ``StepSampler`` shuffles slots within an epoch. Epoch ``e``'s ``count_i`` slots of source
+    ``i`` take positions ``e * count_i + k`` of that source's own endless stream of seeded
+    permutations. When ``count_i`` equals the source's size, the slot is the sample itself, so a
+    single plain manifest behaves exactly as before mixing existed.
+    """
+
+    def __init__(self, sizes: list[int], ratios: list[float], seed: int):
+        if len(sizes) != len(ratios) or not sizes:
+            raise ValueError("one ratio per source, at least one source")
+        self.sizes = list(sizes)
+        self.counts = [max(1, round(r * n)) for n, r in zip(sizes, ratios)]
+        self.offsets = [0]  # first sample index of each source in the concatenated list
+        self.slot_starts = [0]  # first slot of each source in an epoch
+        for n, c in zip(sizes, self.counts):
+            self.offsets.append(self.offsets[-1] + n)
+            self.slot_starts.append(self.slot_starts[-1] + c)
+        self.seed = seed
+        self._perms: dict[tuple[int, int], list[int]] = {}
+
+    def __len__(self) -> int:
+        return self.slot_starts[-1]
+
+    def _perm(self, source: int, epoch: int) -> list[int]:
+        key = (source, epoch)
+        if key not in self._perms:
+            g = torch.Generator().manual_seed(int.from_bytes(
+                random.Random(f"{self.seed}/mix/{source}/{epoch}").randbytes(7), "little"))
+            self._perms = {k: v for k, v in self._perms.items() if k[0] != source}  # one per source
+            self._perms[key] = torch.randperm(self.sizes[source], generator=g).tolist()
+        return self._perms[key]
+
+    def locate(self, epoch: int, slot: int) -> tuple[int, int]:
+        """``(sample epoch, sample index)`` for a slot: the epoch feeds the sample's own randomness."""
+        i = bisect.bisect_right(self.slot_starts, slot) - 1
+        k = slot - self.slot_starts[i]
+        n, c = self.sizes[i], self.counts[i]
+        if c == n:
+            return epoch, self.offsets[i] + k
+        src_epoch, j = divmod(epoch * c + k, n)
+        return src_epoch, self.offsets[i] + self._perm(i, src_epoch)[j]
+
+
+def mix(sources: list[Source], seed: int) -> tuple[list[Sample], Mixture]:
+    """The concatenated samples and their ``Mixture``; a source left without samples is an error."""
+    for i, src in enumerate(sources):
+        if not src.samples:
+            which = f"data.train[{i}] " if len(sources) > 1 else ""
+            raise InputError(f"{which}{src.path} has no usable samples")
+    return ([s for src in sources for s in src.samples],
+            Mixture([len(src.samples) for src in sources], [src.ratio for src in sources], seed))
+
+
 # ---------------------------------------------------------------------------------- features
 class CachedFeatures:
     """Features from the cache; a miss (e.g. a shard found corrupt) is re-encoded on the spot when
@@ -234,8 +325,9 @@ class CaptionDataset(torch.utils.data.Dataset):
     """Indexable by ``(epoch, index)``: the epoch feeds the per-sample randomness."""
 
     def __init__(self, samples: list[Sample], prompt: Any, features: Any, target: str, seed: int,
-                 modality_dropout: float, stream_names: list[str]):
+                 modality_dropout: float, stream_names: list[str], mixture: Mixture | None = None):
         self.samples = samples
+        self.mixture = mixture  # None: the keys index ``samples`` directly
         self.prompt = prompt
         self.features = features
         self.target = target
@@ -244,10 +336,11 @@ class CaptionDataset(torch.utils.data.Dataset):
         self.stream_names = stream_names
 
     def __len__(self) -> int:
-        return len(self.samples)
+        """Samples (or mixture slots) per epoch."""
+        return len(self.mixture) if self.mixture is not None else len(self.samples)
 
     def __getitem__(self, key: tuple[int, int]) -> Item:
-        epoch, index = key
+        epoch, index = self.mixture.locate(*key) if self.mixture is not None else key
         s = self.samples[index]
         question, answer = self.prompt.target(s.description, s.emotions, self.target,
                                               sample_rng(self.seed, epoch, index, "target"))

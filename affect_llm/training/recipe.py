@@ -48,7 +48,9 @@ from .data import (
     Sample,
     StepSampler,
     eval_batches,
+    mix,
     read_manifest,
+    read_sources,
 )
 
 log = logging.getLogger(__name__)
@@ -211,19 +213,20 @@ def prepare_features(config: TrainConfig, extractor: Any, dist: Dist, samples: l
 
 def build_datasets(config: TrainConfig, model: Any, dist: Dist) -> tuple[CaptionDataset, CaptionDataset | None]:
     problems = Problems(config.data.on_error, report=dist.main)
-    train = read_manifest(config.data.train, problems)
+    sources = read_sources(config.data.train, problems)  # one manifest, or several mixed by ratio
+    train = [s for src in sources for s in src.samples]
     val = read_manifest(config.data.val, problems) if config.data.val else []
     if config.data.features == "live":
         problems.finish("the training data")
     all_samples, features = prepare_features(config, model.extractor, dist, train + val, problems)
     kept = {id(s) for s in all_samples}
-    train = [s for s in train if id(s) in kept]
+    for src in sources:
+        src.samples = [s for s in src.samples if id(s) in kept]
+    train, mixture = mix(sources, config.seed)
     val = [s for s in val if id(s) in kept]
-    if not train:
-        raise InputError(f"{config.data.train} has no usable samples")
     names = [m.name for m in config.model.modalities]
     train_ds = CaptionDataset(train, model.prompt, features, config.data.target, config.seed,
-                              config.model.modality_dropout, names)
+                              config.model.modality_dropout, names, mixture)
     val_ds = (CaptionDataset(val, model.prompt, features, config.data.target, config.seed, 0.0, names)
               if val else None)
     return train_ds, val_ds
