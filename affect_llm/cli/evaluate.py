@@ -23,6 +23,7 @@ examples:
   affect-llm eval basic --pred p.jsonl --gold g.jsonl --labels mer2023   hit rate, accuracy, WF1, UAR
   affect-llm eval sentiment --pred p.jsonl --gold g.jsonl --json         weighted F1 and accuracy
   affect-llm eval unibench r1.json r2.json r3.json                       MER-UniBench-style mean
+  affect-llm eval unibench --upstream output/ --data dataset/            AffectGPT's own answer files, its table
   affect-llm eval faithfulness --pred out.jsonl --show 10                contradictions, invented quotes,
                                                                          unsupported emotions, invented entities
 
@@ -75,10 +76,33 @@ def register(subparsers) -> None:
     _common(p)
     p.set_defaults(run=run)
 
-    p = tasks.add_parser("unibench", help="mean of the main scores of saved --json results",
-                         description="MER-UniBench-style mean: hit rate (basic), weighted F1 (sentiment), "
-                                     "F-score (ovmer), one saved `--json` output per dataset.")
-    p.add_argument("results", nargs="+", metavar="RESULT.json", help="outputs of `affect-llm eval ... --json`")
+    p = tasks.add_parser(
+        "unibench", help="MER-UniBench table: from saved --json results, or from AffectGPT's own files",
+        description="MER-UniBench mean: hit rate (basic), weighted F1 (sentiment), F-score (ovmer). Either "
+        "one saved `--json` output per dataset, or --upstream: AffectGPT's results-<dataset>/**/<ckpt>.npz "
+        "answers (name2reason) with their -openset.npz / -openset-sentiment.npz extractions, scored against "
+        "the gold files of the MER-UniBench download (--data). With the extraction files and --mode ovmer "
+        "the table is upstream's; without them our extractor reads the answers instead of Qwen2.5-7B, and "
+        "sentiment comes from word valence instead of upstream's LLM prompt (listed under 'notes'). "
+        "Details: affect_llm/scoring/unibench.py.",
+        epilog="examples:\n  affect-llm eval unibench mer2023.json meld.json sims.json\n"
+        "  affect-llm eval unibench --upstream AffectGPT/output --data dataset/ --checkpoint best\n"
+        "  affect-llm eval unibench --upstream out/ --data dataset/ --checkpoint checkpoint_000030 --json",
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("results", nargs="*", metavar="RESULT.json", help="outputs of `affect-llm eval ... --json`")
+    p.add_argument("--upstream", metavar="DIR", help="AffectGPT's results root (holds results-<dataset>/)")
+    p.add_argument("--data", metavar="DIR", help="the MER-UniBench root (mer2023-dataset-process/, ...) for --upstream")
+    p.add_argument("--checkpoint", default="best", metavar="NAME",
+                   help="best (per dataset on its test set, as upstream reports) or a checkpoint name "
+                        "(default: %(default)s)")
+    p.add_argument("--mode", choices=MODES, default="ovmer",
+                   help="with --upstream: ovmer (default, upstream's metric) or affect (ours)")
+    p.add_argument("--ignore-extracted", action="store_true",
+                   help="with --upstream: read the answer texts with our extractor even where upstream's "
+                        "-openset.npz files exist")
+    p.add_argument("--extractor", choices=("rules", "llm"), default="rules",
+                   help="how answer texts are read when there is no extraction file (default: rules)")
+    p.add_argument("--llm", default="smollm2", metavar="MODEL", help="model for --extractor llm")
     p.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
     p.set_defaults(run=run_unibench)
 
@@ -149,6 +173,10 @@ def run_unibench(args: argparse.Namespace) -> int:
     from ..errors import InputError
     from ..scoring.closed import unibench_mean
 
+    if args.upstream:
+        return _run_upstream_unibench(args)
+    if not args.results:
+        raise InputError("give saved `affect-llm eval ... --json` results, or --upstream DIR --data DIR")
     results = []
     for name in args.results:
         path = Path(name)
@@ -168,6 +196,42 @@ def run_unibench(args: argparse.Namespace) -> int:
         from ..scoring.report import print_unibench
 
         print_unibench(summary)
+    return 0
+
+
+def _run_upstream_unibench(args: argparse.Namespace) -> int:
+    from ..errors import InputError
+    from ..scoring.extract import get_extractor
+    from ..scoring.unibench import unibench_table
+
+    if args.results:
+        raise InputError("--upstream reads AffectGPT's folders: drop the RESULT.json arguments")
+    if not args.data:
+        raise InputError("--upstream needs --data DIR: the MER-UniBench download holding the gold files "
+                         "(mer2023-dataset-process/label-6way.npz, ...)")
+    summary = unibench_table(args.upstream, args.data, args.checkpoint, args.mode,
+                             get_extractor(args.extractor, args.llm), use_extracted=not args.ignore_extracted)
+    if args.json:
+        print(json.dumps(summary, ensure_ascii=False))
+        return 0
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console()
+    table = Table(title=f"MER-UniBench from {args.upstream} ({args.mode} mode, scorer {summary['scorer_version']})")
+    short = {"accuracy": "acc", "weighted_f1": "wf1", "precision": "P", "recall": "R"}
+    for col in ("dataset", "metric", "score", "also", "n", "checkpoint", "words from", "as upstream"):
+        table.add_column(col, justify="right" if col in ("score", "n") else "left")
+    for row in summary["datasets"]:
+        also = " ".join(f"{short[k]} {100 * v:.2f}" for k, v in row["secondary"].items())
+        table.add_row(row["dataset"], row["metric"], f"{100 * row['score']:.2f}", also, str(row["n"]),
+                      Path(row["checkpoint"]).name, row["source"], "yes" if row["matches_upstream"] else "no")
+    table.add_row("mean", "", f"{100 * summary['mean']:.2f}", "", "", "", "", "", style="bold")
+    console.print(table)
+    if summary["absent"]:
+        console.print(f"not in {args.upstream}: {', '.join(summary['absent'])}")
+    for note in summary["notes"]:
+        console.print(f"[yellow]note:[/yellow] {note}")
     return 0
 
 
