@@ -122,6 +122,10 @@ def load_stream_encoder(source: str, spec: str, base_dir: Path | None = None) ->
     if source == "audio":
         if spec == "logmel":
             return LogMelEncoder()
+        from ..encoders.ssl_audio import is_ssl_speech_folder, load_ssl_speech
+
+        if is_ssl_speech_folder(spec):  # HuBERT & co.: AffectGPT's 8 x 2 s windows
+            return load_ssl_speech(spec)
         from ..encoders.whisper_audio import load_whisper
 
         return load_whisper(spec)
