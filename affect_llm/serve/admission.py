@@ -100,4 +100,5 @@ class Admission:
             return {"max_queue": self.max_queue, "in_flight": self.in_flight,
                     "refused_full": self.refused_full, "refused_draining": self.refused_draining,
                     "dropped_disconnected": self.dropped_disconnected, "draining": self.draining,
+                    "mean_perceive_s": None if self.mean_perceive_s is None else round(self.mean_perceive_s, 3),
                     "retry_after_s": self.retry_after_s()}
