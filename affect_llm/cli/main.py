@@ -11,7 +11,7 @@ from .. import __version__
 from ..errors import AffectError
 
 # Sub-command modules, in the order --help lists them.
-COMMANDS = ("describe", "infer", "models", "evaluate", "extract", "chat", "serve", "train", "data")
+COMMANDS = ("describe", "infer", "models", "evaluate", "extract", "chat", "serve", "train", "data", "convert")
 
 EPILOG = """\
 examples:

@@ -5,6 +5,11 @@ The configuration is data: it is written into the model folder's ``config.json``
 refuses unknown keys and wrong types with a message naming the file and the key. A typo such as
 ``fusion: {kind: atention}`` must stop a training run before it spends a GPU-hour, not silently
 fall back to a default.
+
+Every choice field is a ``Literal`` type: the reader refuses a value outside it, naming the file,
+the key and the choices. ``variant`` picks the whole design: ``improved`` (the default, and what
+every folder saved before the field existed reads as) or ``reproduce`` (upstream AffectGPT's
+modules and raw prompt; see ``affect_llm/models/affectgpt/README.md``).
 """
 
 from __future__ import annotations
@@ -15,18 +20,30 @@ import types
 import typing
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar, Union
+from typing import Any, Literal, TypeVar, Union
 
 from ...errors import InputError
 
 T = TypeVar("T")
 
-SOURCES = ("audio", "faces", "frames")
-PROJECTORS = ("attention", "qformer")
-FUSIONS = ("none", "attention", "qformer", "gate")
-LLM_TRAINING = ("lora", "frozen", "full")
-QUANTIZATIONS = ("none", "4bit", "8bit")
-DTYPES = ("float32", "bfloat16", "float16")
+Source = Literal["audio", "faces", "frames"]
+ProjectorKind = Literal["attention", "qformer"]
+FusionKind = Literal["none", "attention", "qformer", "gate"]
+LLMTraining = Literal["lora", "frozen", "full"]
+Quantization = Literal["none", "4bit", "8bit"]
+DType = Literal["float32", "bfloat16", "float16"]
+Variant = Literal["reproduce", "improved"]
+
+SOURCES = typing.get_args(Source)
+PROJECTORS = typing.get_args(ProjectorKind)
+FUSIONS = typing.get_args(FusionKind)
+LLM_TRAINING = typing.get_args(LLMTraining)
+QUANTIZATIONS = typing.get_args(Quantization)
+DTYPES = typing.get_args(DType)
+VARIANTS = typing.get_args(Variant)
+#: what ``reproduce`` builds: upstream has no learned-query pooling and no transformer pre-fusion
+REPRODUCE_PROJECTORS = ("attention",)
+REPRODUCE_FUSIONS = ("none", "gate")
 DEFAULT_LORA_TARGETS = ("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj")
 
 
@@ -44,25 +61,28 @@ class ModalityConfig:
     """
 
     name: str
-    source: str
+    source: Source
     encoder: str
     tokens: int = 8
-    projector: str = "attention"
+    projector: ProjectorKind = "attention"
     projector_layers: int = 2  # Q-Former only
 
 
 @dataclass
 class FusionConfig:
-    """Pre-fusion of the projected streams before the LLM.
+    """Pre-fusion of the streams before the LLM.
 
     ``none``: plain concatenation (Emotion-LLaMA); ``attention``: the streams and ``tokens``
     learned fusion tokens attend to each other in ``layers`` transformer layers (the streams come
     out cross-informed, the fusion tokens are added to the prompt); ``qformer``: ``tokens`` learned
-    queries cross-attend to all streams; ``gate``: AffectGPT's — an MLP over the mean-pooled
-    streams gives one weight per stream, and their weighted sum is one fused token.
+    queries cross-attend to all streams; ``gate``: one weight per stream from the time-pooled
+    streams, and their weighted sum is the fused token. In ``improved`` the gate reads the
+    projected streams (Linear, GELU, Linear, softmax: a convex mix); in ``reproduce`` it is
+    upstream's, on the raw encoder states (per-stream Linear, Linear, Linear, no activation, no
+    softmax), repeated ``tokens`` times.
     """
 
-    kind: str = "attention"
+    kind: FusionKind = "attention"
     tokens: int = 4
     layers: int = 1
 
@@ -72,9 +92,9 @@ class LLMConfig:
     """The language model: any local ``AutoModelForCausalLM`` folder, or ``"smollm2"`` (bundled)."""
 
     path: str = "smollm2"
-    training: str = "lora"  # lora | frozen | full
-    quantization: str = "none"  # none | 4bit | 8bit (bitsandbytes; QLoRA with training=lora)
-    dtype: str = "float32"
+    training: LLMTraining = "lora"
+    quantization: Quantization = "none"  # bitsandbytes; QLoRA with training=lora
+    dtype: DType = "float32"
     attn_implementation: str = "auto"  # auto: flash_attention_2 when installed and on CUDA, else sdpa
     gradient_checkpointing: bool = False
 
@@ -94,7 +114,7 @@ class SamplingConfig:
     num_frames: int = 8
     max_side: int = 1280
     max_audio_seconds: float = 30.0
-    feature_dtype: str = "float16"  # how features are stored (and rounded in the live path too)
+    feature_dtype: DType = "float16"  # how features are stored (and rounded in the live path too)
 
 
 def default_modalities() -> list[ModalityConfig]:
@@ -108,8 +128,15 @@ def default_modalities() -> list[ModalityConfig]:
 @dataclass
 class AffectGPTConfig:
     """The whole model. Defaults: bundled encoders, 32 audio + 32 video tokens, attention pre-fusion
-    with 4 fused tokens, SmolLM2 with LoRA r=16 on all projections."""
+    with 4 fused tokens, SmolLM2 with LoRA r=16 on all projections.
 
+    ``variant: reproduce`` builds upstream AffectGPT's modules instead (``reproduce.py``): only
+    ``projector: attention`` and ``fusion.kind: none | gate`` exist there, ``width``/``heads``
+    are unused, and there is no modality dropout (upstream has none). ``template: null`` means
+    the variant's own prompt file.
+    """
+
+    variant: Variant = "improved"
     modalities: list[ModalityConfig] = field(default_factory=default_modalities)
     fusion: FusionConfig = field(default_factory=FusionConfig)
     llm: LLMConfig = field(default_factory=LLMConfig)
@@ -117,7 +144,7 @@ class AffectGPTConfig:
     sampling: SamplingConfig = field(default_factory=SamplingConfig)
     width: int = 256  # working width of projectors and fusion (then an MLP to the LLM's hidden size)
     heads: int = 4
-    template: str = "affectgpt.yaml"
+    template: str | None = None  # None: affectgpt.yaml (improved) / affectgpt_reproduce.yaml (reproduce)
     modality_dropout: float = 0.1  # training only: chance a present stream is replaced by its "absent" tokens
     max_new_tokens: int = 96
 
@@ -157,7 +184,39 @@ class AffectGPTConfig:
             raise bad(f"width {self.width} must be a multiple of heads {self.heads}")
         if not 0.0 <= self.modality_dropout < 1.0:
             raise bad("modality_dropout must be in [0, 1)")
+        if self.variant not in VARIANTS:
+            raise bad(f"variant {self.variant!r} is not one of {VARIANTS}")
+        if self.variant == "reproduce":
+            self._validate_reproduce(bad)
         return self
+
+    def _validate_reproduce(self, bad: Any) -> None:
+        """What upstream's modules can express; each refusal says what to write instead."""
+        for m in self.modalities:
+            if m.projector not in REPRODUCE_PROJECTORS:
+                raise bad(f"variant reproduce: modality {m.name!r} projector {m.projector!r}: upstream's "
+                          f"pooling is a Linear(d, 1) score ({REPRODUCE_PROJECTORS}); use variant: improved "
+                          "for the Q-Former")
+        sources = [m.source for m in self.modalities]
+        twice = sorted({s for s in sources if sources.count(s) > 1})
+        if twice:
+            raise bad(f"variant reproduce: upstream has one stream per source, {twice} appear twice")
+        if self.fusion.kind not in REPRODUCE_FUSIONS:
+            raise bad(f"variant reproduce: fusion.kind {self.fusion.kind!r} is not one of {REPRODUCE_FUSIONS} "
+                      "(upstream's pre-fusion is the gate; its BERT Q-Former pre-fusion is not reproduced)")
+        if self.fusion.kind == "gate" and not ("audio" in sources and ({"faces", "frames"} & set(sources))):
+            raise bad("variant reproduce: the gate mixes one visual stream (faces, else frames) with the audio "
+                      f"stream, but the modalities are {sources}")
+        if self.fusion.tokens < 1:
+            raise bad("fusion.tokens must be >= 1")
+        if self.modality_dropout:
+            raise bad("variant reproduce: set modality_dropout: 0 (upstream has no modality dropout)")
+
+    def template_name(self) -> str:
+        """The prompt file: ``template`` when set, else the variant's own."""
+        if self.template:
+            return self.template
+        return "affectgpt_reproduce.yaml" if self.variant == "reproduce" else "affectgpt.yaml"
 
     def stream_names(self) -> list[str]:
         """Token streams in prompt order: each modality, then the fused tokens (if any)."""
@@ -175,6 +234,11 @@ def _type_name(tp: Any) -> str:
 
 def _convert(value: Any, tp: Any, key: str, where: str) -> Any:
     origin = typing.get_origin(tp)
+    if origin is Literal:
+        choices = typing.get_args(tp)
+        if value not in choices or isinstance(value, bool):
+            raise InputError(f"{where}: {key} {value!r} is not one of {choices}")
+        return value
     if origin in (Union, types.UnionType):
         args = typing.get_args(tp)
         if value is None and type(None) in args:

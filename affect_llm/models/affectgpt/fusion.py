@@ -10,9 +10,15 @@ already replaced by their learned "absent" tokens, so no stream is ever empty) a
   learned type embedding per stream: every audio token attends to every video token and back.
   The streams come out cross-informed and the fusion tokens summarise them.
 * ``qformer``   — learned queries cross-attend into all streams (streams unchanged).
-* ``gate``      — AffectGPT's pre-fusion: an MLP over the concatenated mean-pooled streams
-  gives one weight per stream (softmax), and the weighted sum of the pooled streams is a single
-  fused token. With 1 token per stream this is exactly their design.
+* ``gate``      — after AffectGPT's pre-fusion, not the same: an MLP (Linear, GELU, Linear) over
+  the concatenated mean-pooled *projected* streams gives one softmax weight per stream, and the
+  weighted sum of the pooled streams is a single fused token. Upstream gates the *raw encoder
+  states* with two Linears and no activation or softmax; that exact module is
+  ``reproduce.ReproduceStreams`` (``variant: reproduce``), and the README there lists the
+  differences.
+
+These are the ``improved`` variant's fusions; every one exposes ``num_tokens`` (what the prompt
+reserves for it).
 """
 
 from __future__ import annotations
@@ -72,7 +78,8 @@ class QFormerFusion(nn.Module):
 
 
 class GateFusion(nn.Module):
-    """One fused token = sum_m w_m * mean(stream_m), with w = softmax(MLP([mean_1; ...; mean_M]))."""
+    """One fused token = sum_m w_m * mean(stream_m), with w = softmax(MLP([mean_1; ...; mean_M])) over the
+    projected streams (a convex mix; upstream's gate is ``reproduce.ReproduceStreams``)."""
 
     num_tokens = 1
 

@@ -111,7 +111,7 @@ def save(model: Any, folder: str | os.PathLike, merge_lora: bool = False) -> Pat
 def _card(config: AffectGPTConfig) -> str:
     streams = ", ".join(f"{m.name} ({m.encoder}, {m.tokens} tokens, {m.projector})" for m in config.modalities)
     return (f"# AffectGPT-style model (affect-llm)\n\n"
-            f"- streams: {streams}\n- pre-fusion: {config.fusion.kind}\n"
+            f"- variant: {config.variant}\n- streams: {streams}\n- pre-fusion: {config.fusion.kind}\n"
             f"- LLM: {config.llm.path} ({config.llm.training}"
             + (f", LoRA r={config.lora.r} alpha={config.lora.alpha}" if config.llm.training == "lora" else "")
             + ")\n\nUse: `affect-llm describe CLIP --model THIS_FOLDER`.\n")

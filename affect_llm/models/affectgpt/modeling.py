@@ -10,6 +10,10 @@ A small composition in the spirit of transformers' ``modeling_llava.py``::
       -> scattered into the slots of the prompt's inputs_embeds
       -> causal LM (LoRA via peft, optionally on a 4/8-bit base: QLoRA); loss on the answer only.
 
+That is ``variant: improved``. ``variant: reproduce`` replaces the projector / absent / fusion /
+MLP steps by upstream AffectGPT's modules (``reproduce.py``: score pooling, one Linear per stream,
+the raw-state gate) and the chat prompt by upstream's raw one; the rest is shared.
+
 ``forward`` takes precomputed encoder outputs (``features``: stream -> ``ModalityBatch``) the
 way LLaVA's takes image features, or raw ``media`` (clip paths or ``Perception``s) which it runs
 through the same ``FeatureExtractor`` that fills the cache.
@@ -29,7 +33,8 @@ from ...features.batch import ModalityBatch, collate_features
 from .config import AffectGPTConfig, LLMConfig
 from .fusion import build_fusion
 from .projector import build_projector
-from .prompting import IGNORE_INDEX, PromptBuilder
+from .prompting import IGNORE_INDEX, prompt_builder
+from .reproduce import ReproduceStreams, reproduce_budgets
 
 log = logging.getLogger(__name__)
 
@@ -166,18 +171,29 @@ class AffectGPTModel(nn.Module):
         missing = [m.name for m in config.modalities if m.name not in self.encoder_dims]
         if missing:
             raise ModelError(f"no encoder width known for stream(s) {missing}")
-        self.projectors = nn.ModuleDict({
-            m.name: build_projector(m.projector, self.encoder_dims[m.name], width, m.tokens, config.heads,
-                                    m.projector_layers)
-            for m in config.modalities})
-        self.absent = nn.ParameterDict({
-            m.name: nn.Parameter(torch.randn(m.tokens, width) * 0.02) for m in config.modalities})
-        self.fusion = build_fusion(config.fusion.kind, [m.name for m in config.modalities], width, config.heads,
-                                   config.fusion.tokens, config.fusion.layers)
-        self.to_llm = nn.ModuleDict({
-            name: nn.Sequential(nn.LayerNorm(width), nn.Linear(width, hidden), nn.GELU(), nn.Linear(hidden, hidden))
-            for name in config.stream_names()})
-        self.prompt = PromptBuilder(tokenizer, config.template, self.stream_budgets())
+        self.reproduce: ReproduceStreams | None = None
+        if config.variant == "reproduce":
+            fused = config.fusion.tokens if config.fusion.kind == "gate" else 0
+            budgets = reproduce_budgets([(m.name, m.source, m.tokens) for m in config.modalities], fused)
+            try:
+                self.reproduce = ReproduceStreams(budgets, {m.name: m.source for m in config.modalities},
+                                                  self.encoder_dims, hidden)
+            except ValueError as exc:
+                raise ModelError(str(exc)) from exc
+        else:
+            self.projectors = nn.ModuleDict({
+                m.name: build_projector(m.projector, self.encoder_dims[m.name], width, m.tokens, config.heads,
+                                        m.projector_layers)
+                for m in config.modalities})
+            self.absent = nn.ParameterDict({
+                m.name: nn.Parameter(torch.randn(m.tokens, width) * 0.02) for m in config.modalities})
+            self.fusion = build_fusion(config.fusion.kind, [m.name for m in config.modalities], width,
+                                       config.heads, config.fusion.tokens, config.fusion.layers)
+            self.to_llm = nn.ModuleDict({
+                name: nn.Sequential(nn.LayerNorm(width), nn.Linear(width, hidden), nn.GELU(),
+                                    nn.Linear(hidden, hidden))
+                for name in config.stream_names()})
+        self.prompt = prompt_builder(config, tokenizer, self.stream_budgets())
 
     # ------------------------------------------------------------------------------ building
     @classmethod
@@ -211,6 +227,8 @@ class AffectGPTModel(nn.Module):
 
     def stream_budgets(self) -> list[tuple[str, int]]:
         """(stream name, token count) in prompt order."""
+        if self.reproduce is not None:
+            return list(self.reproduce.budgets)
         budgets = [(m.name, m.tokens) for m in self.config.modalities]
         if self.config.fusion.kind != "none":
             budgets.append(("fused", int(self.fusion.num_tokens)))
@@ -247,6 +265,8 @@ class AffectGPTModel(nn.Module):
 
     def stream_embeddings(self, features: dict[str, ModalityBatch]) -> torch.Tensor:
         """All stream tokens in prompt order, in the LLM's hidden size: ``[B, sum K, hidden]``."""
+        if self.reproduce is not None:
+            return self.reproduce(features)
         dtype = next(self.projectors.parameters()).dtype
         streams: dict[str, torch.Tensor] = {}
         for m in self.config.modalities:
@@ -318,17 +338,19 @@ class AffectGPTModel(nn.Module):
         tok = self.tokenizer
         kwargs: dict[str, Any] = {"max_new_tokens": max_new_tokens or self.config.max_new_tokens,
                                   "do_sample": False, "pad_token_id": self.prompt.pad_id,
-                                  "eos_token_id": tok.eos_token_id,
-                                  # an under-trained small LLM loops; a real explanation never repeats 4-grams
-                                  "no_repeat_ngram_size": 4}
+                                  "eos_token_id": tok.eos_token_id, **self.prompt.generation_kwargs()}
         kwargs.update(gen_kwargs)
         out = self.llm.generate(inputs_embeds=embeds, attention_mask=attention_mask, **kwargs)
-        return [t.strip() for t in tok.batch_decode(out, skip_special_tokens=True)]
+        return [self.prompt.clean(t) for t in tok.batch_decode(out, skip_special_tokens=True)]
 
     def describe(self, subtitles: list[str | None], features: dict[str, ModalityBatch],
-                 **gen_kwargs: Any) -> list[str]:
-        """Prompts for a batch of clips -> generated explanations (left padding, one generate call)."""
-        batch = self.prompt.collate([self.prompt.encode(s) for s in subtitles], padding_side="left")
+                 question: str = "description", **gen_kwargs: Any) -> list[str]:
+        """Prompts for a batch of clips -> generated answers (left padding, one generate call).
+
+        ``question``: ``description`` (the reasoning) or ``labels`` (the emotion list), the two
+        questions the model was trained with."""
+        batch = self.prompt.collate([self.prompt.encode(s, question=question) for s in subtitles],
+                                    padding_side="left")
         device = next(self.parameters()).device
         return self.generate(batch["input_ids"].to(device), batch["attention_mask"].to(device),
                              batch["slot_mask"].to(device), features, **gen_kwargs)

@@ -4,9 +4,11 @@ The token budget ``K`` is fixed per modality, so a 30 s clip costs the LLM as ma
 2 s one and every sample in a batch has the same prompt layout.
 
 * ``AttentionPool`` — K learned queries, one softmax attention over the (masked) inputs each.
-  AffectGPT's pooling uses un-normalised weights (a linear layer's scores multiplied straight into
-  the features), which makes the pooled vector's scale grow with clip length; ours are softmax
-  normalised, so the scale does not depend on T and padding is exactly ignored.
+  AffectGPT's pooling uses un-normalised weights (a ``Linear(d, 1)`` score multiplied straight
+  into the features, then one ``nn.Linear`` to the LLM, the vector repeated K times), which makes
+  the pooled vector's scale grow with clip length; ours are softmax normalised, so the scale does
+  not depend on T and padding is exactly ignored. Upstream's exact pooling is
+  ``reproduce.score_pool`` (``variant: reproduce``).
 * ``QFormerProjector`` — BLIP-2's Q-Former idea in a few lines: K learned queries through
   ``layers`` transformer decoder layers (self-attention among the queries, cross-attention into
   the inputs). Costlier, more expressive.

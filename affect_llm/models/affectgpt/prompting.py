@@ -1,22 +1,37 @@
 """Prompt assembly: template text + slots where the stream embeddings go + the masked answer.
 
-The user turn of ``prompts/affectgpt.yaml`` is rendered with the LLM's chat template, with one
-marker string per stream. The rendered text is split at the markers, each text piece is
-tokenized on its own, and every marker becomes ``K`` slot positions. The model then builds
-``inputs_embeds`` from the token embeddings and scatters the stream tokens into the slots (as
-LLaVA does with its image token), without adding anything to the LLM's vocabulary — so the LLM
-folder stays untouched and LoRA adapters stay small.
+Two prompt styles, one per model variant, chosen once by :func:`prompt_builder`:
 
-Labels are ``-100`` everywhere except the answer (and its end-of-turn token): the loss is on the
-answer only.
+* :class:`PromptBuilder` (``improved``): the user turn of ``prompts/affectgpt.yaml`` rendered with
+  the LLM's chat template, with one marker string per stream.
+* :class:`RawPromptBuilder` (``reproduce``): upstream AffectGPT's raw
+  ``###Human: ... ###Assistant: `` text from ``prompts/affectgpt_reproduce.yaml``, no chat template,
+  answers ending in ``###``.
+
+The rendered text is split at the markers, each text piece is tokenized on its own, and every
+marker becomes ``K`` slot positions. The model then builds ``inputs_embeds`` from the token
+embeddings and scatters the stream tokens into the slots (as LLaVA does with its image token, and
+as upstream does with its ``<AudioHere>`` tokens), without adding anything to the LLM's vocabulary
+— so the LLM folder stays untouched and LoRA adapters stay small.
+
+Both styles ask one of two questions (:data:`QUESTIONS`): ``description`` (the reasoning) or
+``labels`` (the list), in training and at inference, so a clip never has two right answers to one
+question. Labels are ``-100`` everywhere except the answer (and its end-of-turn token): the loss is
+on the answer only.
+
+An answer longer than the budget is cut at its last sentence end that fits, and then ends as usual;
+if no sentence end fits, the cut answer gets no end token, so the model is never taught to stop
+in mid-sentence. (Upstream drops such samples and draws another; cutting keeps the data stream a
+pure function of the step, which resume relies on.)
 """
 
 from __future__ import annotations
 
 import random
 import re
+import typing
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 import torch
 
@@ -25,6 +40,9 @@ from ...prompts import fill, load_yaml
 
 IGNORE_INDEX = -100
 TARGET_MODES = ("description", "emotions", "hybrid")
+Question = Literal["description", "labels"]
+QUESTIONS: tuple[str, ...] = typing.get_args(Question)
+_SENTENCE_END = re.compile(r"[.!?。！？](?=\s|$)")
 
 
 def _marker(name: str) -> str:
@@ -44,7 +62,9 @@ class EncodedPrompt:
 
 
 class PromptBuilder:
-    """Builds token ids, slot masks and labels for the model's streams from the YAML template."""
+    """Chat-template prompts (``improved``): token ids, slot masks and labels from the YAML template."""
+
+    required_keys: tuple[str, ...] = ("system", "streams", "user", "no_subtitle", "emotions_answer", "questions")
 
     def __init__(self, tokenizer: Any, template_name: str, streams: list[tuple[str, int]],
                  max_subtitle_tokens: int = 200, max_answer_tokens: int = 384):
@@ -54,9 +74,12 @@ class PromptBuilder:
         self.streams = list(streams)
         self.max_subtitle_tokens = max_subtitle_tokens
         self.max_answer_tokens = max_answer_tokens
-        for key in ("system", "streams", "user", "no_subtitle", "emotions_answer"):
+        for key in self.required_keys:
             if key not in self.template:
                 raise ModelError(f"prompts/{template_name} lacks the key {key!r}")
+        missing_q = [q for q in QUESTIONS if q not in self.template["questions"]]
+        if missing_q:
+            raise ModelError(f"prompts/{template_name}: no question under 'questions' for {missing_q}")
         missing = [n for n, _ in self.streams if n not in self.template["streams"]]
         if missing:
             raise ModelError(f"prompts/{template_name}: no line under 'streams' for {missing}; add e.g. "
@@ -66,12 +89,18 @@ class PromptBuilder:
         self.has_chat_template = bool(getattr(tokenizer, "chat_template", None))
 
     # ---------------------------------------------------------------------------- text
-    def prompt_text(self, subtitle: str | None) -> str:
+    def question_text(self, question: str) -> str:
+        if question not in QUESTIONS:
+            raise ValueError(f"question {question!r} is not one of {QUESTIONS}")
+        return self.template["questions"][question]
+
+    def prompt_text(self, subtitle: str | None, question: str = "description") -> str:
         """The full prompt (chat-formatted, generation prompt included) with stream markers."""
         lines = [fill(self.template["streams"][name], tokens=_marker(name)) for name, _ in self.streams]
         subtitle = self._clip_subtitle(subtitle)
         user = fill(self.template["user"], streams="\n".join(lines),
-                    subtitle=subtitle if subtitle else self.template["no_subtitle"])
+                    subtitle=subtitle if subtitle else self.template["no_subtitle"],
+                    question=self.question_text(question))
         system = self.template["system"]
         if self.has_chat_template:
             return self.tokenizer.apply_chat_template(
@@ -86,30 +115,75 @@ class PromptBuilder:
             subtitle = self.tokenizer.decode(ids[:self.max_subtitle_tokens]).strip() + " ..."
         return subtitle
 
-    def target_text(self, description: str | None, emotions: list[str] | None, mode: str,
-                    rng: random.Random) -> str:
-        """The training answer: the description, the emotion sentence, or one of them at random.
+    def target(self, description: str | None, emotions: list[str] | None, mode: str,
+               rng: random.Random) -> tuple[str, str]:
+        """``(question, answer)`` for training: the description with the description question, the
+        emotion sentence with the labels question, or one pair at random (``hybrid``).
 
-        ``hybrid`` falls back to whichever of the two a sample has.
+        A sample that lacks the asked-for target falls back to the pair it has.
         """
         emotion_text = (fill(self.template["emotions_answer"], emotions=", ".join(emotions))
                         if emotions else None)
         if mode == "description" or (mode == "hybrid" and not emotion_text):
-            choice = description or emotion_text
+            pick_description = bool(description)
         elif mode == "emotions" or (mode == "hybrid" and not description):
-            choice = emotion_text or description
+            pick_description = not emotion_text
         else:
-            choice = description if rng.random() < 0.5 else emotion_text
-        if not choice:
-            raise ValueError("a training sample needs a description or emotions")
-        return choice
+            pick_description = rng.random() < 0.5
+        if pick_description and description:
+            return "description", description
+        if emotion_text:
+            return "labels", emotion_text
+        raise ValueError("a training sample needs a description or emotions")
+
+    def target_text(self, description: str | None, emotions: list[str] | None, mode: str,
+                    rng: random.Random) -> str:
+        """The answer of :meth:`target` alone."""
+        return self.target(description, emotions, mode, rng)[1]
+
+    def clean(self, generated: str) -> str:
+        """A generated answer as the user sees it."""
+        return generated.strip()
+
+    def generation_kwargs(self) -> dict[str, Any]:
+        """``generate`` settings this prompt style adds: an under-trained small LLM loops, and a real
+        explanation never repeats 4-grams."""
+        return {"no_repeat_ngram_size": 4}
 
     # ---------------------------------------------------------------------------- tokens
-    def encode(self, subtitle: str | None, answer: str | None = None) -> EncodedPrompt:
+    def prefix_ids(self, training: bool) -> list[int]:
+        """Ids before the prompt text (the chat template writes its own)."""
+        return []
+
+    def answer_suffix(self) -> str:
+        """Text the model is taught to write after every answer, before the end token."""
+        return ""
+
+    def answer_budget(self, prompt_length: int) -> int:
+        return self.max_answer_tokens
+
+    def answer_ids(self, answer: str, budget: int) -> list[int]:
+        """The answer's ids, with its suffix and end token, cut at a sentence end when too long."""
+        text = " ".join(answer.split())
+        suffix = self.answer_suffix()
+
+        def ids(t: str) -> list[int]:
+            return self.tokenizer(t + suffix, add_special_tokens=False)["input_ids"]
+
+        full = ids(text)
+        if len(full) < budget:
+            return full + [self.eos_id]
+        for m in reversed(list(_SENTENCE_END.finditer(text))):
+            cut = ids(text[:m.end()])
+            if len(cut) < budget:
+                return cut + [self.eos_id]
+        return self.tokenizer(text, add_special_tokens=False)["input_ids"][:budget]  # no end: never taught to stop here
+
+    def encode(self, subtitle: str | None, answer: str | None = None, question: str = "description") -> EncodedPrompt:
         budgets = dict(self.streams)
-        text = self.prompt_text(subtitle)
-        ids: list[int] = []
-        slots: list[bool] = []
+        text = self.prompt_text(subtitle, question)
+        ids: list[int] = self.prefix_ids(training=answer is not None)
+        slots: list[bool] = [False] * len(ids)
         pos = 0
         for m in _MARKER_RE.finditer(text):
             piece = self.tokenizer(text[pos:m.start()], add_special_tokens=False)["input_ids"]
@@ -124,8 +198,7 @@ class PromptBuilder:
         slots += [False] * len(piece)
         labels = [IGNORE_INDEX] * len(ids)
         if answer is not None:
-            ans = self.tokenizer(" ".join(answer.split()), add_special_tokens=False)["input_ids"]
-            ans = ans[:self.max_answer_tokens] + [self.eos_id]
+            ans = self.answer_ids(answer, self.answer_budget(len(ids)))
             ids += ans
             slots += [False] * len(ans)
             labels += ans
@@ -146,3 +219,55 @@ class PromptBuilder:
             out["slot_mask"][i, sl] = torch.tensor(e.slots)
             out["labels"][i, sl] = torch.tensor(e.labels)
         return out
+
+
+class RawPromptBuilder(PromptBuilder):
+    """Upstream AffectGPT's prompt (``reproduce``): ``###Human: <streams> <subtitle> <ask> ###Assistant: ``.
+
+    No chat template and no system prompt. Training sequences start with the tokenizer's bos
+    (``<|im_start|>`` where it has none, as upstream sets for Qwen) and answers end in ``###`` then
+    eos; inference prompts have no bos, as upstream's ``answer_sample``. Prompt plus answer stay
+    within the template's ``max_length`` (upstream's 1024).
+    """
+
+    required_keys = ("human", "streams", "subtitle", "ask", "answer_end", "max_length", "emotions_answer",
+                     "questions")
+
+    def __init__(self, tokenizer: Any, template_name: str, streams: list[tuple[str, int]],
+                 max_subtitle_tokens: int = 200):
+        super().__init__(tokenizer, template_name, streams, max_subtitle_tokens)
+        self.max_length = int(self.template["max_length"])
+        bos = tokenizer.bos_token_id
+        if bos is None:
+            bos = tokenizer.get_vocab().get("<|im_start|>")
+        self.bos_id = bos
+
+    def prompt_text(self, subtitle: str | None, question: str = "description") -> str:
+        parts = [self.template["human"]]
+        parts += [fill(self.template["streams"][name], tokens=_marker(name)) for name, _ in self.streams]
+        subtitle = self._clip_subtitle(subtitle)
+        if subtitle:
+            parts.append(fill(self.template["subtitle"], subtitle=subtitle))
+        parts.append(fill(self.template["ask"], question=self.question_text(question)))
+        return "".join(parts)
+
+    def prefix_ids(self, training: bool) -> list[int]:
+        return [self.bos_id] if training and self.bos_id is not None else []
+
+    def answer_suffix(self) -> str:
+        return self.template["answer_end"]
+
+    def answer_budget(self, prompt_length: int) -> int:
+        return max(1, self.max_length - prompt_length)
+
+    def clean(self, generated: str) -> str:
+        return generated.split(self.template["answer_end"], 1)[0].strip()
+
+    def generation_kwargs(self) -> dict[str, Any]:
+        return {}
+
+
+def prompt_builder(config: Any, tokenizer: Any, streams: list[tuple[str, int]]) -> PromptBuilder:
+    """The prompt style of ``config.variant`` over ``config.template_name()``."""
+    cls = RawPromptBuilder if config.variant == "reproduce" else PromptBuilder
+    return cls(tokenizer, config.template_name(), streams)

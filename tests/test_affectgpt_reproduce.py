@@ -1,0 +1,185 @@
+"""``variant: reproduce``: upstream AffectGPT's modules and raw prompt; questions and answer cuts in both variants.
+
+Tiny random Llama with the SmolLM2 tokenizer and random features: seconds on a CPU.
+"""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+import torch
+
+from affect_llm.errors import InputError
+from affect_llm.features.batch import collate_features
+from affect_llm.models.affectgpt.config import (
+    AffectGPTConfig,
+    FusionConfig,
+    LLMConfig,
+    LoRAConfig,
+    ModalityConfig,
+    config_from_dict,
+)
+from affect_llm.models.affectgpt.modeling import AffectGPTModel
+from affect_llm.models.affectgpt.prompting import IGNORE_INDEX, PromptBuilder
+
+DIMS = {"audio": 24, "faces": 16, "frames": 16}
+
+
+@pytest.fixture(scope="module")
+def tiny_llm(tmp_path_factory):
+    from affect_llm.models.affectgpt.tiny import make_tiny_llm
+
+    return make_tiny_llm(tmp_path_factory.mktemp("llm") / "tiny-llama")
+
+
+def reproduce_config(llm, tokens=1, fusion="gate") -> AffectGPTConfig:
+    mods = [ModalityConfig(n, n, f"precomputed:{n}:{d}", tokens=tokens) for n, d in DIMS.items()]
+    return AffectGPTConfig(variant="reproduce", modalities=mods, fusion=FusionConfig(kind=fusion, tokens=tokens),
+                           llm=LLMConfig(path=str(llm)), lora=LoRAConfig(r=4, alpha=32, dropout=0.0),
+                           modality_dropout=0.0)
+
+
+@pytest.fixture(scope="module")
+def model(tiny_llm):
+    return AffectGPTModel.from_config(reproduce_config(tiny_llm, tokens=2), encoder_dims=DIMS, seed=0)
+
+
+# ------------------------------------------------------------------------------ config
+def test_variant_defaults_to_improved_and_choices_are_enforced(tmp_path):
+    base = {"modalities": [{"name": "audio", "source": "audio", "encoder": "precomputed:a:8"}]}
+    assert config_from_dict(dict(base), "old.json").variant == "improved"  # folders saved before the field
+    with pytest.raises(InputError, match=r"cfg\.yaml: variant 'exact' is not one of \('reproduce', 'improved'\)"):
+        config_from_dict({**base, "variant": "exact"}, "cfg.yaml")
+    with pytest.raises(InputError, match=r"modalities\[0\]\.source 'voice' is not one of"):
+        config_from_dict({"modalities": [{"name": "a", "source": "voice", "encoder": "x"}]}, "cfg.yaml")
+    with pytest.raises(InputError, match="llm.dtype 'fp8' is not one of"):
+        config_from_dict({**base, "llm": {"dtype": "fp8"}}, "cfg.yaml")
+
+
+@pytest.mark.parametrize("change,message", [
+    ({"fusion": {"kind": "attention"}}, "fusion.kind 'attention' is not one of"),
+    ({"modality_dropout": 0.1}, "no modality dropout"),
+    ({"projector": "qformer"}, "projector 'qformer'"),
+    ({"only_audio": True}, "the gate mixes one visual stream"),
+])
+def test_reproduce_refuses_what_upstream_cannot_express(change, message):
+    mods = [{"name": n, "source": n, "encoder": f"precomputed:{n}:8",
+             "projector": change.get("projector", "attention")}
+            for n in (("audio",) if change.get("only_audio") else ("audio", "faces"))]
+    data = {"variant": "reproduce", "modalities": mods, "fusion": change.get("fusion", {"kind": "gate"}),
+            "modality_dropout": change.get("modality_dropout", 0.0)}
+    with pytest.raises(InputError, match=message):
+        config_from_dict(data, "cfg.yaml")
+
+
+# ------------------------------------------------------------------------------ modules
+def test_reproduce_modules_are_upstreams(model):
+    r = model.reproduce
+    hidden = model.llm.get_base_model().config.hidden_size
+    shapes = {n: tuple(p.shape) for n, p in r.named_parameters()}
+    assert shapes == {
+        "audio_attention_mlp.weight": (1, 24), "audio_attention_mlp.bias": (1,),
+        "audio_llama_proj.weight": (hidden, 24), "audio_llama_proj.bias": (hidden,),
+        "video_attention_mlp.weight": (1, 16), "video_attention_mlp.bias": (1,),  # faces and frames share it
+        "affectgpt_proj.weight": (hidden, 16), "affectgpt_proj.bias": (hidden,),
+        "multi_audio_embs.weight": (24, 24), "multi_audio_embs.bias": (24,),
+        "multi_video_embs.weight": (24, 16), "multi_video_embs.bias": (24,),
+        "attention_mlp.weight": (24, 48), "attention_mlp.bias": (24,),
+        "fc_att.weight": (2, 24), "fc_att.bias": (2,),
+        "multi_llama_proj.weight": (hidden, 24), "multi_llama_proj.bias": (hidden,)}
+    assert model.stream_budgets() == [("fused", 2), ("audio", 2), ("faces", 2), ("frames", 2)]
+    assert set(model.adapter_parameters()) == {f"reproduce.{n}" for n in shapes}
+
+
+def test_reproduce_tokens_follow_upstreams_formulas_and_ignore_padding(model):
+    g = torch.Generator().manual_seed(1)
+    clip = {"audio": torch.randn(5, 24, generator=g), "faces": torch.randn(3, 16, generator=g),
+            "frames": torch.randn(3, 16, generator=g)}
+    longer = {k: torch.randn(9, v.shape[1], generator=g) for k, v in clip.items()}
+    r = model.reproduce
+    with torch.no_grad():
+        alone = r(collate_features([clip], DIMS))[0]
+        padded = r(collate_features([clip, longer], DIMS))[0]  # clip is zero padded to 9 positions here
+        a, f = clip["audio"][None], clip["faces"][None]
+        audio = r.audio_llama_proj(torch.matmul(a.transpose(1, 2), r.audio_attention_mlp(a)).squeeze(2))
+        face = r.affectgpt_proj(torch.matmul(f.transpose(1, 2), r.video_attention_mlp(f)).squeeze(2))
+        v, au = r.multi_video_embs(f.mean(1)), r.multi_audio_embs(a.mean(1))
+        w = r.fc_att(r.attention_mlp(torch.cat([v, au], 1)))  # raw weights: no softmax
+        fused = r.multi_llama_proj(w[:, :1] * v + w[:, 1:] * au)
+    assert alone.shape == (8, model.llm.get_base_model().config.hidden_size)
+    assert torch.allclose(alone, padded, atol=1e-5)
+    for rows, want in ((slice(0, 2), fused), (slice(2, 4), audio), (slice(4, 6), face)):
+        assert torch.allclose(alone[rows], want.expand(2, -1), atol=1e-5)  # one vector, repeated K times
+    assert not torch.allclose(w.sum(), torch.tensor(1.0))
+
+
+def test_reproduce_trains_every_module_and_saves(model, tiny_llm, tmp_path):
+    from affect_llm.models.affectgpt.io import load, save
+
+    g = torch.Generator().manual_seed(2)
+    items = [{k: torch.randn(4, d, generator=g) for k, d in DIMS.items()} for _ in range(2)]
+    enc = [model.prompt.encode("Hi.", "The character's emotional state is happy.", "labels"),
+           model.prompt.encode(None, "The voice trembles. The person is sad.", "description")]
+    batch = model.prompt.collate(enc)
+    batch["features"] = collate_features(items, DIMS)
+    model.train()
+    model.zero_grad()
+    model(**batch).loss.backward()
+    no_grad = [n for n, p in model.reproduce.named_parameters() if p.grad is None or not p.grad.abs().sum()]
+    assert not no_grad
+    model.eval()
+    folder = save(model, tmp_path / "repro")
+    back = load(folder)
+    assert back.config.variant == "reproduce" and back.config.template_name() == "affectgpt_reproduce.yaml"
+    with torch.no_grad():
+        want = model(**{k: v for k, v in batch.items() if k != "labels"}).logits
+        got = back(**{k: v for k, v in batch.items() if k != "labels"}).logits
+    assert torch.allclose(want, got, atol=1e-5)
+
+
+# ------------------------------------------------------------------------------ prompt
+def test_raw_prompt_is_upstreams(model):
+    p = model.prompt
+    text = p.prompt_text("Fine.", "labels")
+    assert text.startswith("###Human: The audio and video merged info is: <Multi><|affect_stream:fused|></Multi>. "
+                           "The audio content is as follows: <Audio><|affect_stream:audio|></Audio>. Meanwhile,")
+    assert text.endswith("The subtitle of this video is: <Subtitle>Fine.</Subtitle>. Now, please answer my question "
+                         "based on all the provided information. Please recognize all possible emotional states "
+                         "of the character. ###Assistant: ")
+    assert "<|im_start|>system" not in text and "Subtitle" not in p.prompt_text(None)
+    tok = model.tokenizer
+    train = p.encode("Fine.", "The character's emotional state is calm.", "labels")
+    infer = p.encode("Fine.", None, "labels")
+    assert train.input_ids[0] == p.bos_id and infer.input_ids[0] != p.bos_id
+    answer = [i for i, lab in zip(train.input_ids, train.labels) if lab != IGNORE_INDEX]
+    assert tok.decode(answer) == "The character's emotional state is calm.###" + tok.eos_token
+    assert train.input_ids[1:len(infer.input_ids) + 1] == infer.input_ids  # the same prompt after the bos
+    assert p.clean("The person is calm.###Human: more") == "The person is calm."
+
+
+def test_questions_match_targets_in_both_variants(tiny_llm):
+    chat = PromptBuilder(_tokenizer(tiny_llm), "affectgpt.yaml", [("audio", 1)])
+    rng = random.Random(0)
+    pairs = {chat.target("A calm voice.", ["calm"], "hybrid", rng) for _ in range(40)}
+    assert pairs == {("description", "A calm voice."), ("labels", "The character's emotional state is calm.")}
+    assert chat.target(None, ["sad"], "description", rng)[0] == "labels"  # the pair it has
+    assert chat.target("Tears.", None, "emotions", rng) == ("description", "Tears.")
+    described, listed = chat.prompt_text("x", "description"), chat.prompt_text("x", "labels")
+    assert chat.template["questions"]["labels"] in listed and chat.template["questions"]["labels"] not in described
+
+
+def test_over_long_answers_are_cut_at_a_sentence_end(tiny_llm):
+    tok = _tokenizer(tiny_llm)
+    p = PromptBuilder(tok, "affectgpt.yaml", [("audio", 1)], max_answer_tokens=12)
+    cut = p.answer_ids("The voice shakes. The person cries openly and loudly all the time now.", 12)
+    assert tok.decode(cut) == "The voice shakes." + tok.eos_token
+    no_end = p.answer_ids("word " * 30, 12)
+    assert len(no_end) == 12 and p.eos_id not in no_end  # never taught to stop in mid-sentence
+    assert p.answer_ids("Short.", 12)[-1] == p.eos_id
+
+
+def _tokenizer(llm):
+    from transformers import AutoTokenizer
+
+    return AutoTokenizer.from_pretrained(llm)
