@@ -5,6 +5,9 @@ Tiny random Llama with the SmolLM2 tokenizer and random features: seconds on a C
 
 from __future__ import annotations
 
+import csv
+import json
+import math
 import random
 
 import pytest
@@ -183,3 +186,46 @@ def _tokenizer(llm):
     from transformers import AutoTokenizer
 
     return AutoTokenizer.from_pretrained(llm)
+
+
+# ------------------------------------------------------------------------------ recipe
+def test_repro_config_has_upstreams_hyper_parameters():
+    from affectgpt_support import REPO
+
+    from affect_llm.training.config import load_train_config
+    from affect_llm.training.recipe import lr_factor
+
+    cfg = load_train_config(REPO / "train" / "configs" / "affectgpt_repro.yaml")
+    o = cfg.optim
+    assert cfg.model.variant == "reproduce" and cfg.precision == "fp16" and o.max_grad_norm is None
+    assert (o.lr, o.warmup_steps, o.schedule, o.weight_decay, cfg.micro_batch_size, cfg.max_steps) == (
+        1e-5, 5000, "constant", 0.05, 3, 60 * 5000)
+    lrs = [o.lr * lr_factor(s, cfg, cfg.max_steps) for s in (0, 2499, 4999, 5000, 299_999)]
+    # upstream: 1e-6 + 9e-6 * step / 5000; ours counts the step being taken (+1): within one step
+    assert lrs[0] == pytest.approx(1e-6, rel=1e-2) and lrs[1] == pytest.approx(5.5e-6, rel=1e-2)
+    assert lrs[2:] == pytest.approx([1e-5] * 3)
+
+
+def test_reproduce_trains_through_the_recipe_in_fp16_without_clipping(tmp_path):
+    from affectgpt_support import random_feature_dataset, write_config
+
+    from affect_llm.models.affectgpt.tiny import make_tiny_llm
+    from affect_llm.training.config import load_train_config
+    from affect_llm.training.recipe import train
+
+    data = random_feature_dataset(tmp_path / "data", n=12)
+    llm = make_tiny_llm(tmp_path / "llm")
+    path = write_config(tmp_path / "cfg.yaml", data, llm, model__variant="reproduce",
+                        model__fusion={"kind": "gate", "tokens": 1}, model__modality_dropout=0.0,
+                        model__modalities=[{"name": "audio", "source": "audio", "encoder": "precomputed:rand-audio:24",
+                                            "tokens": 1},
+                                           {"name": "frames", "source": "frames",
+                                            "encoder": "precomputed:rand-frames:16", "tokens": 1}],
+                        precision="fp16", optim={"lr": 1e-3, "max_grad_norm": None, "warmup_steps": 1},
+                        max_steps=3, save_every=3)
+    summary = train(load_train_config(path))
+    with open(tmp_path / "run" / "metrics.csv", newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert len(rows) == 3 and all(math.isfinite(float(r["loss"])) for r in rows), summary
+    state = json.loads(next((tmp_path / "run" / "checkpoints").glob("step-*/state.json")).read_text())
+    assert state["grad_scaler"]["scale"] > 0  # the loss scaler's state travels with the checkpoint

@@ -30,6 +30,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--subtitle", metavar="TEXT", help="what the person says (skips transcription; "
                    "cut to 120 words)")
     add_perception_options(p)
+    p.add_argument("--question", choices=["description", "labels"], default="description",
+                   help="what to ask a trained AffectGPT folder: its reasoning (default) or the list of "
+                   "emotions (upstream's two questions)")
     p.add_argument("--json", action="store_true", help="print one JSON object instead of a report")
     p.set_defaults(run=run)
 
@@ -48,7 +51,17 @@ def describe_one(args: argparse.Namespace) -> dict:
     model = load_model(args.model)
     _ = model.llm  # load now so its time is reported apart from generation
     t1 = time.perf_counter()
-    answer = model.answer([perception])[0]
+    question = getattr(args, "question", "description")
+    if question == "description":
+        answer = model.answer([perception])[0]
+    elif question in getattr(model, "questions", ("description",)):
+        answer = model.answer([perception], question=question)[0]
+    else:
+        from ..errors import InputError
+
+        raise InputError(f"model {model.name} answers one question: it explains, and the emotions it decides "
+                         "from the evidence are its list (the report's Emotions line, the JSON 'emotions' "
+                         "field); --question labels needs a trained AffectGPT folder (--model FOLDER)")
     t2 = time.perf_counter()
     timings = dict(perception.timings, model_load_s=round(t1 - t0, 4), generate_s=round(t2 - t1, 4),
                    total_s=round(t2 - start, 4))

@@ -14,9 +14,10 @@ import dataclasses
 import hashlib
 import json
 import os
+import typing
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import yaml
 
@@ -25,8 +26,10 @@ from ..llm import BUNDLED_LLM
 from ..models.affectgpt.config import AffectGPTConfig, from_mapping
 from ..models.affectgpt.prompting import TARGET_MODES
 
-PRECISIONS = ("fp32", "bf16", "fp16")
-SCHEDULES = ("cosine", "linear", "constant")
+Precision = Literal["fp32", "bf16", "fp16"]
+Schedule = Literal["cosine", "linear", "constant"]
+PRECISIONS = typing.get_args(Precision)
+SCHEDULES = typing.get_args(Schedule)
 
 
 @dataclass
@@ -60,9 +63,10 @@ class OptimConfig:
     betas: list[float] = field(default_factory=lambda: [0.9, 0.999])
     eps: float = 1e-8
     warmup_steps: int = 0
-    schedule: str = "cosine"
+    warmup_start_ratio: float = 0.0  # warm-up starts at lr x this (upstream AffectGPT: 1e-6 / 1e-5 = 0.1)
+    schedule: Schedule = "cosine"
     min_lr_ratio: float = 0.1
-    max_grad_norm: float = 1.0
+    max_grad_norm: float | None = 1.0  # null: no clipping (upstream AffectGPT)
 
 
 @dataclass
@@ -83,7 +87,7 @@ class TrainConfig:
     keep_checkpoints: int = 2
     log_every: int = 1
     eval_every: int = 0  # teacher-forced loss on data.val every N steps (0: only at the end)
-    precision: str = "fp32"
+    precision: Precision = "fp32"  # fp16: autocast + loss scaler (or DeepSpeed's)
     deepspeed: str | None = None  # a DeepSpeed JSON (train/ds_zero2.json, ...); "auto" fields are filled in
     tensorboard: bool = True
     resume: str = "auto"  # auto: newest complete checkpoint in output_dir; never; or a checkpoint folder
@@ -116,6 +120,10 @@ class TrainConfig:
                 raise bad(f"{key} must be >= 1")
         if len(self.optim.betas) != 2:
             raise bad("optim.betas must be two numbers")
+        if not 0.0 <= self.optim.warmup_start_ratio <= 1.0:
+            raise bad("optim.warmup_start_ratio must be in [0, 1]")
+        if self.optim.max_grad_norm is not None and self.optim.max_grad_norm <= 0:
+            raise bad("optim.max_grad_norm must be > 0, or null for no clipping")
         return self
 
     def digest(self) -> str:

@@ -234,10 +234,10 @@ def build_datasets(config: TrainConfig, model: Any, dist: Dist) -> tuple[Caption
 
 # ====================================================================================== optimizer
 def lr_factor(step: int, config: TrainConfig, max_steps: int) -> float:
-    """Linear warm-up, then cosine / linear decay to ``min_lr_ratio`` (or constant)."""
+    """Linear warm-up from ``warmup_start_ratio``, then cosine / linear decay to ``min_lr_ratio`` (or constant)."""
     o = config.optim
     if o.warmup_steps and step < o.warmup_steps:
-        return (step + 1) / o.warmup_steps
+        return o.warmup_start_ratio + (1 - o.warmup_start_ratio) * (step + 1) / o.warmup_steps
     if o.schedule == "constant":
         return 1.0
     progress = min(1.0, (step - o.warmup_steps) / max(1, max_steps - o.warmup_steps))
@@ -275,7 +275,7 @@ def deepspeed_config(config: TrainConfig, world: int) -> dict[str, Any]:
     ours = {"train_micro_batch_size_per_gpu": config.micro_batch_size,
             "gradient_accumulation_steps": config.gradient_accumulation_steps,
             "train_batch_size": config.micro_batch_size * config.gradient_accumulation_steps * world,
-            "gradient_clipping": config.optim.max_grad_norm}
+            "gradient_clipping": config.optim.max_grad_norm or 0.0}  # DeepSpeed: 0 = no clipping
     for key, value in ours.items():
         if ds.get(key, "auto") not in ("auto", value):
             log.warning("%s: %s=%s overridden by the training config (%s)", path, key, ds[key], value)
@@ -499,10 +499,9 @@ def train(config: TrainConfig) -> dict[str, Any]:
     elif dist.world > 1:
         forward = torch.nn.parallel.DistributedDataParallel(
             model, device_ids=[dist.device.index] if dist.device.type == "cuda" else None)
-    autocast_dtype = torch.bfloat16 if (config.precision == "bf16" and engine is None) else None
-    if config.precision == "fp16" and engine is None:
-        raise InputError("precision fp16 needs DeepSpeed (loss scaling): set deepspeed: train/ds_zero2.json, "
-                         "or use bf16")
+    autocast_dtype = {"bf16": torch.bfloat16, "fp16": torch.float16}.get(config.precision) if engine is None else None
+    # fp16 without DeepSpeed: autocast plus a dynamic loss scaler (upstream AffectGPT's AMP)
+    scaler = torch.amp.GradScaler(dist.device.type) if (config.precision == "fp16" and engine is None) else None
 
     def autocast() -> Any:
         return (torch.autocast(dist.device.type, dtype=autocast_dtype) if autocast_dtype is not None
@@ -521,6 +520,8 @@ def train(config: TrainConfig) -> dict[str, Any]:
             raise InputError(f"resume: {resume_from} is not a complete checkpoint (no state.json)")
     if resume_from is not None:
         state = ckpts.load(resume_from, model, optimizer, scheduler)
+        if scaler is not None and "grad_scaler" in state:
+            scaler.load_state_dict(state["grad_scaler"])
         start_step, samples_seen = int(state["step"]), int(state.get("samples", 0))
         elapsed_before = float(state.get("elapsed_s", 0.0))
         if state.get("config_digest") != config.digest() and dist.main:
@@ -560,14 +561,21 @@ def train(config: TrainConfig) -> dict[str, Any]:
                 with ctx:
                     with autocast():
                         loss = forward(**batch).loss
-                    (loss / accum).backward()
+                    (loss / accum if scaler is None else scaler.scale(loss / accum)).backward()
             losses.append(float(loss.detach()))
         if engine is not None:
             grad_norm = engine.get_global_grad_norm()
             grad_norm = float(grad_norm) if grad_norm is not None else float("nan")
         else:
-            grad_norm = float(torch.nn.utils.clip_grad_norm_(params, config.optim.max_grad_norm))
-            optimizer.step()
+            if scaler is not None:
+                scaler.unscale_(optimizer)
+            # max_grad_norm null: no clipping (upstream), the norm is still logged
+            grad_norm = float(torch.nn.utils.clip_grad_norm_(params, config.optim.max_grad_norm or math.inf))
+            if scaler is not None:
+                scaler.step(optimizer)  # skipped when the fp16 gradients overflowed
+                scaler.update()
+            else:
+                optimizer.step()
             scheduler.step()
             optimizer.zero_grad(set_to_none=True)
         samples_seen += global_batch
@@ -589,7 +597,8 @@ def train(config: TrainConfig) -> dict[str, Any]:
         if done % config.save_every == 0 or done == max_steps:
             ckpts.save(done, model, optimizer, scheduler,
                        {"samples": samples_seen, "config_digest": config.digest(), "world_size": dist.world,
-                        "elapsed_s": row["elapsed_s"]})
+                        "elapsed_s": row["elapsed_s"],
+                        **({"grad_scaler": scaler.state_dict()} if scaler is not None else {})})
         if kill_after and done == kill_after:
             log.warning("%s=%d: killing this process now (fault injection)", KILL_ENV, kill_after)
             os.kill(os.getpid(), signal.SIGKILL)

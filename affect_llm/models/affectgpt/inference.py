@@ -54,14 +54,17 @@ class AffectGPT:
         m = self.model
         return LoadedLLM(m.llm, m.tokenizer, m.llm_path, self.name)
 
-    def answer(self, perceptions: list[Any], streamer: Any = None) -> list[Answer]:
+    #: the questions it was trained to answer (``describe --question``): the reasoning, or the list
+    questions = ("description", "labels")
+
+    def answer(self, perceptions: list[Any], streamer: Any = None, question: str = "description") -> list[Answer]:
         model = self.model
         answers: list[Answer] = []
         for start in range(0, len(perceptions), self.batch_size):
             chunk = perceptions[start:start + self.batch_size]
             feats = model.features_from_media(chunk)
-            texts = model.describe([p.subtitle for p in chunk], feats, max_new_tokens=self.max_new_tokens,
-                                   streamer=streamer)
+            texts = model.describe([p.subtitle for p in chunk], feats, question=question,
+                                   max_new_tokens=self.max_new_tokens, streamer=streamer)
             for p, text in zip(chunk, texts):
                 emotions = extract_emotions(text)
                 source = "llm"
