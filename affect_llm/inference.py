@@ -250,6 +250,7 @@ class InferOptions:
     workers: int = 1
     perceive: PerceiveOptions = field(default_factory=PerceiveOptions)
     max_in_flight: int = 0  # perception results held ahead of the LLM (0: 2 batches)
+    question: str = "description"  # or "labels" (models.questions): what each clip is asked
 
 
 @dataclass
@@ -338,6 +339,7 @@ def run_inference(
 ) -> InferSummary:
     """Answer every item not yet in ``store``; returns counts and timing."""
     from .models import load_model
+    from .models.questions import ask, check_question
 
     start = time.perf_counter()
     summary = InferSummary(total=len(items))
@@ -355,6 +357,8 @@ def run_inference(
         progress(len(manifest_errors))
 
     model = load_model(options.model, device=device) if clips else None
+    if model is not None:
+        check_question(model, options.question)  # before any clip is perceived
     batch: list[Any] = []
 
     def flush(batch: list[Any], errors: list[dict[str, Any]]) -> None:
@@ -362,7 +366,7 @@ def run_inference(
         if batch:
             t0 = time.perf_counter()
             try:
-                answers = model.answer(batch)
+                answers = ask(model, batch, options.question)
             except Exception as exc:
                 log.exception("generation failed for a batch of %d", len(batch))
                 answers = None

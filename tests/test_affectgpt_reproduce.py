@@ -229,3 +229,24 @@ def test_reproduce_trains_through_the_recipe_in_fp16_without_clipping(tmp_path):
     assert len(rows) == 3 and all(math.isfinite(float(r["loss"])) for r in rows), summary
     state = json.loads(next((tmp_path / "run" / "checkpoints").glob("step-*/state.json")).read_text())
     assert state["grad_scaler"]["scale"] > 0  # the loss scaler's state travels with the checkpoint
+
+
+# ------------------------------------------------------------------------------ --question
+def test_labels_question_is_refused_by_the_default_model_before_any_clip_is_read(tmp_path, capsys):
+    from affect_llm.cli.main import main
+    from affect_llm.models import load_model
+    from affect_llm.models.affectgpt.inference import AffectGPT
+    from affect_llm.models.questions import check_question
+
+    check_question(AffectGPT(tmp_path), "labels")  # a trained folder answers both (nothing is loaded)
+    default = load_model("default")
+    check_question(default, "description")
+    with pytest.raises(InputError, match="answers one question.*JSON 'emotions' field"):
+        check_question(default, "labels")
+    (tmp_path / "clips").mkdir()
+    (tmp_path / "clips" / "a.mp4").write_bytes(b"not decoded: the question is refused first")
+    out = tmp_path / "out.jsonl"
+    rc = main(["infer", "--input", str(tmp_path / "clips"), "--output", str(out), "--question", "labels",
+               "--workers", "0", "--no-progress"])
+    assert rc == 2 and "--question labels needs a trained AffectGPT folder" in capsys.readouterr().err
+    assert not out.exists() or not out.read_text().strip()

@@ -40,28 +40,20 @@ def register(sub: argparse._SubParsersAction) -> None:
 def describe_one(args: argparse.Namespace) -> dict:
     """Perceive and answer one clip; returns the JSON-able result."""
     from ..models import load_model
+    from ..models.questions import ask, check_question
     from ..perception import perceive
     from ..results import result_record
     from .options import perceive_options
 
     start = time.perf_counter()
+    model = load_model(args.model)  # lazy: the LLM itself loads below
+    check_question(model, args.question)  # before the clip is decoded
     options = perceive_options(args, args.subtitle)
     perception = perceive(args.clip, options)
     t0 = time.perf_counter()
-    model = load_model(args.model)
     _ = model.llm  # load now so its time is reported apart from generation
     t1 = time.perf_counter()
-    question = getattr(args, "question", "description")
-    if question == "description":
-        answer = model.answer([perception])[0]
-    elif question in getattr(model, "questions", ("description",)):
-        answer = model.answer([perception], question=question)[0]
-    else:
-        from ..errors import InputError
-
-        raise InputError(f"model {model.name} answers one question: it explains, and the emotions it decides "
-                         "from the evidence are its list (the report's Emotions line, the JSON 'emotions' "
-                         "field); --question labels needs a trained AffectGPT folder (--model FOLDER)")
+    answer = ask(model, [perception], args.question)[0]
     t2 = time.perf_counter()
     timings = dict(perception.timings, model_load_s=round(t1 - t0, 4), generate_s=round(t2 - t1, 4),
                    total_s=round(t2 - start, 4))

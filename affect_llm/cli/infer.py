@@ -46,6 +46,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="perception worker processes; 0 runs everything in one process "
                    "(default: %(default)s on this machine)")
     add_perception_options(p)
+    p.add_argument("--question", choices=["description", "labels"], default="description",
+                   help="what to ask a trained AffectGPT folder: its reasoning (default) or the list of emotions")
     p.add_argument("--score-with", metavar="GOLD.jsonl",
                    help="score the results against gold emotions at the end (affect-llm eval ovmer)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
@@ -84,7 +86,7 @@ def run(args: argparse.Namespace) -> int:
         store.done |= ResultStore(output).done
     todo = sum(1 for it in mine if it.id not in store.done)
     options = InferOptions(model=args.model, batch_size=args.batch_size, workers=args.workers,
-                           perceive=perceive_options(args))
+                           perceive=perceive_options(args), question=args.question)
     bar = tqdm(total=todo, unit="clip", desc=f"infer{f' rank {rank}' if world > 1 else ''}",
                disable=args.no_progress or todo == 0, file=sys.stderr, dynamic_ncols=True)
     try:
