@@ -330,10 +330,10 @@ def create_app(model_spec: str = "default", *, model: Any = None, device: str = 
         return service.health()
 
     errors = {code: {"model": ErrorBody, "description": what} for code, what in (
+        (400, "a malformed multipart body (no boundary, cut short, two files)"),
         (403, "server-side paths are off, or the path is outside the allowed folder"),
         (404, "the path does not exist in the allowed folder"),
-        (400, "a malformed multipart body (no boundary, cut short, two files)"),
-        (413, "the upload is over the size limit, or a text field over 12,000 characters"),
+        (413, f"the upload is over the size limit, or a text field over {MAX_FIELD_CHARS:,} characters"),
         (415, "neither multipart/form-data nor application/json"),
         (422, "not a usable video: wrong type, too long, empty, truncated or undecodable"),
         (503, "busy (--max-queue requests in flight) or shutting down; see the Retry-After header"),
