@@ -17,6 +17,7 @@ import sys
 import time
 import urllib.request
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
@@ -107,6 +108,114 @@ def test_wheel_plot_plain_and_on_the_scorer_wheel(monkeypatch):
     assert {"happy", "scared", "surprised"} <= labels and any(t.startswith("worried") for t in labels)
 
 
+# --------------------------------------------------------------------------- text fields over the limit
+def test_tui_refuses_an_over_long_subtitle_before_any_work(example_clips, capsys):
+    from affect_llm.cli.main import main
+    from affect_llm.media.subtitle import MAX_FIELD_CHARS
+
+    start = time.monotonic()
+    code = main(["chat", "--tui", str(example_clips["cheerful"]), "--subtitle", "x" * (MAX_FIELD_CHARS + 1)])
+    out, err = capsys.readouterr()
+    assert code == 2 and out == ""
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and f"{MAX_FIELD_CHARS + 1:,} characters" in lines[0] and f"{MAX_FIELD_CHARS:,}" in lines[0]
+    assert time.monotonic() - start < 5  # refused before decoding the clip or loading a model
+
+
+def test_conversation_refuses_an_over_long_question_and_cuts_a_long_one():
+    from affect_llm.demo.conversation import Conversation
+    from affect_llm.errors import InputError
+    from affect_llm.media.subtitle import MAX_FIELD_CHARS, MAX_WORDS
+
+    class Recorder:  # the model's side of a follow-up: records what reached it
+        def __init__(self):
+            self.questions: list[str] = []
+
+        def followup(self, perception, answer, history, question, max_new_tokens=96):
+            self.questions.append(question)
+            return "reply"
+
+    model = Recorder()
+    conv = Conversation(perception=SimpleNamespace(clip_id="clip"), answer=object())
+    with pytest.raises(InputError, match=f"{MAX_FIELD_CHARS:,}-character limit"):
+        conv.ask(model, "why? " * (MAX_FIELD_CHARS // 5 + 1))
+    assert model.questions == [] and conv.history == []
+    conv.ask(model, "why " * 500)  # 2,000 characters: accepted, cut to the prompt's word budget
+    assert len(model.questions[0].split()) == MAX_WORDS + 1 and model.questions[0].endswith(" ...")
+    assert conv.history == [(model.questions[0], "reply")]
+
+
+# --------------------------------------------------------------------------- uploads do not outlive the session
+def test_session_files_delete_an_upload_once_no_session_holds_it(tmp_path):
+    from affect_llm.demo.session_files import SessionFiles
+
+    uploads = tmp_path / "gradio"
+    shared = uploads / "hash1" / "clip.mp4"  # two visitors who sent the same bytes share this path
+    other = uploads / "hash2" / "other.mp4"
+    kept = uploads / "hash3" / "example.mp4"  # Gradio's cached example clip, kept for every visitor
+    outside = tmp_path / "examples" / "cheerful.mp4"
+    for f in (shared, other, kept, outside):
+        f.parent.mkdir(parents=True, exist_ok=True)
+        f.write_bytes(b"video")
+    files = SessionFiles(uploads, keep=lambda: [str(kept)])
+    files.hold("a", shared)
+    files.hold("b", shared)
+    files.release("a")
+    assert shared.exists()  # b still uses it
+    files.hold("b", other)  # b explains another clip: the previous one goes
+    assert not shared.exists() and not shared.parent.exists()
+    files.hold("c", outside)  # an example clip outside the upload folder is never tracked
+    files.hold("d", kept)
+    files.release_all()
+    assert not other.exists() and outside.exists() and kept.exists()
+    assert files.held() == {}
+
+
+@pytest.mark.filterwarnings("ignore:the subtitle is:UserWarning")  # gr.Warning outside a request
+def test_demo_deletes_a_visitors_upload_when_their_session_ends(example_clips, fast_model, tmp_path, monkeypatch):
+    """The demo's own functions, as Gradio calls them: explain with an upload, then the
+    ``unload`` event of the visitor's tab; then the shutdown clean-up."""
+    gr = pytest.importorskip("gradio", reason="the demo extra is not installed: pip install -e '.[demo]'")
+    from affect_llm.demo.app import CACHE_SWEEP_S, STATE_TTL_S, build_demo, close, launch
+    from affect_llm.media.subtitle import MAX_FIELD_CHARS
+    from affect_llm.models import load_model
+
+    uploads = tmp_path / "gradio"
+    monkeypatch.setenv("GRADIO_TEMP_DIR", str(uploads))
+    first, second = uploads / "h1" / "cheerful.mp4", uploads / "h2" / "angry.mp4"
+    for f, name in ((first, "cheerful"), (second, "angry")):
+        f.parent.mkdir(parents=True)
+        shutil.copy(example_clips[name], f)
+    demo = build_demo(model=load_model(str(fast_model)), examples=[], wheel=None)
+    assert demo.delete_cache == (CACHE_SWEEP_S, STATE_TTL_S)  # Gradio's sweep of what it wrote
+    explain = next(f.fn for f in demo.fns.values() if f.api_name == "perceive")
+    unload = next(f.fn for f in demo.fns.values() if any(t[1] == "unload" for t in f.targets))
+    visitor, other = gr.Request(session_hash="visitor"), gr.Request(session_hash="other")
+
+    # An over-long subtitle is refused before any work (no decoding: the status says why) ...
+    status, *_, state = list(explain(str(first), "x" * (MAX_FIELD_CHARS + 1), visitor))[-1]
+    assert "Cannot use this clip" in status and "character limit" in status and state is None
+    # ... and the upload is the visitor's all the same: their next clip replaces it ...
+    list(explain(str(second), "y" * (MAX_FIELD_CHARS + 1), visitor))
+    assert not first.exists() and second.exists()
+    list(explain(str(second), "y" * (MAX_FIELD_CHARS + 1), other))  # same bytes, another visitor
+    unload(visitor)  # the visitor closes the tab
+    assert second.exists()  # still the other visitor's
+    unload(other)
+    assert not second.exists() and not second.parent.exists()
+
+    # Shutdown: what visitors still hold and what Gradio wrote (its upload set) is deleted.
+    left, written = uploads / "h3" / "left.mp4", uploads / "h4" / "frame.webp"
+    for f in (left, written):
+        f.parent.mkdir(parents=True)
+        f.write_bytes(b"x")
+    list(explain(str(left), "z" * (MAX_FIELD_CHARS + 1), visitor))
+    demo.upload_file_set.add(str(written))
+    launch(demo, port=_free_port(), block=False)
+    close(demo)
+    assert not left.exists() and not written.exists()
+
+
 # --------------------------------------------------------------------------- the web demo in Chromium
 def _free_port() -> int:
     with socket.socket() as s:
@@ -129,14 +238,20 @@ def _wait_http(url: str, proc: subprocess.Popen, timeout_s: float) -> None:
 
 
 @pytest.fixture(scope="module")
-def demo_url(fast_model):
+def gradio_temp(tmp_path_factory) -> Path:
+    """Where the demo under test keeps uploads (``GRADIO_TEMP_DIR``), so tests can watch them go."""
+    return tmp_path_factory.mktemp("gradio-temp")
+
+
+@pytest.fixture(scope="module")
+def demo_url(fast_model, gradio_temp):
     if not Path(CHROMIUM).exists():
         pytest.skip("chromium is not installed: `apt-get install -y chromium` (.ci/run installs it)")
     pytest.importorskip("playwright", reason="pip install playwright (in the demo extra); "
                         "no `playwright install` needed, Debian's chromium is used")
     pytest.importorskip("gradio", reason="the demo extra is not installed: pip install -e '.[demo]'")
     port = _free_port()
-    env = dict(os.environ, GRADIO_ANALYTICS_ENABLED="False")
+    env = dict(os.environ, GRADIO_ANALYTICS_ENABLED="False", GRADIO_TEMP_DIR=str(gradio_temp))
     proc = subprocess.Popen([sys.executable, "-m", "affect_llm", "chat", "--model", str(fast_model),
                              "--port", str(port), "--followup-tokens", "24"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
@@ -198,7 +313,7 @@ def test_demo_in_chromium_example_clip_explanation_and_followup(page):
     page.screenshot(path=str(ARTIFACTS / "chat.png"), full_page=True)
 
 
-def test_demo_in_chromium_bad_upload_shows_the_reason(page, tmp_path):
+def test_demo_in_chromium_bad_upload_shows_the_reason(page, tmp_path, gradio_temp):
     notes = tmp_path / "notes.mp4"
     notes.write_text("this is a text file renamed to .mp4\n" * 10)
     page.locator("#clip input[type=file]").set_input_files(str(notes))
@@ -207,3 +322,10 @@ def test_demo_in_chromium_bad_upload_shows_the_reason(page, tmp_path):
     status = _wait_status(page, "Cannot use this clip", timeout_s=60)
     assert "notes.mp4 is a text file, not a video" in status
     page.screenshot(path=str(ARTIFACTS / "chat-bad-upload.png"))
+    uploaded = list(gradio_temp.rglob("notes.mp4"))
+    assert len(uploaded) == 1  # Gradio's copy of the upload, on the server
+    page.close()  # the visitor leaves: their session ends and their upload goes
+    deadline = time.monotonic() + 30
+    while uploaded[0].exists() and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert not uploaded[0].exists()

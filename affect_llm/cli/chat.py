@@ -1,4 +1,9 @@
-"""``affect-llm chat``: the web demo (Gradio), or the same conversation in a terminal (``--tui CLIP``)."""
+"""``affect-llm chat``: the web demo (Gradio), or the same conversation in a terminal (``--tui CLIP``).
+
+Both refuse text over ``MAX_FIELD_CHARS`` (``serve``'s limit) before any work: ``--subtitle`` is a
+one-line error, exit 2; an over-long question line is answered with the reason, and the
+conversation goes on.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +11,7 @@ import argparse
 import os
 import sys
 
+from ..media.subtitle import MAX_FIELD_CHARS, MAX_WORDS
 from .options import add_perception_options, add_upload_limits, positive_int
 from .serve import check_port_free
 
@@ -30,7 +36,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("--tui", metavar="CLIP", help="talk about CLIP in the terminal instead of the browser")
-    p.add_argument("--subtitle", metavar="TEXT", help="with --tui: what the person says (skips transcription)")
+    p.add_argument("--subtitle", metavar="TEXT", help="with --tui: what the person says (skips transcription; "
+                   f"cut to {MAX_WORDS} words, refused over {MAX_FIELD_CHARS:,} characters)")
     p.add_argument("--host", default="127.0.0.1", help="address to bind (default: %(default)s)")
     p.add_argument("--port", type=int, default=7860, help="(default: %(default)s)")
     add_perception_options(p)
@@ -56,7 +63,7 @@ def run_web(args: argparse.Namespace) -> int:
     check_port_free(args.host, args.port)
     # The demo is offline: no usage statistics, no version check.
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
-    from ..demo.app import build_demo, find_examples, launch
+    from ..demo.app import build_demo, close, find_examples, launch
     from ..uploads import UploadLimits
     from .options import perceive_options
 
@@ -79,16 +86,18 @@ def run_web(args: argparse.Namespace) -> int:
     try:
         demo.block_thread()
     finally:
-        demo.close()
+        close(demo)  # and the uploads visitors left are deleted
     return 0
 
 
 def run_tui(args: argparse.Namespace) -> int:
-    from ..demo.conversation import Conversation
+    from ..demo.conversation import Conversation, check_text_field
+    from ..errors import InputError
     from ..models import load_model
     from ..perception import perceive
     from .options import perceive_options
 
+    check_text_field("--subtitle text", args.subtitle)
     interactive = sys.stdin.isatty()
     # Perceive first: a bad clip fails in a second, before any model is loaded.
     perception = perceive(args.tui, perceive_options(args, args.subtitle))
@@ -119,8 +128,12 @@ def run_tui(args: argparse.Namespace) -> int:
         if question == QUIT:
             break
         if not interactive:
-            print(f"you> {question}")  # piped input is not echoed by a terminal: show what was asked
-        reply = conv.ask(model, question, max_new_tokens=args.followup_tokens)
+            shown = question if len(question) <= 200 else question[:200] + "…"
+            print(f"you> {shown}")  # piped input is not echoed by a terminal: show what was asked
+        try:
+            reply = conv.ask(model, question, max_new_tokens=args.followup_tokens)
+        except InputError as exc:  # an over-long question: say why, keep the conversation
+            reply = f"(not answered: {exc})"
         print(f"affect-llm> {reply}\n", flush=True)
     return 0
 

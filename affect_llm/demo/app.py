@@ -8,8 +8,14 @@ so follow-ups never decode the clip again.
 
 Uploads are bounded (``affect_llm.uploads``): Gradio refuses a file over the size limit as it
 arrives, and the handler checks type, size and duration before any decoding, showing the
-one-line reason in the page. The LLM events share one queue slot (``concurrency_id="llm"``), so
-one model serves every visitor without two generations fighting over the CPU.
+one-line reason in the page; so is a subtitle or question over ``MAX_FIELD_CHARS``. The LLM
+events share one queue slot (``concurrency_id="llm"``), so one model serves every visitor without
+two generations fighting over the CPU. The model is any ``EmotionModel`` (``models/protocol.py``).
+
+Nothing a visitor sends outlives their use of it: their upload is deleted when they explain
+another clip and when their session ends (``SessionFiles``, on Gradio's ``unload`` event), and
+Gradio's cache clean-up (``delete_cache``) removes what else it wrote for them (frames, face
+crops) after ``STATE_TTL_S``, and everything when the server stops (``close``).
 """
 
 from __future__ import annotations
@@ -18,21 +24,27 @@ import logging
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import gradio as gr
 
 from ..errors import InputError
 from ..perception import PerceiveOptions, perceive
 from ..uploads import UploadLimits, check_upload
-from .conversation import DEFAULT_FOLLOWUP_TOKENS, Conversation
+from .conversation import DEFAULT_FOLLOWUP_TOKENS, Conversation, check_text_field
+from .session_files import SessionFiles
 from .wheel import WheelLayout, default_layout, wheel_figure
+
+if TYPE_CHECKING:
+    from ..models.protocol import EmotionModel
 
 log = logging.getLogger(__name__)
 
 EXAMPLES_DIR = Path(__file__).resolve().parents[2] / "examples"
 # Per-visitor state (a Perception holds the sampled frames and the audio): dropped after an hour.
 STATE_TTL_S = 3600
+# How often Gradio's cache clean-up runs; it deletes the files it wrote that are older than STATE_TTL_S.
+CACHE_SWEEP_S = 300
 
 CSS = """
 #status {min-height: 1.6em}
@@ -112,7 +124,15 @@ def _messages(conv: Conversation | None, pending: str | None = None) -> list[dic
     return msgs
 
 
-def build_demo(model_spec: str = "default", *, model: Any = None, device: str = "cpu",
+def _kept_in_cache(demo: gr.Blocks) -> set[str]:
+    """Files Gradio keeps for every visitor (the example clips' cached copies): never deleted."""
+    kept: set[str] = set()
+    for block in demo.blocks.values():
+        kept.update(getattr(block, "keep_in_cache", ()))
+    return kept
+
+
+def build_demo(model_spec: str = "default", *, model: EmotionModel | None = None, device: str = "cpu",
                examples: list[Path] | None = None, limits: UploadLimits | None = None,
                perceive_options: PerceiveOptions | None = None,
                followup_tokens: int = DEFAULT_FOLLOWUP_TOKENS,
@@ -127,16 +147,21 @@ def build_demo(model_spec: str = "default", *, model: Any = None, device: str = 
     examples = find_examples() if examples is None else list(examples)
     if model is None:
         model = load_model(model_spec, device=device)
-    _ = getattr(model, "llm", None)
+    _ = model.llm  # load the weights now (the protocol's load step)
     layout = default_layout() if wheel is _DEFAULT_LAYOUT else wheel
+    files = SessionFiles(gr.utils.get_upload_folder(), keep=lambda: _kept_in_cache(demo))
 
-    def explain(video: str | None, subtitle: str | None) -> Iterator[tuple]:
+    def explain(video: str | None, subtitle: str | None, request: gr.Request) -> Iterator[tuple]:
         # outputs: status, frames, faces, cues, chat, wheel plot, state
+        session = getattr(request, "session_hash", None)
+        if session and video:
+            files.hold(session, video)  # and the visitor's previous upload is deleted
         if not video:
             yield _status("Pick an example clip or upload a video first."), [], [], "", [], None, None
             return
         path = Path(video)
         try:
+            check_text_field("subtitle", subtitle)
             check_upload(path, limits, name=path.name)
         except InputError as exc:
             gr.Warning(str(exc))
@@ -178,11 +203,17 @@ def build_demo(model_spec: str = "default", *, model: Any = None, device: str = 
         if conv is None or conv.answer is None:
             yield gr.skip(), question, _status("Explain a clip first: pick an example or upload a video."), conv
             return
+        try:
+            check_text_field("question", q)
+        except InputError as exc:
+            yield gr.skip(), question, f"⚠️ {_md_escape(str(exc))}", conv
+            return
         yield _messages(conv, pending=q), "", _status("Thinking…"), conv
         conv.ask(model, q, max_new_tokens=followup_tokens)
         yield _messages(conv), "", _status("Ask another question, or pick another clip."), conv
 
-    with gr.Blocks(title="affect-llm: explainable emotion reasoning", analytics_enabled=False) as demo:
+    with gr.Blocks(title="affect-llm: explainable emotion reasoning", analytics_enabled=False,
+                   delete_cache=(CACHE_SWEEP_S, STATE_TTL_S)) as demo:
         gr.Markdown("## affect-llm — which emotions does the person show, and why?\n"
                     "Pick an example clip or upload one, then **Explain**. The model reads the face, "
                     "the voice and the words, explains the emotions clue by clue, and answers follow-up "
@@ -226,7 +257,15 @@ def build_demo(model_spec: str = "default", *, model: Any = None, device: str = 
         for trigger in (ask_btn.click, question.submit):
             trigger(ask, [question, state], [chat, question, status, state], concurrency_id="llm",
                     concurrency_limit=1, api_visibility="private")
+
+        def session_ended(request: gr.Request) -> None:
+            """The visitor closed or reloaded the tab: their upload goes now, not with the cache sweep."""
+            if getattr(request, "session_hash", None):
+                files.release(request.session_hash)
+
+        demo.unload(session_ended)
     demo.affect_allowed_paths = sorted({str(p.resolve().parent) for p in examples})
+    demo.affect_session_files = files
     return demo
 
 
@@ -240,4 +279,18 @@ def launch(demo: gr.Blocks, host: str = "127.0.0.1", port: int = 7860, limits: U
                 quiet=True, prevent_thread_lock=True, inbrowser=False, share=False, css=CSS,
                 footer_links=[], mcp_server=False, pwa=False)
     if block:
-        demo.block_thread()
+        try:
+            demo.block_thread()
+        finally:
+            close(demo)
+
+
+def close(demo: gr.Blocks) -> None:
+    """Stop the server and delete what visitors left: the uploads still held (Gradio's shutdown
+    clean-up also removes the files it wrote, since ``delete_cache`` is set)."""
+    try:
+        demo.close()
+    finally:
+        files = getattr(demo, "affect_session_files", None)
+        if files is not None:
+            files.release_all()

@@ -3,6 +3,10 @@
 The clip is perceived once; its ``Perception`` (frames, faces, prosody, words, cues) and the first
 ``Answer`` are kept, so a follow-up question costs one LLM generation and no decoding, and the
 model sees the same evidence on every turn. Nothing here imports Gradio.
+
+Text a visitor types is bounded like the API's fields: over ``MAX_FIELD_CHARS`` it is refused
+before any work (``check_text_field``); a question under that is cut to the prompt's word budget
+(``bound_words``), as a subtitle is.
 """
 
 from __future__ import annotations
@@ -10,11 +14,26 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from ..errors import InputError
+from ..media.subtitle import MAX_FIELD_CHARS, MAX_WORDS, bound_words
+
+if TYPE_CHECKING:
+    from ..models.protocol import EmotionModel
 
 log = logging.getLogger(__name__)
 
 DEFAULT_FOLLOWUP_TOKENS = 96
+
+
+def check_text_field(label: str, text: str | None) -> None:
+    """Refuse ``text`` longer than ``MAX_FIELD_CHARS`` (the limit ``serve`` applies to its fields),
+    with a message that says the limit and what to send instead."""
+    if text is not None and len(text) > MAX_FIELD_CHARS:
+        raise InputError(f"the {label} is {len(text):,} characters, over the {MAX_FIELD_CHARS:,}-character "
+                         f"limit (only the first {MAX_WORDS} words would be used): give the words of this "
+                         "clip or one question only")
 
 
 @dataclass
@@ -27,7 +46,7 @@ class Conversation:
     def clip_id(self) -> str:
         return self.perception.clip_id
 
-    def explain(self, model: Any) -> Iterator[tuple[Any, bool]]:
+    def explain(self, model: EmotionModel) -> Iterator[tuple[Any, bool]]:
         """The explanation as it is generated (``model.answer_stream``: the same generation as
         ``model.answer``); the final answer is kept for the follow-ups."""
         for partial, final in model.answer_stream(self.perception):
@@ -35,10 +54,15 @@ class Conversation:
                 self.answer = partial
             yield partial, final
 
-    def ask(self, model: Any, question: str, max_new_tokens: int = DEFAULT_FOLLOWUP_TOKENS) -> str:
-        """Answer a follow-up question with the clip's cues, the explanation and the turns so far."""
+    def ask(self, model: EmotionModel, question: str, max_new_tokens: int = DEFAULT_FOLLOWUP_TOKENS) -> str:
+        """Answer a follow-up question with the clip's cues, the explanation and the turns so far.
+
+        A question over ``MAX_FIELD_CHARS`` raises ``InputError``; a long one is cut to the
+        prompt's word budget (and kept cut in the history)."""
         if self.answer is None:
             raise RuntimeError("explain the clip before asking follow-up questions")
+        check_text_field("question", question)
+        question, _ = bound_words(" ".join(question.split()))
         reply = model.followup(self.perception, self.answer, list(self.history), question,
                                max_new_tokens=max_new_tokens)
         self.history.append((question, reply))

@@ -1,4 +1,5 @@
-"""Emotion models behind one interface: ``load_model(spec).answer(perceptions) -> [Answer]``.
+"""Emotion models behind one interface, ``EmotionModel`` (``models/protocol.py``): ``name``, ``llm``
+(the load step), ``answer``, ``answer_stream`` and ``followup``. Every app is written against it.
 
 ``spec`` is ``"default"`` (the embedded textualized model on the bundled SmolLM2) or a folder:
 
@@ -12,9 +13,12 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import ModelError
+
+if TYPE_CHECKING:
+    from .protocol import EmotionModel
 
 DEFAULT_MODEL = "default"
 
@@ -30,7 +34,7 @@ def read_model_config(folder: Path) -> dict[str, Any]:
         raise ModelError(f"{cfg_path} is not valid JSON ({exc}): fix or re-save the model folder") from exc
 
 
-def load_model(spec: str = DEFAULT_MODEL, device: str = "cpu") -> Any:
+def load_model(spec: str = DEFAULT_MODEL, device: str = "cpu") -> EmotionModel:
     """The model named by ``spec``, with its LLM placed on ``device`` when it is first used."""
     from .textualized import TextualizedModel
 

@@ -5,15 +5,23 @@ subtitle) exactly as for the default model; this class runs the folder's frozen 
 decoded arrays (no second decode), builds the prompts and generates all answers of a batch in
 one left-padded ``generate`` call. Emotion words are read from the explanation with the
 scorer's rule extractor (as the default model reads its list).
+
+It implements the whole ``EmotionModel`` protocol (``models/protocol.py``), so ``chat`` works with
+a trained folder too: ``answer_stream`` streams the same generation token by token, and
+``followup`` continues the clip's own prompt (its stream tokens and words) as a chat.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
+import weakref
+from collections import OrderedDict
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from ...llm import LoadedLLM
+from ...llm import BatchStreamer, LoadedLLM
 from ..textualized import Answer, parse_emotion_list
 
 log = logging.getLogger(__name__)
@@ -27,8 +35,15 @@ def extract_emotions(text: str, limit: int = 5) -> list[str]:
     return parse_emotion_list(" ".join(text.split()), limit=limit)
 
 
+# Clips whose encoder features are kept for follow-ups: the demo's recent conversations. A clip's
+# features are its frozen encoders' outputs (about 1-4 MB in float16 for 30 s of Whisper states).
+CLIP_FEATURES_KEPT = 16
+
+
 class AffectGPT:
-    """A trained AffectGPT-style folder; ``answer`` explains a batch of perceived clips."""
+    """A trained AffectGPT-style folder behind the ``EmotionModel`` protocol: ``answer`` explains a
+    batch of perceived clips, ``answer_stream`` one clip as it is generated, ``followup`` answers
+    questions about it."""
 
     def __init__(self, folder: str | Path, device: str = "cpu", batch_size: int = 8,
                  max_new_tokens: int | None = None):
@@ -38,6 +53,10 @@ class AffectGPT:
         self.batch_size = batch_size
         self.max_new_tokens = max_new_tokens
         self._model: Any = None
+        # id(perception) -> (weak reference, its stream features): a conversation's clip is encoded
+        # once for its explanation and all its follow-ups (a few clips of recent visitors).
+        self._clip_features: OrderedDict[int, tuple[Any, Any]] = OrderedDict()
+        self._clip_features_lock = threading.Lock()
 
     @property
     def model(self) -> Any:
@@ -54,6 +73,16 @@ class AffectGPT:
         m = self.model
         return LoadedLLM(m.llm, m.tokenizer, m.llm_path, self.name)
 
+    def _to_answer(self, perception: Any, text: str) -> Answer:
+        """The model's text as an ``Answer``: emotion words read from it, or the cues' decision
+        when it names none."""
+        emotions = extract_emotions(text)
+        source = "llm"
+        if not emotions:
+            emotions, source = list(perception.cues.candidates), "cues"
+        return Answer(explanation=text, emotions=emotions, emotions_source=source,
+                      sections={"explanation": text})
+
     #: the questions it was trained to answer (``describe --question``): the reasoning, or the list
     questions = ("description", "labels")
 
@@ -65,11 +94,99 @@ class AffectGPT:
             feats = model.features_from_media(chunk)
             texts = model.describe([p.subtitle for p in chunk], feats, question=question,
                                    max_new_tokens=self.max_new_tokens, streamer=streamer)
-            for p, text in zip(chunk, texts):
-                emotions = extract_emotions(text)
-                source = "llm"
-                if not emotions:
-                    emotions, source = list(p.cues.candidates), "cues"
-                answers.append(Answer(explanation=text, emotions=emotions, emotions_source=source,
-                                      sections={"explanation": text}))
+            answers += [self._to_answer(p, text) for p, text in zip(chunk, texts)]
         return answers
+
+    def _features_of(self, perception: Any) -> Any:
+        """One clip's stream features, computed once per clip for a conversation."""
+        key = id(perception)
+        with self._clip_features_lock:
+            held = self._clip_features.get(key)
+            if held is not None and held[0]() is perception:  # the same object, not a reused id
+                self._clip_features.move_to_end(key)
+                return held[1]
+        feats = self.model.features_from_media([perception])
+        with self._clip_features_lock:
+            self._clip_features[key] = (weakref.ref(perception), feats)
+            while len(self._clip_features) > CLIP_FEATURES_KEPT:
+                self._clip_features.popitem(last=False)
+        return feats
+
+    def answer_stream(self, perception: Any) -> Iterator[tuple[Answer, bool]]:
+        """``answer`` for one clip, yielded token by token: ``(partial, False)`` per generated
+        token, then ``(final, True)``. The generation runs in a thread and feeds a
+        ``BatchStreamer``, as the default model's stream does; the final answer is the same text
+        ``answer`` gives (same prompt, features and greedy decoding)."""
+        model = self.model
+        feats = self._features_of(perception)
+        streamer = BatchStreamer(model.tokenizer)
+        result: dict[str, Any] = {}
+
+        def work() -> None:
+            try:
+                result["texts"] = model.describe([perception.subtitle], feats, max_new_tokens=self.max_new_tokens,
+                                                 streamer=streamer)
+            except BaseException as exc:  # noqa: BLE001 - re-raised in the caller's thread
+                result["error"] = exc
+                streamer.end()
+
+        thread = threading.Thread(target=work, daemon=True)
+        thread.start()
+        for texts in streamer:
+            yield self._to_answer(perception, texts[0].strip()), False
+        thread.join()
+        if "error" in result:
+            raise result["error"]
+        yield self._to_answer(perception, result["texts"][0]), True
+
+    def _conversation_tail(self, explanation: str, turns: list[tuple[str, str]], question: str) -> str:
+        """The text that continues the clip's prompt: the explanation as the assistant's turn, the
+        earlier questions and replies, the new question, and the cue for the next reply. Rendered
+        with the LLM's chat template when it has one (the part after the first user turn), else in
+        the plain ``User:`` / ``Assistant:`` form the prompt builder falls back to."""
+        tok = self.model.tokenizer
+        later = [{"role": "assistant", "content": explanation}]
+        for q, a in turns:
+            later += [{"role": "user", "content": q}, {"role": "assistant", "content": a}]
+        later.append({"role": "user", "content": question})
+        if self.model.prompt.has_chat_template:
+            head = [{"role": "system", "content": "s"}, {"role": "user", "content": "u"}]
+            start = tok.apply_chat_template(head, add_generation_prompt=True, tokenize=False)
+            full = tok.apply_chat_template(head + later, add_generation_prompt=True, tokenize=False)
+            if full.startswith(start):
+                return full[len(start):]
+        plain = [" " + explanation]
+        for m in later[1:]:
+            plain.append(f"\nUser: {m['content']}" if m["role"] == "user" else f"\nAssistant: {m['content']}")
+        return "".join(plain) + "\nAssistant:"
+
+    def followup(self, perception: Any, answer: Answer, history: list[tuple[str, str]], question: str,
+                 max_new_tokens: int = 96) -> str:
+        """Reply to a question about the same clip: the clip's prompt (its stream tokens and words,
+        exactly as ``answer`` built it), then the explanation, the conversation so far and the
+        question as chat turns, one greedy generation. The oldest turns are left out when the
+        prompt would not fit the LLM's context. A model that writes nothing gets a sentence
+        saying so, with the emotions it named."""
+        from .prompting import IGNORE_INDEX, EncodedPrompt
+
+        model = self.model
+        feats = self._features_of(perception)
+        first = model.prompt.encode(perception.subtitle)
+        context = int(getattr(model._llm_config(), "max_position_embeddings", 0) or 0)
+        turns = list(history)
+        while True:
+            tail = model.tokenizer(self._conversation_tail(answer.explanation, turns, question),
+                                   add_special_tokens=False)["input_ids"]
+            if not turns or not context or len(first.input_ids) + len(tail) + max_new_tokens <= context:
+                break
+            turns = turns[1:]
+        encoded = EncodedPrompt(first.input_ids + tail, first.slots + [False] * len(tail),
+                                first.labels + [IGNORE_INDEX] * len(tail))
+        batch = model.prompt.collate([encoded])
+        device = next(model.parameters()).device
+        reply = model.generate(batch["input_ids"].to(device), batch["attention_mask"].to(device),
+                               batch["slot_mask"].to(device), feats, max_new_tokens=max_new_tokens)[0]
+        if reply:
+            return reply
+        named = ", ".join(answer.emotions) or "no emotion"
+        return f"{self.name} wrote no reply to this question; its explanation named: {named}."
