@@ -206,7 +206,7 @@ def test_repro_config_has_upstreams_hyper_parameters():
     assert lrs[2:] == pytest.approx([1e-5] * 3)
 
 
-def test_reproduce_trains_through_the_recipe_in_fp16_without_clipping(tmp_path):
+def test_reproduce_trains_and_resumes_through_the_recipe_in_fp16_without_clipping(tmp_path):
     from affectgpt_support import random_feature_dataset, write_config
 
     from affect_llm.models.affectgpt.tiny import make_tiny_llm
@@ -222,13 +222,21 @@ def test_reproduce_trains_through_the_recipe_in_fp16_without_clipping(tmp_path):
                                            {"name": "frames", "source": "frames",
                                             "encoder": "precomputed:rand-frames:16", "tokens": 1}],
                         precision="fp16", optim={"lr": 1e-3, "max_grad_norm": None, "warmup_steps": 1},
-                        max_steps=3, save_every=3)
-    summary = train(load_train_config(path))
-    with open(tmp_path / "run" / "metrics.csv", newline="") as f:
-        rows = list(csv.DictReader(f))
-    assert len(rows) == 3 and all(math.isfinite(float(r["loss"])) for r in rows), summary
-    state = json.loads(next((tmp_path / "run" / "checkpoints").glob("step-*/state.json")).read_text())
+                        max_steps=4, save_every=2)
+
+    def curve(run):
+        with open(tmp_path / run / "metrics.csv", newline="") as f:
+            return [(r["step"], float(r["loss"]), float(r["grad_norm"])) for r in csv.DictReader(f)]
+
+    train(load_train_config(path, [f"output_dir={tmp_path / 'ref'}"]))
+    train(load_train_config(path, [f"output_dir={tmp_path / 'cut'}", "max_steps=2"]))
+    state = json.loads((tmp_path / "cut" / "checkpoints" / "step-0000002" / "state.json").read_text())
     assert state["grad_scaler"]["scale"] > 0  # the loss scaler's state travels with the checkpoint
+    summary = train(load_train_config(path, [f"output_dir={tmp_path / 'cut'}"]))  # resumes at step 2
+    ref, cut = curve("ref"), curve("cut")
+    assert summary["start_step"] == 2 and len(ref) == 4 and all(math.isfinite(r[1]) for r in ref)
+    assert [r[0] for r in ref] == [r[0] for r in cut]
+    assert all(abs(a[1] - b[1]) <= 1e-4 * max(1.0, abs(a[1])) for a, b in zip(ref, cut)), (ref, cut)
 
 
 # ------------------------------------------------------------------------------ --question

@@ -523,6 +523,11 @@ def train(config: TrainConfig) -> dict[str, Any]:
         if scaler is not None and "grad_scaler" in state:
             scaler.load_state_dict(state["grad_scaler"])
         start_step, samples_seen = int(state["step"]), int(state.get("samples", 0))
+        # The restored rate is the one the checkpoint's schedule gave; with max_steps (or epochs)
+        # changed since, the schedule is another: the first resumed step must use the new one too.
+        for group, base in zip(optimizer.param_groups, scheduler.base_lrs):
+            group["lr"] = base * lr_factor(start_step, config, max_steps)
+        scheduler._last_lr = [group["lr"] for group in optimizer.param_groups]  # what get_last_lr() reports
         elapsed_before = float(state.get("elapsed_s", 0.0))
         if state.get("config_digest") != config.digest() and dist.main:
             log.warning("resuming from %s with a changed configuration: the continuation will differ", resume_from)
