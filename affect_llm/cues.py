@@ -79,7 +79,8 @@ class WordCues:
     ``subtitle`` is the text the answer used (given, from a sidecar, or a *reliable* transcript),
     cut to the word budget; ``heard`` is a transcript judged unreliable: kept for the user to see,
     never quoted as the person's words. ``translation`` is the English text the words channel
-    read when the speech was not English.
+    read when the speech was not English; ``translation_reliable`` False marks a rough one
+    (read at reduced weight, never quoted).
     """
 
     subtitle: str | None
@@ -87,6 +88,7 @@ class WordCues:
     language: str | None = None
     language_probability: float | None = None
     translation: str | None = None
+    translation_reliable: bool | None = None  # None: no translation
     transcript_reliable: bool | None = None  # None: not a transcript (given text, or nothing)
     reliability: dict[str, Any] = field(default_factory=dict)  # the transcript's measures and reasons
     heard: str | None = None
@@ -97,7 +99,12 @@ class WordCues:
             return "Speech was heard, but it could not be understood reliably, so the words are unknown."
         if not self.subtitle:
             return "No words were spoken or given."
-        lang = f" (in {self.language}; in English: \"{self.translation}\")" if self.translation else ""
+        if self.translation and self.translation_reliable is not False:
+            lang = f" (in {self.language}; in English: \"{self.translation}\")"
+        elif self.translation:
+            lang = f" (in {self.language}; its English translation is uncertain)"
+        else:
+            lang = ""
         return f'Words: "{self.subtitle}"{lang}.'
 
 

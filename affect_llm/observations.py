@@ -58,7 +58,7 @@ def verbal(cues: dict[str, Any]) -> str:
     words = cues["words"]
     if words.get("subtitle"):
         quote = f"In the text, the subtitle reads: \"{words['subtitle']}\""
-        if words.get("translation"):
+        if words.get("translation") and words.get("translation_reliable") is not False:
             quote += f" (in English: \"{words['translation']}\")"
         return quote
     if words.get("heard"):

@@ -102,11 +102,23 @@ def perceive(path: str | Path, options: PerceiveOptions | None = None) -> Percep
                       prosody=prosody, subtitle=subtitle, subtitle_source=source, cues=cues, timings=timings)
 
 
+# A translation that failed its check (average log-probability under -1.0) after words heard
+# well is still read by the words channel while it stays above ``ROUGH_TRANSLATION_LOGPROB``,
+# at ``ROUGH_TRANSLATION_RELIABILITY``: half a channel's weight, so the voice and the face can
+# outvote it. It is never quoted. Below -1.3 Whisper base's English is mostly invented ("I'm
+# sorry, but I'm going to have to go to bed" for "Por favor, pon las cajas en la mesa").
+ROUGH_TRANSLATION_LOGPROB = -1.3
+ROUGH_TRANSLATION_RELIABILITY = 0.5
+
+
 def word_cues_from(subtitle: str | None, source: str, transcript: Any, language: str | None) -> WordCues:
     """The words the answer may use: given text wins; a transcript only when it is reliable.
 
     Both are cut to the word budget (``media.subtitle.MAX_WORDS``). An unreliable transcript is
-    kept as ``heard`` (shown to the user, never quoted as what the person said).
+    kept as ``heard`` (shown to the user, never quoted as what the person said). Words heard
+    well whose English translation failed its checks are quoted in their language; the
+    translation is kept (``translation_reliable`` False) for the words channel only while it is
+    above ``ROUGH_TRANSLATION_LOGPROB`` and does not loop.
     """
     from .media.subtitle import bound_words
 
@@ -120,13 +132,30 @@ def word_cues_from(subtitle: str | None, source: str, transcript: Any, language:
     if translation:
         translation, _ = bound_words(translation)
     measures = {k: getattr(transcript, k) for k in ("avg_logprob", "no_speech_prob", "compression_ratio",
-                                                    "language_probability", "reasons") if hasattr(transcript, k)}
+                                                    "language_probability", "translation_avg_logprob",
+                                                    "reasons") if hasattr(transcript, k)}
     common = dict(source="whisper", language=getattr(transcript, "language", None),
                   language_probability=getattr(transcript, "language_probability", None),
                   reliability=measures, truncated=cut)
-    if not getattr(transcript, "reliable", True):
+    if getattr(transcript, "reliable", True):
+        return WordCues(subtitle=text, translation=translation, transcript_reliable=True,
+                        translation_reliable=True if translation else None, **common)
+    if not getattr(transcript, "text_reliable", False):
         return WordCues(subtitle=None, heard=text, transcript_reliable=False, **common)
-    return WordCues(subtitle=text, translation=translation, transcript_reliable=True, **common)
+    rough = _rough_translation(translation, getattr(transcript, "translation_avg_logprob", None))
+    return WordCues(subtitle=text, translation=rough, transcript_reliable=True,
+                    translation_reliable=False if rough else None, **common)
+
+
+def _rough_translation(translation: str | None, logprob: float | None) -> str | None:
+    """A failed translation the words channel may still read at reduced weight, else None."""
+    from .encoders.speech import looping
+
+    if not translation or not translation.strip() or looping(translation):
+        return None
+    if logprob is None or logprob < ROUGH_TRANSLATION_LOGPROB:
+        return None
+    return translation
 
 
 def decide(face: Any, expressions: np.ndarray | None, found: np.ndarray | None, audio_track: bool,
@@ -140,10 +169,11 @@ def decide(face: Any, expressions: np.ndarray | None, found: np.ndarray | None, 
     english = words.translation or words.subtitle
     if words.subtitle and not words.translation and not _reads_as_english(words.subtitle, words.language):
         english = None  # words we cannot read: quoted, but not scored
+    trust = ROUGH_TRANSLATION_RELIABILITY if words.translation_reliable is False else 1.0
     evidence = {
         "face": face_evidence(expressions, found, face.frames),
         "voice": voice_evidence(prosody, audio_track, language=words.language),
-        "words": words_evidence(english),
+        "words": words_evidence(english, reliability=trust),
     }
     arousal = evidence["voice"].detail.get("arousal_word") if evidence["voice"].present else None
     voice = voice_cues(audio_track, prosody, arousal)

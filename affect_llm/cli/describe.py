@@ -111,7 +111,8 @@ def _words_line(cues: dict) -> str:
     if words.get("subtitle"):
         line = f"\"{words['subtitle']}\" ({cues['subtitle_source']}){lang}"
         if words.get("translation"):
-            line += f" → \"{words['translation']}\""
+            rough = " (rough: read at half weight, not quoted)" if words.get("translation_reliable") is False else ""
+            line += f" → \"{words['translation']}\"{rough}"
         return line
     if words.get("heard"):
         return f"not understood reliably{lang} (heard: \"{words['heard']}\")"

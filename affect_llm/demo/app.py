@@ -84,7 +84,8 @@ def cues_markdown(p: Any) -> str:
         voice_text = "no audio track" if not voice["audio_track"] else "no clear speech"
     lines.append(f"| voice | {_md_escape(voice_text)} |")
     if words.get("translation"):
-        lines.append(f"| words in English | “{_md_escape(words['translation'])}” ({words.get('language')}) |")
+        rough = ", a rough translation: read at half weight" if words.get("translation_reliable") is False else ""
+        lines.append(f"| words in English | “{_md_escape(words['translation'])}” ({words.get('language')}{rough}) |")
     elif words.get("heard"):
         lines.append("| words | speech heard but not understood reliably: not used |")
     for name, ev in (cues.get("evidence") or {}).items():

@@ -28,6 +28,10 @@
 
    ``reliable`` is False when any check fails, and ``reasons`` says which, in words. An
    unreliable transcript is for showing ("heard"), never for quoting as the person's words.
+   ``text_reliable`` is the same verdict on the spoken-language words alone: Whisper base
+   often hears Spanish well and translates it badly ("Me siento muy solo y triste" heard at
+   -0.77, translated at -1.02), and words heard well may be quoted even when their English is
+   doubtful (``perception.word_cues_from`` decides what that English may still be used for).
 
 Clips of up to 30 s (nearly every emotion clip) cost one encoder pass for all three steps: the
 encoder states are computed once and detection, transcription and translation decode from them.
@@ -99,6 +103,7 @@ class Transcript:
     compression_ratio: float | None = None
     reliable: bool = False
     reasons: list[str] = field(default_factory=list)
+    text_reliable: bool = False  # the words in ``language`` pass every check (the translation may not)
     translation: str | None = None
     translation_avg_logprob: float | None = None
 
@@ -182,16 +187,21 @@ def judge(tr: Transcript, language_given: bool) -> Transcript:
             and tr.language_probability < LANGUAGE_PROB_THRESHOLD):
         reasons.append(f"the language is uncertain ({tr.language} at probability "
                        f"{tr.language_probability:.2f} < {LANGUAGE_PROB_THRESHOLD})")
+    text_reasons = list(reasons)
+    if looping(tr.text) or compression_ratio(tr.text) > COMPRESSION_RATIO_THRESHOLD:
+        text_reasons.append("the words repeat themselves, a decoding loop")
+    reasons = list(text_reasons)
     if tr.translation is not None and not tr.translation.strip():
         reasons.append("the English translation is empty")
-    for name, text in (("words", tr.text), ("English translation", tr.translation or "")):
-        if looping(text) or compression_ratio(text) > COMPRESSION_RATIO_THRESHOLD:
-            reasons.append(f"the {name} repeat themselves, a decoding loop")
+    translation = tr.translation or ""
+    if looping(translation) or compression_ratio(translation) > COMPRESSION_RATIO_THRESHOLD:
+        reasons.append("the English translation repeats itself, a decoding loop")
     if tr.translation_avg_logprob is not None and tr.translation_avg_logprob < LOGPROB_THRESHOLD:
         reasons.append(f"low confidence in the English translation (average log-probability "
                        f"{tr.translation_avg_logprob:.2f} < {LOGPROB_THRESHOLD})")
     tr.reasons = reasons
     tr.reliable = not reasons
+    tr.text_reliable = not text_reasons
     return tr
 
 

@@ -231,8 +231,11 @@ class CueView:
 
     @functools.cached_property
     def quotable(self) -> list[str]:
-        """Texts that may be quoted as the person's words: the subtitle and its translation."""
-        return [t for t in (self.words.get("subtitle"), self.words.get("translation")) if isinstance(t, str) and t.strip()]
+        """Texts that may be quoted as the person's words: the subtitle and its translation (not a
+        rough translation, ``translation_reliable`` False: the words channel reads it, nobody quotes it)."""
+        rough = self.words.get("translation_reliable") is False
+        texts = (self.words.get("subtitle"), None if rough else self.words.get("translation"))
+        return [t for t in texts if isinstance(t, str) and t.strip()]
 
     @functools.cached_property
     def transcript_unreliable(self) -> bool:
