@@ -186,8 +186,9 @@ def test_demo_deletes_a_visitors_upload_when_their_session_ends(example_clips, f
     for f, name in ((first, "cheerful"), (second, "angry")):
         f.parent.mkdir(parents=True)
         shutil.copy(example_clips[name], f)
-    demo = build_demo(model=load_model(str(fast_model)), examples=[], wheel=None)
+    demo = build_demo(model=load_model(str(fast_model)), examples=[example_clips["silent"]], wheel=None)
     assert demo.delete_cache == (CACHE_SWEEP_S, STATE_TTL_S)  # Gradio's sweep of what it wrote
+    (example,) = uploads.rglob("silent.mp4")  # Gradio's cached copy of the example, for every visitor
     explain = next(f.fn for f in demo.fns.values() if f.api_name == "perceive")
     unload = next(f.fn for f in demo.fns.values() if any(t[1] == "unload" for t in f.targets))
     visitor, other = gr.Request(session_hash="visitor"), gr.Request(session_hash="other")
@@ -203,6 +204,9 @@ def test_demo_deletes_a_visitors_upload_when_their_session_ends(example_clips, f
     assert second.exists()  # still the other visitor's
     unload(other)
     assert not second.exists() and not second.parent.exists()
+    list(explain(str(example), "y" * (MAX_FIELD_CHARS + 1), visitor))  # an example clip ...
+    unload(visitor)
+    assert example.exists()  # ... is not the visitor's to delete
 
     # Shutdown: what visitors still hold and what Gradio wrote (its upload set) is deleted.
     left, written = uploads / "h3" / "left.mp4", uploads / "h4" / "frame.webp"
