@@ -1,7 +1,7 @@
 """``affect-llm chat``: the web demo (``build_demo`` returns ``gr.Blocks``) and the conversation
 model behind it and behind the terminal mode (``Conversation``).
 
-``build_demo`` and ``launch`` are imported on first use, so the terminal mode and the wheel plot
+``build_demo``, ``launch`` and ``close`` are imported on first use, so the terminal mode and the wheel plot
 work without Gradio installed.
 """
 
@@ -11,11 +11,11 @@ from typing import Any
 
 from .conversation import Conversation
 
-__all__ = ["Conversation", "build_demo", "launch"]
+__all__ = ["Conversation", "build_demo", "close", "launch"]
 
 
 def __getattr__(name: str) -> Any:
-    if name in ("build_demo", "launch"):
+    if name in ("build_demo", "close", "launch"):
         from . import app
 
         return getattr(app, name)
