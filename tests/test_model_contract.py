@@ -25,7 +25,7 @@ from affect_llm.cli.main import main
 SUBTITLE = "I just got the news, I passed!"
 FRAMES = 4
 KINDS = ("textualized", "affectgpt")
-PROTOCOL_MEMBERS = ("name", "llm", "answer", "answer_stream", "followup")
+PROTOCOL_MEMBERS = ("name", "load", "llm", "answer", "answer_stream", "followup")
 
 
 def save_tiny_affectgpt(folder: Path, llm_folder: Path) -> Path:

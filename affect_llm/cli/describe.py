@@ -51,7 +51,7 @@ def describe_one(args: argparse.Namespace) -> dict:
     options = perceive_options(args, args.subtitle)
     perception = perceive(args.clip, options)
     t0 = time.perf_counter()
-    _ = model.llm  # load now so its time is reported apart from generation
+    model.load()  # now, so its time is reported apart from generation
     t1 = time.perf_counter()
     answer = ask(model, [perception], args.question)[0]
     t2 = time.perf_counter()

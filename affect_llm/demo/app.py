@@ -148,7 +148,7 @@ def build_demo(model_spec: str = "default", *, model: EmotionModel | None = None
     examples = find_examples() if examples is None else list(examples)
     if model is None:
         model = load_model(model_spec, device=device)
-    _ = model.llm  # load the weights now (the protocol's load step)
+    model.load()  # the weights now, not on the first visitor
     layout = default_layout() if wheel is _DEFAULT_LAYOUT else wheel
     files = SessionFiles(gr.utils.get_upload_folder(), keep=lambda: _kept_in_cache(demo))
 

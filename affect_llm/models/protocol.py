@@ -25,9 +25,10 @@ class EmotionModel(Protocol):
     """Perceived clips in, explained emotions out.
 
     * ``name``: what result records carry as ``"model"``.
-    * ``llm``: the model's language model; the first access loads the weights. This is the load
-      step: apps touch it at start-up (``serve``, ``chat``) or before timing generation
-      (``describe``), so the first request does not pay for loading.
+    * ``load()``: load the weights now and return the model; apps call it at start-up (``serve``,
+      ``chat``) or before timing generation (``describe``), so the first request does not pay for
+      loading. Without it the weights load on first use.
+    * ``llm``: the model's language model (loaded on first access).
     * ``answer``: one ``Answer`` per perception, in order (batched where the model can).
     * ``answer_stream``: the same answer for one clip, as it grows: ``(partial, False)`` steps, then
       ``(final, True)`` once; the final answer equals what ``answer`` gives.
@@ -36,6 +37,8 @@ class EmotionModel(Protocol):
     """
 
     name: str
+
+    def load(self) -> EmotionModel: ...
 
     @property
     def llm(self) -> Any: ...

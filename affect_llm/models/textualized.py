@@ -124,6 +124,11 @@ class TextualizedModel:
         self.name = name
         self._llm: LoadedLLM | None = None
 
+    def load(self) -> TextualizedModel:
+        """Load the LLM now (it loads on first use otherwise); returns the model."""
+        _ = self.llm
+        return self
+
     @property
     def llm(self) -> LoadedLLM:
         if self._llm is None:

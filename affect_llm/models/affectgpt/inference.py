@@ -67,6 +67,11 @@ class AffectGPT:
             self._model = load(self.folder, device=self.device)
         return self._model
 
+    def load(self) -> AffectGPT:
+        """Load the model now (it loads on first use otherwise); returns the model."""
+        _ = self.model
+        return self
+
     @property
     def llm(self) -> LoadedLLM:
         """The LLM inside (``describe`` touches it to time the load)."""
