@@ -29,3 +29,11 @@ examples: setup
 .PHONY: devcorpus
 devcorpus: setup
 	$(BIN)/python eval/devcorpus_eval.py --run $(ARGS)
+
+# `make real-speech REAL=/path/to/ravdess`: the voice channel and the decision on labelled *real*
+# emotional speech you have (RAVDESS or CREMA-D file names, or ARGS="--labels file.csv"); writes
+# eval/results/real_speech.{md,json}. ARGS="--mode pipeline --sample 56" runs the whole perception.
+.PHONY: real-speech
+real-speech: setup
+	@test -n "$(REAL)" || { echo "give REAL=/path/to/labelled/audio (see eval/README.md)"; exit 2; }
+	$(BIN)/python eval/real_speech_eval.py "$(REAL)" $(ARGS)
