@@ -58,7 +58,7 @@ def test_describe_cli_answers_with_the_trained_folder(proof, capsys):
     lines = [json.loads(x) for x in (work / "synth" / "val.jsonl").read_text().splitlines()]
     clip = next(x for x in lines if x["kind"] == "video")
     code = main(["describe", str(work / "synth" / clip["video"]), "--model", str(result.model_dir), "--json",
-                 "--no-transcribe"])
+                 "--no-transcribe", "--question", "labels"])  # trained with target: emotions
     assert code == 0
     record = json.loads(capsys.readouterr().out)
     assert record["model"] == "model" and record["explanation"]

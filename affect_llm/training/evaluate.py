@@ -85,8 +85,10 @@ def read_kinds(manifest: str | Path) -> dict[str, dict[str, Any]]:
 
 
 def generate_answers(model: Any, samples: list[Any], features: Callable[[Any], dict[str, torch.Tensor]],
-                     batch_size: int = 16, ablate: tuple[str, ...] = (), max_new_tokens: int = 40) -> list[str]:
-    """Greedy answers for ``samples``; streams in ``ablate`` get all-zero features."""
+                     batch_size: int = 16, ablate: tuple[str, ...] = (), max_new_tokens: int = 40,
+                     question: str = "labels") -> list[str]:
+    """Greedy answers for ``samples`` to ``question`` (the emotion list by default: the question the
+    ``emotions`` / ``hybrid`` targets were trained with); streams in ``ablate`` get all-zero features."""
     model.eval()
     answers: list[str] = []
     for start in range(0, len(samples), batch_size):
@@ -94,7 +96,8 @@ def generate_answers(model: Any, samples: list[Any], features: Callable[[Any], d
         feats = collate_features([features(s) for s in chunk], model.encoder_dims)
         for name in ablate:
             feats[name] = feats[name].zeroed()
-        answers += model.describe([s.subtitle for s in chunk], feats, max_new_tokens=max_new_tokens)
+        answers += model.describe([s.subtitle for s in chunk], feats, question=question,
+                                  max_new_tokens=max_new_tokens)
     return answers
 
 

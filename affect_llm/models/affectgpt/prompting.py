@@ -237,6 +237,7 @@ class RawPromptBuilder(PromptBuilder):
                  max_subtitle_tokens: int = 200):
         super().__init__(tokenizer, template_name, streams, max_subtitle_tokens)
         self.max_length = int(self.template["max_length"])
+        self.has_chat_template = False  # upstream never applies one, whatever the tokenizer has
         bos = tokenizer.bos_token_id
         if bos is None:
             bos = tokenizer.get_vocab().get("<|im_start|>")
