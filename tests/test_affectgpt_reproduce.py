@@ -204,6 +204,8 @@ def test_repro_config_has_upstreams_hyper_parameters():
     # upstream: 1e-6 + 9e-6 * step / 5000; ours counts the step being taken (+1): within one step
     assert lrs[0] == pytest.approx(1e-6, rel=1e-2) and lrs[1] == pytest.approx(5.5e-6, rel=1e-2)
     assert lrs[2:] == pytest.approx([1e-5] * 3)
+    proof = load_train_config(REPO / "train" / "configs" / "learnability_cpu_reproduce.yaml")
+    assert proof.model.variant == "reproduce" and proof.model.fusion.kind == "gate"
 
 
 def test_reproduce_trains_and_resumes_through_the_recipe_in_fp16_without_clipping(tmp_path):

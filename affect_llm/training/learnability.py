@@ -76,8 +76,9 @@ def prove(workdir: str | Path, train_per_class: int = 10, val_per_class: int = 4
     features = CachedFeatures(cache, {s.video: clip_digest(s.video) for s in val}, model.extractor)
     kinds = read_kinds(manifests["val"])
     labels = list(EMOTIONS)
+    video = tuple(n for n in ("frames", "faces") if n in model.encoder_dims)  # the streams this model has
     reports = [emotion_accuracy(model, val, features, labels, kinds, ablate=ablate, max_new_tokens=16)
-               for ablate in ((), ("audio",), ("frames", "faces"))]
+               for ablate in ((), ("audio",), video)]
     timings["eval_s"] = time.perf_counter() - t
     result = LearnabilityResult(*reports, summary=summary, model_dir=Path(summary["model_dir"]), timings=timings)
     log.info("learnability:\n%s", result.table())
