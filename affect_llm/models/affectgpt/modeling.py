@@ -230,7 +230,7 @@ class AffectGPTModel(nn.Module):
         if self.reproduce is not None:
             return list(self.reproduce.budgets)
         budgets = [(m.name, m.tokens) for m in self.config.modalities]
-        if self.config.fusion.kind != "none":
+        if self.fusion.num_tokens:  # the fusion says how many tokens it adds (none: 0)
             budgets.append(("fused", int(self.fusion.num_tokens)))
         return budgets
 
