@@ -131,3 +131,81 @@ def test_deepspeed_zero2_and_zero3_two_processes_kill_and_resume(setup):
         model = load(out / "model")  # ZeRO-3 partitions were gathered before saving
         norms = [float(p.abs().sum()) for p in model.adapter_parameters().values()]
         assert min(norms) > 0
+
+
+# ------------------------------------------------------------------------------ encoders chosen by the YAML
+def _tiny_clip(folder):
+    """A random CLIP (vision width 24, projection 12) saved as a local folder."""
+    import torch
+    from transformers import CLIPConfig, CLIPImageProcessor, CLIPModel
+
+    cfg = CLIPConfig(text_config={"hidden_size": 16, "num_hidden_layers": 1, "num_attention_heads": 2,
+                                  "intermediate_size": 32, "vocab_size": 64},
+                     vision_config={"hidden_size": 24, "num_hidden_layers": 1, "num_attention_heads": 2,
+                                    "intermediate_size": 32, "image_size": 32, "patch_size": 8},
+                     projection_dim=12)
+    torch.manual_seed(3)
+    model = CLIPModel(cfg).eval()
+    model.save_pretrained(folder)
+    CLIPImageProcessor(size={"shortest_edge": 32}, crop_size={"height": 32, "width": 32}).save_pretrained(folder)
+    return model
+
+
+def test_clip_projected_image_features_are_chosen_in_the_training_yaml(setup, tmp_path):
+    import numpy as np
+    import torch
+    import yaml
+
+    from affect_llm.errors import InputError
+    from affect_llm.features.extract import FeatureExtractor
+    from affect_llm.training.config import load_train_config
+
+    root, llm, data = setup
+    clip = _tiny_clip(tmp_path / "clip")
+    config = write_config(tmp_path / "clip.yaml", data, llm)
+    raw = yaml.safe_load(config.read_text())
+    raw["model"]["modalities"][1].update(encoder="clip", image_features="projected")  # relative to the YAML
+    config.write_text(yaml.safe_dump(raw))
+    extractor = FeatureExtractor.from_config(load_train_config(config).model)
+    assert extractor.dims["frames"] == 12  # projection_dim, not the vision width (24)
+    frames = np.random.default_rng(0).integers(0, 255, (3, 40, 48, 3), dtype=np.uint8)
+    feats = extractor.from_arrays(frames, None, None, 16_000)["frames"]
+    pixels = extractor.encoders["frames"].processor(images=list(frames), return_tensors="pt")["pixel_values"]
+    with torch.no_grad():
+        ref = clip.get_image_features(pixel_values=pixels)
+    ref = ref if isinstance(ref, torch.Tensor) else ref.pooler_output
+    torch.testing.assert_close(feats.float(), ref.half().float(), rtol=1e-3, atol=1e-3)  # feature_dtype float16
+    pooled = FeatureExtractor.from_config(load_train_config(config, ["model.modalities.1.image_features=pooled"]).model)
+    assert pooled.dims["frames"] == 24 and pooled.spec_id != extractor.spec_id  # another cache entry
+    with pytest.raises(InputError, match=r"clip\.yaml.*image_features.*'projection'.*pooled.*projected"):
+        load_train_config(config, ["model.modalities.1.image_features=projection"])
+    with pytest.raises(InputError, match=r"'frames': image_features: projected needs a CLIP folder"):
+        load_train_config(config, ["model.modalities.1.encoder=mobilenet_v2"])
+
+
+def test_reproduce_variant_feeds_openface_faces_in_bgr_order(tmp_path):
+    import numpy as np
+    import torch
+
+    from affect_llm.features.clipfiles import ClipFiles
+    from affect_llm.features.extract import FeatureExtractor
+    from affect_llm.models.affectgpt.config import AffectGPTConfig, FusionConfig, ModalityConfig
+
+    def extractor(variant):
+        cfg = AffectGPTConfig(variant=variant, modalities=[ModalityConfig("faces", "faces", "mobilenet_v2", tokens=1)],
+                              fusion=FusionConfig(kind="none"), modality_dropout=0.0).validate()
+        return FeatureExtractor.from_config(cfg)
+
+    faces = np.zeros((4, 112, 112, 3), np.uint8)
+    faces[..., 0] = 220  # stored blue-heavy (OpenFace writes BGR)
+    faces[..., 1] = np.arange(4, dtype=np.uint8)[:, None, None] * 40
+    np.save(tmp_path / "bgr.npy", faces)
+    np.save(tmp_path / "rgb.npy", np.ascontiguousarray(faces[..., ::-1]))
+    video = tmp_path / "v.mp4"
+    video.write_bytes(b"not decoded: the faces come from the release's .npy")
+    reproduce, improved = extractor("reproduce"), extractor("improved")
+    assert reproduce.openface_bgr and not improved.openface_bgr and reproduce.spec_id != improved.spec_id
+    as_stored = reproduce.from_clip(ClipFiles(video, tmp_path / "bgr.npy"))["faces"]
+    # reproduce encodes the stored bytes; improved flips them to RGB first
+    torch.testing.assert_close(as_stored, improved.from_clip(ClipFiles(video, tmp_path / "rgb.npy"))["faces"])
+    assert not torch.allclose(as_stored, improved.from_clip(ClipFiles(video, tmp_path / "bgr.npy"))["faces"])

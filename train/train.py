@@ -7,7 +7,7 @@ The same as ``affect-llm train``; this file exists so that ``torchrun``, ``deeps
     deepspeed --num_gpus 8 train/train.py train/configs/qwen7b_zero3.yaml
     accelerate launch --num_processes 8 train/train.py train/configs/qwen7b_zero2.yaml
 
-The recipe itself is ``affect_llm/training/recipe.py``.
+The recipe itself is ``affect_llm/training/recipe.py`` (``TrainingRecipe``).
 """
 
 import sys

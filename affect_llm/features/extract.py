@@ -46,6 +46,7 @@ class StreamSpec:
     name: str
     source: str  # audio | faces | frames
     encoder: str
+    image_features: str = "pooled"  # pooled | projected (CLIP's get_image_features)
 
 
 def parse_precomputed(spec: str) -> tuple[str, int] | None:
@@ -114,8 +115,9 @@ def _resolve_path_spec(spec: str, base_dir: Path | None) -> str:
     return str(path)
 
 
-def load_stream_encoder(source: str, spec: str, base_dir: Path | None = None) -> Any:
-    """The frozen encoder for ``source`` named by ``spec`` (cached per process by the loaders)."""
+def load_stream_encoder(source: str, spec: str, base_dir: Path | None = None, image_features: str = "pooled") -> Any:
+    """The frozen encoder for ``source`` named by ``spec`` (cached per process by the loaders);
+    ``image_features: projected`` reads a CLIP folder's projected features (AffectGPT's)."""
     spec = _resolve_path_spec(spec, base_dir)
     if parse_precomputed(spec):
         return _Precomputed(spec)
@@ -129,6 +131,10 @@ def load_stream_encoder(source: str, spec: str, base_dir: Path | None = None) ->
         from ..encoders.whisper_audio import load_whisper
 
         return load_whisper(spec)
+    if image_features == "projected":
+        from ..encoders.clip_features import load_clip_features
+
+        return load_clip_features(spec)
     from ..encoders.frames import load_frame_encoder
 
     return load_frame_encoder(spec)
@@ -147,18 +153,19 @@ class FeatureExtractor:
         self.max_audio_seconds = max_audio_seconds
         self.feature_dtype = feature_dtype
         self._resolved = {s.name: _resolve_path_spec(s.encoder, base_dir) for s in self.streams}
-        self.encoders = {s.name: load_stream_encoder(s.source, self._resolved[s.name]) for s in self.streams}
+        self.encoders = {s.name: load_stream_encoder(s.source, self._resolved[s.name], image_features=s.image_features)
+                         for s in self.streams}
         self.device = "cpu"
         self.dims = {name: int(enc.dim) for name, enc in self.encoders.items()}
         self.encoder_ids = {name: str(enc.encoder_id) for name, enc in self.encoders.items()}
 
     @classmethod
     def from_config(cls, config: Any, base_dir: Path | None = None) -> FeatureExtractor:
-        """From an ``AffectGPTConfig`` (its modalities and sampling settings)."""
+        """From an ``AffectGPTConfig`` (its modalities, sampling settings, and the variant's face colour order)."""
         s = config.sampling
-        return cls([StreamSpec(m.name, m.source, m.encoder) for m in config.modalities],
+        return cls([StreamSpec(m.name, m.source, m.encoder, m.image_features) for m in config.modalities],
                    num_frames=s.num_frames, max_side=s.max_side, max_audio_seconds=s.max_audio_seconds,
-                   feature_dtype=s.feature_dtype, base_dir=base_dir)
+                   feature_dtype=s.feature_dtype, base_dir=base_dir, openface_bgr=config.openface_bgr)
 
     def to(self, device: str | torch.device) -> FeatureExtractor:
         """Run Whisper on ``device`` (its ``encode`` follows its weights). The frame encoders stay on
@@ -186,7 +193,8 @@ class FeatureExtractor:
             "max_side": self.max_side,
             "max_audio_seconds": self.max_audio_seconds,
             "feature_dtype": self.feature_dtype,
-            **({"openface_bgr": True} if self.openface_bgr else {}),  # absent by default: old caches stay valid
+            # absent by default and without a faces stream (it changes nothing there): old caches stay valid
+            **({"openface_bgr": True} if self.openface_bgr and any(s.source == "faces" for s in self.streams) else {}),
         }
 
     @property

@@ -33,6 +33,7 @@ LLMTraining = Literal["lora", "frozen", "full"]
 Quantization = Literal["none", "4bit", "8bit"]
 DType = Literal["float32", "bfloat16", "float16"]
 Variant = Literal["reproduce", "improved"]
+ImageFeatures = Literal["pooled", "projected"]
 
 SOURCES = typing.get_args(Source)
 PROJECTORS = typing.get_args(ProjectorKind)
@@ -41,6 +42,7 @@ LLM_TRAINING = typing.get_args(LLMTraining)
 QUANTIZATIONS = typing.get_args(Quantization)
 DTYPES = typing.get_args(DType)
 VARIANTS = typing.get_args(Variant)
+IMAGE_FEATURES = typing.get_args(ImageFeatures)
 #: what ``reproduce`` builds: upstream has no learned-query pooling and no transformer pre-fusion
 REPRODUCE_PROJECTORS = ("attention",)
 REPRODUCE_FUSIONS = ("none", "gate")
@@ -58,6 +60,10 @@ class ModalityConfig:
     ``.pt`` / a HF Whisper folder / ``"logmel"`` (no network, for quick CPU work) for audio;
     ``"mobilenet_v2"`` or a CLIP/SigLIP folder for images; or ``"precomputed:ID:DIM"`` for
     features that only ever come from the feature cache.
+
+    ``image_features`` (a CLIP folder only): ``pooled`` is the vision tower's ``pooler_output``
+    (1024-d for ViT-L/14); ``projected`` is ``get_image_features``, that output through CLIP's
+    visual projection (768-d), what upstream AffectGPT feeds its model.
     """
 
     name: str
@@ -66,6 +72,7 @@ class ModalityConfig:
     tokens: int = 8
     projector: ProjectorKind = "attention"
     projector_layers: int = 2  # Q-Former only
+    image_features: ImageFeatures = "pooled"
 
 
 @dataclass
@@ -165,6 +172,12 @@ class AffectGPTConfig:
                 raise bad(f"modality {m.name!r}: projector {m.projector!r} is not one of {PROJECTORS}")
             if m.tokens < 1:
                 raise bad(f"modality {m.name!r}: tokens must be >= 1")
+            if m.image_features not in IMAGE_FEATURES:
+                raise bad(f"modality {m.name!r}: image_features {m.image_features!r} is not one of {IMAGE_FEATURES}")
+            if m.image_features == "projected" and (m.source == "audio" or m.encoder in ("bundled", "mobilenet_v2")
+                                                    or m.encoder.startswith("precomputed:")):
+                raise bad(f"modality {m.name!r}: image_features: projected needs a CLIP folder as the encoder of "
+                          f"a faces/frames stream, not {m.source} with {m.encoder!r}")
         if self.fusion.kind not in FUSIONS:
             raise bad(f"fusion.kind {self.fusion.kind!r} is not one of {FUSIONS}")
         if self.fusion.kind != "none" and not self.modalities:
@@ -211,6 +224,12 @@ class AffectGPTConfig:
             raise bad("fusion.tokens must be >= 1")
         if self.modality_dropout:
             raise bad("variant reproduce: set modality_dropout: 0 (upstream has no modality dropout)")
+
+    @property
+    def openface_bgr(self) -> bool:
+        """Whether the release's OpenFace face crops are fed as stored (BGR), as upstream does
+        (``reproduce``); ``improved`` converts them to RGB, what the image encoders were trained on."""
+        return self.variant == "reproduce"
 
     def template_name(self) -> str:
         """The prompt file: ``template`` when set, else the variant's own."""
