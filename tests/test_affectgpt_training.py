@@ -160,7 +160,7 @@ def test_clip_projected_image_features_are_chosen_in_the_training_yaml(setup, tm
     from affect_llm.features.extract import FeatureExtractor
     from affect_llm.training.config import load_train_config
 
-    root, llm, data = setup
+    _, llm, data = setup
     clip = _tiny_clip(tmp_path / "clip")
     config = write_config(tmp_path / "clip.yaml", data, llm)
     raw = yaml.safe_load(config.read_text())
@@ -209,3 +209,46 @@ def test_reproduce_variant_feeds_openface_faces_in_bgr_order(tmp_path):
     # reproduce encodes the stored bytes; improved flips them to RGB first
     torch.testing.assert_close(as_stored, improved.from_clip(ClipFiles(video, tmp_path / "rgb.npy"))["faces"])
     assert not torch.allclose(as_stored, improved.from_clip(ClipFiles(video, tmp_path / "bgr.npy"))["faces"])
+
+
+# ------------------------------------------------------------------------------ generation warnings
+def test_generation_bans_repeated_ngrams_without_transformers_warnings(setup):
+    import warnings
+
+    import torch
+
+    from affect_llm.features.batch import collate_features
+    from affect_llm.models.affectgpt.config import (
+        AffectGPTConfig,
+        FusionConfig,
+        LLMConfig,
+        LoRAConfig,
+        ModalityConfig,
+    )
+    from affect_llm.models.affectgpt.modeling import AffectGPTModel
+
+    _, llm, _ = setup
+    config = AffectGPTConfig(modalities=[ModalityConfig("audio", "audio", "precomputed:a:8", tokens=2)],
+                             fusion=FusionConfig(kind="none"), llm=LLMConfig(path=str(llm), training="lora"),
+                             lora=LoRAConfig(r=4, alpha=8, dropout=0.0), width=32, heads=4)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        model = AffectGPTModel.from_config(config, encoder_dims={"audio": 8}, seed=0).eval()
+        feats = collate_features([{"audio": torch.randn(5, 8, generator=torch.Generator().manual_seed(0))}],
+                                 model.encoder_dims)
+        ours = model.describe(["I passed!"], feats, max_new_tokens=24)
+    messages = [str(w.message) for w in caught]
+    assert not [m for m in messages if "no_repeat_ngram_size" in m or "is_gradient_checkpointing" in m], messages
+    # the same answer as transformers' own setting (which warns): the ban covers the new tokens only
+    batch = model.prompt.collate([model.prompt.encode("I passed!")], padding_side="left")
+    embeds = model.embed_inputs(batch["input_ids"], batch["slot_mask"], feats)
+    tok = model.tokenizer
+    with warnings.catch_warnings(record=True) as direct, torch.no_grad():
+        warnings.simplefilter("always")
+        common = {"attention_mask": batch["attention_mask"], "max_new_tokens": 24, "do_sample": False,
+                  "pad_token_id": model.prompt.pad_id, "eos_token_id": tok.eos_token_id}
+        reference = model.llm.generate(inputs_embeds=embeds, no_repeat_ngram_size=4, **common)
+        looping = model.llm.generate(inputs_embeds=embeds, **common)
+    assert any("no_repeat_ngram_size" in str(w.message) for w in direct)  # what the setting would print
+    assert ours == [model.prompt.clean(t) for t in tok.batch_decode(reference, skip_special_tokens=True)]
+    assert reference.tolist() != looping.tolist()  # the ban is in force: this random LLM repeats itself without it

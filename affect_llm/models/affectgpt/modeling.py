@@ -21,7 +21,10 @@ through the same ``FeatureExtractor`` that fills the cache.
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import warnings
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -117,7 +120,10 @@ def apply_llm_training(llm: Any, config: AffectGPTConfig, adapter_dir: Path | No
     mode = config.llm.training
     quantized = config.llm.quantization != "none"
     if config.llm.gradient_checkpointing and trainable:
-        llm.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": False})
+        if hasattr(llm, "activation_checkpointing_enable"):  # transformers >= 5.x renamed it (the old name warns)
+            llm.activation_checkpointing_enable(activation_checkpointing_kwargs={"use_reentrant": False})
+        else:
+            llm.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": False})
         llm.config.use_cache = False
     if mode == "frozen":
         llm.requires_grad_(False)
@@ -134,17 +140,43 @@ def apply_llm_training(llm: Any, config: AffectGPTConfig, adapter_dir: Path | No
         llm = prepare_model_for_kbit_training(llm, use_gradient_checkpointing=config.llm.gradient_checkpointing)
     if adapter_dir is not None:
         try:
-            return PeftModel.from_pretrained(llm, adapter_dir, is_trainable=trainable)
+            with _peft_reads_a_deprecated_alias():
+                return PeftModel.from_pretrained(llm, adapter_dir, is_trainable=trainable)
         except Exception as exc:
             raise ModelError(f"cannot load the LoRA adapter in {adapter_dir}: {exc}") from exc
     lora = config.lora
     try:
-        return get_peft_model(llm, LoraConfig(r=lora.r, lora_alpha=lora.alpha, lora_dropout=lora.dropout,
-                                              target_modules=list(lora.target_modules), task_type="CAUSAL_LM"))
+        with _peft_reads_a_deprecated_alias():
+            return get_peft_model(llm, LoraConfig(r=lora.r, lora_alpha=lora.alpha, lora_dropout=lora.dropout,
+                                                  target_modules=list(lora.target_modules), task_type="CAUSAL_LM"))
     except ValueError as exc:
         names = sorted({n.rsplit(".", 1)[-1] for n, m in llm.named_modules() if isinstance(m, nn.Linear)})
         raise ModelError(f"lora.target_modules {lora.target_modules} do not fit this LLM ({exc}); its linear "
                          f"layers are named {names}") from exc
+
+
+@contextlib.contextmanager
+def _peft_reads_a_deprecated_alias() -> Iterator[None]:
+    """Wrapping an LLM, peft (0.21) reads ``model.is_gradient_checkpointing``, which transformers 5
+    deprecated for ``is_activation_checkpointing``: a FutureWarning on every load that is peft's to
+    fix and says nothing a user can act on. Only that message is dropped, only around peft's call."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="`is_gradient_checkpointing` is deprecated", category=FutureWarning)
+        yield
+
+
+def _new_tokens_no_repeat(kwargs: dict[str, Any]) -> dict[str, Any]:
+    """``no_repeat_ngram_size`` as the logits processor it becomes. Generating from
+    ``inputs_embeds``, the processors see only the new tokens, so the ban covers the answer and
+    not the prompt (the answer may quote the subtitle): what we want, and what ``generate`` warns
+    about on every call when it is asked through the setting rather than the processor."""
+    size = kwargs.pop("no_repeat_ngram_size", 0) or 0
+    if size > 0:
+        from transformers import LogitsProcessorList, NoRepeatNGramLogitsProcessor
+
+        kwargs["logits_processor"] = LogitsProcessorList([NoRepeatNGramLogitsProcessor(size),
+                                                          *(kwargs.get("logits_processor") or [])])
+    return kwargs
 
 
 class AffectGPTModel(nn.Module):
@@ -340,7 +372,7 @@ class AffectGPTModel(nn.Module):
                                   "do_sample": False, "pad_token_id": self.prompt.pad_id,
                                   "eos_token_id": tok.eos_token_id, **self.prompt.generation_kwargs()}
         kwargs.update(gen_kwargs)
-        out = self.llm.generate(inputs_embeds=embeds, attention_mask=attention_mask, **kwargs)
+        out = self.llm.generate(inputs_embeds=embeds, attention_mask=attention_mask, **_new_tokens_no_repeat(kwargs))
         return [self.prompt.clean(t) for t in tok.batch_decode(out, skip_special_tokens=True)]
 
     def describe(self, subtitles: list[str | None], features: dict[str, ModalityBatch],
