@@ -98,6 +98,8 @@ def closing(section: str, cues: dict[str, Any]) -> str:
     core = RENDER[section](cues)
     label = reading(section, cues)
     if section == "verbal" and cues["words"].get("subtitle"):
+        if not ((cues.get("evidence") or {}).get("words") or {}).get("reliability", 1.0):
+            return core + " Their meaning could not be read, so they give no clue."  # no English to score
         return core + (f" These words suggest {_suggests(label)}." if label else " These words carry no clear emotion.")
     return core + (f", which suggests {_suggests(label)}" if label else "") + "."
 

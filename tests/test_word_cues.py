@@ -73,3 +73,16 @@ def _decide(decide, words):
     from affect_llm.cues import face_cues
 
     return decide(face_cues(None, None, 4), None, np.zeros(4, bool), False, None, words)
+
+
+def test_quoted_words_nobody_could_read_are_not_called_emotionless():
+    """Mandarin heard well, its translation a loop: quoted, not scored, and not "no clear emotion"."""
+    from affect_llm.evidence import absent
+    from affect_llm.observations import closing
+
+    cues = {"words": {"subtitle": "我气死了,你又骗了我", "language": "zh", "transcript_reliable": True},
+            "evidence": {"words": absent("words", "no English to read").to_dict()},
+            "fusion": {"emotions": ["angry"], "expressed": {"voice": "angry"}}, "candidates": ["angry"]}
+    sentence = closing("verbal", cues)
+    assert "我气死了" in sentence and "could not be read" in sentence and "no clear emotion" not in sentence
+    assert check_explanation(sentence, cues) == []

@@ -18,6 +18,10 @@ The rule, in full:
    when the fused distribution is flat (its top under ``FLAT_TOP``, 1.5 times the uniform 1/7)
    and no channel clearly shows an emotion: evidence that points nowhere is no emotion. (Two
    channels showing different emotions also flatten the pool; that is a conflict, not calm.)
+   3b. A flat pool whose top no channel shows is decided by the channels that do show a label
+   (from reliability ``MIN_RELIABILITY_TO_DECIDE``): the strongest of their labels in the pool.
+   A sentence that says nothing ("Dogs are sitting by the door.") tilts the pool a little toward
+   some label; that tilt must not outvote a voice that clearly sounds afraid.
 4. A channel *expresses* a label when it is present (reliability >= ``MIN_RELIABILITY``) and
    that label is its top, with at least ``MIN_EXPRESSED`` probability (1.75 times the uniform
    1/7) and ``MIN_MARGIN`` over its second label. Channels expressing the fused top label
@@ -41,12 +45,13 @@ NEUTRAL_DISCOUNT = 0.6
 FLOOR = 1e-3  # smallest probability a channel may give: one channel alone never vetoes a label
 KEEP_RATIO = 0.6
 MAX_EMOTIONS = 3
-# A channel's reliability scales its weight in the pool; below this it cannot *express* a label
-# at all. 0.1, not more: on real acted speech (RAVDESS, eval/real_speech_eval.py) the voice's
-# duration-based reliability did not predict whether its label was right (0.31-0.32 in each band
-# from 0.1 to 0.3), and a cut at 0.2 silenced the voice on a quarter of 1-2 s utterances; a face
-# seen in a quarter of the frames (0.15) may express too.
-MIN_RELIABILITY = 0.1
+MIN_RELIABILITY = 0.2  # below this a channel cannot *express* a label (agree or conflict)
+# ... but a flat pool (rule 3b) is decided by any channel that shows a label from this
+# reliability: on real acted speech (RAVDESS, eval/real_speech_eval.py) the voice's
+# duration-based reliability did not predict whether its label was right (0.31-0.32 in each
+# band from 0.1 to 0.3), and a cut at 0.2 silenced the voice on a quarter of 1-2 s utterances.
+# Naming a conflict asks more: a 0.1 voice against a clear face is not a contradiction to report.
+MIN_RELIABILITY_TO_DECIDE = 0.1
 MIN_EXPRESSED = 0.25
 MIN_MARGIN = 0.05
 FLAT_TOP = 1.5 / 7
@@ -125,9 +130,9 @@ def _conflict_clause(c: Conflict) -> str:
     return f"{_points(g1, l1)}, but {_points(g2, l2)}"
 
 
-def expressed_label(ev: ModalityEvidence) -> Label | None:
+def expressed_label(ev: ModalityEvidence, min_reliability: float = MIN_RELIABILITY) -> Label | None:
     """The label a channel clearly shows, or None (absent, unreliable or undecided)."""
-    if ev.reliability < MIN_RELIABILITY:
+    if ev.reliability < min_reliability:
         return None
     (label, p), (_, second) = ev.top(2)
     return label if p >= MIN_EXPRESSED and p - second >= MIN_MARGIN else None
@@ -151,10 +156,15 @@ def fuse(evidence: dict[str, ModalityEvidence]) -> Fusion:
     else:
         scores = {lab: (1.0 if lab == NEUTRAL else 0.0) for lab in LABELS}
     expressed = {m: lab for m in _ordered(evidence) if (lab := expressed_label(evidence[m])) is not None}
+    showing = {lab for ev in evidence.values()
+               if (lab := expressed_label(ev, MIN_RELIABILITY_TO_DECIDE)) not in (None, NEUTRAL)}
     order = ranked(scores)
     top, top_p = order[0]
-    if top != NEUTRAL and top_p < FLAT_TOP and all(lab == NEUTRAL for lab in expressed.values()):
+    if top_p < FLAT_TOP and not showing:
         top, top_p = NEUTRAL, scores[NEUTRAL]
+    elif top_p < FLAT_TOP and top not in showing:  # rule 3b: a tilt of a flat channel never decides
+        top = max(showing, key=lambda lab: scores[lab])
+        top_p = scores[top]
     emotions: list[Label] = [top]
     if top != NEUTRAL:
         emotions += [lab for lab, p in order[1:] if lab != NEUTRAL and p >= KEEP_RATIO * top_p]
