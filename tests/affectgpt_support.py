@@ -81,3 +81,20 @@ def write_config(path: Path, data: dict[str, Path], llm: Path, **overrides: Any)
         node[keys[-1]] = value
     path.write_text(yaml.safe_dump(config))
     return path
+
+
+def tiny_clip(folder, seed: int = 3):
+    """A random CLIP (vision width 24, projection 12) saved as a local folder."""
+    import torch
+    from transformers import CLIPConfig, CLIPImageProcessor, CLIPModel
+
+    cfg = CLIPConfig(text_config={"hidden_size": 16, "num_hidden_layers": 1, "num_attention_heads": 2,
+                                  "intermediate_size": 32, "vocab_size": 64},
+                     vision_config={"hidden_size": 24, "num_hidden_layers": 1, "num_attention_heads": 2,
+                                    "intermediate_size": 32, "image_size": 32, "patch_size": 8},
+                     projection_dim=12)
+    torch.manual_seed(seed)
+    model = CLIPModel(cfg).eval()
+    model.save_pretrained(folder)
+    CLIPImageProcessor(size={"shortest_edge": 32}, crop_size={"height": 32, "width": 32}).save_pretrained(folder)
+    return model

@@ -16,7 +16,7 @@ import subprocess
 import sys
 
 import pytest
-from affectgpt_support import REPO, random_feature_dataset, write_config
+from affectgpt_support import REPO, random_feature_dataset, tiny_clip, write_config
 
 KILL_ENV = "AFFECT_LLM_KILL_AFTER_STEP"
 
@@ -134,23 +134,6 @@ def test_deepspeed_zero2_and_zero3_two_processes_kill_and_resume(setup):
 
 
 # ------------------------------------------------------------------------------ encoders chosen by the YAML
-def _tiny_clip(folder):
-    """A random CLIP (vision width 24, projection 12) saved as a local folder."""
-    import torch
-    from transformers import CLIPConfig, CLIPImageProcessor, CLIPModel
-
-    cfg = CLIPConfig(text_config={"hidden_size": 16, "num_hidden_layers": 1, "num_attention_heads": 2,
-                                  "intermediate_size": 32, "vocab_size": 64},
-                     vision_config={"hidden_size": 24, "num_hidden_layers": 1, "num_attention_heads": 2,
-                                    "intermediate_size": 32, "image_size": 32, "patch_size": 8},
-                     projection_dim=12)
-    torch.manual_seed(3)
-    model = CLIPModel(cfg).eval()
-    model.save_pretrained(folder)
-    CLIPImageProcessor(size={"shortest_edge": 32}, crop_size={"height": 32, "width": 32}).save_pretrained(folder)
-    return model
-
-
 def test_clip_projected_image_features_are_chosen_in_the_training_yaml(setup, tmp_path):
     import numpy as np
     import torch
@@ -161,7 +144,7 @@ def test_clip_projected_image_features_are_chosen_in_the_training_yaml(setup, tm
     from affect_llm.training.config import load_train_config
 
     _, llm, data = setup
-    clip = _tiny_clip(tmp_path / "clip")
+    clip = tiny_clip(tmp_path / "clip")
     config = write_config(tmp_path / "clip.yaml", data, llm)
     raw = yaml.safe_load(config.read_text())
     raw["model"]["modalities"][1].update(encoder="clip", image_features="projected")  # relative to the YAML

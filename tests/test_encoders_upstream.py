@@ -65,19 +65,11 @@ def test_hubert_folder_gives_eight_window_tokens_as_upstream(tmp_path):
 
 
 def test_clip_projected_features_are_get_image_features(tmp_path):
-    from transformers import CLIPConfig, CLIPImageProcessor, CLIPModel
+    from affectgpt_support import tiny_clip
 
     from affect_llm.encoders.clip_features import CLIPImageFeatures
 
-    cfg = CLIPConfig(text_config={"hidden_size": 16, "num_hidden_layers": 1, "num_attention_heads": 2,
-                                  "intermediate_size": 32, "vocab_size": 64},
-                     vision_config={"hidden_size": 24, "num_hidden_layers": 1, "num_attention_heads": 2,
-                                    "intermediate_size": 32, "image_size": 32, "patch_size": 8},
-                     projection_dim=12)
-    torch.manual_seed(0)
-    model = CLIPModel(cfg).eval()
-    model.save_pretrained(tmp_path / "clip")
-    CLIPImageProcessor(size={"shortest_edge": 32}, crop_size={"height": 32, "width": 32}).save_pretrained(tmp_path / "clip")
+    model = tiny_clip(tmp_path / "clip", seed=0)
     enc = CLIPImageFeatures(tmp_path / "clip")
     frames = np.random.default_rng(1).integers(0, 255, (1, 3, 40, 48, 3), dtype=np.uint8)
     feats = enc.encode(frames)

@@ -79,7 +79,8 @@ def run_cache(args: argparse.Namespace) -> int:
     from ..features.extract import FeatureExtractor
     from ..training.config import load_train_config
     from ..training.data import Problems, read_manifest, read_sources
-    from ..training.recipe import prepare_features, setup_distributed
+    from ..training.distributed import setup_distributed
+    from ..training.recipe import prepare_features
 
     config = load_train_config(args.config, [*args.overrides, "data.features=cache"])
     dist = setup_distributed(config)

@@ -24,8 +24,10 @@ import yaml
 from ..errors import InputError
 from ..llm import BUNDLED_LLM
 from ..models.affectgpt.config import AffectGPTConfig, from_mapping
-from ..models.affectgpt.prompting import TARGET_MODES
+from ..models.affectgpt.prompting import TargetMode
 
+FeatureMode = Literal["cache", "live"]
+OnError = Literal["fail", "skip"]
 Precision = Literal["fp32", "bf16", "fp16"]
 Schedule = Literal["cosine", "linear", "constant"]
 PRECISIONS = typing.get_args(Precision)
@@ -48,10 +50,10 @@ class DataConfig:
 
     train: str | list[DataSource]
     val: str | None = None
-    target: str = "hybrid"  # description | emotions | hybrid (random per sample, as AffectGPT)
-    features: str = "cache"  # cache: encoders run once per clip into data.cache_dir; live: every step
+    target: TargetMode = "hybrid"  # description | emotions | hybrid (random per sample, as AffectGPT)
+    features: FeatureMode = "cache"  # cache: encoders run once per clip into data.cache_dir; live: every step
     cache_dir: str | None = None  # default: $AFFECT_LLM_CACHE/features
-    on_error: str = "fail"  # a bad manifest line or unreadable clip: fail (stop) or skip (reported)
+    on_error: OnError = "fail"  # a bad manifest line or unreadable clip: fail (stop) or skip (reported)
     num_workers: int = 0
     shard_size: int = 256
 
@@ -99,18 +101,12 @@ class TrainConfig:
             return InputError(f"{where}: {msg}")
 
         self.model.validate(where)
-        if self.data.target not in TARGET_MODES:
-            raise bad(f"data.target {self.data.target!r} is not one of {TARGET_MODES}")
-        if self.data.features not in ("cache", "live"):
-            raise bad(f"data.features {self.data.features!r} is not 'cache' or 'live'")
         if isinstance(self.data.train, list):
             if not self.data.train:
                 raise bad("data.train is an empty list: give a manifest or a list of {path, ratio}")
             for i, src in enumerate(self.data.train):
                 if not src.ratio > 0:
                     raise bad(f"data.train[{i}].ratio must be > 0, got {src.ratio}")
-        if self.data.on_error not in ("fail", "skip"):
-            raise bad(f"data.on_error {self.data.on_error!r} is not 'fail' or 'skip'")
         if self.precision not in PRECISIONS:
             raise bad(f"precision {self.precision!r} is not one of {PRECISIONS}")
         if self.optim.schedule not in SCHEDULES:

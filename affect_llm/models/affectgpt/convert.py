@@ -103,8 +103,12 @@ def config_for(state: dict[str, torch.Tensor], opts: ConvertOptions) -> tuple[Af
         d_v = width("affectgpt_proj.weight")
         for name in opts.visual:
             dims[name] = d_v
-            mods.append(ModalityConfig(name, name, opts.video_encoder or DEFAULT_VIDEO_ENCODER.format(dim=d_v),
-                                       tokens=opts.tokens))
+            # a CLIP folder given for the video streams must give upstream's projected features
+            # (get_image_features, 768-d for ViT-L/14), the width affectgpt_proj was trained on
+            encoder = opts.video_encoder or DEFAULT_VIDEO_ENCODER.format(dim=d_v)
+            clip_folder = not encoder.startswith("precomputed:") and encoder not in ("bundled", "mobilenet_v2")
+            features = "projected" if clip_folder else "pooled"
+            mods.append(ModalityConfig(name, name, encoder, tokens=opts.tokens, image_features=features))
     lora_a = [v for k, v in state.items() if k.startswith(LLM_PREFIX) and ".lora_A." in k]
     rank = int(lora_a[0].shape[0]) if lora_a else 16
     config = AffectGPTConfig(

@@ -39,7 +39,8 @@ from ...errors import ModelError
 from ...prompts import fill, load_yaml
 
 IGNORE_INDEX = -100
-TARGET_MODES = ("description", "emotions", "hybrid")
+TargetMode = Literal["description", "emotions", "hybrid"]
+TARGET_MODES: tuple[str, ...] = typing.get_args(TargetMode)
 Question = Literal["description", "labels"]
 QUESTIONS: tuple[str, ...] = typing.get_args(Question)
 _SENTENCE_END = re.compile(r"[.!?。！？](?=\s|$)")
