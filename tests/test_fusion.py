@@ -56,3 +56,27 @@ def test_close_second_emotion_is_kept_but_neutral_never_trails():
 def test_label_of_reads_words_through_the_wheels():
     assert [label_of(w) for w in ("furious", "delighted", "terrified", "gloomy", "shocked", "table")] == \
         ["angry", "happy", "fearful", "sad", "surprised", None]
+
+
+def test_the_voice_alone_contradicts_only_across_arousal():
+    """A voice read as fearful under a smiling face and happy words is not a contradiction the
+    voice can make (prosody is poor at valence); a sad voice under them is."""
+    face, words = _ev("face", "happy", 0.65, 0.6), _ev("words", "happy", 0.45)
+    aroused = fuse({"face": face, "voice": _ev("voice", "fearful", 0.4, 0.5), "words": words})
+    assert aroused.emotions[0] == "happy" and aroused.conflicts == []
+    assert aroused.expressed["voice"] == "fearful"  # still read and reported as the voice's reading
+    low = fuse({"face": face, "voice": _ev("voice", "sad", 0.4, 0.5), "words": words})
+    [conflict] = low.conflicts
+    assert conflict.labels == ["sad", "happy"] and conflict.groups == [["voice"], ["face", "words"]]
+    # with the words, the voice is not alone: a smiling face over angry voice and words is a conflict
+    assert fuse({"face": face, "voice": _ev("voice", "angry", 0.5, 0.6),
+                 "words": _ev("words", "angry", 0.4)}).conflicts
+
+
+def test_a_flat_pool_is_decided_by_the_channel_that_shows_a_label_not_by_a_tilt():
+    """Rule 3b: "Dogs are sitting by the door." tilts toward angry; a short clearly fearful voice decides."""
+    tilt = normalize({lab: (0.21 if lab == "angry" else 0.16 if lab in ("neutral", "sad") else 0.1175)
+                      for lab in LABELS})
+    fusion = fuse({"face": absent("face", "no face"), "voice": _ev("voice", "fearful", 0.4, 0.15),
+                   "words": ModalityEvidence("words", tilt, 1.0)})
+    assert fusion.emotions[0] == "fearful"
