@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -270,3 +270,26 @@ class BatchStreamer:
             if item is self._END:
                 return
             yield item
+
+
+def stream_in_thread(streamer: BatchStreamer, generate: Callable[[], Any]) -> Iterator[tuple[Any, bool]]:
+    """Run ``generate()`` (which feeds ``streamer``) in a thread: ``(texts, False)`` for every step,
+    then ``(generate's result, True)`` once. An exception in ``generate`` is raised here, in the
+    caller's thread, after the stream has ended."""
+    result: dict[str, Any] = {}
+
+    def work() -> None:
+        try:
+            result["value"] = generate()
+        except BaseException as exc:  # noqa: BLE001 - re-raised in the caller's thread
+            result["error"] = exc
+            streamer.end()
+
+    thread = threading.Thread(target=work, daemon=True)
+    thread.start()
+    for texts in streamer:
+        yield texts, False
+    thread.join()
+    if "error" in result:
+        raise result["error"]
+    yield result["value"], True

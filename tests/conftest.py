@@ -129,3 +129,11 @@ def fast_model(tmp_path_factory) -> Path:
     (folder / "config.json").write_text(json.dumps(
         {"affect_llm": {"architecture": "textualized", "llm": "smollm2", "max_new_tokens": 16}}))
     return folder
+
+
+@pytest.fixture(scope="module")
+def tiny_llm(tmp_path_factory):
+    """A tiny random Llama folder (AffectGPT model, reproduce and convert tests), one per module."""
+    from affect_llm.models.affectgpt.tiny import make_tiny_llm
+
+    return make_tiny_llm(tmp_path_factory.mktemp("llm") / "tiny-llama")

@@ -22,13 +22,6 @@ SUBTITLE = "I can't believe you did that."
 QUESTION = "Please infer the person's emotional state and provide your reasoning process."
 
 
-@pytest.fixture(scope="module")
-def tiny_llm(tmp_path_factory):
-    from affect_llm.models.affectgpt.tiny import make_tiny_llm
-
-    return make_tiny_llm(tmp_path_factory.mktemp("llm") / "tiny-llama")
-
-
 class Upstream(nn.Module):
     """Upstream's trainable modules for ``*_fusion_type: attention`` + ``multi_fusion_type: attention``."""
 

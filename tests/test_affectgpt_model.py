@@ -27,13 +27,6 @@ from affect_llm.models.affectgpt.prompting import IGNORE_INDEX
 DIMS = {"audio": 24, "faces": 16, "frames": 16}
 
 
-@pytest.fixture(scope="module")
-def tiny_llm(tmp_path_factory):
-    from affect_llm.models.affectgpt.tiny import make_tiny_llm
-
-    return make_tiny_llm(tmp_path_factory.mktemp("llm") / "tiny-llama")
-
-
 def make_config(llm, fusion="attention", projector="attention", training="lora", **kw) -> AffectGPTConfig:
     mods = [ModalityConfig("audio", "audio", f"precomputed:a:{DIMS['audio']}", tokens=3, projector=projector),
             ModalityConfig("faces", "faces", f"precomputed:f:{DIMS['faces']}", tokens=2, projector=projector),

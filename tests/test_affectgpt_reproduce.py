@@ -29,13 +29,6 @@ from affect_llm.models.affectgpt.prompting import IGNORE_INDEX, PromptBuilder
 DIMS = {"audio": 24, "faces": 16, "frames": 16}
 
 
-@pytest.fixture(scope="module")
-def tiny_llm(tmp_path_factory):
-    from affect_llm.models.affectgpt.tiny import make_tiny_llm
-
-    return make_tiny_llm(tmp_path_factory.mktemp("llm") / "tiny-llama")
-
-
 def reproduce_config(llm, tokens=1, fusion="gate") -> AffectGPTConfig:
     mods = [ModalityConfig(n, n, f"precomputed:{n}:{d}", tokens=tokens) for n, d in DIMS.items()]
     return AffectGPTConfig(variant="reproduce", modalities=mods, fusion=FusionConfig(kind=fusion, tokens=tokens),

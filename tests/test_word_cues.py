@@ -9,8 +9,8 @@ from affect_llm.faithfulness import check_explanation
 from affect_llm.observations import verbal
 from affect_llm.perception import ROUGH_TRANSLATION_RELIABILITY, word_cues_from
 
-HEARD_WELL = dict(avg_logprob=-0.7, no_speech_prob=0.02, compression_ratio=1.1, language="es",
-                  language_probability=0.93)
+HEARD_WELL = {"avg_logprob": -0.7, "no_speech_prob": 0.02, "compression_ratio": 1.1, "language": "es",
+              "language_probability": 0.93}
 
 
 def _spanish(translation: str, logprob: float) -> Transcript:

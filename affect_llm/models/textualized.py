@@ -18,13 +18,12 @@ from __future__ import annotations
 
 import functools
 import re
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 from .. import observations
-from ..llm import BUNDLED_LLM, BatchStreamer, LoadedLLM, chat_prompt, generate, load_llm
+from ..llm import BUNDLED_LLM, BatchStreamer, LoadedLLM, chat_prompt, generate, load_llm, stream_in_thread
 from ..prompts import fill, load_yaml
 
 
@@ -294,23 +293,9 @@ class TextualizedModel:
         prompts, slots = self.build_prompts([perception])
         cues = perception.cues.to_dict()  # once, not per streamed step
         streamer = BatchStreamer(self.llm.tokenizer)
-        result: dict[str, Any] = {}
-
-        def work() -> None:
-            try:
-                result["outputs"] = self._generate(prompts, slots, streamer=streamer)
-            except BaseException as exc:  # noqa: BLE001 - re-raised in the caller's thread
-                result["error"] = exc
-                streamer.end()
-
-        thread = threading.Thread(target=work, daemon=True)
-        thread.start()
-        for texts in streamer:
-            yield self._partial(perception, cues, slots, texts), False
-        thread.join()
-        if "error" in result:
-            raise result["error"]
-        yield self._finish([perception], slots, result["outputs"])[0], True
+        for value, done in stream_in_thread(streamer, lambda: self._generate(prompts, slots, streamer=streamer)):
+            yield (self._finish([perception], slots, value)[0] if done
+                   else self._partial(perception, cues, slots, value)), done
 
     def followup(self, perception: Any, answer: Answer, history: list[tuple[str, str]], question: str,
                  max_new_tokens: int = 96) -> str:

@@ -21,7 +21,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from ...llm import BatchStreamer, LoadedLLM
+from ...llm import BatchStreamer, LoadedLLM, stream_in_thread
 from ..textualized import Answer, parse_emotion_list
 
 log = logging.getLogger(__name__)
@@ -125,24 +125,11 @@ class AffectGPT:
         model = self.model
         feats = self._features_of(perception)
         streamer = BatchStreamer(model.tokenizer)
-        result: dict[str, Any] = {}
-
-        def work() -> None:
-            try:
-                result["texts"] = model.describe([perception.subtitle], feats, max_new_tokens=self.max_new_tokens,
-                                                 streamer=streamer)
-            except BaseException as exc:  # noqa: BLE001 - re-raised in the caller's thread
-                result["error"] = exc
-                streamer.end()
-
-        thread = threading.Thread(target=work, daemon=True)
-        thread.start()
-        for texts in streamer:
-            yield self._to_answer(perception, texts[0].strip()), False
-        thread.join()
-        if "error" in result:
-            raise result["error"]
-        yield self._to_answer(perception, result["texts"][0]), True
+        steps = stream_in_thread(streamer, lambda: model.describe([perception.subtitle], feats,
+                                                                  max_new_tokens=self.max_new_tokens,
+                                                                  streamer=streamer))
+        for texts, done in steps:
+            yield self._to_answer(perception, texts[0] if done else texts[0].strip()), done
 
     def _conversation_tail(self, explanation: str, turns: list[tuple[str, str]], question: str) -> str:
         """The text that continues the clip's prompt: the explanation as the assistant's turn, the
