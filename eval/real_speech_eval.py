@@ -10,6 +10,10 @@ Labels come from the file names of two common corpora, or from a CSV:
 * RAVDESS (``03-01-EE-II-SS-RR-AA.wav``; EE 01 neutral, 02 calm (read as neutral), 03 happy,
   04 sad, 05 angry, 06 fearful, 07 disgust, 08 surprised; AA the actor);
 * CREMA-D (``AAAA_SSS_EEE_II.wav``; EEE ANG, DIS, FEA, HAP, NEU, SAD; AAAA the actor);
+* Berlin EmoDB, German (``SSTTTEV.wav``, e.g. ``03a01Fa.wav``; SS the speaker, TTT the text, E
+  W Wut = angry, E Ekel = disgusted, A Angst = fearful, F Freude = happy, T Trauer = sad,
+  N neutral, L Langeweile = boredom, which the label set lacks: those clips are skipped and
+  counted; V the take); read with the German norms (``language="de"``);
 * ``--labels FILE.csv`` with columns ``file,label`` (and optional ``speaker``, ``language``);
   labels are read with ``emotions.label_of`` ("anger", "joy", "calm" ... all work).
 
@@ -39,6 +43,7 @@ import csv
 import hashlib
 import json
 import random
+import re
 import subprocess
 import sys
 import time
@@ -51,6 +56,9 @@ AUDIO_SUFFIXES = {".wav", ".flac", ".mp3", ".ogg", ".m4a"}
 RAVDESS = {"01": "neutral", "02": "neutral", "03": "happy", "04": "sad", "05": "angry", "06": "fearful",
            "07": "disgusted", "08": "surprised"}
 CREMA = {"ANG": "angry", "DIS": "disgusted", "FEA": "fearful", "HAP": "happy", "NEU": "neutral", "SAD": "sad"}
+# EmoDB's German letters; L (Langeweile, boredom) maps to None: not in the label set, skipped.
+EMODB = {"W": "angry", "E": "disgusted", "A": "fearful", "F": "happy", "T": "sad", "N": "neutral", "L": None}
+EMODB_NAME = re.compile(r"^(\d\d)([ab]\d\d)([WEAFTNL])([a-z])$")
 
 
 @dataclass
@@ -58,17 +66,24 @@ class Item:
     path: Path
     label: str
     speaker: str
-    language: str | None = None
+    language: str | None = None  # given by a CSV: handed to the pipeline as a user's --language
+    corpus_language: str | None = None  # known from the corpus's names: voice-mode norms only
 
 
-def label_from_name(path: Path) -> tuple[str, str] | None:
-    """(label, speaker) from a RAVDESS or CREMA-D file name, else None."""
+def label_from_name(path: Path) -> tuple[str | None, str, str] | None:
+    """(label, speaker, language) from a RAVDESS, CREMA-D or EmoDB file name, else None.
+
+    The label is None for a known corpus's emotion the label set lacks (EmoDB's boredom).
+    """
     parts = path.stem.split("-")
     if len(parts) == 7 and all(p.isdigit() for p in parts) and parts[2] in RAVDESS:
-        return RAVDESS[parts[2]], parts[6]
+        return RAVDESS[parts[2]], parts[6], "en"
     parts = path.stem.split("_")
     if len(parts) == 4 and parts[2] in CREMA:
-        return CREMA[parts[2]], parts[0]
+        return CREMA[parts[2]], parts[0], "en"
+    m = EMODB_NAME.match(path.stem)
+    if m:
+        return EMODB[m.group(3)], m.group(1), "de"
     return None
 
 
@@ -84,13 +99,17 @@ def read_items(folder: Path, labels_csv: Path | None) -> list[Item]:
                     sys.exit(f"{labels_csv}: label {row['label']!r} is not an emotion word the label set reads")
                 items.append(Item(folder / row["file"], label, row.get("speaker") or "?", row.get("language") or None))
         return items
-    items = []
+    items, skipped = [], 0
     for path in sorted(p for p in folder.rglob("*") if p.suffix.lower() in AUDIO_SUFFIXES):
         named = label_from_name(path)
-        if named:
-            items.append(Item(path, *named))
+        if named and named[0] is None:
+            skipped += 1
+        elif named:
+            items.append(Item(path, named[0], named[1], corpus_language=named[2]))
+    if skipped:
+        print(f"{folder}: skipped {skipped} clips whose emotion the label set lacks (EmoDB boredom)")
     if not items:
-        sys.exit(f"{folder}: no RAVDESS- or CREMA-D-named audio files; give --labels FILE.csv (file,label)")
+        sys.exit(f"{folder}: no RAVDESS-, CREMA-D- or EmoDB-named audio files; give --labels FILE.csv (file,label)")
     return items
 
 
@@ -142,7 +161,7 @@ def run_voice(items: list[Item], words: str | None) -> list[dict]:
     rows = []
     for it in items:
         prosody = analyze_prosody(load_audio(it.path), 16_000)
-        voice = voice_evidence(prosody, True, language=it.language or "en")
+        voice = voice_evidence(prosody, True, language=it.language or it.corpus_language or "en")
         fusion = fuse({"face": absent("face", "no picture"), "voice": voice, "words": words_ev})
         rows.append({"file": it.path.name, "gold": it.label, "speaker": it.speaker,
                      "voice_top": voice.top(1)[0][0] if voice.present else None,
