@@ -1,5 +1,6 @@
-"""Shared by the ``serve`` fault tests: a model that takes its time, hand-made multipart bodies,
-an in-process uvicorn, and (run as a script) a server in its own process for the signal tests.
+"""Shared by the ``serve`` tests (``test_serve.py``, ``faults/test_faults_serve.py``): a model that
+takes its time, hand-made multipart bodies, the one in-process uvicorn (``live_server``), and (run
+as a script) a server in its own process for the signal tests.
 
 ``SlowModel`` stands in for the LLM step with a batch that takes as long as a test needs, so a
 test can hold a batch open while it sends others; everything else (uploads, perception, the

@@ -7,13 +7,13 @@ three client threads really are concurrent; the refusal tests use FastAPI's Test
 
 from __future__ import annotations
 
-import socket
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+import serve_support  # tests/ is on sys.path (pytest's rootdir conftest)
 
 from affect_llm.serve.batcher import MicroBatcher
 from affect_llm.uploads import (
@@ -148,33 +148,17 @@ def allowed_dir(tmp_path_factory, example_clips) -> Path:
     return folder
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def live_server(model, allowed_dir):
-    """A real uvicorn in a thread: a batch of up to 3, collected for up to 3 s so that three
-    requests whose perception ends at different times still meet."""
-    import uvicorn
-
+    """A real uvicorn in a thread (``serve_support.live_server``, as the fault tests use): a batch
+    of up to 3, collected for up to 3 s so that three requests whose perception ends at different
+    times still meet."""
     from affect_llm.serve import create_app
 
     app = create_app(model=model, max_batch=3, batch_wait_ms=3000, allow_paths=allowed_dir,
                      perception_workers=3)
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 60
-    while not server.started:
-        assert time.monotonic() < deadline and thread.is_alive(), "uvicorn did not start"
-        time.sleep(0.1)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(30)
+    with serve_support.live_server(app) as url:
+        yield url
 
 
 def test_concurrent_requests_are_batched_with_separate_answers(live_server, example_clips, fast_model):

@@ -32,7 +32,7 @@ from affect_llm.uploads import UploadLimits, human_size
 fastapi = pytest.importorskip("fastapi", reason="the demo extra is not installed: pip install -e '.[demo]'")
 httpx = pytest.importorskip("httpx")
 
-SUPPORT = Path(__file__).with_name("serve_support.py")
+SUPPORT = Path(__file__).resolve().parents[1] / "serve_support.py"
 MULTIPART = {"content-type": "multipart/form-data; boundary=b0undary"}
 
 
