@@ -31,6 +31,11 @@ class SlowModel:
         self.delay_s = delay_s
         self.gate = gate
         self.answered: list[str] = []
+        self.loads = 0  # how often the server asked for the weights (``EmotionModel.load``)
+
+    def load(self) -> SlowModel:
+        self.loads += 1
+        return self
 
     def answer(self, perceptions: list[Any]) -> list[Any]:
         from affect_llm.models.textualized import Answer

@@ -198,6 +198,21 @@ def test_concurrent_requests_are_batched_with_separate_answers(live_server, exam
     assert batching["batches"] < 3  # at least two of the three shared a generation
 
 
+def test_startup_loads_the_model_through_its_interface():
+    """``serve`` loads the weights with ``EmotionModel.load()`` before it reports ready; it used to
+    read a ``llm`` attribute instead, which a model is free to load lazily elsewhere."""
+    from fastapi.testclient import TestClient
+
+    from affect_llm.serve import create_app
+
+    model = serve_support.SlowModel()
+    app = create_app(model=model)
+    assert model.loads == 0 and app.state.service.health()["status"] == "loading"
+    with TestClient(app) as client:
+        assert model.loads == 1
+        assert client.get("/healthz").json()["status"] == "ok"
+
+
 @pytest.fixture(scope="module")
 def client_factory(model, allowed_dir):
     from fastapi.testclient import TestClient

@@ -179,12 +179,13 @@ class _Service:
         return self.model.answer(perceptions)
 
     def load(self) -> None:
-        """Load the model and its LLM now, so the first request does not pay for it."""
+        """Load the model's weights now, through the model interface's ``load()`` (``EmotionModel``),
+        so the first request does not pay for them and ``/healthz`` says "ok" only once they are in."""
         from ..models import load_model
 
         if self.model is None:
             self.model = load_model(self.model_spec, device=self.device)
-        _ = getattr(self.model, "llm", None)
+        self.model = self.model.load()
         self.ready = True
 
     def start(self) -> None:
