@@ -7,6 +7,7 @@ three client threads really are concurrent; the refusal tests use FastAPI's Test
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -106,6 +107,20 @@ def test_concurrent_transcriptions_match_serial_ones(example_clips):
     with ThreadPoolExecutor(4) as pool:
         threaded = list(pool.map(lambda a: whisper.transcribe(a).text, audios * 2))
     assert threaded == serial * 2
+
+
+def test_first_retry_after_grows_with_the_batches_ahead():
+    """Before any batch has run, the estimate still counts the batches ahead (it was a flat 5 s
+    whatever the queue), and a measured perception replaces the benchmark's before a batch has."""
+    from affect_llm.serve.admission import FIRST_BATCH_S, FIRST_PERCEIVE_S, Admission
+
+    admission = Admission(max_queue=16, max_batch=2, mean_batch_s=lambda: None)
+    admission.in_flight = 2
+    one_batch = admission.retry_after_s()
+    admission.in_flight = 16
+    assert admission.retry_after_s() == math.ceil(FIRST_PERCEIVE_S + 8 * FIRST_BATCH_S) > one_batch
+    admission.perceived(10.0)
+    assert admission.retry_after_s() == math.ceil(10.0 + 8 * FIRST_BATCH_S)
 
 
 # --------------------------------------------------------------------------- upload checks (no model)

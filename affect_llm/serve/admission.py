@@ -6,7 +6,11 @@ and answered. ``Admission`` bounds the requests in flight (receiving, perceiving
 batch or in one) at ``max_queue``. The next one is answered at once with 503 and a
 ``Retry-After`` that estimates, from what this server measured, when the requests ahead of it
 will be done: the mean perception time plus one mean batch per ``max_batch`` requests in flight.
-Until the first batch has run there is nothing measured, and ``UNMEASURED_RETRY_S`` stands in.
+Until this server has measured a perception or a batch, the figures the benchmark measured for
+the default model stand in for each (``FIRST_PERCEIVE_S``, ``FIRST_BATCH_S``), through the same
+formula: a burst that fills the queue before the first batch ends is told to wait in proportion
+to the batches ahead of it, not a flat guess, and each prior gives way to this server's own mean
+as soon as it has one.
 
 ``drain()`` is the first stop signal: from then on every new request is refused with 503, and
 so is every admitted one that has not reached its batch yet (see ``MicroBatcher.close``).
@@ -22,7 +26,12 @@ from contextlib import contextmanager
 from .errors import ApiError
 
 DEFAULT_MAX_QUEUE = 16  # two full batches of the default --max-batch 8 behind the one generating
-UNMEASURED_RETRY_S = 5  # before the first batch: a guess, about one small batch on a CPU
+# Before this server has measured anything: the README's benchmark (`make bench`, 2 CPU cores,
+# default model). One batch: "describe, warm: whole answer" took 4.4 s for one clip, and `infer`
+# answers a batch of 8 in about the same (~0.55 s a clip), so a batch costs ~4.4 s whatever its
+# size. One perception: ~1 core-second a clip (mostly Whisper), on top of the batch.
+FIRST_BATCH_S = 4.4
+FIRST_PERCEIVE_S = 1.0
 DRAIN_RETRY_S = 10  # shutting down: about a restart (the model loads again)
 _EWMA = 0.2  # weight of the newest measurement in the running means
 
@@ -45,12 +54,15 @@ class Admission:
         self.draining = False
 
     def retry_after_s(self) -> int:
-        """Seconds until the requests in flight are likely answered (at least 1)."""
+        """Seconds until the requests in flight are likely answered (at least 1): one perception
+        plus one batch per ``max_batch`` of them, each from this server's means, or from the
+        benchmark's figures (``FIRST_PERCEIVE_S``, ``FIRST_BATCH_S``) until it has measured one."""
         batch_s = self._mean_batch_s()
         if batch_s is None:
-            return UNMEASURED_RETRY_S
+            batch_s = FIRST_BATCH_S
+        perceive_s = FIRST_PERCEIVE_S if self.mean_perceive_s is None else self.mean_perceive_s
         batches = math.ceil(max(self.in_flight, 1) / self.max_batch)
-        return max(1, math.ceil((self.mean_perceive_s or 0.0) + batches * batch_s))
+        return max(1, math.ceil(perceive_s + batches * batch_s))
 
     def unavailable(self, why: str, retry_s: int) -> ApiError:
         return ApiError(503, why, headers={"Retry-After": str(retry_s)})

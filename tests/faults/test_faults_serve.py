@@ -10,6 +10,7 @@ a delay a test chooses); the rest is the real server, on 127.0.0.1.
 
 from __future__ import annotations
 
+import math
 import signal
 import socket
 import subprocess
@@ -25,7 +26,7 @@ from faults_helpers import bounded
 from serve_support import SlowModel, free_port, live_server, multipart_body
 
 from affect_llm.media.subtitle import MAX_FIELD_CHARS
-from affect_llm.serve.admission import UNMEASURED_RETRY_S, Admission
+from affect_llm.serve.admission import FIRST_BATCH_S, FIRST_PERCEIVE_S, Admission
 from affect_llm.serve.errors import ApiError
 from affect_llm.uploads import UploadLimits, human_size
 
@@ -77,7 +78,8 @@ def test_retry_after_estimates_from_what_was_measured():
         with pytest.raises(ApiError) as refused, admission.admit():
             pass
         assert refused.value.status == 503
-        assert refused.value.headers == {"Retry-After": str(UNMEASURED_RETRY_S)}  # nothing measured yet
+        # nothing measured yet: the benchmark's perception and batch, one batch ahead
+        assert refused.value.headers == {"Retry-After": str(math.ceil(FIRST_PERCEIVE_S + FIRST_BATCH_S))}
         batch_s[0], admission.mean_perceive_s = 4.0, 1.5
         # two in flight, two per batch: one batch of 4 s after a perception of 1.5 s
         assert admission.retry_after_s() == 6
