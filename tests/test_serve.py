@@ -123,6 +123,25 @@ def test_first_retry_after_grows_with_the_batches_ahead():
     assert admission.retry_after_s() == math.ceil(10.0 + 8 * FIRST_BATCH_S)
 
 
+def test_malformed_multipart_is_a_400_without_a_server_warning(tmp_path, caplog):
+    """``python_multipart`` logged a WARNING per malformed body; the client gets its 400 with the
+    same words, so the server log keeps them at DEBUG, and the library's own logger stays as it was."""
+    import logging
+
+    from affect_llm.serve.multipart import MultipartReader
+
+    reader = MultipartReader("multipart/form-data; boundary=b0undary", tmp_path, UploadLimits())
+    with caplog.at_level(logging.DEBUG), pytest.raises(UploadRejected, match="malformed") as refused:
+        reader.feed(b"--b0undary\r\nnot a header line\r\n\r\n")
+    reader.close()
+    assert refused.value.status == 400
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING] == []
+    assert any(r.name == "affect_llm.serve.multipart" and r.levelno == logging.DEBUG
+               and r.getMessage().startswith("python_multipart: ") for r in caplog.records)
+    library = logging.getLogger("python_multipart.multipart")
+    assert library.isEnabledFor(logging.WARNING) and not library.filters and not library.disabled
+
+
 # --------------------------------------------------------------------------- upload checks (no model)
 def test_upload_checks(example_clips, tmp_path):
     limits = UploadLimits(max_mb=1, max_seconds=3)

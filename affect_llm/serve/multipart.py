@@ -12,6 +12,12 @@ byte of it is stored, and its size as it streams in.
 Every refusal is an ``UploadRejected`` with the status that fits: 400 for a body that is not
 well-formed multipart (no boundary, broken framing, cut short, a second file), 413 for too many
 bytes or characters, 422 for the rest.
+
+``python_multipart``'s parser logs a WARNING before it raises on broken framing: one line in the
+server log per malformed request from any client, for a refusal the client is already answered
+(400, with the parser's words). Our parser instance logs those lines at DEBUG on this module's
+logger instead (``_AtDebug``); the library's logger, and every other library's warnings, are
+untouched.
 """
 
 from __future__ import annotations
@@ -38,6 +44,16 @@ def field_too_long(name: str, chars: int | None = None) -> UploadRejected:
     return UploadRejected(f"the field '{name}' is {size}, over the {MAX_FIELD_CHARS:,}-character limit "
                           f"(the prompt keeps {MAX_WORDS} words, {MAX_CHARS:,} characters): send the "
                           "words said in this clip only", status=413)
+
+
+class _AtDebug:
+    """Stands in for a ``python_multipart`` parser's ``logger``: whatever it reports, at any level,
+    goes to this module's logger at DEBUG (the refusal it precedes carries the same words)."""
+
+    def _debug(self, msg: object, *args: object, **_: object) -> None:
+        log.debug("python_multipart: " + str(msg), *args)
+
+    debug = info = warning = error = exception = _debug
 
 
 @dataclass
@@ -93,6 +109,7 @@ class MultipartReader:
             "on_part_end": self._on_part_end,
             "on_end": self._on_end,
         })
+        self._parser.logger = _AtDebug()  # a malformed body is the client's 400, not a server warning
 
     # ---- feeding
     def feed(self, chunk: bytes) -> None:
