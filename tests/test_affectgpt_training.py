@@ -153,7 +153,7 @@ def test_clip_projected_image_features_are_chosen_in_the_training_yaml(setup, tm
     assert extractor.dims["frames"] == 12  # projection_dim, not the vision width (24)
     frames = np.random.default_rng(0).integers(0, 255, (3, 40, 48, 3), dtype=np.uint8)
     feats = extractor.from_arrays(frames, None, None, 16_000)["frames"]
-    pixels = extractor.encoders["frames"].processor(images=list(frames), return_tensors="pt")["pixel_values"]
+    pixels = extractor.encoders["frames"].pixels.processor(images=list(frames), return_tensors="pt")["pixel_values"]
     with torch.no_grad():
         ref = clip.get_image_features(pixel_values=pixels)
     ref = ref if isinstance(ref, torch.Tensor) else ref.pooler_output

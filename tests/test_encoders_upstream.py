@@ -74,7 +74,7 @@ def test_clip_projected_features_are_get_image_features(tmp_path):
     frames = np.random.default_rng(1).integers(0, 255, (1, 3, 40, 48, 3), dtype=np.uint8)
     feats = enc.encode(frames)
     assert enc.dim == 12 and feats.shape == (1, 3, 12)
-    pixels = enc.processor(images=list(frames[0]), return_tensors="pt")["pixel_values"]
+    pixels = enc.pixels.processor(images=list(frames[0]), return_tensors="pt")["pixel_values"]
     with torch.no_grad():
         ref = model.get_image_features(pixel_values=pixels)
     ref = ref if isinstance(ref, torch.Tensor) else ref.pooler_output

@@ -70,3 +70,40 @@ def test_hf_vision_tower_missing_folder_names_it(tmp_path):
 
     with pytest.raises(ModelError, match=str(tmp_path)):
         HFVisionEncoder(tmp_path)
+
+
+def test_clip_folder_gives_both_encoders_the_same_pixels(tmp_path):
+    """One CLIP folder, two encoders (the tower's pooled output, and AffectGPT's projected one):
+    ``PixelInputs`` is their one preprocessing, so the projected features are exactly the
+    projection of the frame encoder's, and the pixels are the folder processor's own."""
+    pytest.importorskip("transformers")
+    from affectgpt_support import tiny_clip
+
+    from affect_llm.encoders.clip_features import CLIPImageFeatures
+    from affect_llm.encoders.frames import PixelInputs
+
+    tiny_clip(tmp_path, seed=0)
+    pooled_enc, projected_enc = HFVisionEncoder(tmp_path), CLIPImageFeatures(tmp_path)
+    frames = np.random.default_rng(2).integers(0, 255, size=(2, 3, 40, 56, 3), dtype=np.uint8)
+    pixels, b, n = PixelInputs(tmp_path)(frames, torch.float32)
+    assert (b, n) == (2, 3) and pixels.shape == (6, 3, 32, 32)
+    reference = pooled_enc.pixels.processor(images=list(frames.reshape(6, 40, 56, 3)), return_tensors="pt")
+    torch.testing.assert_close(pixels, reference["pixel_values"])
+    with torch.no_grad():
+        expected = projected_enc.projection(pooled_enc.encode(frames).flatten(0, 1)).view(2, 3, -1)
+    torch.testing.assert_close(projected_enc.encode(frames), expected)
+    assert projected_enc.encoder_id.rsplit("-", 1)[1] == pooled_enc.encoder_id.rsplit("-", 1)[1]  # same weights digest
+
+
+def test_clip_folder_without_image_processor_names_the_file(tmp_path):
+    pytest.importorskip("transformers")
+    from affectgpt_support import tiny_clip
+
+    from affect_llm.encoders.clip_features import CLIPImageFeatures
+    from affect_llm.errors import ModelError
+
+    tiny_clip(tmp_path, seed=0)
+    (tmp_path / "preprocessor_config.json").unlink()
+    for encoder in (HFVisionEncoder, CLIPImageFeatures):
+        with pytest.raises(ModelError, match="preprocessor_config.json"):
+            encoder(tmp_path)

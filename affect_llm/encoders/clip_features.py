@@ -16,7 +16,7 @@ import torch
 from torch import nn
 
 from ..errors import ModelError
-from .frames import _as_uint8_batch, _weights_digest
+from .frames import PixelInputs, folder_weights_digest
 
 
 class CLIPImageFeatures(nn.Module):
@@ -24,27 +24,23 @@ class CLIPImageFeatures(nn.Module):
 
     def __init__(self, path: str | Path):
         super().__init__()
-        from transformers import AutoImageProcessor, CLIPModel
+        from transformers import CLIPModel
 
         path = Path(path).expanduser()
         try:
             model = CLIPModel.from_pretrained(path)
-            self.processor = AutoImageProcessor.from_pretrained(path, use_fast=False)
         except Exception as exc:  # transformers raises many types for a bad folder
             raise ModelError(f"cannot load a CLIP model (vision tower + visual_projection) from {path}: {exc}") from exc
+        self.pixels = PixelInputs(path)  # the frame encoder's pixels: one preprocessing per folder
         self.vision = model.vision_model.eval().requires_grad_(False)
         self.projection = model.visual_projection.eval().requires_grad_(False)
         self.dim = int(model.config.projection_dim)
-        weights = next(iter(sorted(path.glob("*.safetensors")) + sorted(path.glob("*.bin"))), None)
-        digest = _weights_digest(weights) if weights else "noweights"
-        self.encoder_id = f"hf-clip-projected-{path.name}-{digest}"
+        self.encoder_id = f"hf-clip-projected-{path.name}-{folder_weights_digest(path)}"
 
     @torch.inference_mode()
     def encode(self, frames: torch.Tensor | np.ndarray) -> torch.Tensor:
-        batch = _as_uint8_batch(frames)
-        b, n = batch.shape[:2]
-        pixels = self.processor(images=list(batch.flatten(0, 1).numpy()), return_tensors="pt")["pixel_values"]
-        pooled = self.vision(pixel_values=pixels.to(self.projection.weight.dtype)).pooler_output
+        pixels, b, n = self.pixels(frames, self.projection.weight.dtype)
+        pooled = self.vision(pixel_values=pixels).pooler_output
         return self.projection(pooled).float().view(b, n, -1)
 
 

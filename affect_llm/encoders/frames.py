@@ -151,12 +151,44 @@ class MobileNetV2Encoder(nn.Module):
         return logits.softmax(-1).view(b, n, -1)
 
 
+def folder_weights_digest(path: Path) -> str:
+    """``_weights_digest`` of a Hugging Face folder's first weights file (``"noweights"`` without one)."""
+    weights = next(iter(sorted(path.glob("*.safetensors")) + sorted(path.glob("*.bin"))), None)
+    return _weights_digest(weights) if weights else "noweights"
+
+
+class PixelInputs:
+    """Frames in, a Hugging Face vision tower's ``pixel_values`` out, through the folder's own image
+    processor (CLIP: short side resized, centre crop, CLIP's mean and std).
+
+    The one place frames become CLIP/SigLIP pixels: ``HFVisionEncoder`` (the tower's pooled
+    output) and ``CLIPImageFeatures`` (that output projected, AffectGPT's face features) read the
+    same folder and must feed their towers the same pixels. The slow (PIL) processor, as
+    transformers' reference: its fast variant resizes with torchvision and differs by a pixel.
+    """
+
+    def __init__(self, path: Path):
+        from transformers import AutoImageProcessor
+
+        try:
+            self.processor = AutoImageProcessor.from_pretrained(path, use_fast=False)
+        except Exception as exc:  # transformers raises many types for a bad folder
+            raise ModelError(f"cannot load the image processor in {path} (preprocessor_config.json): {exc}") from exc
+
+    def __call__(self, frames: torch.Tensor | np.ndarray, dtype: torch.dtype) -> tuple[torch.Tensor, int, int]:
+        """``(pixel_values [B*N, 3, S, S] in dtype, B, N)`` for frames ``[B, N, H, W, 3]`` uint8 RGB."""
+        batch = _as_uint8_batch(frames)
+        b, n = batch.shape[:2]
+        pixels = self.processor(images=list(batch.flatten(0, 1).numpy()), return_tensors="pt")["pixel_values"]
+        return pixels.to(dtype), b, n
+
+
 class HFVisionEncoder(nn.Module):
     """A CLIP or SigLIP vision tower from a local Hugging Face folder: one pooled token per frame."""
 
     def __init__(self, path: str | Path):
         super().__init__()
-        from transformers import AutoConfig, AutoImageProcessor, AutoModel
+        from transformers import AutoConfig, AutoModel
 
         path = Path(path).expanduser()
         if not (path / "config.json").exists():
@@ -165,25 +197,20 @@ class HFVisionEncoder(nn.Module):
         try:
             config = AutoConfig.from_pretrained(path)
             model = AutoModel.from_pretrained(path)
-            self.processor = AutoImageProcessor.from_pretrained(path, use_fast=False)
         except Exception as exc:  # noqa: BLE001
             raise ModelError(f"cannot load the vision encoder in {path}: {exc}") from exc
+        self.pixels = PixelInputs(path)
         # A full CLIP/SigLIP model holds text and vision towers; keep only the vision one.
         self.tower = getattr(model, "vision_model", model)
         self.tower.eval().requires_grad_(False)
         vision_cfg = getattr(config, "vision_config", config)
         self.dim = int(vision_cfg.hidden_size)
-        weights = next((p for p in sorted(path.glob("*.safetensors")) + sorted(path.glob("*.bin"))), None)
-        digest = _weights_digest(weights) if weights else "noweights"
-        self.encoder_id = f"hf-{config.model_type}-{path.name}-{digest}"
+        self.encoder_id = f"hf-{config.model_type}-{path.name}-{folder_weights_digest(path)}"
 
     @torch.inference_mode()
     def encode(self, frames: torch.Tensor | np.ndarray) -> torch.Tensor:
-        batch = _as_uint8_batch(frames)
-        b, n = batch.shape[:2]
-        images = list(batch.flatten(0, 1).numpy())
-        pixels = self.processor(images=images, return_tensors="pt")["pixel_values"]
-        out = self.tower(pixel_values=pixels.to(next(self.tower.parameters()).dtype))
+        pixels, b, n = self.pixels(frames, next(self.tower.parameters()).dtype)
+        out = self.tower(pixel_values=pixels)
         pooled = out.pooler_output if getattr(out, "pooler_output", None) is not None else out.last_hidden_state[:, 0]
         return pooled.float().view(b, n, -1)
 
