@@ -216,10 +216,11 @@ class PrototypeModel:
     name = "prototypes"
 
     def __init__(self) -> None:
-        from ..scoring.embed import SentenceEncoder
+        from ..scoring.embed import get_encoder
 
-        # Own instance: the scorer's encoder cuts at 32 tokens (emotion words), subtitles need more.
-        self._enc = SentenceEncoder(max_length=128)
+        # The scorer's MiniLM (one copy per process), cutting at 128 tokens: its 32 fit emotion
+        # words, not subtitles.
+        self._enc = get_encoder().with_max_length(128)
         self._labels = [lab for lab in LABELS for _ in PROTOTYPES[lab]]
         self._protos = self._enc.encode([p for lab in LABELS for p in PROTOTYPES[lab]])
         self._lock = threading.Lock()
