@@ -81,6 +81,12 @@ class WordCues:
     never quoted as the person's words. ``translation`` is the English text the words channel
     read when the speech was not English; ``translation_reliable`` False marks a rough one
     (read at reduced weight, never quoted).
+
+    Words Whisper heard with doubt (``encoders.speech.WORD_PROB_THRESHOLD``) stay in ``subtitle``
+    and ``heard`` in the mark of ``affect_llm.doubt`` ("completely (acceptable?)"): shown as heard,
+    never quoted as said. ``doubtful`` lists them, ``doubtful_share`` is their share of the words
+    (None: not measured, or given text), and the words channel reads :meth:`channel_text`, the
+    text without them.
     """
 
     subtitle: str | None
@@ -93,6 +99,17 @@ class WordCues:
     reliability: dict[str, Any] = field(default_factory=dict)  # the transcript's measures and reasons
     heard: str | None = None
     truncated: bool = False
+    doubtful: list[str] = field(default_factory=list)
+    doubtful_share: float | None = None
+
+    def channel_text(self) -> str | None:
+        """The text the words channel reads: the English translation, else the words with the
+        doubtful ones left out (a guessed word must not decide the emotion)."""
+        from .doubt import without_doubtful
+
+        if self.translation or not self.doubtful:  # given text may hold "(really?)": it is said
+            return self.translation or self.subtitle
+        return without_doubtful(self.subtitle) or None
 
     def text(self) -> str:
         if self.heard and not self.subtitle:
@@ -105,7 +122,8 @@ class WordCues:
             lang = f" (in {self.language}; its English translation is uncertain)"
         else:
             lang = ""
-        return f'Words: "{self.subtitle}"{lang}.'
+        doubt = " Words in parentheses with a question mark were not heard clearly." if self.doubtful else ""
+        return f'Words: "{self.subtitle}"{lang}.{doubt}'
 
 
 @dataclass

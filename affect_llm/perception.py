@@ -119,6 +119,12 @@ def word_cues_from(subtitle: str | None, source: str, transcript: Any, language:
     well whose English translation failed its checks are quoted in their language; the
     translation is kept (``translation_reliable`` False) for the words channel only while it is
     above ``ROUGH_TRANSLATION_LOGPROB`` and does not loop.
+
+    Words heard with doubt (``encoders.speech.WORD_PROB_THRESHOLD``) stay in the text in the mark
+    of ``affect_llm.doubt`` and are listed in ``doubtful``, with a sentence in the reasons. The
+    English translation of speech holding one is treated as rough (read, never quoted): it may
+    say the guessed word as if it were sure. Given text (``--subtitle``, a sidecar) is never
+    doubtful.
     """
     from .media.subtitle import bound_words
 
@@ -127,17 +133,22 @@ def word_cues_from(subtitle: str | None, source: str, transcript: Any, language:
         return WordCues(subtitle=text, source=source, language=language, truncated=cut)
     if transcript is None or not transcript.text.strip():
         return WordCues(subtitle=None, source="none")
-    text, cut = bound_words(transcript.text.strip())
+    marked = transcript.marked_text() if hasattr(transcript, "marked_text") else transcript.text
+    text, cut = bound_words(marked.strip())
     translation = getattr(transcript, "translation", None)
     if translation:
         translation, _ = bound_words(translation)
     measures = {k: getattr(transcript, k) for k in ("avg_logprob", "no_speech_prob", "compression_ratio",
                                                     "language_probability", "translation_avg_logprob",
                                                     "reasons") if hasattr(transcript, k)}
+    doubtful = [w.text.strip(".,!?;:¡¿\"'()") for w in getattr(transcript, "doubtful_words", [])]
+    share = getattr(transcript, "doubtful_share", None)
+    if doubtful and getattr(transcript, "text_reliable", True):
+        measures["reasons"] = list(measures.get("reasons") or []) + [doubt_reason(doubtful, len(transcript.words))]
     common = dict(source="whisper", language=getattr(transcript, "language", None),
                   language_probability=getattr(transcript, "language_probability", None),
-                  reliability=measures, truncated=cut)
-    if getattr(transcript, "reliable", True):
+                  reliability=measures, truncated=cut, doubtful=doubtful, doubtful_share=share)
+    if getattr(transcript, "reliable", True) and not (doubtful and translation):
         return WordCues(subtitle=text, translation=translation, transcript_reliable=True,
                         translation_reliable=True if translation else None, **common)
     if not getattr(transcript, "text_reliable", False):
@@ -145,6 +156,13 @@ def word_cues_from(subtitle: str | None, source: str, transcript: Any, language:
     rough = _rough_translation(translation, getattr(transcript, "translation_avg_logprob", None))
     return WordCues(subtitle=text, translation=rough, transcript_reliable=True,
                     translation_reliable=False if rough else None, **common)
+
+
+def doubt_reason(doubtful: list[str], words: int) -> str:
+    """The reason, in words, that a transcript is quoted with marked words."""
+    listed = ", ".join(f"'{w}'" for w in doubtful[:5]) + (", ..." if len(doubtful) > 5 else "")
+    return (f"{len(doubtful)} of {words} words were heard with doubt ({listed}): shown as (word?), "
+            f"not quoted as said and not read by the words channel")
 
 
 def _rough_translation(translation: str | None, logprob: float | None) -> str | None:
@@ -166,10 +184,12 @@ def decide(face: Any, expressions: np.ndarray | None, found: np.ndarray | None, 
     from .evidence.voice import voice_evidence
     from .evidence.words import words_evidence
 
-    english = words.translation or words.subtitle
+    english = words.channel_text()  # the doubtful words left out
     if words.subtitle and not words.translation and not _reads_as_english(words.subtitle, words.language):
         english = None  # words we cannot read: quoted, but not scored
     trust = ROUGH_TRANSLATION_RELIABILITY if words.translation_reliable is False else 1.0
+    if words.doubtful_share:  # the words channel counts as much as the share of words heard well
+        trust *= 1.0 - words.doubtful_share
     evidence = {
         "face": face_evidence(expressions, found, face.frames),
         "voice": voice_evidence(prosody, audio_track, language=words.language),

@@ -43,7 +43,7 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
@@ -64,6 +64,26 @@ NO_SPEECH_THRESHOLD = 0.6
 LANGUAGE_PROB_THRESHOLD = 0.5
 DEFAULT_SILENCE_RMS = 1e-3  # about -60 dBFS: below this we do not ask Whisper for words
 
+WordProbability = Literal["min", "product"]
+# A word below this probability is doubtful: shown as heard with doubt, never quoted as said, not
+# read by the words channel (``affect_llm.doubt``). Chosen from eval/word_confidence.py.
+WORD_PROB_THRESHOLD = 0.5
+# More than this share of doubtful words: the transcript as a whole is not understood.
+DOUBTFUL_SHARE_LIMIT = 0.5
+
+
+@dataclass
+class Word:
+    """One spoken word as Whisper heard it: its text (with the punctuation around it, no leading
+    space) and the probability of its tokens (see :func:`group_words`)."""
+
+    text: str
+    probability: float
+    doubtful: bool = False  # below WORD_PROB_THRESHOLD: shown as heard with doubt, never quoted as said
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"text": self.text, "probability": round(self.probability, 4), "doubtful": self.doubtful}
+
 
 @dataclass
 class Segment:
@@ -75,12 +95,28 @@ class Segment:
     avg_logprob: float | None = None
     no_speech_prob: float | None = None
     compression_ratio: float | None = None
+    words: list[Word] = field(default_factory=list)  # empty when not measured
 
     def __iter__(self):  # ``start, end, text = segment`` keeps working
         return iter((self.start, self.end, self.text))
 
+    def marked_text(self) -> str:
+        """``text`` with each doubtful word in the mark of ``affect_llm.doubt`` ("(acceptable?)")."""
+        from ..doubt import mark
+
+        out, pos = [], 0
+        for w in self.words:
+            at = self.text.find(w.text, pos)
+            if at < 0:
+                continue
+            out.append(self.text[pos:at] + (mark(w.text) if w.doubtful else w.text))
+            pos = at + len(w.text)
+        return "".join(out) + self.text[pos:]
+
     def to_dict(self) -> dict[str, Any]:
-        return {k: (round(v, 4) if isinstance(v, float) else v) for k, v in vars(self).items()}
+        out = {k: (round(v, 4) if isinstance(v, float) else v) for k, v in vars(self).items() if k != "words"}
+        out["words"] = [w.to_dict() for w in self.words]
+        return out
 
 
 @dataclass
@@ -106,6 +142,27 @@ class Transcript:
     text_reliable: bool = False  # the words in ``language`` pass every check (the translation may not)
     translation: str | None = None
     translation_avg_logprob: float | None = None
+
+    @property
+    def words(self) -> list[Word]:
+        """Every word with its probability (empty when the decoding did not measure them)."""
+        return [w for s in self.segments for w in s.words]
+
+    @property
+    def doubtful_words(self) -> list[Word]:
+        return [w for w in self.words if w.doubtful]
+
+    @property
+    def doubtful_share(self) -> float | None:
+        """Share of the words heard with doubt; None when words were not measured."""
+        words = self.words
+        return len(self.doubtful_words) / len(words) if words else None
+
+    def marked_text(self) -> str:
+        """``text`` with its doubtful words marked (``affect_llm.doubt``): the form to show and quote."""
+        if not any(s.words for s in self.segments):
+            return self.text
+        return " ".join(s.marked_text() for s in self.segments)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready, numbers rounded."""
@@ -144,6 +201,69 @@ def count_words(text: str) -> int:
     """Words separated by spaces, with each CJK character counted as one (Chinese and Japanese
     write no spaces; a character is about a syllable, the unit of a speaking rate)."""
     return len(_CJK.sub(" ", text).split()) + len(_CJK.findall(text))
+
+
+_HAS_WORD_CHAR = re.compile(r"[^\W_]")
+
+
+def group_words(units: list[tuple[str, float]], combine: WordProbability = "min") -> list[Word]:
+    """Whisper's tokens, as ``(text, log-probability)`` units, grouped into words.
+
+    Whisper's byte-level BPE starts a word's first token with a space (" un" "accept" "able"), so
+    a unit starting with a space starts a word and one without continues it. Languages written
+    without spaces (Chinese, Japanese) start a word at every CJK unit, as :func:`count_words`
+    counts them. Punctuation-only units join the neighbouring word's text ("¡" the next,
+    "!" the last) but not its probability: Whisper is often unsure between "." and "!", which
+    says nothing about whether the word was heard. ``units`` must be whole characters (a CJK
+    character split over byte tokens is one unit with the tokens' summed log-probability; see
+    :func:`token_units`).
+
+    A word's probability combines its units' probabilities (``combine``): ``"min"`` (default)
+    is the weakest token, so a word is as doubtful as its most doubtful part, and a word spelled
+    in many tokens is not penalised for its length as the product would be (measured in
+    ``eval/word_confidence.py``).
+    """
+    built: list[tuple[str, list[float]]] = []
+    pending = ""  # opening punctuation waiting for its word ("¡", "¿", a quote)
+    last_cjk = False
+    for text, logprob in units:
+        stripped = text.strip()
+        if not stripped:
+            continue
+        if not _HAS_WORD_CHAR.search(stripped):
+            if built and not text[:1].isspace() and not pending:
+                built[-1] = (built[-1][0] + stripped, built[-1][1])
+            else:
+                pending += stripped
+            continue
+        cjk = bool(_CJK.search(stripped))
+        if not built or pending or text[:1].isspace() or cjk or last_cjk:
+            built.append((pending + stripped, [float(logprob)]))
+        else:
+            built[-1] = (built[-1][0] + stripped, built[-1][1] + [float(logprob)])
+        pending, last_cjk = "", cjk
+    if pending and built:
+        built[-1] = (built[-1][0] + pending, built[-1][1])
+    return [Word(text, _combine(logprobs, combine)) for text, logprobs in built]
+
+
+def _combine(logprobs: list[float], how: WordProbability) -> float:
+    values = np.asarray(logprobs, dtype=np.float64)
+    return float(np.exp(values.min() if how == "min" else values.sum()))
+
+
+def token_units(tokenizer: Any, tokens: list[int], logprobs: np.ndarray) -> list[tuple[str, float]]:
+    """Text tokens as whole-character units with their summed log-probabilities (timestamps and
+    other special tokens dropped): the input of :func:`group_words`."""
+    pairs = [(t, float(lp)) for t, lp in zip(tokens, logprobs) if t < tokenizer.eot]
+    if not pairs:
+        return []
+    texts, groups = tokenizer.split_tokens_on_unicode([t for t, _ in pairs])
+    out, i = [], 0
+    for text, group in zip(texts, groups):
+        out.append((text, sum(lp for _, lp in pairs[i:i + len(group)])))
+        i += len(group)
+    return out
 
 
 def words_per_second(segments: list[Segment]) -> float | None:
@@ -187,6 +307,13 @@ def judge(tr: Transcript, language_given: bool) -> Transcript:
             and tr.language_probability < LANGUAGE_PROB_THRESHOLD):
         reasons.append(f"the language is uncertain ({tr.language} at probability "
                        f"{tr.language_probability:.2f} < {LANGUAGE_PROB_THRESHOLD})")
+    words = tr.words
+    for w in words:
+        w.doubtful = w.probability < WORD_PROB_THRESHOLD
+    doubtful = [w.text for w in words if w.doubtful]
+    if words and len(doubtful) > DOUBTFUL_SHARE_LIMIT * len(words):
+        reasons.append(f"most words were heard with doubt ({len(doubtful)} of {len(words)} below "
+                       f"probability {WORD_PROB_THRESHOLD})")
     text_reasons = list(reasons)
     if looping(tr.text) or compression_ratio(tr.text) > COMPRESSION_RATIO_THRESHOLD:
         text_reasons.append("the words repeat themselves, a decoding loop")
@@ -320,8 +447,9 @@ def _decode_window(wa: WhisperAudio, features: torch.Tensor, language: str,
         text = tokenizer.decode([t for t in result.tokens[lo:hi] if t < tokenizer.timestamp_begin]).strip()
         if not text:
             continue
+        words = group_words(token_units(tokenizer, result.tokens[lo:hi], token_logprobs[lo:hi]))
         segments.append(Segment(start, end, text, float(np.mean(token_logprobs[lo:hi])),
-                                float(result.no_speech_prob), compression_ratio(text)))
+                                float(result.no_speech_prob), compression_ratio(text), words))
     silence = (result.no_speech_prob > NO_SPEECH_THRESHOLD and result.avg_logprob < LOGPROB_THRESHOLD)
     if silence:  # whisper's own rule for "this window is silence": no words
         log.debug("dropping %r as silence (no_speech %.2f, logprob %.2f)", result.text,

@@ -238,6 +238,13 @@ class CueView:
         return [t for t in texts if isinstance(t, str) and t.strip()]
 
     @functools.cached_property
+    def doubtful(self) -> list[str]:
+        """Words of the transcript heard with doubt: ``quotable`` shows them marked "(word?)"
+        (``affect_llm.doubt``); quoting the mark is faithful, quoting the bare word is not."""
+        words = self.words.get("doubtful")
+        return [w for w in words if isinstance(w, str) and w] if isinstance(words, list) else []
+
+    @functools.cached_property
     def transcript_unreliable(self) -> bool:
         return self.words.get("transcript_reliable") is False or "transcript" in self.missing
 

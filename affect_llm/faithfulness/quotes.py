@@ -6,12 +6,18 @@ are scare quotes ("a 'flat' delivery") and are left alone. The quote must then o
 subtitle or in its English translation, compared after removing case, punctuation and spacing;
 an ellipsis splits it into pieces that must each occur. When the transcript is marked
 unreliable nothing may be quoted: the words were not understood.
+
+A transcript may hold words heard with doubt, marked "(acceptable?)" (``affect_llm.doubt``;
+the record lists them in ``words.doubtful``). Quoting the mark is faithful; quoting the bare
+word ("the person says 'completely acceptable'") presents a guess as what was said: a quote
+fault of its own.
 """
 
 from __future__ import annotations
 
 import re
 
+from ..doubt import as_heard, masked
 from .context import Ctx
 from .fault import Fault
 from .text import normalize_for_match
@@ -39,14 +45,27 @@ def check(ctx: Ctx) -> list[Fault]:
         elif view.words_present is False:
             ctx.words_missing_flagged = True
             out.append(Fault("contradiction", span, "quotes the person, but no words were spoken or given"))
-        elif view.quotable and not found_in(content, view.quotable):
-            out.append(Fault("quote", span, "is not in the transcript (subtitle"
-                                            + (" or translation" if len(view.quotable) > 1 else "") + ")"))
+        elif view.quotable and not _found(content, view):
+            if view.doubtful and found_in(as_heard(content), [as_heard(t) for t in view.quotable]):
+                guessed = [w for w in view.doubtful if normalize_for_match(w) in normalize_for_match(content)]
+                out.append(Fault("quote", span, "quotes words heard with doubt as said ("
+                                 + ", ".join(f"'{w}'" for w in guessed or view.doubtful)
+                                 + "): the transcript marks them (word?)"))
+            else:
+                out.append(Fault("quote", span, "is not in the transcript (subtitle"
+                                                + (" or translation" if len(view.quotable) > 1 else "") + ")"))
     for a, b in sent.quotes if out else ():
         for k, tok in enumerate(sent.tokens):
             if a <= tok.start < b:
                 ctx.covered.add(k)
     return out
+
+
+def _found(content: str, view) -> bool:
+    """``found_in``, where a word marked as heard with doubt matches only its own mark."""
+    if not view.doubtful:
+        return found_in(content, view.quotable)
+    return found_in(masked(content), [masked(t) for t in view.quotable])
 
 
 def found_in(quote: str, sources: list[str]) -> bool:

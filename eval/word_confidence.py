@@ -1,0 +1,265 @@
+"""Which words did Whisper mishear, and does its own word probability say so?
+
+Why: the whole-transcript checks (average log-probability, compression, no-speech, language)
+pass on transcripts that hold one confidently misheard word ("This is completely acceptable."
+for "... unacceptable!"), and a quote with an invented word is worse than no quote. A word whose
+probability is below ``speech.WORD_PROB_THRESHOLD`` is shown as heard with doubt; this script
+measures where that threshold should sit, on clips whose spoken sentence is known:
+
+* the development corpus (``tests/devcorpus.py``: espeak-ng English, Spanish, Mandarin);
+* RAVDESS (real actors; every clip says "Kids are talking by the door" or "Dogs are sitting by
+  the door"; file ``03-01-EE-II-SS-RR-AA.wav``, SS 01 kids, 02 dogs), an evenly spaced subset.
+
+Each clip is transcribed by Whisper base as the product does (language detected), its words are
+grouped (``speech.group_words``) with both probability rules (weakest token, product of
+tokens), and aligned to the reference words (characters for Mandarin): a word in a matching
+stretch is right, any other is wrong; words holding digits ("6:30" for "six thirty") are left
+out. Per threshold it reports the share of wrong words flagged (want: high) and of right words
+flagged (want: low). On English clips it also measures the second opinion of ``tiny.en``: a base
+word that tiny.en's transcript does not hold is disputed.
+
+    python eval/word_confidence.py --collect out.jsonl [--ravdess /tmp/ravdess --ravdess-n 120]
+    python eval/word_confidence.py --report out.jsonl [--markdown eval/results/word_confidence.md]
+"""
+
+from __future__ import annotations
+
+import argparse
+import difflib
+import importlib.util
+import json
+import re
+import sys
+import time
+import unicodedata
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[1]
+THRESHOLDS = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
+RAVDESS_SENTENCES = {"01": "Kids are talking by the door", "02": "Dogs are sitting by the door"}
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
+_STRIP = re.compile(r"[^\w']+")
+
+
+def norm(word: str) -> str:
+    return _STRIP.sub("", unicodedata.normalize("NFKC", word).lower()).strip("'")
+
+
+# espeak reads "I am", Whisper writes "I'm": a contraction is the same words, not a mishearing.
+CONTRACTIONS = {"i'm": "i am", "it's": "it is", "that's": "that is", "what's": "what is", "there's": "there is",
+                "he's": "he is", "she's": "she is", "you're": "you are", "we're": "we are", "they're": "they are",
+                "i've": "i have", "you've": "you have", "we've": "we have", "i'll": "i will", "you'll": "you will",
+                "i'd": "i would", "don't": "do not", "doesn't": "does not", "didn't": "did not", "can't": "can not",
+                "cannot": "can not", "won't": "will not", "isn't": "is not", "aren't": "are not",
+                "wasn't": "was not", "let's": "let us", "couldn't": "could not", "haven't": "have not"}
+
+
+def units(text_or_words: str | list[str], cjk: bool) -> list[str]:
+    words = text_or_words.split() if isinstance(text_or_words, str) else text_or_words
+    if cjk:
+        return [ch for w in words for ch in norm(w)]
+    return [u for n in (norm(w) for w in words) if n for u in CONTRACTIONS.get(n.replace("’", "'"), n).split()]
+
+
+def label_words(reference: str, hyp: list[str], language: str) -> list[bool | None]:
+    """Per hypothesis word: True heard right, False wrong, None left out (digits, punctuation)."""
+    cjk = language in ("zh", "ja", "yue") or bool(_CJK.search(reference))
+    ref = units(reference, cjk)
+    pieces = [units([w], cjk) for w in hyp]
+    flat = [u for p in pieces for u in p]
+    matched = [False] * len(flat)
+    for tag, _, _, j1, j2 in difflib.SequenceMatcher(None, ref, flat, autojunk=False).get_opcodes():
+        if tag == "equal":
+            for j in range(j1, j2):
+                matched[j] = True
+    out: list[bool | None] = []
+    pos = 0
+    for w, p in zip(hyp, pieces):
+        ok = all(matched[pos:pos + len(p)])
+        pos += len(p)
+        out.append(None if not p or any(ch.isdigit() for ch in w) else ok)
+    return out
+
+
+def disputed(base: list[str], other: list[str]) -> list[bool]:
+    """Per base word: True when the other transcript does not hold it at that place."""
+    a, b = units(base, False), units(other, False)
+    keep = [i for i, w in enumerate(base) if norm(w)]
+    agree = [False] * len(a)
+    for tag, i1, i2, _, _ in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
+        if tag == "equal":
+            for i in range(i1, i2):
+                agree[i] = True
+    out = [False] * len(base)
+    for k, i in enumerate(keep):
+        out[i] = not agree[k]
+    return out
+
+
+def _devcorpus_items() -> list[dict[str, Any]]:
+    spec = importlib.util.spec_from_file_location("devcorpus", REPO / "tests" / "devcorpus.py")
+    mod = importlib.util.module_from_spec(spec)
+    sys.modules["devcorpus"] = mod
+    spec.loader.exec_module(mod)
+    corpus = mod.build_corpus()
+    return [{"id": g["id"], "corpus": "devcorpus", "path": str(corpus.root / g["video"]),
+             "language": g["language"], "reference": g["sentence"]} for g in corpus.gold_records()]
+
+
+def _ravdess_items(folder: Path, n: int) -> list[dict[str, Any]]:
+    files = sorted(folder.glob("03-01-*.wav"))
+    step = max(1, len(files) // n) if n else 1
+    picked = files[::step][:n] if n else files
+    return [{"id": p.stem, "corpus": "ravdess", "path": str(p), "language": "en",
+             "reference": RAVDESS_SENTENCES[p.stem.split("-")[4]]} for p in picked]
+
+
+def _audio(path: str):
+    import numpy as np
+
+    if path.endswith(".wav"):
+        import subprocess
+
+        raw = subprocess.run(["ffmpeg", "-v", "error", "-i", path, "-f", "f32le", "-ac", "1", "-ar", "16000", "-"],
+                             check=True, capture_output=True).stdout
+        return np.frombuffer(raw, dtype=np.float32).copy()
+    from affect_llm.media.clip import read_clip
+
+    return read_clip(path, num_frames=1).audio
+
+
+def _words(wa, audio, language: str | None):
+    """Whisper's greedy transcript of one ≤30 s window, as the product decodes it, grouped both ways."""
+    import torch
+
+    from affect_llm.encoders import speech
+
+    audio = speech._as_mono(audio)
+    with torch.no_grad():
+        features = wa.model.encoder(wa.log_mel(torch.from_numpy(audio)[None]))
+        if not wa.model.is_multilingual:
+            language = "en"
+        elif language is None:
+            language, _ = speech._detect(wa, features)
+        result = speech._decode(wa, features, language, "transcribe", True, audio.size / 16000, retry=False)
+        tok = speech._tokenizer(wa, language, "transcribe")
+        logprobs = speech._token_logprobs(wa, features, list(tok.sot_sequence), result.tokens)
+    pieces = speech.token_units(tok, result.tokens, logprobs)
+    by_min = speech.group_words(pieces, "min")
+    by_product = speech.group_words(pieces, "product")
+    return language, result, by_min, by_product
+
+
+def collect(out: Path, ravdess: Path | None, ravdess_n: int, languages: list[str]) -> None:
+    from affect_llm.encoders.whisper_audio import load_whisper
+
+    groups = [[it for it in _devcorpus_items() if it["language"] == lang] for lang in languages]
+    if ravdess and ravdess.is_dir():
+        groups.append(_ravdess_items(ravdess, ravdess_n))
+    # round robin over the sets, so a run stopped early still covers each of them
+    items = [g[i] for i in range(max(map(len, groups))) for g in groups if i < len(g)]
+    base, tiny = load_whisper("base"), load_whisper("tiny.en")
+    done = set()
+    if out.exists():
+        done = {json.loads(line)["id"] for line in out.read_text().splitlines() if line.strip()}
+    with out.open("a", encoding="utf-8") as f:
+        for n, it in enumerate(items):
+            if it["id"] in done:
+                continue
+            audio = _audio(it["path"])
+            t0 = time.perf_counter()
+            language, result, by_min, by_product = _words(base, audio, None)
+            base_s = time.perf_counter() - t0
+            hyp = [w.text for w in by_min]
+            row = {**it, "detected": language, "text": result.text, "avg_logprob": result.avg_logprob,
+                   "words": hyp, "p_min": [w.probability for w in by_min],
+                   "p_product": [w.probability for w in by_product],
+                   "right": label_words(it["reference"], hyp, it["language"]), "base_s": base_s}
+            if it["language"] == "en":
+                t0 = time.perf_counter()
+                _, tiny_result, tiny_words, _ = _words(tiny, audio, "en")
+                row["tiny_s"] = time.perf_counter() - t0
+                row["tiny_text"] = tiny_result.text
+                row["disputed"] = disputed(hyp, [w.text for w in tiny_words])
+            f.write(json.dumps(row, ensure_ascii=False) + "\n")
+            f.flush()
+            print(f"{n + 1}/{len(items)} {it['id']} {result.text!r}", file=sys.stderr)
+
+
+def _rates(rows: list[dict[str, Any]], key: str, t: float) -> tuple[float, float, int, int]:
+    wrong = [p < t for r in rows for p, ok in zip(r[key], r["right"]) if ok is False]
+    right = [p < t for r in rows for p, ok in zip(r[key], r["right"]) if ok is True]
+    share = lambda xs: sum(xs) / len(xs) if xs else float("nan")  # noqa: E731
+    return share(wrong), share(right), len(wrong), len(right)
+
+
+def report(path: Path) -> str:
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    for r in rows:  # labels from the stored words, so the alignment can change without a rerun
+        r["right"] = label_words(r["reference"], r["words"], r["language"])
+    groups = {"devcorpus en": [r for r in rows if r["corpus"] == "devcorpus" and r["language"] == "en"],
+              "devcorpus es": [r for r in rows if r["corpus"] == "devcorpus" and r["language"] == "es"],
+              "devcorpus zh": [r for r in rows if r["corpus"] == "devcorpus" and r["language"] == "zh"],
+              "ravdess (en, real)": [r for r in rows if r["corpus"] == "ravdess"]}
+    groups["all"] = rows
+    lines = ["# Word confidence: which misheard words Whisper base's own probabilities flag", "",
+             "Cell: flagged wrong / flagged right (share of wrong words below the threshold, share of right "
+             "words below it). Rows: words grouped by their weakest token (min) or the product of their tokens.", ""]
+    head = "| set | words (wrong/right) | rule | " + " | ".join(f"< {t}" for t in THRESHOLDS) + " |"
+    lines += [head, "|" + "---|" * (3 + len(THRESHOLDS))]
+    for name, rs in groups.items():
+        if not rs:
+            continue
+        for key in ("p_min", "p_product"):
+            cells = []
+            for t in THRESHOLDS:
+                fw, fr, nw, nr = _rates(rs, key, t)
+                cells.append(f"{fw:.2f} / {fr:.2f}")
+            lines.append(f"| {name} | {nw}/{nr} | {key[2:]} | " + " | ".join(cells) + " |")
+    english = [r for r in rows if "disputed" in r]
+    if english:
+        lines += ["", "## Second opinion from tiny.en (English clips)", "",
+                  "| set | wrong words | flagged by p_min < t | disputed by tiny.en | either | "
+                  "right words flagged: p_min < t / disputed / either | base s/clip | tiny.en s/clip |",
+                  "|---|---|---|---|---|---|---|---|"]
+        for name, rs in (("devcorpus en", [r for r in english if r["corpus"] == "devcorpus"]),
+                         ("ravdess", [r for r in english if r["corpus"] == "ravdess"]), ("all English", english)):
+            if not rs:
+                continue
+            for t in (0.5, 0.6, 0.7):
+                triples = [(p < t, d, ok) for r in rs for p, d, ok in zip(r["p_min"], r["disputed"], r["right"])
+                           if ok is not None]
+                wrong = [(a, b) for a, b, ok in triples if ok is False]
+                right = [(a, b) for a, b, ok in triples if ok is True]
+                share = lambda xs: sum(xs) / len(xs) if xs else float("nan")  # noqa: E731
+                lines.append(
+                    f"| {name} (t {t}) | {len(wrong)} | {share([a for a, _ in wrong]):.2f} | "
+                    f"{share([b for _, b in wrong]):.2f} | {share([a or b for a, b in wrong]):.2f} | "
+                    f"{share([a for a, _ in right]):.2f} / {share([b for _, b in right]):.2f} / "
+                    f"{share([a or b for a, b in right]):.2f} | "
+                    f"{sum(r['base_s'] for r in rs) / len(rs):.2f} | {sum(r['tiny_s'] for r in rs) / len(rs):.2f} |")
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--collect", type=Path)
+    ap.add_argument("--report", type=Path)
+    ap.add_argument("--markdown", type=Path)
+    ap.add_argument("--ravdess", type=Path, default=Path("/tmp/ravdess"))
+    ap.add_argument("--ravdess-n", type=int, default=120)
+    ap.add_argument("--languages", default="en,es,zh")
+    args = ap.parse_args(argv)
+    if args.collect:
+        collect(args.collect, args.ravdess, args.ravdess_n, args.languages.split(","))
+    if args.report or args.collect:
+        text = report(args.report or args.collect)
+        print(text)
+        if args.markdown:
+            args.markdown.write_text(text, encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,179 @@
+"""Words Whisper heard with doubt are shown as heard, never quoted as said, and decide nothing.
+
+``examples/angry.mp4`` says "... This is completely unacceptable!"; Whisper base hears
+"completely acceptable" (the word at probability 0.73), with every whole-transcript check
+passing. These tests build such transcripts from token lists (no Whisper model is loaded).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+import pytest
+
+from affect_llm.cues import face_cues
+from affect_llm.doubt import as_heard, mark, marked_words, masked, without_doubtful
+from affect_llm.encoders.speech import (
+    DOUBTFUL_SHARE_LIMIT,
+    WORD_PROB_THRESHOLD,
+    Segment,
+    Transcript,
+    Word,
+    group_words,
+    judge,
+    token_units,
+)
+from affect_llm.faithfulness import check_explanation
+from affect_llm.observations import closing, verbal
+from affect_llm.perception import decide, word_cues_from
+
+LOW = WORD_PROB_THRESHOLD / 2  # a doubtful word's probability
+HIGH = (1 + WORD_PROB_THRESHOLD) / 2  # a confident one's
+
+ANGRY = "No, I told you three times already. This is completely acceptable."
+
+
+def _units(pairs: list[tuple[str, float]]) -> list[tuple[str, float]]:
+    return [(text, math.log(p)) for text, p in pairs]
+
+
+# ------------------------------------------------------------------------------ word grouping
+def test_tokens_group_into_words_at_leading_spaces_punctuation_aside():
+    units = _units([(" No", 0.9), ("!", 0.05), (" un", 0.95), ("accept", 0.6), ("able", 0.99), ("!", 0.1)])
+    words = group_words(units, "min")
+    assert [w.text for w in words] == ["No!", "unacceptable!"]
+    # the weakest token decides; the unsure "!" (often "." in Whisper's eyes) does not count
+    assert words[0].probability == pytest.approx(0.9) and words[1].probability == pytest.approx(0.6)
+    product = group_words(units, "product")
+    assert product[1].probability == pytest.approx(0.95 * 0.6 * 0.99)
+
+
+def test_opening_punctuation_joins_the_next_word_and_cjk_characters_are_words():
+    words = group_words(_units([(" ¡", 0.2), ("Fl", 0.3), ("aj", 0.9), ("ase", 0.9), (" otra", 0.95),
+                                (" vez", 0.97), ("!", 0.5)]))
+    assert [(w.text, round(w.probability, 2)) for w in words] == [("¡Flajase", 0.3), ("otra", 0.95), ("vez!", 0.97)]
+    zh = group_words(_units([("我", 0.9), ("气", 0.4), ("死了", 0.8), ("，", 0.3), ("你", 0.9)]))
+    assert [w.text for w in zh] == ["我", "气", "死了，", "你"]
+
+
+def test_token_units_join_the_byte_tokens_of_one_character():
+    from whisper.tokenizer import get_tokenizer
+
+    tok = get_tokenizer(True, num_languages=99, language="zh", task="transcribe")
+    ids = tok.encode("你又骗了我")
+    logprobs = np.log(np.full(len(ids), 0.9))
+    units = token_units(tok, ids + [tok.eot], np.append(logprobs, 0.0))  # end-of-text is dropped
+    assert [u for u, _ in units] == list("你又骗了我")
+    split = next(lp for u, lp in units if u == "骗")  # two byte tokens: their joint probability
+    assert math.exp(split) == pytest.approx(0.81)
+
+
+# ------------------------------------------------------------------------------ threshold and transcript
+def _transcript(words: list[tuple[str, float]], **kw) -> Transcript:
+    text = " ".join(w for w, _ in words)
+    seg = Segment(0.0, 3.0, text, -0.3, 0.01, 1.1, [Word(w, p) for w, p in words])
+    return judge(Transcript(text, [seg], avg_logprob=-0.3, no_speech_prob=0.01, compression_ratio=1.1,
+                            language="en", **kw), language_given=True)
+
+
+def _angry(p_acceptable: float = LOW) -> Transcript:
+    return _transcript([(w, p_acceptable if w == "acceptable." else HIGH) for w in ANGRY.split()])
+
+
+def test_a_word_below_the_threshold_is_doubtful_and_marked_in_the_text():
+    tr = _angry()
+    assert tr.reliable and [w.text for w in tr.doubtful_words] == ["acceptable."]
+    assert tr.marked_text() == "No, I told you three times already. This is completely (acceptable?)."
+    assert tr.doubtful_share == pytest.approx(1 / 11)
+    json.dumps(tr.to_dict())  # JSON-ready, words included
+    assert tr.to_dict()["segments"][0]["words"][-1] == {"text": "acceptable.", "probability": round(LOW, 4),
+                                                        "doubtful": True}
+    sure = _angry(HIGH)
+    assert not sure.doubtful_words and sure.marked_text() == ANGRY
+
+
+def test_mostly_doubtful_words_make_the_transcript_unreliable():
+    words = ANGRY.split()
+    n = math.floor(DOUBTFUL_SHARE_LIMIT * len(words)) + 1
+    tr = _transcript([(w, LOW if i < n else HIGH) for i, w in enumerate(words)])
+    assert not tr.reliable and not tr.text_reliable
+    assert any("heard with doubt" in r for r in tr.reasons)
+    just_half = _transcript([(w, LOW if i < n - 1 else HIGH) for i, w in enumerate(words)])
+    assert just_half.reliable
+
+
+# ------------------------------------------------------------------------------ what the answer does
+def _decide(words):
+    return decide(face_cues(None, None, 4), None, np.zeros(4, bool), False, None, words)
+
+
+def test_the_quote_keeps_the_mark_and_says_why():
+    words = word_cues_from(None, "none", _angry(), None)
+    assert words.subtitle.endswith("completely (acceptable?).") and words.doubtful == ["acceptable"]
+    assert words.doubtful_share == pytest.approx(1 / 11) and words.transcript_reliable
+    assert any("1 of 11 words were heard with doubt ('acceptable')" in r for r in words.reliability["reasons"])
+    cues = _decide(words).to_dict()
+    assert cues["words"]["subtitle"] == words.subtitle and "transcript" not in cues["missing"]
+    sentence = verbal(cues)
+    assert "(acceptable?)" in sentence and "not heard clearly" in sentence
+    assert check_explanation(closing("verbal", cues), cues) == []
+
+
+def test_the_words_channel_reads_without_the_doubtful_words_and_trusts_them_less():
+    from affect_llm.evidence.words import words_evidence
+
+    words = word_cues_from(None, "none", _angry(), None)
+    assert words.channel_text() == "No, I told you three times already. This is completely."
+    ev = _decide(words).evidence["words"]
+    assert ev.reliability == pytest.approx(1 - 1 / 11)
+    assert ev.scores == words_evidence(words.channel_text()).scores
+    assert ev.scores != words_evidence(as_heard(words.subtitle)).scores  # the guess would have counted
+
+
+def test_mostly_doubtful_speech_is_not_quoted_and_the_answer_says_so():
+    tr = _transcript([(w, LOW) for w in "¡Flajase otra vez!".split()], language_probability=0.9)
+    words = word_cues_from(None, "none", tr, None)
+    assert words.subtitle is None and words.heard == "¡(Flajase?) (otra?) (vez?)!"
+    cues = _decide(words).to_dict()
+    assert "transcript" in cues["missing"] and "could not be understood" in verbal(cues)
+    assert [f.kind for f in check_explanation('She says "¡Flajase otra vez!"', cues)] == ["quote"]
+
+
+def test_a_translation_of_speech_with_a_doubtful_word_is_read_not_quoted():
+    words = [("Me", HIGH), ("siento", HIGH), ("muy", HIGH), ("solo", LOW), ("y", HIGH), ("triste.", HIGH)]
+    tr = _transcript(words, translation="I feel very lonely and sad.", translation_avg_logprob=-0.4)
+    w = word_cues_from(None, "none", tr, None)
+    assert w.subtitle == "Me siento muy (solo?) y triste." and w.translation_reliable is False
+    ev = _decide(w).evidence["words"]
+    assert ev.reliability == pytest.approx(0.5 * (1 - 1 / 6))
+    assert "lonely" not in verbal(_decide(w).to_dict())
+
+
+def test_given_text_is_never_doubtful():
+    words = word_cues_from("Is this (really?) completely acceptable?", "user", None, "en")
+    assert words.doubtful == [] and words.doubtful_share is None
+    assert words.channel_text() == words.subtitle
+    cues = {"words": words.__dict__}
+    assert check_explanation('She asks "is this really completely acceptable"', cues) == []
+
+
+# ------------------------------------------------------------------------------ the checker
+def test_the_checker_accepts_the_mark_and_faults_the_bare_word():
+    cues = _decide(word_cues_from(None, "none", _angry(), None)).to_dict()
+    assert check_explanation('The person says "This is completely (acceptable?)."', cues) == []
+    assert check_explanation('The person says "I told you three times already".', cues) == []
+    faults = check_explanation('The person says "completely acceptable", so she seems calm.', cues)
+    assert [f.kind for f in faults] == ["quote"] and "heard with doubt" in faults[0].why
+    invented = check_explanation('The person says "completely unacceptable".', cues)
+    assert [f.kind for f in invented] == ["quote"] and "not in the transcript" in invented[0].why
+
+
+def test_the_mark_round_trips():
+    text = "This is " + mark("acceptable.") + " " + mark("¡Flajase")
+    assert text == "This is (acceptable?). ¡(Flajase?)"
+    assert marked_words(text) == ["acceptable", "Flajase"]
+    assert without_doubtful(text) == "This is."
+    assert as_heard(text) == "This is acceptable. ¡Flajase"
+    assert "acceptable" not in masked(text)
