@@ -154,6 +154,42 @@ def test_raw_prompt_is_upstreams(model):
     assert p.clean("The person is calm.###Human: more") == "The person is calm."
 
 
+def test_followups_continue_upstreams_raw_turns(model, monkeypatch):
+    """A chat follow-up on a reproduce model continues the first turn's ``###Human: ... ###Assistant: ``
+    form; it used to switch to ``User:`` / ``Assistant:``, a form the model never saw."""
+    import weakref
+
+    from affect_llm.models.affectgpt.inference import AffectGPT
+    from affect_llm.models.textualized import Answer
+
+    tail = model.prompt.conversation_tail("The person is calm.", [("Why?", "The voice is soft.")], "Is she sad?")
+    assert tail == ("The person is calm.###Human: Why? ###Assistant: The voice is soft."
+                    "###Human: Is she sad? ###Assistant: ")
+
+    class Clip:  # what followup reads of a perception: its words (its features are held below)
+        subtitle = "Fine."
+
+    clip, seen = Clip(), []
+    wrapper = AffectGPT("unused-folder")
+    wrapper._model = model
+    g = torch.Generator().manual_seed(2)
+    feats = collate_features([{k: torch.randn(3, d, generator=g) for k, d in DIMS.items()}], DIMS)
+    wrapper._clip_features[id(clip)] = (weakref.ref(clip), feats)
+
+    def generate(input_ids, attention_mask, slot_mask, features, max_new_tokens=None):
+        seen.append(model.tokenizer.decode(input_ids[0][attention_mask[0].bool()]))
+        return ["No, she is calm."]
+
+    monkeypatch.setattr(model, "generate", generate)
+    first = Answer(explanation="The person is calm.", emotions=["calm"], emotions_source="llm")
+    assert wrapper.followup(clip, first, [("Why?", "The voice is soft.")], "Is she sad?") == "No, she is calm."
+    prompt = seen[0]
+    assert prompt.startswith(model.prompt.prompt_text("Fine.").split("<|affect_stream")[0])
+    assert prompt.endswith("The person is calm.###Human: Why? ###Assistant: The voice is soft."
+                           "###Human: Is she sad? ###Assistant: ")
+    assert "User:" not in prompt and "Assistant:" not in prompt.replace("###Assistant:", "")
+
+
 def test_questions_match_targets_in_both_variants(tiny_llm):
     chat = PromptBuilder(_tokenizer(tiny_llm), "affectgpt.yaml", [("audio", 1)])
     rng = random.Random(0)

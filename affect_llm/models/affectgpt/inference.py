@@ -131,32 +131,12 @@ class AffectGPT:
         for texts, done in steps:
             yield self._to_answer(perception, texts[0] if done else texts[0].strip()), done
 
-    def _conversation_tail(self, explanation: str, turns: list[tuple[str, str]], question: str) -> str:
-        """The text that continues the clip's prompt: the explanation as the assistant's turn, the
-        earlier questions and replies, the new question, and the cue for the next reply. Rendered
-        with the LLM's chat template when it has one (the part after the first user turn), else in
-        the plain ``User:`` / ``Assistant:`` form the prompt builder falls back to."""
-        tok = self.model.tokenizer
-        later = [{"role": "assistant", "content": explanation}]
-        for q, a in turns:
-            later += [{"role": "user", "content": q}, {"role": "assistant", "content": a}]
-        later.append({"role": "user", "content": question})
-        if self.model.prompt.has_chat_template:
-            head = [{"role": "system", "content": "s"}, {"role": "user", "content": "u"}]
-            start = tok.apply_chat_template(head, add_generation_prompt=True, tokenize=False)
-            full = tok.apply_chat_template(head + later, add_generation_prompt=True, tokenize=False)
-            if full.startswith(start):
-                return full[len(start):]
-        plain = [" " + explanation]
-        for m in later[1:]:
-            plain.append(f"\nUser: {m['content']}" if m["role"] == "user" else f"\nAssistant: {m['content']}")
-        return "".join(plain) + "\nAssistant:"
-
     def followup(self, perception: Any, answer: Answer, history: list[tuple[str, str]], question: str,
                  max_new_tokens: int = 96) -> str:
         """Reply to a question about the same clip: the clip's prompt (its stream tokens and words,
         exactly as ``answer`` built it), then the explanation, the conversation so far and the
-        question as chat turns, one greedy generation. The oldest turns are left out when the
+        question in the same prompt form (``PromptBuilder.conversation_tail``: the chat template,
+        or upstream's raw ``###Human:`` turns in ``variant: reproduce``), one greedy generation. The oldest turns are left out when the
         prompt would not fit the LLM's context. A model that writes nothing gets a sentence
         saying so, with the emotions it named."""
         from .prompting import IGNORE_INDEX, EncodedPrompt
@@ -167,7 +147,7 @@ class AffectGPT:
         context = int(getattr(model._llm_config(), "max_position_embeddings", 0) or 0)
         turns = list(history)
         while True:
-            tail = model.tokenizer(self._conversation_tail(answer.explanation, turns, question),
+            tail = model.tokenizer(model.prompt.conversation_tail(answer.explanation, turns, question),
                                    add_special_tokens=False)["input_ids"]
             if not turns or not context or len(first.input_ids) + len(tail) + max_new_tokens <= context:
                 break

@@ -109,6 +109,26 @@ class PromptBuilder:
                 add_generation_prompt=True, tokenize=False)
         return f"{system}\n\nUser: {user}\nAssistant:"
 
+    def conversation_tail(self, explanation: str, turns: list[tuple[str, str]], question: str) -> str:
+        """What continues ``prompt_text`` in a follow-up: the explanation as the assistant's turn,
+        the earlier ``(question, reply)`` pairs, the new question and the cue for the reply; in the
+        LLM's chat template when it has one (the part after the first user turn), else in the
+        plain ``User:`` / ``Assistant:`` form of ``prompt_text``."""
+        later = [{"role": "assistant", "content": explanation}]
+        for q, a in turns:
+            later += [{"role": "user", "content": q}, {"role": "assistant", "content": a}]
+        later.append({"role": "user", "content": question})
+        if self.has_chat_template:
+            head = [{"role": "system", "content": "s"}, {"role": "user", "content": "u"}]
+            start = self.tokenizer.apply_chat_template(head, add_generation_prompt=True, tokenize=False)
+            full = self.tokenizer.apply_chat_template(head + later, add_generation_prompt=True, tokenize=False)
+            if full.startswith(start):
+                return full[len(start):]
+        plain = [" " + explanation]
+        for m in later[1:]:
+            plain.append(f"\nUser: {m['content']}" if m["role"] == "user" else f"\nAssistant: {m['content']}")
+        return "".join(plain) + "\nAssistant:"
+
     def _clip_subtitle(self, subtitle: str | None) -> str:
         subtitle = " ".join(_MARKER_RE.sub("", subtitle or "").split())
         ids = self.tokenizer(subtitle, add_special_tokens=False)["input_ids"]
@@ -231,8 +251,8 @@ class RawPromptBuilder(PromptBuilder):
     within the template's ``max_length`` (upstream's 1024).
     """
 
-    required_keys = ("human", "streams", "subtitle", "ask", "answer_end", "max_length", "emotions_answer",
-                     "questions")
+    required_keys = ("human", "streams", "subtitle", "ask", "followup", "answer_end", "max_length",
+                     "emotions_answer", "questions")
 
     def __init__(self, tokenizer: Any, template_name: str, streams: list[tuple[str, int]],
                  max_subtitle_tokens: int = 200):
@@ -251,6 +271,16 @@ class RawPromptBuilder(PromptBuilder):
         if subtitle:
             parts.append(fill(self.template["subtitle"], subtitle=subtitle))
         parts.append(fill(self.template["ask"], question=self.question_text(question)))
+        return "".join(parts)
+
+    def conversation_tail(self, explanation: str, turns: list[tuple[str, str]], question: str) -> str:
+        """A follow-up in upstream's raw form, like the first turn: each reply, then
+        ``###Human: {question} ###Assistant: `` (the template's ``followup``); the ``###`` that
+        opens a turn is the one that ends the reply before it, as in upstream's conversations."""
+        parts = [explanation]
+        for q, a in turns:
+            parts += [fill(self.template["followup"], question=q), a]
+        parts.append(fill(self.template["followup"], question=question))
         return "".join(parts)
 
     def prefix_ids(self, training: bool) -> list[int]:
