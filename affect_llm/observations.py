@@ -58,13 +58,12 @@ def verbal(cues: dict[str, Any]) -> str:
     a word heard with doubt stays in its mark ("completely (acceptable?)"), and the sentence says so."""
     words = cues["words"]
     if words.get("subtitle"):
-        quote = f"In the text, the subtitle reads: \"{words['subtitle']}\""
+        doubtful = words.get("doubtful") or []  # shown in the mark of affect_llm.doubt, never as said
+        unclear = ("" if not doubtful else ", with the unclear word marked by a question mark" if len(doubtful) == 1
+                   else ", with the unclear words marked by question marks")
+        quote = f"In the text, the subtitle reads{unclear}: \"{words['subtitle']}\""
         if words.get("translation") and words.get("translation_reliable") is not False:
             quote += f" (in English: \"{words['translation']}\")"
-        doubtful = words.get("doubtful") or []
-        if doubtful:  # shown as heard, in the mark of affect_llm.doubt, never as said
-            quote += (" (the word marked with a question mark was not heard clearly)" if len(doubtful) == 1
-                      else " (the words marked with a question mark were not heard clearly)")
         return quote
     if words.get("heard"):
         return ("In the text, speech can be heard, but it could not be understood reliably, "

@@ -146,8 +146,9 @@ def _words(wa, audio, language: str | None):
         tok = speech._tokenizer(wa, language, "transcribe")
         logprobs = speech._token_logprobs(wa, features, list(tok.sot_sequence), result.tokens)
     pieces = speech.token_units(tok, result.tokens, logprobs)
-    by_min = speech.group_words(pieces, "min")
-    by_product = speech.group_words(pieces, "product")
+    space_free = language in speech.SPACE_FREE_LANGUAGES
+    by_min = speech.group_words(pieces, "min", space_free=space_free)
+    by_product = speech.group_words(pieces, "product", space_free=space_free)
     return language, result, by_min, by_product
 
 
@@ -198,16 +199,40 @@ def report(path: Path) -> str:
     rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
     for r in rows:  # labels from the stored words, so the alignment can change without a rerun
         r["right"] = label_words(r["reference"], r["words"], r["language"])
+    quoted = [r for r in rows if passes(r)]
+    lines = ["# Word confidence: which misheard words Whisper base's own probabilities flag", "",
+             f"{len(rows)} clips; {len(quoted)} of them pass today's whole-transcript checks (average "
+             "log-probability >= -1, no loop, compression <= 2.4, the expected language detected): the "
+             "transcripts that would be quoted, where a misheard word matters.", "",
+             "Cell: flagged wrong / flagged right (share of wrong words below the threshold, share of right "
+             "words below it). Rows: words grouped by their weakest token (min) or the product of their tokens.", ""]
+    for title, population in (("Transcripts that pass the whole-transcript checks", quoted),
+                              ("Every transcript", rows)):
+        lines += [f"## {title}", ""]
+        lines += _table(population)
+    english = [r for r in quoted if "disputed" in r]
+    if english:
+        lines += _second_opinion(english)
+    return "\n".join(lines) + "\n"
+
+
+def passes(r: dict[str, Any]) -> bool:
+    """Whether the whole transcript passes the checks it is judged by today (``speech.judge``)."""
+    from affect_llm.encoders.speech import COMPRESSION_RATIO_THRESHOLD, LOGPROB_THRESHOLD, compression_ratio, looping
+
+    return (r["avg_logprob"] >= LOGPROB_THRESHOLD and not looping(r["text"])
+            and compression_ratio(r["text"]) <= COMPRESSION_RATIO_THRESHOLD and r["detected"] == r["language"])
+
+
+def _table(rows: list[dict[str, Any]]) -> list[str]:
     groups = {"devcorpus en": [r for r in rows if r["corpus"] == "devcorpus" and r["language"] == "en"],
               "devcorpus es": [r for r in rows if r["corpus"] == "devcorpus" and r["language"] == "es"],
               "devcorpus zh": [r for r in rows if r["corpus"] == "devcorpus" and r["language"] == "zh"],
               "ravdess (en, real)": [r for r in rows if r["corpus"] == "ravdess"]}
     groups["all"] = rows
-    lines = ["# Word confidence: which misheard words Whisper base's own probabilities flag", "",
-             "Cell: flagged wrong / flagged right (share of wrong words below the threshold, share of right "
-             "words below it). Rows: words grouped by their weakest token (min) or the product of their tokens.", ""]
-    head = "| set | words (wrong/right) | rule | " + " | ".join(f"< {t}" for t in THRESHOLDS) + " |"
-    lines += [head, "|" + "---|" * (3 + len(THRESHOLDS))]
+    lines = []
+    head = "| set | clips | words (wrong/right) | rule | " + " | ".join(f"< {t}" for t in THRESHOLDS) + " |"
+    lines += [head, "|" + "---|" * (4 + len(THRESHOLDS))]
     for name, rs in groups.items():
         if not rs:
             continue
@@ -216,10 +241,13 @@ def report(path: Path) -> str:
             for t in THRESHOLDS:
                 fw, fr, nw, nr = _rates(rs, key, t)
                 cells.append(f"{fw:.2f} / {fr:.2f}")
-            lines.append(f"| {name} | {nw}/{nr} | {key[2:]} | " + " | ".join(cells) + " |")
-    english = [r for r in rows if "disputed" in r]
+            lines.append(f"| {name} | {len(rs)} | {nw}/{nr} | {key[2:]} | " + " | ".join(cells) + " |")
+    return lines + [""]
+
+
+def _second_opinion(english: list[dict[str, Any]]) -> list[str]:
     if english:
-        lines += ["", "## Second opinion from tiny.en (English clips)", "",
+        lines = ["## Second opinion from tiny.en (English clips passing the checks)", "",
                   "| set | wrong words | flagged by p_min < t | disputed by tiny.en | either | "
                   "right words flagged: p_min < t / disputed / either | base s/clip | tiny.en s/clip |",
                   "|---|---|---|---|---|---|---|---|"]
@@ -239,7 +267,7 @@ def report(path: Path) -> str:
                     f"{share([a for a, _ in right]):.2f} / {share([b for _, b in right]):.2f} / "
                     f"{share([a or b for a, b in right]):.2f} | "
                     f"{sum(r['base_s'] for r in rs) / len(rs):.2f} | {sum(r['tiny_s'] for r in rs) / len(rs):.2f} |")
-    return "\n".join(lines) + "\n"
+    return lines + [""]
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -117,7 +117,7 @@ def test_the_quote_keeps_the_mark_and_says_why():
     cues = _decide(words).to_dict()
     assert cues["words"]["subtitle"] == words.subtitle and "transcript" not in cues["missing"]
     sentence = verbal(cues)
-    assert "(acceptable?)" in sentence and "not heard clearly" in sentence
+    assert "(acceptable?)" in sentence and "unclear word marked by a question mark" in sentence
     assert check_explanation(closing("verbal", cues), cues) == []
 
 

@@ -33,6 +33,16 @@
    -0.77, translated at -1.02), and words heard well may be quoted even when their English is
    doubtful (``perception.word_cues_from`` decides what that English may still be used for).
 
+5. **Word confidence.** The whole-transcript checks pass on transcripts with one confidently
+   misheard word ("This is completely acceptable." for "... unacceptable!"). Each segment keeps
+   its words (:func:`group_words`) with the probability of their weakest token, from the same
+   teacher-forced pass that gives the segment's log-probability (no extra decoding). A word
+   under ``WORD_PROB_THRESHOLD`` is ``doubtful``: shown as heard, marked "(acceptable?)"
+   (``affect_llm.doubt``), never quoted as said and not read by the words channel. More than
+   ``DOUBTFUL_SHARE_LIMIT`` of the words doubtful fails the transcript as a whole. The threshold
+   comes from ``eval/word_confidence.py`` (share of misheard and of rightly heard words it
+   flags, on the development corpus and RAVDESS; table in ``eval/results/word_confidence.md``).
+
 Clips of up to 30 s (nearly every emotion clip) cost one encoder pass for all three steps: the
 encoder states are computed once and detection, transcription and translation decode from them.
 Longer audio goes through ``whisper.transcribe`` window by window.
@@ -206,7 +216,13 @@ def count_words(text: str) -> int:
 _HAS_WORD_CHAR = re.compile(r"[^\W_]")
 
 
-def group_words(units: list[tuple[str, float]], combine: WordProbability = "min") -> list[Word]:
+# Written without spaces between words: every unit is a word (Whisper's own word timing splits
+# these languages on characters too).
+SPACE_FREE_LANGUAGES = frozenset({"zh", "ja", "th", "lo", "my", "yue"})
+
+
+def group_words(units: list[tuple[str, float]], combine: WordProbability = "min", *,
+                space_free: bool = False) -> list[Word]:
     """Whisper's tokens, as ``(text, log-probability)`` units, grouped into words.
 
     Whisper's byte-level BPE starts a word's first token with a space (" un" "accept" "able"), so
@@ -217,6 +233,8 @@ def group_words(units: list[tuple[str, float]], combine: WordProbability = "min"
     says nothing about whether the word was heard. ``units`` must be whole characters (a CJK
     character split over byte tokens is one unit with the tokens' summed log-probability; see
     :func:`token_units`).
+
+    ``space_free`` (a language of ``SPACE_FREE_LANGUAGES``) makes every unit a word.
 
     A word's probability combines its units' probabilities (``combine``): ``"min"`` (default)
     is the weakest token, so a word is as doubtful as its most doubtful part, and a word spelled
@@ -237,7 +255,7 @@ def group_words(units: list[tuple[str, float]], combine: WordProbability = "min"
                 pending += stripped
             continue
         cjk = bool(_CJK.search(stripped))
-        if not built or pending or text[:1].isspace() or cjk or last_cjk:
+        if not built or pending or text[:1].isspace() or cjk or last_cjk or space_free:
             built.append((pending + stripped, [float(logprob)]))
         else:
             built[-1] = (built[-1][0] + stripped, built[-1][1] + [float(logprob)])
@@ -447,7 +465,8 @@ def _decode_window(wa: WhisperAudio, features: torch.Tensor, language: str,
         text = tokenizer.decode([t for t in result.tokens[lo:hi] if t < tokenizer.timestamp_begin]).strip()
         if not text:
             continue
-        words = group_words(token_units(tokenizer, result.tokens[lo:hi], token_logprobs[lo:hi]))
+        words = group_words(token_units(tokenizer, result.tokens[lo:hi], token_logprobs[lo:hi]),
+                            space_free=language in SPACE_FREE_LANGUAGES)
         segments.append(Segment(start, end, text, float(np.mean(token_logprobs[lo:hi])),
                                 float(result.no_speech_prob), compression_ratio(text), words))
     silence = (result.no_speech_prob > NO_SPEECH_THRESHOLD and result.avg_logprob < LOGPROB_THRESHOLD)
@@ -506,19 +525,27 @@ def _token_logprobs(wa: WhisperAudio, features: torch.Tensor, prompt: list[int],
 
 
 def _transcribe_long(wa: WhisperAudio, audio: np.ndarray, language: str, task: str) -> Transcript:
-    """Audio over 30 s: ``whisper.transcribe`` seeks window by window; measures are token-weighted."""
+    """Audio over 30 s: ``whisper.transcribe`` seeks window by window; measures are token-weighted.
+
+    The transcript's words come with Whisper's own word probabilities (``word_timestamps``: one
+    more forward pass per window for the alignment). Those are the *mean* of a word's tokens, not
+    the weakest token of :func:`group_words`; the two differ only for words of several tokens.
+    """
     import whisper
 
+    words_wanted = task == "transcribe"
     result = whisper.transcribe(wa.model, audio, language=language, task=task, temperature=0.0,
                                 fp16=False, condition_on_previous_text=False, verbose=None,
                                 no_speech_threshold=NO_SPEECH_THRESHOLD,
-                                logprob_threshold=LOGPROB_THRESHOLD)
+                                logprob_threshold=LOGPROB_THRESHOLD, word_timestamps=words_wanted)
     segments, weights = [], []
     for seg in result["segments"]:
         text = seg["text"].strip()
         if text:
+            words = [Word(w["word"].strip(), float(w["probability"])) for w in seg.get("words") or []
+                     if w["word"].strip()]
             segments.append(Segment(float(seg["start"]), float(seg["end"]), text, float(seg["avg_logprob"]),
-                                    float(seg["no_speech_prob"]), compression_ratio(text)))
+                                    float(seg["no_speech_prob"]), compression_ratio(text), words))
             weights.append(max(1, len(seg.get("tokens", ()))))
     text = " ".join(s.text for s in segments)
     if not segments:
