@@ -45,14 +45,25 @@ class LearnabilityResult:
         return "\n".join(lines)
 
 
+def cached_features(cache: Any, samples: list[Any], extractor: Any) -> Any:
+    """``CachedFeatures`` for ``samples``, keyed and digested by ``Sample.clip`` (the video plus its
+    side files), as training filled the cache and as ``CachedFeatures`` looks a sample up. The
+    evaluation keyed them by ``Sample.video``: a clip with faces or audio files beside it was a
+    different key and a different digest from the one the cache holds."""
+    from ..features.cache import clip_digest
+    from .data import CachedFeatures
+
+    return CachedFeatures(cache, {s.clip: clip_digest(s.clip) for s in samples}, extractor)
+
+
 def prove(workdir: str | Path, train_per_class: int = 10, val_per_class: int = 4, overrides: list[str] | None = None,
           config: str | Path = CONFIG) -> LearnabilityResult:
     """Build the data and a tiny LLM under ``workdir``, train, evaluate, ablate."""
-    from ..features.cache import FeatureCache, clip_digest
+    from ..features.cache import FeatureCache
     from ..models.affectgpt.io import load
     from ..models.affectgpt.tiny import make_tiny_llm
     from .config import load_train_config
-    from .data import CachedFeatures, load_manifest
+    from .data import load_manifest
     from .evaluate import emotion_accuracy, read_kinds
     from .recipe import train
     from .synthetic import EMOTIONS, make_dataset
@@ -73,7 +84,7 @@ def prove(workdir: str | Path, train_per_class: int = 10, val_per_class: int = 4
     model = load(summary["model_dir"])
     val = load_manifest(manifests["val"], "fail")
     cache = FeatureCache.for_extractor(model.extractor, work / "features")
-    features = CachedFeatures(cache, {s.video: clip_digest(s.video) for s in val}, model.extractor)
+    features = cached_features(cache, val, model.extractor)
     kinds = read_kinds(manifests["val"])
     labels = list(EMOTIONS)
     video = tuple(n for n in ("frames", "faces") if n in model.encoder_dims)  # the streams this model has
