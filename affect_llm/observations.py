@@ -101,6 +101,8 @@ def closing(section: str, cues: dict[str, Any]) -> str:
     """The whole rendered sentence of a section: the fallback when generation fails the checker."""
     core = RENDER[section](cues)
     label = reading(section, cues)
+    if section == "acoustic":  # the voice shows arousal, not one of the labels (evidence.fusion, rule 5)
+        return core + (f", which suggests {_arousal_state(label)}" if label else "") + "."
     if section == "verbal" and cues["words"].get("subtitle"):
         if not ((cues.get("evidence") or {}).get("words") or {}).get("reliability", 1.0):
             return core + " Their meaning could not be read, so they give no clue."  # no English to score
@@ -113,11 +115,21 @@ def _suggests(label: str) -> str:
 
 
 def reading(section: str, cues: dict[str, Any]) -> str | None:
-    """The label a section's channel clearly shows (``fusion.expressed``), or None."""
+    """What a section's channel clearly shows, or None: the label of the face or the words
+    (``fusion.expressed``), the arousal of the voice ("high" / "low", ``fusion.aroused``)."""
     modality = {"visual": "face", "acoustic": "voice", "verbal": "words"}.get(section)
     if modality is None:
         return None
-    return ((cues.get("fusion") or {}).get("expressed") or {}).get(modality)
+    fusion = cues.get("fusion") or {}
+    if section == "acoustic":
+        return (fusion.get("aroused") or {}).get(modality)
+    return (fusion.get("expressed") or {}).get(modality)
+
+
+def _arousal_state(arousal: str) -> str:
+    """"a high-energy state" / "a low-energy state" (words that name no emotion: see
+    ``evidence.fusion.arousal_phrase``)."""
+    return f"a {arousal}-energy state"
 
 
 RENDER = {"visual": visual, "acoustic": acoustic, "verbal": verbal, "inference": decision}

@@ -10,33 +10,44 @@ def _ev(modality: str, label: str, p: float = 0.7, reliability: float = 1.0) -> 
     return ModalityEvidence(modality, normalize({lab: p if lab == label else rest for lab in LABELS}), reliability)
 
 
+def _voice(label: str, p: float = 0.5, reliability: float = 0.6, arousal: str = "high") -> ModalityEvidence:
+    """Voice evidence as the channel gives it: label scores for the pool, arousal for what it shows."""
+    ev = _ev("voice", label, p, reliability)
+    ev.reads, ev.arousal = "arousal", arousal
+    return ev
+
+
 def test_two_agreeing_channels_outvote_a_smiling_face_and_the_conflict_is_named():
-    fusion = fuse({"face": _ev("face", "happy", 0.65, 0.6), "voice": _ev("voice", "angry", 0.5, 0.6),
+    fusion = fuse({"face": _ev("face", "happy", 0.65, 0.6), "voice": _voice("angry", 0.5, 0.6),
                    "words": _ev("words", "angry", 0.4)})
     assert fusion.emotions[0] == "angry"
-    assert fusion.agree == ["voice", "words"]
-    [conflict] = fusion.conflicts
-    assert conflict.labels == ["happy", "angry"] and conflict.groups == [["face"], ["voice", "words"]]
-    assert fusion.summary() == "the face points to happiness, but the voice and the words point to anger"
+    assert fusion.agree == ["words", "voice"]  # the voice fits by its arousal, not by a label
+    [conflict] = fusion.conflicts  # an energetic voice fits a smile too: it takes no side
+    assert conflict.labels == ["happy", "angry"] and conflict.groups == [["face"], ["words"]]
+    assert fusion.summary() == "the face points to happiness, but the words point to anger"
+    assert "voice" not in fusion.expressed and fusion.aroused == {"voice": "high"}
 
 
 def test_a_still_face_and_flat_words_do_not_cancel_an_emotional_voice():
     # "Who are you?" said in a sad voice, to a still face: the voice carries the emotion.
-    fusion = fuse({"face": _ev("face", "neutral", 0.6, 0.6), "voice": _ev("voice", "sad", 0.55, 0.7),
+    fusion = fuse({"face": _ev("face", "neutral", 0.6, 0.6), "voice": _voice("sad", 0.55, 0.7, "low"),
                    "words": _ev("words", "neutral", 0.25)})
     assert fusion.emotions[0] == "sad"
     assert fusion.conflicts == []  # neutral is the absence of a signal, not a rival emotion
+    assert fusion.agree == ["voice"] and fusion.hints == ["voice"]
+    assert fusion.summary() == "only the tone of the voice hints at sadness"
     # ...but when every channel is confidently neutral, so is the answer.
-    calm = fuse({"face": _ev("face", "neutral", 0.6, 0.6), "voice": _ev("voice", "neutral", 0.5, 0.6),
+    calm = fuse({"face": _ev("face", "neutral", 0.6, 0.6), "voice": _voice("neutral", 0.5, 0.6, "low"),
                  "words": _ev("words", "neutral", 0.6)})
     assert calm.emotions == ["neutral"]
+    assert calm.summary() == "the face and the words point to no emotion, and the voice sounds calm"
 
 
 def test_absent_and_unreliable_channels_do_not_count():
-    fusion = fuse({"face": absent("face", "no face"), "voice": _ev("voice", "angry", 0.9, 0.05),
+    fusion = fuse({"face": absent("face", "no face"), "voice": _voice("angry", 0.9, 0.05, "low"),
                    "words": _ev("words", "fearful", 0.6)})
     assert fusion.emotions[0] == "fearful"
-    assert "voice" not in fusion.expressed  # below the reliability floor: no vote in agreement
+    assert fusion.aroused == {} and fusion.conflicts == []  # below the reliability floor: no say
     nothing = fuse({"face": absent("face", "x"), "voice": absent("voice", "x"), "words": absent("words", "x")})
     assert nothing.emotions == ["neutral"] and nothing.summary() == "no channel carried usable evidence"
 
@@ -58,25 +69,53 @@ def test_label_of_reads_words_through_the_wheels():
         ["angry", "happy", "fearful", "sad", "surprised", None]
 
 
-def test_the_voice_alone_contradicts_only_across_arousal():
-    """A voice read as fearful under a smiling face and happy words is not a contradiction the
-    voice can make (prosody is poor at valence); a sad voice under them is."""
+def test_the_voice_shows_arousal_agrees_by_it_and_contradicts_only_across_it():
+    """Rule 5: a voice read as fearful under a smiling face and happy words is no contradiction
+    (prosody is poor at valence); a subdued voice under them is; an energetic one fits them."""
     face, words = _ev("face", "happy", 0.65, 0.6), _ev("words", "happy", 0.45)
-    aroused = fuse({"face": face, "voice": _ev("voice", "fearful", 0.4, 0.5), "words": words})
+    aroused = fuse({"face": face, "voice": _voice("fearful", 0.4, 0.5, "high"), "words": words})
     assert aroused.emotions[0] == "happy" and aroused.conflicts == []
-    assert aroused.expressed["voice"] == "fearful"  # still read and reported as the voice's reading
-    low = fuse({"face": face, "voice": _ev("voice", "sad", 0.4, 0.5), "words": words})
+    assert aroused.agree == ["face", "words", "voice"]
+    assert aroused.summary() == "the face and the words point to happiness, and the voice sounds high-energy"
+    low = fuse({"face": face, "voice": _voice("sad", 0.4, 0.5, "low"), "words": words})
     [conflict] = low.conflicts
-    assert conflict.labels == ["sad", "happy"] and conflict.groups == [["voice"], ["face", "words"]]
-    # with the words, the voice is not alone: a smiling face over angry voice and words is a conflict
-    assert fuse({"face": face, "voice": _ev("voice", "angry", 0.5, 0.6),
-                 "words": _ev("words", "angry", 0.4)}).conflicts
+    assert conflict.labels == ["low", "happy"] and conflict.groups == [["voice"], ["face", "words"]]
+    assert low.summary() == "the voice sounds low-energy, but the face and the words point to happiness"
+    # the voice's *label* never makes a conflict: a "sad"-scored voice of moderate arousal says nothing
+    moderate = fuse({"face": face, "voice": _voice("sad", 0.4, 0.5, "moderate"), "words": words})
+    assert moderate.conflicts == [] and moderate.agree == ["face", "words"]
+    # an energetic voice against a sad decision is a conflict across arousal
+    sad = fuse({"face": _ev("face", "sad", 0.65, 0.6), "voice": _voice("happy", 0.4, 0.5, "high"),
+                "words": _ev("words", "sad", 0.5)})
+    assert sad.emotions[0] == "sad" and [c.labels for c in sad.conflicts] == [["high", "sad"]]
 
 
 def test_a_flat_pool_is_decided_by_the_channel_that_shows_a_label_not_by_a_tilt():
     """Rule 3b: "Dogs are sitting by the door." tilts toward angry; a short clearly fearful voice decides."""
     tilt = normalize({lab: (0.21 if lab == "angry" else 0.16 if lab in ("neutral", "sad") else 0.1175)
                       for lab in LABELS})
-    fusion = fuse({"face": absent("face", "no face"), "voice": _ev("voice", "fearful", 0.4, 0.15),
+    fusion = fuse({"face": absent("face", "no face"), "voice": _voice("fearful", 0.4, 0.15),
                    "words": ModalityEvidence("words", tilt, 1.0)})
     assert fusion.emotions[0] == "fearful"
+
+
+def test_the_voice_is_described_by_its_arousal_and_the_checker_accepts_it():
+    """The rendered acoustic sentence and conflict name the voice's arousal, never a label, in words
+    the faithfulness checker accepts ("energetic" would read as happy, "tense" as angry)."""
+    from affect_llm.faithfulness import check_explanation
+    from affect_llm.observations import closing, conflict
+
+    evidence = {"face": _ev("face", "happy", 0.65, 0.6), "voice": _voice("fearful", 0.4, 0.5, "low"),
+                "words": _ev("words", "happy", 0.45)}
+    fusion = fuse(evidence)
+    cues = {"voice": {"audio_track": True, "speech_found": True, "phrases": ["quiet voice", "slow speech"]},
+            "face": {"found": True}, "words": {"subtitle": "I got the job!"},
+            "evidence": {m: ev.to_dict() for m, ev in evidence.items()}, "fusion": fusion.to_dict(),
+            "candidates": fusion.emotions}
+    acoustic = closing("acoustic", cues)
+    assert acoustic == "In the audio, the voice is quiet, with slow speech, which suggests a low-energy state."
+    said = conflict(cues)
+    assert said == "The clues conflict: the voice sounds low-energy, but the face and the words point to happiness."
+    assert check_explanation(f"{acoustic} {said}", cues) == []
+    for label in ("fearful", "sad"):  # the voice's own label is never put in a sentence
+        assert label not in acoustic + said

@@ -5,7 +5,10 @@ Each channel turns what perception measured into a ``ModalityEvidence``: a distr
 trusted (how many frames had a face, whether speech was found, how sure the transcript is).
 
 * ``face``: the expression model over time;
-* ``voice``: prosody -> arousal and valence -> labels;
+* ``voice``: prosody -> arousal and valence -> labels. Its label scores take part in the decision,
+  but what the voice can *show* on its own is arousal (``reads="arousal"``): prosody tells calm
+  from excited far better than pleasant from unpleasant, so the voice agrees with, contradicts
+  and is described by its arousal, never by one of the six labels;
 * ``words``: a text-emotion model over the subtitle or transcript (its English translation when
   the speech is not English);
 * ``fusion``: reliability-weighted, it ranks the labels and names agreements and conflicts.
@@ -16,7 +19,7 @@ The decision is made here, from measurements; the LLM only writes around it.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from ..emotions import LABELS, Label, ranked
 
@@ -30,6 +33,11 @@ class ModalityEvidence:
     reliability: float  # 0 (absent or untrustworthy) .. 1
     method: str = ""  # what produced the scores, e.g. "fer-mini-xception", "prosody-rules-v1"
     detail: dict[str, Any] = field(default_factory=dict)  # channel-specific numbers behind the scores
+    # What the channel can show by itself: one of the labels (face, words), or only how aroused
+    # the person is (voice). The fusion names agreement and conflict, and the explanation
+    # describes the channel, at that resolution.
+    reads: Literal["label", "arousal"] = "label"
+    arousal: Literal["high", "moderate", "low"] | None = None  # the channel's arousal reading, if it has one
 
     @property
     def present(self) -> bool:
@@ -40,7 +48,8 @@ class ModalityEvidence:
 
     def to_dict(self) -> dict[str, Any]:
         return {"modality": self.modality, "reliability": round(self.reliability, 3),
-                "method": self.method,
+                "method": self.method, "reads": self.reads,
+                **({"arousal": self.arousal} if self.arousal is not None else {}),
                 "scores": {lab: round(self.scores[lab], 3) for lab in LABELS},
                 "top": [[lab, round(p, 3)] for lab, p in self.top()],
                 "detail": self.detail}

@@ -26,11 +26,16 @@ The rule, in full:
    that label is its top, with at least ``MIN_EXPRESSED`` probability (1.75 times the uniform
    1/7) and ``MIN_MARGIN`` over its second label. Channels expressing the fused top label
    *agree*; two channels expressing different non-neutral labels *conflict* (e.g. a smiling face
-   against an angry voice and angry words). Conflicts are reported, never hidden: the
-   explanation names them. The voice *alone* against another channel is a conflict only across
-   ``VOICE_AROUSAL_GAP`` of arousal: prosody tells calm from excited far better than pleasant
-   from unpleasant, so a happy face over a voice read as fearful is not a contradiction to
-   report (on real acted speech the voice's label is right about a third of the time).
+   against angry words). Conflicts are reported, never hidden: the explanation names them.
+5. A channel that reads only arousal (``ModalityEvidence.reads == "arousal"``: the voice)
+   expresses its arousal, high or low, never a label: prosody tells calm from excited far better
+   than pleasant from unpleasant (Juslin & Laukka 2003; Scherer 2003; on real acted speech the
+   voice's label is right about a third of the time). Its label scores still take part in the
+   pool of rule 1 and may decide a flat pool (rule 3b). It *agrees* with a decision whose
+   arousal (``emotions.AROUSAL``) it matches (high: ``AROUSAL >= HIGH_AROUSAL``; low:
+   ``AROUSAL <= LOW_AROUSAL``), and *conflicts* with an emotional decision across arousal: a
+   subdued voice under an angry face and words, an energetic voice with sad words. A
+   "fearful"-sounding voice under a smiling face is no contradiction it can make.
 
 No threshold here was fitted to a test clip; they are round values chosen for what they mean.
 """
@@ -39,7 +44,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from ..emotions import AROUSAL, LABELS, NEUTRAL, Label, normalize, ranked
 from . import ModalityEvidence
@@ -58,17 +63,21 @@ MIN_RELIABILITY_TO_DECIDE = 0.1
 MIN_EXPRESSED = 0.25
 MIN_MARGIN = 0.05
 FLAT_TOP = 1.5 / 7
-# The voice carries arousal well and valence poorly (Juslin & Laukka 2003; Scherer 2003): alone,
-# it contradicts another channel only across this much arousal (emotions.AROUSAL): a sad voice
-# under a smiling face, not a "fearful" voice under it (both aroused, told apart by valence).
-VOICE_AROUSAL_GAP = 0.5
+# Rule 5: a decision's arousal that an arousal reading fits (emotions.AROUSAL: happy 0.5,
+# fearful 0.6, angry and surprised 0.8 are high; sad -0.6 and neutral 0 are low; disgusted 0.2
+# fits neither, and a voice of moderate arousal fits and contradicts nothing).
+HIGH_AROUSAL = 0.5
+LOW_AROUSAL = 0.0
 ORDER = ("face", "voice", "words")  # how modalities are listed in sentences
+
+
+Arousal = Literal["high", "low"]
 
 
 @dataclass
 class Conflict:
-    modalities: list[str]  # e.g. ["face"] against ["voice", "words"]: first group, then the other
-    labels: list[Label]  # one per group, in the same order
+    modalities: list[str]  # e.g. ["face"] against ["words"]: first group, then the other
+    labels: list[Label | Arousal]  # one per group, in the same order: a label, or an arousal reading
     groups: list[list[str]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
@@ -79,10 +88,13 @@ class Conflict:
 class Fusion:
     scores: dict[Label, float]
     emotions: list[Label]
-    expressed: dict[str, Label]  # modality -> the label it expresses (present, confident channels only)
-    agree: list[str]
+    expressed: dict[str, Label]  # modality -> the label it expresses (present, confident label channels)
+    agree: list[str]  # label channels expressing the decision, then arousal channels that fit it
     conflicts: list[Conflict]
     weights: dict[str, float]
+    aroused: dict[str, Arousal] = field(default_factory=dict)  # arousal channel -> its clear reading
+
+    hints: list[str] = field(default_factory=list)  # arousal channels whose label reading is the decision
 
     @property
     def ranked(self) -> list[tuple[Label, float]]:
@@ -94,16 +106,22 @@ class Fusion:
         return self.scores[self.emotions[0]]
 
     def summary(self) -> str:
-        """One plain clause about agreement and conflict, e.g. "the face looks happy, but the voice
-        and the words sound angry"."""
+        """One plain clause about agreement and conflict, e.g. "the face points to happiness, but
+        the words point to anger" or "the words point to anger, and the voice sounds high-energy"."""
         if not self.weights or not any(w > 0 for w in self.weights.values()):
             return "no channel carried usable evidence"
         if self.conflicts:
-            return "; ".join(_conflict_clause(c) for c in self.conflicts)
-        if len(self.agree) >= 2:
-            return f"{_points(self.agree, self.emotions[0])}"
-        if len(self.agree) == 1:
-            return f"only {_points(self.agree, self.emotions[0])}"
+            return "; ".join(_conflict_clause(c, self.emotions[0]) for c in self.conflicts)
+        top = self.emotions[0]
+        labelled = [m for m in self.agree if m in self.expressed]
+        sounding = [m for m in self.agree if m in self.aroused]
+        if labelled:
+            clause = _points(labelled, top)
+            if sounding:
+                return f"{clause}, and {_sounds(sounding, self.aroused[sounding[0]], top)}"
+            return clause if len(labelled) >= 2 else f"only {clause}"
+        if top != NEUTRAL and self.hints:
+            return f"only the tone of {_join([_NOUN[m] for m in self.hints])} hints at {_EMOTION_NOUN[top]}"
         return "no channel shows a clear emotion"
 
     def to_dict(self) -> dict[str, Any]:
@@ -111,7 +129,9 @@ class Fusion:
                 "emotions": list(self.emotions),
                 "confidence": round(self.confidence, 3),
                 "expressed": dict(self.expressed),
+                "aroused": dict(self.aroused),
                 "agree": list(self.agree),
+                "hints": list(self.hints),
                 "conflicts": [c.to_dict() for c in self.conflicts],
                 "weights": {m: round(w, 3) for m, w in self.weights.items()},
                 "summary": self.summary()}
@@ -120,6 +140,16 @@ class Fusion:
 _NOUN = {"face": "the face", "voice": "the voice", "words": "the words"}
 _EMOTION_NOUN = {"neutral": "no emotion", "happy": "happiness", "sad": "sadness", "angry": "anger",
                  "fearful": "fear", "surprised": "surprise", "disgusted": "disgust"}
+
+
+def arousal_phrase(reading: Arousal, decision: Label | None = None) -> str:
+    """How an arousal reading sounds in a sentence: "high-energy", "low-energy" ("calm" beside a
+    neutral decision, where low arousal is the absence of emotion rather than a low mood).
+    Words that name no emotion on the wheels ("energetic" reads as happy, "tense" as angry):
+    the voice's arousal says nothing about which emotion."""
+    if reading == "high":
+        return "high-energy"
+    return "calm" if decision == NEUTRAL else "low-energy"
 
 
 def _join(items: list[str]) -> str:
@@ -132,17 +162,44 @@ def _points(group: list[str], label: Label) -> str:
     return f"{_join([_NOUN[m] for m in group])} point{'' if plural else 's'} to {_EMOTION_NOUN[label]}"
 
 
-def _conflict_clause(c: Conflict) -> str:
+def _sounds(group: list[str], reading: Arousal, decision: Label | None) -> str:
+    """"the voice sounds low-energy"."""
+    return f"{_join([_NOUN[m] for m in group])} sound{'' if len(group) > 1 else 's'} " \
+           f"{arousal_phrase(reading, decision)}"
+
+
+def _side(group: list[str], reading: Label | Arousal, decision: Label) -> str:
+    if reading in ("high", "low"):
+        return _sounds(group, reading, decision)  # type: ignore[arg-type]
+    return _points(group, reading)  # type: ignore[arg-type]
+
+
+def _conflict_clause(c: Conflict, decision: Label) -> str:
     (g1, g2), (l1, l2) = c.groups, c.labels
-    return f"{_points(g1, l1)}, but {_points(g2, l2)}"
+    return f"{_side(g1, l1, decision)}, but {_side(g2, l2, decision)}"
+
+
+def clear_label(ev: ModalityEvidence) -> Label | None:
+    """The label a channel's scores clearly favour (whatever its reliability), or None."""
+    (label, p), (_, second) = ev.top(2)
+    return label if p >= MIN_EXPRESSED and p - second >= MIN_MARGIN else None
 
 
 def expressed_label(ev: ModalityEvidence, min_reliability: float = MIN_RELIABILITY) -> Label | None:
     """The label a channel clearly shows, or None (absent, unreliable or undecided)."""
-    if ev.reliability < min_reliability:
+    return clear_label(ev) if ev.reliability >= min_reliability else None
+
+
+def expressed_arousal(ev: ModalityEvidence) -> Arousal | None:
+    """The arousal an arousal channel clearly shows (rule 5), or None (moderate, absent, unreliable)."""
+    if ev.reads != "arousal" or ev.reliability < MIN_RELIABILITY or ev.arousal not in ("high", "low"):
         return None
-    (label, p), (_, second) = ev.top(2)
-    return label if p >= MIN_EXPRESSED and p - second >= MIN_MARGIN else None
+    return ev.arousal  # type: ignore[return-value]
+
+
+def fits(reading: Arousal, label: Label) -> bool:
+    """Whether an arousal reading matches a label's arousal (rule 5)."""
+    return AROUSAL[label] >= HIGH_AROUSAL if reading == "high" else AROUSAL[label] <= LOW_AROUSAL
 
 
 def fuse(evidence: dict[str, ModalityEvidence]) -> Fusion:
@@ -162,48 +219,56 @@ def fuse(evidence: dict[str, ModalityEvidence]) -> Fusion:
         scores = normalize(pooled)
     else:
         scores = {lab: (1.0 if lab == NEUTRAL else 0.0) for lab in LABELS}
-    expressed = {m: lab for m in _ordered(evidence) if (lab := expressed_label(evidence[m])) is not None}
-    showing = {lab for ev in evidence.values()
-               if (lab := expressed_label(ev, MIN_RELIABILITY_TO_DECIDE)) not in (None, NEUTRAL)}
+    order_m = _ordered(evidence)
+    clear = {m: clear_label(evidence[m]) for m in order_m}
+    showing = {m: lab for m, lab in clear.items()
+               if lab not in (None, NEUTRAL) and evidence[m].reliability >= MIN_RELIABILITY_TO_DECIDE}
+    expressed = {m: lab for m, lab in clear.items() if lab is not None and evidence[m].reads == "label"
+                 and evidence[m].reliability >= MIN_RELIABILITY}
+    aroused = {m: a for m in order_m if (a := expressed_arousal(evidence[m])) is not None}
     order = ranked(scores)
     top, top_p = order[0]
     flat = top_p < FLAT_TOP
     if flat and not showing:
         top, top_p = NEUTRAL, scores[NEUTRAL]
-    elif flat and top not in showing:  # rule 3b: a tilt of a flat channel never decides
-        top = max(showing, key=lambda lab: scores[lab])
+    elif flat and top not in showing.values():  # rule 3b: a tilt of a flat channel never decides
+        top = max(showing.values(), key=lambda lab: scores[lab])
         top_p = scores[top]
     emotions: list[Label] = [top]
     if top != NEUTRAL:
         emotions += [lab for lab, p in order[1:] if lab != NEUTRAL and p >= KEEP_RATIO * top_p]
     emotions = emotions[:MAX_EMOTIONS]
 
-    agree = [m for m, lab in expressed.items() if lab == top]
-    conflicts = _conflicts(expressed, top)
+    agree = [m for m, lab in expressed.items() if lab == top] + \
+        [m for m, a in aroused.items() if fits(a, top)]
+    hints = [m for m, lab in showing.items() if evidence[m].reads == "arousal" and lab == top]
+    conflicts = _conflicts(expressed, aroused, top)
     return Fusion(scores=scores, emotions=emotions, expressed=expressed, agree=agree, conflicts=conflicts,
-                  weights=weights)
+                  weights=weights, aroused=aroused, hints=hints)
 
 
 def _ordered(evidence: dict[str, ModalityEvidence]) -> list[str]:
     return sorted(evidence, key=lambda m: ORDER.index(m) if m in ORDER else len(ORDER))
 
 
-def _conflicts(expressed: dict[str, Label], top: Label) -> list[Conflict]:
-    """Groups of channels expressing different non-neutral labels; the group on the fused top
-    label (if any) goes second, so clauses read "X shows A, but Y shows <the decision>"."""
+def _conflicts(expressed: dict[str, Label], aroused: dict[str, Arousal], top: Label) -> list[Conflict]:
+    """Groups of label channels expressing different non-neutral labels, and arousal channels
+    against an emotional decision across arousal (rule 5). The group on the fused top label (if
+    any) goes second, so clauses read "X shows A, but Y shows <the decision>"."""
     by_label: dict[Label, list[str]] = {}
     for m, lab in expressed.items():
         if lab != NEUTRAL:
             by_label.setdefault(lab, []).append(m)
-    if len(by_label) < 2:
-        return []
-    main = top if top in by_label else max(by_label, key=lambda lab: len(by_label[lab]))
     out = []
-    for lab, group in by_label.items():
-        if lab == main:
-            continue
-        if ["voice"] in (group, by_label[main]) and abs(AROUSAL[lab] - AROUSAL[main]) < VOICE_AROUSAL_GAP:
-            continue  # the voice alone cannot contradict on valence (module docstring, rule 4)
-        out.append(Conflict(modalities=group + by_label[main], labels=[lab, main],
-                            groups=[group, by_label[main]]))
+    if len(by_label) >= 2:
+        main = top if top in by_label else max(by_label, key=lambda lab: len(by_label[lab]))
+        out += [Conflict(modalities=group + by_label[main], labels=[lab, main], groups=[group, by_label[main]])
+                for lab, group in by_label.items() if lab != main]
+    if top != NEUTRAL and top in by_label:
+        for reading in ("high", "low"):
+            group = [m for m, a in aroused.items() if a == reading]
+            opposite = AROUSAL[top] >= HIGH_AROUSAL if reading == "low" else AROUSAL[top] <= LOW_AROUSAL
+            if group and opposite:
+                out.append(Conflict(modalities=group + by_label[top], labels=[reading, top],
+                                    groups=[group, by_label[top]]))
     return out

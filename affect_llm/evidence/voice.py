@@ -279,4 +279,5 @@ def voice_evidence(prosody: Any | None, audio_track: bool, *, language: str | No
         "language_norms": _lang_key(language) or "en",
     }
     log.debug("voice evidence: %s reliability %.2f", detail, rel)
-    return ModalityEvidence(modality="voice", scores=scores, reliability=rel, method=METHOD, detail=detail)
+    return ModalityEvidence(modality="voice", scores=scores, reliability=rel, method=METHOD, detail=detail,
+                            reads="arousal", arousal=detail["arousal_word"])

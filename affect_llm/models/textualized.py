@@ -142,7 +142,9 @@ class TextualizedModel:
                 "all_cues": c.text(), "evidence": c.evidence_text(), "subtitle": p.subtitle or "",
                 "decision": ", ".join(c.candidates), "emotion": emotion,
                 **{f"{m}_reading": observations.reading(sec, d) or "no clear emotion"
-                   for m, sec in (("face", "visual"), ("voice", "acoustic"), ("words", "verbal"))},
+                   for m, sec in (("face", "visual"), ("words", "verbal"))},
+                # the voice shows arousal, not a label (evidence.fusion, rule 5)
+                "voice_reading": f"{observations.reading('acoustic', d) or 'moderate'} arousal",
                 **{sec: observations.RENDER[sec](d) for sec in observations.SECTIONS}}
 
     def _has(self, p: Any, need: str) -> bool:
