@@ -30,6 +30,9 @@ class PerceiveOptions:
     whisper: str = "base"  # "base" (multilingual), "tiny.en", an openai-whisper .pt file, or a Whisper folder
     transcribe: bool = True
     language: str | None = None  # spoken language (ISO code); None: Whisper detects it
+    # English speech is heard a second time by this Whisper; words the two hear differently are
+    # doubtful (encoders.speech.cross_check). None: no second opinion.
+    second_opinion: str | None = "tiny.en"
 
 
 @dataclass
@@ -91,6 +94,12 @@ def perceive(path: str | Path, options: PerceiveOptions | None = None) -> Percep
 
         with _timed(timings, "transcribe_s"):
             transcript = load_whisper(options.whisper).transcribe(clip.audio, language=options.language)
+        if _wants_second_opinion(options, transcript):
+            from .encoders.speech import cross_check
+
+            with _timed(timings, "second_opinion_s"):
+                other = load_whisper(options.second_opinion).transcribe(clip.audio, language="en", translate=False)
+            cross_check(transcript, other)
     words = word_cues_from(subtitle, source, transcript, options.language)
 
     with _timed(timings, "evidence_s"):
@@ -100,6 +109,14 @@ def perceive(path: str | Path, options: PerceiveOptions | None = None) -> Percep
     log.info("perceived %s: missing=%s decision=%s", path.name, cues.missing, cues.candidates)
     return Perception(clip_id=path.stem, path=path, clip=clip, faces=faces, expressions=expressions,
                       prosody=prosody, subtitle=subtitle, subtitle_source=source, cues=cues, timings=timings)
+
+
+def _wants_second_opinion(options: PerceiveOptions, transcript: Any) -> bool:
+    """English words worth quoting, and a second model that is not the first one."""
+    second = options.second_opinion
+    if not second or transcript is None or transcript.language != "en" or not transcript.text_reliable:
+        return False
+    return second != options.whisper and not (second == "tiny.en" and options.whisper == "bundled")
 
 
 # A translation that failed its check (average log-probability under -1.0) after words heard
@@ -140,7 +157,7 @@ def word_cues_from(subtitle: str | None, source: str, transcript: Any, language:
         translation, _ = bound_words(translation)
     measures = {k: getattr(transcript, k) for k in ("avg_logprob", "no_speech_prob", "compression_ratio",
                                                     "language_probability", "translation_avg_logprob",
-                                                    "reasons") if hasattr(transcript, k)}
+                                                    "second_opinion", "reasons") if hasattr(transcript, k)}
     doubtful = [w.text.strip(".,!?;:¡¿\"'()") for w in getattr(transcript, "doubtful_words", [])]
     share = getattr(transcript, "doubtful_share", None)
     if doubtful and getattr(transcript, "text_reliable", True):

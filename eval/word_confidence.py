@@ -82,21 +82,6 @@ def label_words(reference: str, hyp: list[str], language: str) -> list[bool | No
     return out
 
 
-def disputed(base: list[str], other: list[str]) -> list[bool]:
-    """Per base word: True when the other transcript does not hold it at that place."""
-    a, b = units(base, False), units(other, False)
-    keep = [i for i, w in enumerate(base) if norm(w)]
-    agree = [False] * len(a)
-    for tag, i1, i2, _, _ in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
-        if tag == "equal":
-            for i in range(i1, i2):
-                agree[i] = True
-    out = [False] * len(base)
-    for k, i in enumerate(keep):
-        out[i] = not agree[k]
-    return out
-
-
 def _devcorpus_items() -> list[dict[str, Any]]:
     spec = importlib.util.spec_from_file_location("devcorpus", REPO / "tests" / "devcorpus.py")
     mod = importlib.util.module_from_spec(spec)
@@ -152,6 +137,12 @@ def _words(wa, audio, language: str | None):
     return language, result, by_min, by_product
 
 
+def disputed(words: list[str], other: str) -> list[bool]:
+    from affect_llm.encoders.speech import disputed as product_rule
+
+    return product_rule(words, other)
+
+
 def collect(out: Path, ravdess: Path | None, ravdess_n: int, languages: list[str]) -> None:
     from affect_llm.encoders.whisper_audio import load_whisper
 
@@ -182,7 +173,7 @@ def collect(out: Path, ravdess: Path | None, ravdess_n: int, languages: list[str
                 _, tiny_result, tiny_words, _ = _words(tiny, audio, "en")
                 row["tiny_s"] = time.perf_counter() - t0
                 row["tiny_text"] = tiny_result.text
-                row["disputed"] = disputed(hyp, [w.text for w in tiny_words])
+                row["disputed"] = disputed(hyp, tiny_result.text)
             f.write(json.dumps(row, ensure_ascii=False) + "\n")
             f.flush()
             print(f"{n + 1}/{len(items)} {it['id']} {result.text!r}", file=sys.stderr)
@@ -199,6 +190,8 @@ def report(path: Path) -> str:
     rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
     for r in rows:  # labels from the stored words, so the alignment can change without a rerun
         r["right"] = label_words(r["reference"], r["words"], r["language"])
+        if "tiny_text" in r:
+            r["disputed"] = disputed(r["words"], r["tiny_text"])
     quoted = [r for r in rows if passes(r)]
     lines = ["# Word confidence: which misheard words Whisper base's own probabilities flag", "",
              f"{len(rows)} clips; {len(quoted)} of them pass today's whole-transcript checks (average "

@@ -177,3 +177,28 @@ def test_the_mark_round_trips():
     assert without_doubtful(text) == "This is."
     assert as_heard(text) == "This is acceptable. ¡Flajase"
     assert "acceptable" not in masked(text)
+
+
+# ------------------------------------------------------------------------------ second opinion
+def test_words_a_second_model_hears_differently_become_doubtful():
+    from affect_llm.encoders.speech import cross_check, disputed
+
+    assert disputed(["No,", "I", "told", "you.", "It", "is", "acceptable."],
+                    "No! I told you. It is unacceptable!") == [False] * 6 + [True]
+    tr = cross_check(_angry(HIGH), Transcript(ANGRY.replace("acceptable", "unacceptable")))
+    assert [w.text for w in tr.doubtful_words] == ["acceptable."] and tr.doubtful_words[0].disputed
+    assert tr.reliable and tr.marked_text().endswith("completely (acceptable?).")
+    assert tr.second_opinion.endswith("unacceptable.")
+    garbled = cross_check(_angry(HIGH), Transcript("Oh well, I do not know what you mean here."))
+    assert not garbled.reliable and any("heard with doubt" in r for r in garbled.reasons)
+
+
+def test_the_second_opinion_is_asked_for_english_words_only_and_can_be_turned_off():
+    from affect_llm.perception import PerceiveOptions, _wants_second_opinion
+
+    english, spanish = _angry(HIGH), _transcript([("Hola", HIGH)])
+    spanish.language = "es"
+    assert _wants_second_opinion(PerceiveOptions(), english)
+    assert not _wants_second_opinion(PerceiveOptions(), spanish)
+    assert not _wants_second_opinion(PerceiveOptions(second_opinion=None), english)
+    assert not _wants_second_opinion(PerceiveOptions(whisper="tiny.en"), english)  # no model checks itself

@@ -89,10 +89,12 @@ class Word:
 
     text: str
     probability: float
-    doubtful: bool = False  # below WORD_PROB_THRESHOLD: shown as heard with doubt, never quoted as said
+    doubtful: bool = False  # shown as heard with doubt, never quoted as said (see ``judge``)
+    disputed: bool = False  # a second model heard something else here (:func:`cross_check`)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"text": self.text, "probability": round(self.probability, 4), "doubtful": self.doubtful}
+        return {"text": self.text, "probability": round(self.probability, 4), "doubtful": self.doubtful,
+                "disputed": self.disputed}
 
 
 @dataclass
@@ -152,6 +154,7 @@ class Transcript:
     text_reliable: bool = False  # the words in ``language`` pass every check (the translation may not)
     translation: str | None = None
     translation_avg_logprob: float | None = None
+    second_opinion: str | None = None  # what a second model heard (:func:`cross_check`), None if not asked
 
     @property
     def words(self) -> list[Word]:
@@ -327,7 +330,7 @@ def judge(tr: Transcript, language_given: bool) -> Transcript:
                        f"{tr.language_probability:.2f} < {LANGUAGE_PROB_THRESHOLD})")
     words = tr.words
     for w in words:
-        w.doubtful = w.probability < WORD_PROB_THRESHOLD
+        w.doubtful = w.probability < WORD_PROB_THRESHOLD or w.disputed
     doubtful = [w.text for w in words if w.doubtful]
     if words and len(doubtful) > DOUBTFUL_SHARE_LIMIT * len(words):
         reasons.append(f"most words were heard with doubt ({len(doubtful)} of {len(words)} below "
@@ -348,6 +351,46 @@ def judge(tr: Transcript, language_given: bool) -> Transcript:
     tr.reliable = not reasons
     tr.text_reliable = not text_reasons
     return tr
+
+
+def _norm_word(text: str) -> str:
+    return re.sub(r"[^\w']+", "", text.lower()).strip("'")
+
+
+def disputed(words: list[str], other: str) -> list[bool]:
+    """Per word of ``words``: True when the transcript ``other`` does not hold it at that place
+    (word alignment after case and punctuation; a word with no letters is never disputed)."""
+    import difflib
+
+    mine = [_norm_word(w) for w in words]
+    theirs = [n for n in (_norm_word(w) for w in other.split()) if n]
+    keep = [i for i, n in enumerate(mine) if n]
+    agree = [False] * len(keep)
+    matcher = difflib.SequenceMatcher(None, [mine[i] for i in keep], theirs, autojunk=False)
+    for tag, i1, i2, _, _ in matcher.get_opcodes():
+        if tag == "equal":
+            agree[i1:i2] = [True] * (i2 - i1)
+    out = [False] * len(words)
+    for k, i in enumerate(keep):
+        out[i] = not agree[k]
+    return out
+
+
+def cross_check(tr: Transcript, other: Transcript) -> Transcript:
+    """Mark the words of ``tr`` that a second model's transcript ``other`` of the same audio does
+    not hold as disputed (so doubtful), and judge ``tr`` again; returns ``tr``.
+
+    Why: Whisper base hears "completely acceptable" at probability 0.73 where tiny.en hears
+    "unacceptable"; two models rarely make the same mistake, so where they disagree neither is
+    quoted as said (figures in ``eval/results/word_confidence.md``).
+    """
+    words = tr.words
+    if not words:
+        return tr
+    tr.second_opinion = other.text
+    for w, d in zip(words, disputed([w.text for w in words], other.text)):
+        w.disputed = d
+    return judge(tr, language_given=tr.language_probability is None)
 
 
 def _as_mono(audio: np.ndarray) -> np.ndarray:
