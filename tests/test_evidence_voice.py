@@ -21,38 +21,48 @@ from affect_llm.evidence.voice import RELIABILITY_MAX, dimensions, voice_evidenc
 from affect_llm.media.prosody import analyze_prosody
 
 SR = 16000
-FORMANTS = ((700.0, 130.0), (1220.0, 100.0), (2600.0, 160.0), (3500.0, 250.0))  # /a/, Hz and bandwidth
+# Textbook vowel formants (F1, F2; F3 and F4 fixed), Hz: /a/ /i/ /u/ /e/ /o/.
+VOWELS = ((700.0, 1220.0), (280.0, 2250.0), (310.0, 870.0), (530.0, 1840.0), (500.0, 1000.0))
+BANDWIDTHS = (130.0, 100.0, 160.0, 250.0)
+F3_F4 = (2600.0, 3500.0)
 
 
-def _formant_gain(f: np.ndarray) -> np.ndarray:
+def _formant_gain(f: np.ndarray, f1: float = 700.0, f2: float = 1220.0) -> np.ndarray:
     g = np.ones_like(f)
-    for fc, bw in FORMANTS:
+    for fc, bw in zip((f1, f2, *F3_F4), BANDWIDTHS):
         g *= fc ** 2 / np.sqrt((fc ** 2 - f ** 2) ** 2 + (bw * f) ** 2)
     return g
 
 
 def speechlike(f0: float = 120.0, pitch_sd_st: float = 2.0, rate: float = 4.5, source_db_oct: float = 12.0,
                level_sd_db: float = 3.0, seconds: float = 4.0, pauses: int = 0, pause_s: float = 0.6,
-               seed: int = 0) -> np.ndarray:
-    """Syllables of a voiced vowel: 70 % voiced, 30 % faint noise, ``rate`` per second.
+               vowels: int = 1, seed: int = 0) -> np.ndarray:
+    """Syllables of voiced vowels: 70 % voiced, 30 % faint noise, ``rate`` per second.
 
     Each syllable's pitch is drawn around ``f0`` with ``pitch_sd_st`` semitones and glides; the
     source falls ``source_db_oct`` dB per octave of harmonic number (12 = modal voice; flatter =
-    pressed, effortful voice), plus +6 dB/oct lip radiation and the formants.
+    pressed, effortful voice), plus +6 dB/oct lip radiation and the formants. ``vowels`` > 1
+    draws each syllable's vowel from the first ``vowels`` of ``VOWELS`` and glides the formants
+    from the previous vowel (articulation, where spectral flux comes from).
     """
     rng = np.random.default_rng(seed)
     n = max(1, int(seconds * rate))
     pause_at = set(rng.choice(np.arange(1, n - 1), size=pauses, replace=False).tolist()) if pauses else set()
     out = []
+    prev = VOWELS[0]
     for i in range(n):
         m = int(SR / rate)
         v = int(0.7 * m)
         f = f0 * 2 ** ((rng.normal(0, pitch_sd_st) + rng.normal(0, pitch_sd_st / 2) * np.linspace(-.5, .5, v)) / 12)
         phase = 2 * np.pi * np.cumsum(f) / SR
         fm = float(f.mean())
+        vowel = VOWELS[int(rng.integers(vowels))] if vowels > 1 else VOWELS[0]
         k = np.arange(1, int(7000 / fm) + 1)
-        amp = 10 ** ((-source_db_oct * np.log2(k) + 6 * np.log2(k * fm / 100)) / 20) * _formant_gain(k * fm)
-        x = (amp[:, None] * np.sin(k[:, None] * phase[None, :])).sum(axis=0)
+        source = 10 ** ((-source_db_oct * np.log2(k) + 6 * np.log2(k * fm / 100)) / 20)
+        a0, a1 = source * _formant_gain(k * fm, *prev), source * _formant_gain(k * fm, *vowel)
+        glide = np.minimum(1.0, np.linspace(0.0, 2.0, v))  # previous vowel -> this one over half the syllable
+        x = ((a0[:, None] * (1 - glide) + a1[:, None] * glide) * np.sin(k[:, None] * phase[None, :])).sum(axis=0)
+        prev = vowel
         env = np.sin(np.pi * np.linspace(0, 1, v)) ** 0.5 * 10 ** (rng.normal(0, level_sd_db) / 20)
         out.append(np.concatenate([x * env, rng.normal(0, 0.003 * np.abs(x).max(), m - v)]))
         if i in pause_at:
@@ -68,11 +78,20 @@ SAD = {"pitch_sd_st": 0.7, "rate": 3.0, "source_db_oct": 15.0, "level_sd_db": 1.
 NEUTRAL = {"pitch_sd_st": 2.0, "rate": 4.5, "source_db_oct": 11.0, "level_sd_db": 3.0}
 
 RELATIVE = ("pitch_std_semitones", "pitch_p10_p90_semitones", "level_std_db", "level_p10_p90_db",
-            "alpha_ratio_db", "hammarberg_db", "speaking_rate_sps", "pause_ratio", "voiced_s")
+            "alpha_ratio_db", "hammarberg_db", "speaking_rate_sps", "pause_ratio", "voiced_s", "hnr_db",
+            "spectral_flux", "voiced_segment_s", "voiced_segments_per_s")
 
 
 def _ev(audio: np.ndarray, **kw):
-    return voice_evidence(analyze_prosody(audio, SR), True, **kw)
+    """The voice's reading of a synthetic clip, its spectral flux left unmeasured.
+
+    Vowel trains have no consonants and few formant transitions, so their flux (0.01-0.15) sits
+    under any real speech's (0.17 for real neutral sentences, 0.14 for espeak) and would read as
+    an implausibly lax voice; the flux dimension is tested on its own below.
+    """
+    p = analyze_prosody(audio, SR)
+    p.spectral_flux = None
+    return voice_evidence(p, True, **kw)
 
 
 def _max_diff(a, b) -> float:
@@ -170,3 +189,50 @@ def test_espeak_speech_with_pauses_is_level_invariant():
     loud, quiet = analyze_prosody(x, SR), analyze_prosody(x * 0.1, SR)
     assert loud.pause_count == quiet.pause_count == 1
     assert _max_diff(voice_evidence(loud, True), voice_evidence(quiet, True)) < 0.03
+
+
+def _harmonic_tone(f0: float = 150.0, seconds: float = 2.0) -> np.ndarray:
+    t = np.arange(int(seconds * SR)) / SR
+    return (0.1 * sum(np.sin(2 * np.pi * f0 * k * t) / k for k in range(1, 8))).astype(np.float32)
+
+
+def _with_noise(x: np.ndarray, snr_db: float, seed: int = 1) -> np.ndarray:
+    noise = np.random.default_rng(seed).normal(0.0, x.std() * 10 ** (-snr_db / 20), x.size)
+    return (x + noise).astype(np.float32)
+
+
+def test_hnr_falls_as_noise_joins_the_voice():
+    tone = _harmonic_tone()
+    clean, snr10, snr5 = (analyze_prosody(x, SR).hnr_db for x in (tone, _with_noise(tone, 10), _with_noise(tone, 5)))
+    assert clean > 25.0  # a perfectly periodic voice: YIN's aperiodicity ~0
+    assert 14.0 < snr10 < 22.0 and clean > snr10 + 6.0 > snr5 + 8.0  # ~HNR = SNR for white noise
+    speech = speechlike(**NEUTRAL)
+    assert analyze_prosody(speech, SR).hnr_db > analyze_prosody(_with_noise(speech, 10), SR).hnr_db + 2.0
+
+
+def test_spectral_flux_follows_articulation_not_gain():
+    steady = analyze_prosody(speechlike(vowels=1, pitch_sd_st=0.0), SR).spectral_flux
+    articulated = speechlike(vowels=5, pitch_sd_st=2.0)
+    moving = analyze_prosody(articulated, SR).spectral_flux
+    assert moving > 3 * steady
+    assert analyze_prosody(articulated * 0.05, SR).spectral_flux == pytest.approx(moving, abs=0.002)  # -26 dB
+    assert analyze_prosody(_with_noise(articulated, 20), SR).spectral_flux == pytest.approx(moving, abs=0.02)
+    assert analyze_prosody(_harmonic_tone(), SR).spectral_flux < 0.02  # a held tone hardly changes
+
+
+def test_voiced_segments_follow_the_syllables():
+    p = analyze_prosody(speechlike(rate=4.0, **{k: v for k, v in NEUTRAL.items() if k != "rate"}), SR)
+    assert p.voiced_segments_per_s == pytest.approx(4.0, abs=0.5)
+    assert p.voiced_segment_s == pytest.approx(0.7 / 4.0, abs=0.04)  # 70 % of each syllable is voiced
+
+
+def test_flux_dimension_reads_as_arousal():
+    from affect_llm.evidence.voice import arousal_of, label_scores
+
+    calm = {d: 0.0 for d in dimensions(analyze_prosody(speechlike(**NEUTRAL), SR))}
+    lively = dict(calm, flux=2.8)
+    assert arousal_of(lively) > arousal_of(calm) + 0.15
+    scores, base = label_scores(lively), label_scores(calm)
+    assert max(base, key=base.get) == "neutral"
+    assert max(scores, key=scores.get) in ("angry", "happy", "fearful", "surprised")
+    assert scores["sad"] < base["sad"]

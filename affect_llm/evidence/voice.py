@@ -10,10 +10,11 @@ Step 1, normalise. Each measure is turned into a z-score against a norm for ordi
 (``NORMS``, documented below). Only measures that do not move with recording level or voice
 register are used: semitone variability around the speaker's own median, the level spread of
 the voiced frames in dB, the spectral balance of the voiced frames (alpha ratio, Hammarberg
-index), speaking rate, pause ratio, the fitted pitch trend. Absolute pitch (mostly sex and age)
-and absolute dBFS level (the microphone) are descriptive only and never read here.
+index), speaking rate, pause ratio, the fitted pitch trend, spectral flux. Absolute pitch
+(mostly sex and age) and absolute dBFS level (the microphone) are descriptive only and never
+read here.
 
-Step 2, six interpretable dimensions (z units, clipped to +-3):
+Step 2, seven interpretable dimensions (z units, clipped to +-3):
 
 * ``effort``: vocal effort from spectral balance (flatter spectrum = pressed, loud voice);
 * ``pitch_var``: pitch variability and range in semitones;
@@ -21,30 +22,32 @@ Step 2, six interpretable dimensions (z units, clipped to +-3):
 * ``rate``: syllables per second of speech;
 * ``pauses``: share of the speech span spent in pauses, one-sided (>= 0): a short clip without
   pauses is ordinary, long pauses are the evidence;
-* ``rise``: pitch trend over the utterance (rising vs the usual declination).
+* ``rise``: pitch trend over the utterance (rising vs the usual declination);
+* ``flux``: spectral flux, how fast the spectral envelope of the voiced frames changes
+  (energetic, precise articulation and abrupt voice changes; held, lax vowels are low).
 
 Step 3, arousal (continuous, -1..1) is a weighted sum of effort, pitch variability, level
-variation and rate, minus pauses: the cues Juslin & Laukka (2003) found most consistent for
-activation across 104 studies. Valence is much weaker in the voice (the same review and Scherer
+variation, rate and spectral flux, minus pauses: the cues Juslin & Laukka (2003) found most
+consistent for activation across 104 studies, and the flux eGeMAPS lists among them. Valence is much weaker in the voice (the same review and Scherer
 2003 note that listeners and acoustic measures separate valence poorly); it is reported with
 ``valence_confidence = "low"`` and kept within +-0.5.
 
 Step 4, labels. Arousal alone cannot tell happy from angry or sad from disgusted, so each label
-has a *profile* over the six dimensions (``PROFILES``), read from the direction of the
+has a *profile* over the seven dimensions (``PROFILES``), read from the direction of the
 published effects (Juslin & Laukka 2003, Table 7; Banse & Scherer 1996; Scherer 2003;
-Eyben et al. 2016, eGeMAPS):
+Eyben et al. 2016, eGeMAPS), then corrected where two real corpora agreed against it (below):
 
-=========  ======  =========  =========  ====  ======  ====  =====================================
-label      effort  pitch_var  level_var  rate  pauses  rise  why
-=========  ======  =========  =========  ====  ======  ====  =====================================
-neutral     0       0          0          0     0       0    central everything
-angry      +1.5    +1.0       +1.0       +0.8   0       0    high effort, HF energy, F0 var, fast
-happy      +0.6    +1.3       +0.6       +0.6   0      +0.5  wide F0 range, moderate-high effort
-sad        -1.0    -1.0       -0.7       -1.0  +1.0    -0.5  lax, monotone, slow, pauses
-fearful    +0.5    -0.3        0         +1.2  +0.3    +0.5  fast, rising, less range than anger
-surprised  +0.4    +1.3       +0.3        0     0      +1.5  wide, rising F0 movements
-disgusted  -0.5    -0.3        0         -0.8  +0.3    -0.5  slow, low effort
-=========  ======  =========  =========  ====  ======  ====  =====================================
+=========  ======  =========  =========  ====  ======  ====  ====  ===============================
+label      effort  pitch_var  level_var  rate  pauses  rise  flux  why
+=========  ======  =========  =========  ====  ======  ====  ====  ===============================
+neutral     0       0          0          0     0       0     0    central everything
+angry      +1.5    +1.0       +1.0        0     0       0    +2.5  high effort, HF energy, F0 var
+happy      +0.6    +1.3       +0.6        0     0      +0.5  +2.0  wide F0 range, moderate effort
+sad        -1.0    -1.0       -0.7       -1.0  +1.0     0     0    lax, monotone, slow, pauses
+fearful    +0.5    -0.3        0          0    +0.3    +0.5  +2.0  rising, less range than anger
+surprised  +0.4    +1.3       +0.3        0     0      +1.5  +2.5  wide, rising F0 movements
+disgusted  +0.5    -0.3        0         -0.8  +0.3     0    +1.0  slow, some effort
+=========  ======  =========  =========  ====  ======  ====  ====  ===============================
 
 The clip's dimensions are scored against each profile with a Gaussian (spread ``SPREAD`` z
 units, weights ``DIM_WEIGHTS``: effort and pitch variability count most, pauses and the pitch
@@ -59,10 +62,38 @@ move F0 and intensity for reasons that are not emotion.
 
 Checked, not fitted, on espeak-ng speech (``eval/voice_synthetic.py``); espeak's loudness is a
 pure gain and its voice quality never changes, so those figures say little about real voices.
-Checked on real acted speech with ``eval/real_speech_eval.py`` (RAVDESS, 24 actors, 1,440
-clips, not shipped): the voice's top label was right for 0.24 of the clips with the literature
-zero points and 0.30 after setting four zero points from real *neutral* speech of actors 1-12
-(0.30 on the held-out actors 13-24 too); chance is 0.14. No emotion's profile was fitted.
+Real speech, two corpora, two languages (neither shipped; ``eval/real_speech_eval.py`` for the
+figures, ``eval/voice_diagnose.py`` for why): RAVDESS (English, 24 actors, 1,440 clips, 7 labels,
+chance 0.14; CC BY-NC-SA 4.0, so every number set from it is documented as such) and Berlin
+EmoDB (German, 10 actors, 454 clips, 6 labels, chance 0.17). The rule: a change is chosen on
+RAVDESS actors 1-12 and kept only if it also holds on actors 13-24 *and* on EmoDB, which was
+never used to choose. Literature profiles with zero points from real neutral speech (v2): top
+label 0.31 / 0.30 / 0.41 (actors 1-12 / 13-24 / EmoDB). Then, each step kept because it held:
+
+1. no rate rise for anger, joy and fear (0.32 / 0.32 / 0.46): the syllable-rate estimate did not
+   rise for them in either corpus (Cohen's d against neutral -0.4..+0.2), and a fast neutral
+   reader (EmoDB's neutral sits at rate z +1.3) was called fearful;
+2. no falling pitch trend for sadness and disgust (0.32 / 0.33 / 0.46): every emotion's trend
+   rose against neutral's declination in both corpora;
+3. disgust with some effort, +0.5 not -0.5 (0.32 / 0.33 / 0.48): d +0.7 and +1.2 against neutral;
+4. the pitch trend's weight 0.4 -> 0.2 (0.34 / 0.33 / 0.50): sentence form moves it;
+5. the spectral-flux dimension, profile values the rounded label means of actors 1-12
+   (0.40 / 0.39 / 0.55). Sadness keeps the literature's 0: RAVDESS's sad clips have raised
+   flux (+1.0 z, tearful speech), EmoDB's low (-2.1, subdued speech); +1.0 fitted on RAVDESS
+   dropped EmoDB to 0.48.
+
+Arousal words (high for anger, joy, fear, surprise; low for sadness; moderate for neutral) agree
+0.51 / 0.55 / 0.77 before and 0.68 / 0.68 / 0.82 after flux joined the arousal sum and rate's
+weight was halved. Still weak: joy (0.17-0.19 in both corpora, mostly named anger or fear: the
+voice hears its arousal, not its valence), RAVDESS sadness (0.09-0.14), EmoDB fear (0.38).
+Tried and dropped: a voicing-share dimension (joy more voiced, sadness less in both corpora:
++0.03 on RAVDESS but -0.01 on EmoDB); harmonics-to-noise ratio, pitch movement per second and
+voiced-segment length as cues (their direction against neutral differed between the corpora;
+the measures stay in ``media.prosody`` for the explanation and later work); profiles fitted to
+one corpus's first-half speakers' label means (RAVDESS-fitted: 0.45 on its held-out actors
+but 0.34 on EmoDB; EmoDB-fitted: 0.57 on its held-out speakers, 0.31 on RAVDESS): the
+literature's directions travel, fitted magnitudes do not. Nothing fitted is shipped beyond the
+zero points and the flux column.
 
 Reliability grows with seconds of voiced speech (``1 - exp(-voiced_s / RELIABILITY_TAU_S)``, so
 0.5 s -> 0.15, 2 s -> 0.49, 5 s -> 0.81 of ``RELIABILITY_MAX``), is reduced when voicing is
@@ -81,7 +112,7 @@ from . import ModalityEvidence, absent
 
 log = logging.getLogger(__name__)
 
-METHOD = "prosody-profile-v2"
+METHOD = "prosody-profile-v3"
 
 
 @dataclass(frozen=True)
@@ -121,6 +152,11 @@ NORMS: dict[str, Norm] = {
     # ('t Hart, Collier & Cohen 1990); a 2-5 s emotion clip declines ~4-6 st (-5.9 st measured on
     # real neutral read sentences), not the -2 st of long read passages.
     "pitch_slope_semitones": Norm(-5.0, 3.0, "declination of short utterances ('t Hart, Collier & Cohen 1990)"),
+    # Spectral flux (``media.prosody``: total variation between adjacent voiced frames' normalised
+    # 0-5 kHz spectra) has no published norm for this definition: zero point and spread are our
+    # measure on real neutral speech (RAVDESS actors 1-12: 0.135, SD 0.024; German EmoDB
+    # neutral, not used to set it: 0.125, SD 0.019).
+    "spectral_flux": Norm(0.135, 0.024, "our measure on real neutral speech (RAVDESS actors 1-12)"),
 }
 
 # Syllable rates differ by language (Pellegrino, Coupé & Marsico 2011, syllables/s in read
@@ -136,17 +172,17 @@ TONAL_PITCH_FACTOR = 1.3
 # pitch trend, so rate and rise are less sure in tonal languages: their z-scores are shrunk.
 TONAL_SHRINK = 0.5
 
-DIMS = ("effort", "pitch_var", "level_var", "rate", "pauses", "rise")
+DIMS = ("effort", "pitch_var", "level_var", "rate", "pauses", "rise", "flux")
 DIM_WEIGHTS: dict[str, float] = {"effort": 1.0, "pitch_var": 1.0, "level_var": 0.6, "rate": 0.8,
-                                 "pauses": 0.5, "rise": 0.4}
+                                 "pauses": 0.5, "rise": 0.2, "flux": 1.0}
 PROFILES: dict[Label, dict[str, float]] = {
-    "neutral": {"effort": 0.0, "pitch_var": 0.0, "level_var": 0.0, "rate": 0.0, "pauses": 0.0, "rise": 0.0},
-    "angry": {"effort": 1.5, "pitch_var": 1.0, "level_var": 1.0, "rate": 0.8, "pauses": 0.0, "rise": 0.0},
-    "happy": {"effort": 0.6, "pitch_var": 1.3, "level_var": 0.6, "rate": 0.6, "pauses": 0.0, "rise": 0.5},
-    "sad": {"effort": -1.0, "pitch_var": -1.0, "level_var": -0.7, "rate": -1.0, "pauses": 1.0, "rise": -0.5},
-    "fearful": {"effort": 0.5, "pitch_var": -0.3, "level_var": 0.0, "rate": 1.2, "pauses": 0.3, "rise": 0.5},
-    "surprised": {"effort": 0.4, "pitch_var": 1.3, "level_var": 0.3, "rate": 0.0, "pauses": 0.0, "rise": 1.5},
-    "disgusted": {"effort": -0.5, "pitch_var": -0.3, "level_var": 0.0, "rate": -0.8, "pauses": 0.3, "rise": -0.5},
+    "neutral": dict(zip(DIMS, (0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0))),
+    "angry": dict(zip(DIMS, (1.5, 1.0, 1.0, 0.0, 0.0, 0.0, 2.5))),
+    "happy": dict(zip(DIMS, (0.6, 1.3, 0.6, 0.0, 0.0, 0.5, 2.0))),
+    "sad": dict(zip(DIMS, (-1.0, -1.0, -0.7, -1.0, 1.0, 0.0, 0.0))),
+    "fearful": dict(zip(DIMS, (0.5, -0.3, 0.0, 0.0, 0.3, 0.5, 2.0))),
+    "surprised": dict(zip(DIMS, (0.4, 1.3, 0.3, 0.0, 0.0, 1.5, 2.5))),
+    "disgusted": dict(zip(DIMS, (0.5, -0.3, 0.0, -0.8, 0.3, 0.0, 1.0))),
 }
 SPREAD = 1.0  # within-label spread of each dimension, z units
 SOFTEN = 0.4  # share of the uniform distribution mixed into the scores
@@ -154,8 +190,10 @@ Z_CLIP = 3.0
 
 # Arousal: weights of the dimensions (Juslin & Laukka 2003: intensity/effort, F0 variability,
 # rate and their variability rise with activation; pauses lengthen at low activation).
-AROUSAL_WEIGHTS: dict[str, float] = {"effort": 0.35, "pitch_var": 0.2, "level_var": 0.15, "rate": 0.2,
-                                     "pauses": -0.1}
+# Spectral flux joined them after real speech (see the module docstring); rate was halved because
+# the syllable-rate estimate did not rise with arousal in either real corpus.
+AROUSAL_WEIGHTS: dict[str, float] = {"effort": 0.35, "pitch_var": 0.2, "level_var": 0.15, "rate": 0.1,
+                                     "pauses": -0.1, "flux": 0.3}
 AROUSAL_SCALE = 1.2  # tanh(weighted z / scale): all cues at +1.5 z -> ~0.8
 HIGH_AROUSAL, LOW_AROUSAL = 0.3, -0.3
 VALENCE_LIMIT = 0.5
@@ -186,7 +224,7 @@ def _lang_key(language: str | None) -> str | None:
 
 
 def dimensions(prosody: Any, language: str | None = None) -> dict[str, float | None]:
-    """The six z-scored dimensions of a ``Prosody`` (``None`` where the measure is missing)."""
+    """The z-scored dimensions (``DIMS``) of a ``Prosody`` (``None`` where the measure is missing)."""
     lang = _lang_key(language)
     pitch_factor = TONAL_PITCH_FACTOR if lang in TONAL else 1.0
     rate_factor = RATE_FACTOR.get(lang or "en", 1.0)
@@ -206,6 +244,9 @@ def dimensions(prosody: Any, language: str | None = None) -> dict[str, float | N
         # One-sided: a short clip without pauses is ordinary; long pauses are the evidence.
         "pauses": None if g("pause_ratio") is None else max(0.0, _z(g("pause_ratio"), NORMS["pause_ratio"]) or 0.0),
         "rise": _scaled(_z(g("pitch_slope_semitones"), NORMS["pitch_slope_semitones"]), shrink),
+        # Lexical tones move the harmonics from syllable to syllable, which is spectral change
+        # of its own: shrunk in tonal languages like rate and rise (a precaution, not measured).
+        "flux": _scaled(_z(g("spectral_flux"), NORMS["spectral_flux"]), shrink),
     }
 
 
