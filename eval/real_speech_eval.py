@@ -33,7 +33,7 @@ show a dependence on the speakers the zero points were checked on), what was nam
 confusion matrix. Results go to ``eval/results/<name>.{md,json}``.
 
     python eval/real_speech_eval.py DIR [--mode voice|pipeline] [--labels FILE.csv]
-        [--sample N] [--words "Kids are talking by the door."] [--name real_speech]
+        [--sample N] [--words "Kids are talking by the door."] [--name real_speech] [--note TEXT]
 """
 
 from __future__ import annotations
@@ -212,6 +212,8 @@ def report(rows: list[dict]) -> dict:
                         "second_half_speakers": acc("first", second_half)},
         "per_label_first_named": {lab: acc("first", [r for r in rows if r["gold"] == lab])
                                   for lab in LABELS if gold_counts.get(lab)},
+        "per_label_voice_top": {lab: acc("voice_top", [r for r in rows if r["gold"] == lab])
+                                for lab in LABELS if gold_counts.get(lab)},
         "named_first": dict(Counter(r["first"] for r in rows).most_common()),
         "voice_named": dict(Counter(r["voice_top"] for r in rows).most_common()),
         "confusion": {g: dict(Counter(r["first"] for r in rows if r["gold"] == g)) for g in LABELS if gold_counts.get(g)},
@@ -225,13 +227,16 @@ def markdown(name: str, meta: dict, rep: dict) -> str:
              f"{meta['when']}; {rep['clips']} clips, {rep['speakers']} speakers; mode `{meta['mode']}`; "
              f"pipeline {meta['pipeline']}; words: {meta['words']!r}.",
              "Real recordings, labelled; not shipped, not trained on. Built by `eval/real_speech_eval.py`.", "",
+             *([meta["note"], ""] if meta.get("note") else []),
              f"Chance (uniform over the corpus's labels): {rep['chance_uniform']}; always naming the most "
              f"common label: {rep['majority_label_rate']}.", "",
              "| figure | all | first half of speakers | second half |", "|---|---|---|---|"]
     for key, title in (("voice_top", "voice channel's top label"), ("first_named", "answer's first-named emotion")):
         v = rep[key]
         lines.append(f"| {title} | {v['all']} | {v['first_half_speakers']} | {v['second_half_speakers']} |")
-    lines += ["", "First-named, per gold label: " + ", ".join(f"{k} {v}" for k, v in rep["per_label_first_named"].items()),
+    lines += ["", "Voice's top label, per gold label: "
+              + ", ".join(f"{k} {v}" for k, v in rep.get("per_label_voice_top", {}).items()),
+              "", "First-named, per gold label: " + ", ".join(f"{k} {v}" for k, v in rep["per_label_first_named"].items()),
               "", "Named first: " + ", ".join(f"{k} {v}" for k, v in rep["named_first"].items()),
               "", "Voice's top label: " + ", ".join(f"{k} {v}" for k, v in rep["voice_named"].items()),
               "", "Confusion (rows gold, columns named first):", "",
@@ -249,6 +254,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--sample", type=int, default=0, help="a stratified sample of about N clips (0: all)")
     p.add_argument("--words", default=None, help="voice mode: the sentence the clips say, read by the words channel")
     p.add_argument("--name", default="real_speech")
+    p.add_argument("--note", default="", help="a line for the report, e.g. the corpus and its licence")
     p.add_argument("--cache", type=Path, default=Path.home() / ".cache" / "affect-llm" / "real_speech")
     args = p.parse_args(argv)
 
@@ -259,7 +265,8 @@ def main(argv: list[str] | None = None) -> int:
     rows = run_voice(items, args.words) if args.mode == "voice" else run_pipeline(items, args.cache)
     rev = subprocess.run(["git", "-C", str(REPO), "describe", "--always", "--dirty"], capture_output=True, text=True)
     meta = {"when": time.strftime("%Y-%m-%d %H:%M"), "mode": args.mode, "words": args.words,
-            "pipeline": rev.stdout.strip() or "?", "seconds": round(time.time() - start, 1), "folder": args.folder.name}
+            "pipeline": rev.stdout.strip() or "?", "seconds": round(time.time() - start, 1), "folder": args.folder.name,
+            "note": args.note}
     rep = report(rows)
     out = REPO / "eval" / "results"
     out.mkdir(parents=True, exist_ok=True)
