@@ -161,7 +161,8 @@ def word_cues_from(subtitle: str | None, source: str, transcript: Any, language:
     doubtful = [w.text.strip(".,!?;:¡¿\"'()") for w in getattr(transcript, "doubtful_words", [])]
     share = getattr(transcript, "doubtful_share", None)
     if doubtful and getattr(transcript, "text_reliable", True):
-        measures["reasons"] = list(measures.get("reasons") or []) + [doubt_reason(doubtful, len(transcript.words))]
+        measures["reasons"] = list(measures.get("reasons") or []) + [
+            doubt_reason(doubtful, len(transcript.words), translated=bool(translation))]
     common = dict(source="whisper", language=getattr(transcript, "language", None),
                   language_probability=getattr(transcript, "language_probability", None),
                   reliability=measures, truncated=cut, doubtful=doubtful, doubtful_share=share)
@@ -175,11 +176,12 @@ def word_cues_from(subtitle: str | None, source: str, transcript: Any, language:
                     translation_reliable=False if rough else None, **common)
 
 
-def doubt_reason(doubtful: list[str], words: int) -> str:
+def doubt_reason(doubtful: list[str], words: int, translated: bool = False) -> str:
     """The reason, in words, that a transcript is quoted with marked words."""
     listed = ", ".join(f"'{w}'" for w in doubtful[:5]) + (", ..." if len(doubtful) > 5 else "")
-    return (f"{len(doubtful)} of {words} words were heard with doubt ({listed}): shown as (word?), "
-            f"not quoted as said and not read by the words channel")
+    read = ("the English translation is read at reduced weight and not quoted" if translated
+            else "not read by the words channel")
+    return f"{len(doubtful)} of {words} words were heard with doubt ({listed}): shown as (word?), not quoted as said; {read}"
 
 
 def _rough_translation(translation: str | None, logprob: float | None) -> str | None:

@@ -20,6 +20,7 @@ word that tiny.en's transcript does not hold is disputed.
 
     python eval/word_confidence.py --collect out.jsonl [--ravdess /tmp/ravdess --ravdess-n 120]
     python eval/word_confidence.py --report out.jsonl [--markdown eval/results/word_confidence.md]
+    python eval/word_confidence.py --timing examples/angry.mp4 examples/cheerful.mp4
 """
 
 from __future__ import annotations
@@ -263,6 +264,31 @@ def _second_opinion(english: list[dict[str, Any]]) -> list[str]:
     return lines + [""]
 
 
+def timing(clips: list[str], reps: int = 3) -> str:
+    """Warm seconds per clip: Whisper base's transcript (as ``perceive`` asks for it) and tiny.en's
+    second opinion, median of ``reps`` runs each, in one process."""
+    import statistics
+
+    from affect_llm.encoders.whisper_audio import load_whisper
+
+    base, tiny = load_whisper("base"), load_whisper("tiny.en")
+    lines = ["| clip | base transcript s | tiny.en second opinion s | ratio |", "|---|---|---|---|"]
+    for clip in clips:
+        audio = _audio(clip)
+        base.transcribe(audio), tiny.transcribe(audio, "en", translate=False)  # warm-up
+        b, t = [], []
+        for _ in range(reps):
+            t0 = time.perf_counter()
+            base.transcribe(audio)
+            b.append(time.perf_counter() - t0)
+            t0 = time.perf_counter()
+            tiny.transcribe(audio, "en", translate=False)
+            t.append(time.perf_counter() - t0)
+        mb, mt = statistics.median(b), statistics.median(t)
+        lines.append(f"| {Path(clip).name} | {mb:.2f} | {mt:.2f} | {mt / mb:.2f} |")
+    return "\n".join(lines) + "\n"
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--collect", type=Path)
@@ -271,7 +297,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--ravdess", type=Path, default=Path("/tmp/ravdess"))
     ap.add_argument("--ravdess-n", type=int, default=120)
     ap.add_argument("--languages", default="en,es,zh")
+    ap.add_argument("--timing", nargs="+", metavar="CLIP", help="time base and tiny.en on these clips")
     args = ap.parse_args(argv)
+    if args.timing:
+        print(timing(args.timing))
     if args.collect:
         collect(args.collect, args.ravdess, args.ravdess_n, args.languages.split(","))
     if args.report or args.collect:
