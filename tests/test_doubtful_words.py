@@ -89,7 +89,7 @@ def test_a_word_below_the_threshold_is_doubtful_and_marked_in_the_text():
     assert tr.doubtful_share == pytest.approx(1 / 11)
     json.dumps(tr.to_dict())  # JSON-ready, words included
     assert tr.to_dict()["segments"][0]["words"][-1] == {"text": "acceptable.", "probability": round(LOW, 4),
-                                                        "doubtful": True}
+                                                        "doubtful": True, "disputed": False}
     sure = _angry(HIGH)
     assert not sure.doubtful_words and sure.marked_text() == ANGRY
 
