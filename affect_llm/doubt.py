@@ -27,7 +27,7 @@ MARKED = re.compile(r"\(([^()\s]+?)\?\)")
 
 def mark(word: str) -> str:
     """``"acceptable."`` -> ``"(acceptable?)."``: the word in the mark, its punctuation outside."""
-    m = re.match(r"^(\W*)(.*?)(\W*)$", word, flags=re.S)
+    m = re.match(r"^(\W*)(.*?)(\W*)$", word, flags=re.DOTALL)
     lead, core, tail = m.groups() if m else ("", word, "")
     if not core:
         return word

@@ -171,7 +171,7 @@ def collect(out: Path, ravdess: Path | None, ravdess_n: int, languages: list[str
                    "right": label_words(it["reference"], hyp, it["language"]), "base_s": base_s}
             if it["language"] == "en":
                 t0 = time.perf_counter()
-                _, tiny_result, tiny_words, _ = _words(tiny, audio, "en")
+                _, tiny_result, _, _ = _words(tiny, audio, "en")
                 row["tiny_s"] = time.perf_counter() - t0
                 row["tiny_text"] = tiny_result.text
                 row["disputed"] = disputed(hyp, tiny_result.text)
@@ -183,7 +183,7 @@ def collect(out: Path, ravdess: Path | None, ravdess_n: int, languages: list[str
 def _rates(rows: list[dict[str, Any]], key: str, t: float) -> tuple[float, float, int, int]:
     wrong = [p < t for r in rows for p, ok in zip(r[key], r["right"]) if ok is False]
     right = [p < t for r in rows for p, ok in zip(r[key], r["right"]) if ok is True]
-    share = lambda xs: sum(xs) / len(xs) if xs else float("nan")  # noqa: E731
+    share = lambda xs: sum(xs) / len(xs) if xs else float("nan")
     return share(wrong), share(right), len(wrong), len(right)
 
 
@@ -195,11 +195,12 @@ def report(path: Path) -> str:
             r["disputed"] = disputed(r["words"], r["tiny_text"])
     quoted = [r for r in rows if passes(r)]
     lines = ["# Word confidence: which misheard words Whisper base's own probabilities flag", "",
-             f"{len(rows)} clips; {len(quoted)} of them pass today's whole-transcript checks (average "
-             "log-probability >= -1, no loop, compression <= 2.4, the expected language detected): the "
-             "transcripts that would be quoted, where a misheard word matters.", "",
-             "Cell: flagged wrong / flagged right (share of wrong words below the threshold, share of right "
-             "words below it). Rows: words grouped by their weakest token (min) or the product of their tokens.", ""]
+             (f"{len(rows)} clips; {len(quoted)} of them pass today's whole-transcript checks (average "
+              "log-probability >= -1, no loop, compression <= 2.4, the expected language detected): the "
+              "transcripts that would be quoted, where a misheard word matters."), "",
+             ("Cell: flagged wrong / flagged right (share of wrong words below the threshold, share of right "
+              "words below it). Rows: words grouped by their weakest token (min) or the product of their "
+              "tokens."), ""]
     for title, population in (("Transcripts that pass the whole-transcript checks", quoted),
                               ("Every transcript", rows)):
         lines += [f"## {title}", ""]
@@ -212,7 +213,12 @@ def report(path: Path) -> str:
 
 def passes(r: dict[str, Any]) -> bool:
     """Whether the whole transcript passes the checks it is judged by today (``speech.judge``)."""
-    from affect_llm.encoders.speech import COMPRESSION_RATIO_THRESHOLD, LOGPROB_THRESHOLD, compression_ratio, looping
+    from affect_llm.encoders.speech import (
+        COMPRESSION_RATIO_THRESHOLD,
+        LOGPROB_THRESHOLD,
+        compression_ratio,
+        looping,
+    )
 
     return (r["avg_logprob"] >= LOGPROB_THRESHOLD and not looping(r["text"])
             and compression_ratio(r["text"]) <= COMPRESSION_RATIO_THRESHOLD and r["detected"] == r["language"])
@@ -242,8 +248,8 @@ def _table(rows: list[dict[str, Any]]) -> list[str]:
 def _second_opinion(english: list[dict[str, Any]]) -> list[str]:
     if english:
         lines = ["## Second opinion from tiny.en (English clips passing the checks)", "",
-                  "| set | wrong words | flagged by p_min < t | disputed by tiny.en | either | "
-                  "right words flagged: p_min < t / disputed / either | base s/clip | tiny.en s/clip |",
+                  ("| set | wrong words | flagged by p_min < t | disputed by tiny.en | either | "
+                   "right words flagged: p_min < t / disputed / either | base s/clip | tiny.en s/clip |"),
                   "|---|---|---|---|---|---|---|---|"]
         for name, rs in (("devcorpus en", [r for r in english if r["corpus"] == "devcorpus"]),
                          ("ravdess", [r for r in english if r["corpus"] == "ravdess"]), ("all English", english)):
@@ -254,7 +260,7 @@ def _second_opinion(english: list[dict[str, Any]]) -> list[str]:
                            if ok is not None]
                 wrong = [(a, b) for a, b, ok in triples if ok is False]
                 right = [(a, b) for a, b, ok in triples if ok is True]
-                share = lambda xs: sum(xs) / len(xs) if xs else float("nan")  # noqa: E731
+                share = lambda xs: sum(xs) / len(xs) if xs else float("nan")
                 lines.append(
                     f"| {name} (t {t}) | {len(wrong)} | {share([a for a, _ in wrong]):.2f} | "
                     f"{share([b for _, b in wrong]):.2f} | {share([a or b for a, b in wrong]):.2f} | "

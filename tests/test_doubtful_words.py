@@ -133,7 +133,7 @@ def test_the_words_channel_reads_without_the_doubtful_words_and_trusts_them_less
 
 
 def test_mostly_doubtful_speech_is_not_quoted_and_the_answer_says_so():
-    tr = _transcript([(w, LOW) for w in "¡Flajase otra vez!".split()], language_probability=0.9)
+    tr = _transcript([(w, LOW) for w in ["¡Flajase", "otra", "vez!"]], language_probability=0.9)
     words = word_cues_from(None, "none", tr, None)
     assert words.subtitle is None and words.heard == "¡(Flajase?) (otra?) (vez?)!"
     cues = _decide(words).to_dict()
