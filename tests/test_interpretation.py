@@ -1,0 +1,49 @@
+"""The default model's continuations interpret the facts and add nothing (faithfulness.interpretation)."""
+
+import pytest
+
+from affect_llm.faithfulness.interpretation import new_content
+from affect_llm.models.textualized import TextualizedModel
+
+CUES = {"words": {"subtitle": "No, I told you three times already. This is completely unacceptable.",
+                  "transcript_reliable": True},
+        "face": {"found": True}, "voice": {"audio_track": True, "speech_found": True}}
+FACTS = 'In the text, the subtitle reads: "No, I told you three times already." These words'
+
+
+@pytest.mark.parametrize("continuation, added", [
+    ("suggest that the speaker is not only angry but also has a tendency to lie.", ["tendency", "lie"]),
+    ("suggest the speaker is happy, but the text does not provide enough information to determine the exact "
+     "emotions.", ["provide", "enough", "information", "determine", "exact"]),
+    ("suggest that the person is a comedian and a storyteller.", ["comedian", "storyteller"]),
+    ("which suggests a voice slightly laced with a lilac-hawk accent.", ["laced", "lilac-hawk"]),
+    ("suggest the person is nervous about the exam results.", ["exam"]),
+])
+def test_content_the_facts_do_not_hold_is_named(continuation, added):
+    assert new_content(continuation, CUES, FACTS) == added
+
+
+@pytest.mark.parametrize("continuation", [
+    "suggest that the person is generally happy.",
+    "suggest that the speaker is frustrated and annoyed.",
+    "suggest that the speaker is feeling a sense of joy and excitement.",
+    "suggest that the person is upset about being told three times.",  # the subtitle's own words
+    "which suggests a calm and relaxed state of mind.",
+    "which suggests high arousal.",
+    'suggest the speaker "is completely fed up" and angry.',  # quotes are the quote check's business
+])
+def test_interpretation_and_grounded_words_pass(continuation):
+    assert new_content(continuation, CUES, FACTS) == []
+
+
+def test_the_model_retries_a_continuation_that_adds_content():
+    """The default model's check step turns added content into a fault (regenerate, then render);
+    an arousal reading is a valid acoustic continuation although it names no emotion."""
+    model = TextualizedModel(dtype="float32")  # the LLM is not loaded: only the check runs
+    prefix_v, prefix_a = FACTS, "In the audio, the voice is loud, which suggests"
+    slots = [(0, "verbal", prefix_v), (0, "acoustic", prefix_a)]
+    parts = {(0, "verbal"): prefix_v + " suggest that the speaker is angry and has a tendency to lie.",
+             (0, "acoustic"): prefix_a + " high arousal."}
+    failed = model._check([CUES], slots, parts)
+    assert list(failed) == [(0, "verbal")] and "tendency, lie" in failed[(0, "verbal")]
+    assert model._llm is None
