@@ -99,10 +99,35 @@ def _out_cache(out: Any) -> Any:
     return out.cache if "cache" in out else out.past_key_values
 
 
+def row_generator(prompt: list[int], seed: int) -> Any:
+    """A random generator for one row, seeded by ``seed`` and the row's own prompt: a sampled row
+    draws the same tokens whichever rows share its batch, and in whatever order."""
+    import zlib
+
+    import torch
+
+    digest = zlib.crc32(b",".join(str(t).encode() for t in prompt))
+    return torch.Generator().manual_seed((seed * 1_000_003 + digest) % (2 ** 63))
+
+
+def sample_token(logits: Any, generator: Any, temperature: float, top_p: float) -> int:
+    """One token from ``logits`` [vocab]: temperature, then nucleus (top-p) sampling."""
+    import torch
+
+    probs = torch.softmax(logits.float().cpu() / temperature, dim=-1)
+    ordered, index = probs.sort(descending=True)
+    keep = int((ordered.cumsum(0) < top_p).sum()) + 1  # the smallest set reaching top_p
+    ordered = ordered[:keep] / ordered[:keep].sum()
+    return int(index[torch.multinomial(ordered, 1, generator=generator)])
+
+
 def greedy_generate(model: Any, tokenizer: Any, prompts: list[list[int]], max_new_tokens: int,
                     no_repeat_ngram_size: int = 0, row_done: Callable[[int, str], bool] | None = None,
-                    streamer: Any = None) -> list[list[int]]:
-    """Greedy continuations (token ids, EOS excluded) of ``prompts`` (token ids, no padding)."""
+                    streamer: Any = None, temperature: float = 0.0, top_p: float = 0.9,
+                    seed: int = 0) -> list[list[int]]:
+    """Continuations (token ids, EOS excluded) of ``prompts`` (token ids, no padding): greedy, or
+    sampled when ``temperature > 0`` with one generator per row (``row_generator``), so a row's
+    text does not depend on its batch either way."""
     import torch
     from transformers import DynamicCache, NoRepeatNGramLogitsProcessor
 
@@ -170,12 +195,17 @@ def greedy_generate(model: Any, tokenizer: Any, prompts: list[list[int]], max_ne
         logits = torch.cat(first_logits)
         active = torch.arange(len(order), device=device)  # sorted-row index of each batch row
         generated: list[list[int]] = [[] for _ in order]
+        generators = [row_generator(prompts[i], seed) for i in order] if temperature > 0 else []
         if streamer is not None:
             streamer.put(sequences)
         for step in range(max_new_tokens):
             if ngram is not None:
                 logits = ngram(sequences, logits)
-            tokens = logits.argmax(-1)
+            if temperature > 0:
+                tokens = torch.tensor([sample_token(logits[b], generators[i], temperature, top_p)
+                                       for b, i in enumerate(active.tolist())], device=device)
+            else:
+                tokens = logits.argmax(-1)
             token_list = tokens.tolist()
             finished = []
             for b, (i, t) in enumerate(zip(active.tolist(), token_list)):

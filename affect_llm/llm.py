@@ -164,7 +164,9 @@ def generate(
     streamer: Any = None,
     row_done: Callable[[int, str], bool] | None = None,
 ) -> list[str]:
-    """Batched generation (left padding, KV cache). Greedy unless ``temperature > 0``.
+    """Batched generation (left padding, KV cache). Greedy unless ``temperature > 0`` (then
+    nucleus sampling, top-p 0.9, seeded by ``seed``; in the compact loop each row has its own
+    generator, so a sampled row does not depend on the other rows of its batch).
 
     ``row_done(row, text_so_far)`` may end a row early (e.g. once it holds all the sentences the
     caller keeps); generation stops when every row is done, so a batch of short answers does
@@ -176,10 +178,11 @@ def generate(
     from .decoding import greedy_generate
 
     tok = llm.tokenizer
-    if temperature <= 0 and repetition_penalty == 1.0 and llm.greedy_loop:
+    if repetition_penalty == 1.0 and llm.greedy_loop:
         ids = tok(prompts, add_special_tokens=False)["input_ids"]
         new_ids = greedy_generate(llm.model, tok, ids, max_new_tokens, no_repeat_ngram_size=no_repeat_ngram_size,
-                                  row_done=row_done, streamer=streamer)
+                                  row_done=row_done, streamer=streamer, temperature=temperature, top_p=0.9,
+                                  seed=seed)
         return [t.strip() for t in tok.batch_decode(new_ids, skip_special_tokens=True)]
     enc = tok(prompts, return_tensors="pt", padding=True, add_special_tokens=False).to(llm.model.device)
     kwargs: dict[str, Any] = {
