@@ -10,10 +10,15 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import os
 import sys
 from pathlib import Path
 
 import pytest
+
+# As the CLI does (affect_llm/cli/main.py): OpenMP waiters sleep, so the test process and the CLI
+# processes it starts do not spin against each other on CI's two cores. Before torch loads.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLES = REPO / "examples"

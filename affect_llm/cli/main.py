@@ -5,7 +5,15 @@ from __future__ import annotations
 import argparse
 import importlib
 import logging
+import os
 import sys
+
+# OpenMP threads that wait for work sleep instead of spinning. libgomp's default spin between the
+# many small parallel regions of token-by-token decoding took the CPU from the thread doing the
+# work whenever other processes shared the cores: a warm answer took 28-146 s in the main thread
+# against 4-9 s with this setting (2 shared cores under load). libgomp reads it once, when torch
+# first loads it, so it is set here before anything imports torch; a value the user set wins.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 from .. import __version__
 from ..errors import AffectError
