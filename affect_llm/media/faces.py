@@ -75,9 +75,20 @@ class _Detector:
         return (round(x / scale), round(y / scale), round(bw / scale), round(bh / scale))
 
 
+_DETECTOR_LOCK = threading.Lock()
+
+
 @lru_cache(maxsize=1)
 def _detector() -> _Detector:
-    """Loaded once per process: parsing the cascade XML takes ~50 ms."""
+    """Loaded once per process: parsing the cascade XML takes ~50 ms. Under a lock: serve's
+    perception threads start together, and a thread that imported cv2 while another was still
+    importing it saw a half-built module (``cv2.data`` missing, one failed request in a test)."""
+    with _DETECTOR_LOCK:
+        return _detector_once()
+
+
+@lru_cache(maxsize=1)
+def _detector_once() -> _Detector:
     return _Detector()
 
 
