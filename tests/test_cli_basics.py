@@ -30,3 +30,14 @@ def test_models_json_lists_default():
     rows = json.loads(out.stdout)
     assert rows[0]["name"] == "default"
     assert {r["name"] for r in rows} >= {"smollm2", "whisper-tiny.en", "mobilenet_v2", "fer-expression"}
+
+
+def test_no_second_opinion_reaches_the_perception_options():
+    from affect_llm.cli.main import build_parser
+    from affect_llm.cli.options import perceive_options
+    from affect_llm.perception import PerceiveOptions
+
+    parser = build_parser()
+    assert perceive_options(parser.parse_args(["describe", "x.mp4"])).second_opinion == \
+        PerceiveOptions().second_opinion == "tiny.en"
+    assert perceive_options(parser.parse_args(["describe", "x.mp4", "--no-second-opinion"])).second_opinion is None

@@ -202,3 +202,12 @@ def test_the_second_opinion_is_asked_for_english_words_only_and_can_be_turned_of
     assert not _wants_second_opinion(PerceiveOptions(), spanish)
     assert not _wants_second_opinion(PerceiveOptions(second_opinion=None), english)
     assert not _wants_second_opinion(PerceiveOptions(whisper="tiny.en"), english)  # no model checks itself
+
+
+def test_a_doubtful_emotion_word_supports_no_emotion_in_a_record_without_evidence():
+    """Other systems' records (no evidence): the words' own emotion words support labels, but not
+    one heard with doubt."""
+    from affect_llm.faithfulness.cueview import CueView
+
+    assert CueView({"words": {"subtitle": "I am so (happy?) today.", "doubtful": ["happy"]}}).words_labels == set()
+    assert CueView({"words": {"subtitle": "I am so happy today."}}).words_labels == {"happy"}

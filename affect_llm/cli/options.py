@@ -68,6 +68,10 @@ def add_perception_options(p: argparse.ArgumentParser) -> None:
                    help="spoken language as an ISO 639-1 code (en, es, zh, ...); non-English speech "
                    "always uses the multilingual model (default: detect)")
     p.add_argument("--no-transcribe", action="store_true", help="never run Whisper")
+    p.add_argument("--no-second-opinion", action="store_true",
+                   help="English speech is heard by Whisper tiny.en too, and words the two models hear "
+                   "differently are marked as doubtful; this skips that second pass (faster, fewer "
+                   "misheard words caught)")
 
 
 def perceive_options(args: argparse.Namespace, subtitle: str | None = None):
@@ -75,4 +79,5 @@ def perceive_options(args: argparse.Namespace, subtitle: str | None = None):
     from ..perception import PerceiveOptions
 
     return PerceiveOptions(num_frames=args.frames, subtitle=subtitle, whisper=args.whisper,
-                           transcribe=not args.no_transcribe, language=args.language)
+                           transcribe=not args.no_transcribe, language=args.language,
+                           **({"second_opinion": None} if args.no_second_opinion else {}))

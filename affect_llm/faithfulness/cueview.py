@@ -318,8 +318,10 @@ class CueView:
         for cat in self.words.get("lexicon") or {}:
             if cat in NRC_TO_LABEL:
                 out.add(NRC_TO_LABEL[cat])
-        for text in self.quotable:
-            out.update(_text_labels(text))
+        from ..doubt import without_doubtful
+
+        for text in self.quotable:  # a word heard with doubt, "(acceptable?)", supports nothing
+            out.update(_text_labels(without_doubtful(text) or ""))
         return out
 
     @functools.cached_property
