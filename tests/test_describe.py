@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -47,6 +48,8 @@ def test_human_report(capsys, good_clip):
     out = capsys.readouterr().out
     assert "explanation" in out and "Emotions:" in out and "timings:" in out
     assert "I passed the exam!" in out
+    # the voice row leads with what the voice shows: its energy (fusion rule 5)
+    assert re.search(r"voice\s+\S+\s+.*(high|moderate|low) energy;", out)
 
 
 def test_user_subtitle_wins_over_whisper(capsys, good_clip):

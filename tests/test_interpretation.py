@@ -13,8 +13,8 @@ FACTS = 'In the text, the subtitle reads: "No, I told you three times already." 
 
 @pytest.mark.parametrize("continuation, added", [
     ("suggest that the speaker is not only angry but also has a tendency to lie.", ["tendency", "lie"]),
-    ("suggest the speaker is happy, but the text does not provide enough information to determine the exact "
-     "emotions.", ["provide", "enough", "information", "determine", "exact"]),
+    (("suggest the speaker is happy, but the text does not provide enough information to determine the exact "
+      "emotions."), ["provide", "enough", "information", "determine", "exact"]),
     ("suggest that the person is a comedian and a storyteller.", ["comedian", "storyteller"]),
     ("which suggests a voice slightly laced with a lilac-hawk accent.", ["laced", "lilac-hawk"]),
     ("suggest the person is nervous about the exam results.", ["exam"]),

@@ -81,7 +81,9 @@ def render(result: dict) -> None:
     measured = {
         "face": (f"{face['frames_with_face']}/{face['frames']} frames, mostly {face['dominant']} "
                  f"({face['first_half']} → {face['second_half']})") if face["found"] else "no face",
-        "voice": "; ".join(voice["phrases"]) if voice["speech_found"]
+        # the voice shows arousal (fusion rule 5): its energy first, then what was measured
+        "voice": "; ".join([f"{voice['prosody']['arousal']} energy"] * ("arousal" in (voice.get("prosody") or {}))
+                           + voice["phrases"]) if voice["speech_found"]
         else ("no audio track" if not voice["audio_track"] else "no clear speech"),
         "words": _words_line(cues),
     }

@@ -46,7 +46,7 @@ def new_content(continuation: str, cues: dict[str, Any], facts: str = "") -> lis
     docstring), in order, once each. ``facts`` is the rendered part the continuation follows."""
     from .context import keyword_modality
     from .cueview import CueView, extractor
-    from .entities import ALLOWED, _STOP
+    from .entities import _STOP, ALLOWED
 
     text = _QUOTED.sub(" ", continuation.lower())  # quotes are the quote check's business
     grounded = _words(facts.lower()) | _words(" ".join(CueView(cues).quotable).lower())
