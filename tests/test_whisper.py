@@ -428,6 +428,8 @@ def test_decoding_loops_make_a_transcript_unreliable():
     from affect_llm.encoders.speech import Transcript, judge, looping
 
     assert looping("I'm bored, I'm tired, I'm tired, I'm tired, I'm tired")
+    assert looping("I'm bored, I'm tired, I'm tired, I'm tired")  # each 3-gram twice, the phrase thrice
+    assert not looping("No, no, I said no.") and not looping("I'm tired, so tired, really tired.")
     assert not looping("I told you three times already. This is completely unacceptable.")
     tr = judge(Transcript("Estoy furioso, me mentiste otra vez.", translation="I'm tired, I'm tired, I'm tired, I'm tired",
                           avg_logprob=-0.3, no_speech_prob=0.01, compression_ratio=1.1,

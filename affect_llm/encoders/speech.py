@@ -307,12 +307,17 @@ def compression_ratio(text: str) -> float:
 
 
 def looping(text: str, n: int = 3, times: int = 3) -> bool:
-    """A word ``n``-gram said ``times`` times or more ("I'm tired, I'm tired, I'm tired, ..."): the
-    decoding loop Whisper falls into on audio it cannot follow. On a short text the compression
-    ratio stays low (gzip's own overhead), so loops are also counted directly."""
+    """A decoding loop, the one Whisper falls into on audio it cannot follow: a word ``n``-gram
+    said ``times`` times or more anywhere ("I'm tired, I'm tired, I'm tired, I'm tired"), or a
+    phrase of 2 to ``n`` words said ``times`` times back to back ("I'm tired, I'm tired, I'm
+    tired" holds each 3-gram only twice). On a short text the compression ratio stays low (gzip's
+    own overhead), so loops are counted directly."""
     words = [w.strip(".,!?;:¡¿\"'").lower() for w in text.split()]
     grams = [tuple(words[i:i + n]) for i in range(len(words) - n + 1)]
-    return any(grams.count(g) >= times for g in set(grams))
+    if any(grams.count(g) >= times for g in set(grams)):
+        return True
+    return any(words[i:i + k] * times == words[i:i + k * times]
+               for k in range(2, n + 1) for i in range(len(words) - k * times + 1))
 
 
 def judge(tr: Transcript, language_given: bool) -> Transcript:
