@@ -144,9 +144,10 @@ def reading(section: str, cues: dict[str, Any]) -> str | None:
 
 
 def _arousal_state(arousal: str) -> str:
-    """"a high-energy state" / "a low-energy state" (words that name no emotion: see
-    ``evidence.fusion.arousal_phrase``)."""
-    return f"a {arousal}-energy state"
+    """"a high-energy state" / "a low-energy state", in ``evidence.fusion.arousal_phrase``'s words."""
+    from .evidence.fusion import arousal_phrase
+
+    return f"a {arousal_phrase(arousal)} state"  # type: ignore[arg-type]
 
 
 RENDER = {"visual": visual, "acoustic": acoustic, "verbal": verbal, "inference": decision}

@@ -81,10 +81,7 @@ def render(result: dict) -> None:
     measured = {
         "face": (f"{face['frames_with_face']}/{face['frames']} frames, mostly {face['dominant']} "
                  f"({face['first_half']} → {face['second_half']})") if face["found"] else "no face",
-        # the voice shows arousal (fusion rule 5): its energy first, then what was measured
-        "voice": "; ".join([f"{voice['prosody']['arousal']} energy"] * ("arousal" in (voice.get("prosody") or {}))
-                           + voice["phrases"]) if voice["speech_found"]
-        else ("no audio track" if not voice["audio_track"] else "no clear speech"),
+        "voice": _voice_line(voice),
         "words": _words_line(cues),
     }
     for name in ("face", "voice", "words"):
@@ -105,6 +102,16 @@ def render(result: dict) -> None:
         console.print("[dim]sentences: " + ", ".join(f"{k} {v}" for k, v in grounding.items()) + "[/]")
     t = result["timings"]
     console.print("[dim]timings: " + ", ".join(f"{k[:-2]} {v:.2f}s" for k, v in t.items()) + "[/]")
+
+
+def _voice_line(voice: dict) -> str:
+    """The voice shows arousal (fusion rule 5): its energy first, then what was measured."""
+    if not voice["audio_track"]:
+        return "no audio track"
+    if not voice["speech_found"]:
+        return "no clear speech"
+    arousal = (voice.get("prosody") or {}).get("arousal")
+    return "; ".join(([f"{arousal} energy"] if arousal else []) + voice["phrases"])
 
 
 def _words_line(cues: dict) -> str:

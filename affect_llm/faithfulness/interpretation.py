@@ -26,15 +26,19 @@ import functools
 import re
 from typing import Any
 
-INTERPRETIVE = frozenset("""
+# Words of arousal: what the voice shows (evidence.fusion, rule 5). An acoustic continuation that
+# speaks of arousal says something about feelings without naming an emotion.
+AROUSAL_WORDS = frozenset({"arousal", "aroused", "energy", "high-energy", "low-energy", "activation",
+                           "intensity", "agitation", "excitement"})
+INTERPRETIVE = AROUSAL_WORDS | frozenset("""
 suggest indicate show mean imply reflect convey express reveal point hint signal betray
 feel seem appear look sound experience display exhibit carry tell say speak talk describe
 become remain stay get go make keep find
 likely possibly probably perhaps maybe somewhat slightly very quite generally mostly rather
 fairly strongly mildly deeply clearly truly really overall general strong mild deep clear slight
-certain some sense degree bit little lot kind high low moderate heightened intense intensity
+certain some sense degree bit little lot kind high low moderate heightened intense
 emotional emotionally affective positive negative pleasant unpleasant attitude reaction response
-energy high-energy low-energy arousal aroused calmness overall possible probable
+calmness overall possible probable
 whether either neither same different similar mind enjoy
 """.split())  # noqa: SIM905 - a word list reads best as text
 _WORD = re.compile(r"[a-z]+(?:-[a-z]+)*")

@@ -78,7 +78,6 @@ class _Detector:
 _DETECTOR_LOCK = threading.Lock()
 
 
-@lru_cache(maxsize=1)
 def _detector() -> _Detector:
     """Loaded once per process: parsing the cascade XML takes ~50 ms. Under a lock: serve's
     perception threads start together, and a thread that imported cv2 while another was still

@@ -104,12 +104,6 @@ RETRY_TEMPERATURE = 0.7  # the second try samples: greedy decoding would write t
 RETRY_SEED = 1234
 
 
-# The voice shows arousal, not a label (evidence.fusion, rule 5): an acoustic continuation that
-# speaks of arousal says something about feelings even without an emotion word.
-_AROUSAL_WORDS = frozenset({"arousal", "aroused", "energy", "high-energy", "low-energy", "activation",
-                            "intensity", "agitation", "excitement"})
-
-
 class TextualizedModel:
     """Cues -> prompts -> one batched LLM generation -> checked sentences + the decided emotions."""
 
@@ -213,7 +207,7 @@ class TextualizedModel:
         cannot be wrong, but it explains nothing either), or one that adds content the facts do
         not hold ("has a tendency to lie": ``faithfulness.interpretation``)."""
         from ..faithfulness import check_sentence
-        from ..faithfulness.interpretation import new_content
+        from ..faithfulness.interpretation import AROUSAL_WORDS, new_content
 
         prefixes = {(i, name): prefix for i, name, prefix in slots}
         failed = {}
@@ -223,7 +217,7 @@ class TextualizedModel:
             faults = [f.text for f in check_sentence(text, cues[i], section=name)]
             continuation = text[len(prefixes[(i, name)]):]
             if not faults and not _extractor().extract(continuation).mentions \
-                    and not (name == "acoustic" and _AROUSAL_WORDS & set(re.findall(r"[a-z-]+", continuation.lower()))):
+                    and not (name == "acoustic" and AROUSAL_WORDS & set(re.findall(r"[a-z-]+", continuation.lower()))):
                 faults.append(continuation.strip(" .") or "an empty clause")
             added = new_content(continuation, cues[i], prefixes[(i, name)])
             if added:  # the continuation interprets the facts; it may not add to them
