@@ -85,8 +85,7 @@ class WordCues:
     Words Whisper heard with doubt (``encoders.speech.WORD_PROB_THRESHOLD``) stay in ``subtitle``
     and ``heard`` in the mark of ``affect_llm.doubt`` ("completely (acceptable?)"): shown as heard,
     never quoted as said. ``doubtful`` lists them, ``doubtful_share`` is their share of the words
-    (None: not measured, or given text), and the words channel reads :meth:`channel_text`, the
-    text without them.
+    (None: not measured, or given text), and the words channel reads :meth:`channel_texts`.
     """
 
     subtitle: str | None
@@ -101,15 +100,30 @@ class WordCues:
     truncated: bool = False
     doubtful: list[str] = field(default_factory=list)
     doubtful_share: float | None = None
+    second_opinion: str | None = None  # what a second speech model heard (English speech only)
 
-    def channel_text(self) -> str | None:
-        """The text the words channel reads: the English translation, else the words with the
-        doubtful ones left out (a guessed word must not decide the emotion)."""
-        from .doubt import without_doubtful
+    def channel_texts(self) -> list[str]:
+        """What the words channel reads: one text, or the hypotheses of what was said.
 
-        if self.translation or not self.doubtful:  # given text may hold "(really?)": it is said
-            return self.translation or self.subtitle
-        return without_doubtful(self.subtitle) or None
+        The English translation when there is one; given text as given (it may hold "(really?)"
+        literally: it is said). Words heard with doubt leave two cases:
+
+        * a second model heard the same speech: two hypotheses, each read and weighed equally:
+          the first model's words as heard and the second model's. Where the models agree both
+          hold the word; where they disagree ("completely (acceptable?)" against "completely
+          unacceptable") each hearing counts half, so neither guess decides alone, and a word
+          that carries the feeling is not simply lost;
+        * no second opinion: the words with the doubtful ones left out (a guess must not decide).
+        """
+        from .doubt import as_heard, without_doubtful
+
+        if self.translation or not self.doubtful:
+            text = self.translation or self.subtitle
+            return [text] if text else []
+        if self.second_opinion and self.second_opinion.strip():
+            return [t for t in (as_heard(self.subtitle), self.second_opinion.strip()) if t]
+        text = without_doubtful(self.subtitle)
+        return [text] if text else []
 
     def text(self) -> str:
         if self.heard and not self.subtitle:

@@ -10,7 +10,8 @@ question mark, the way a transcriber marks a guess::
 
 A reader sees what was heard and that it may be wrong; the faithfulness checker treats the
 marked form as part of the quote and the bare word ("completely acceptable") as a quote of
-something nobody is sure was said; the words channel reads the text without the marked words.
+something nobody is sure was said; the words channel reads the text without the marked words, or
+weighs two models' hearings of them (``cues.WordCues.channel_texts``).
 
 Parentheses, not an editor's square brackets: ``rich`` (the CLI's console) reads "[acceptable?]"
 as a style tag and prints nothing, and Markdown may read it as a link. This module is the one

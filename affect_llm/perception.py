@@ -157,15 +157,19 @@ def word_cues_from(subtitle: str | None, source: str, transcript: Any, language:
         translation, _ = bound_words(translation)
     measures = {k: getattr(transcript, k) for k in ("avg_logprob", "no_speech_prob", "compression_ratio",
                                                     "language_probability", "translation_avg_logprob",
-                                                    "second_opinion", "reasons") if hasattr(transcript, k)}
+                                                    "reasons") if hasattr(transcript, k)}
+    second = getattr(transcript, "second_opinion", None)
+    if second:
+        second, _ = bound_words(second)
     doubtful = [w.text.strip(".,!?;:¡¿\"'()") for w in getattr(transcript, "doubtful_words", [])]
     share = getattr(transcript, "doubtful_share", None)
     if doubtful and getattr(transcript, "text_reliable", True):
         measures["reasons"] = list(measures.get("reasons") or []) + [
-            doubt_reason(doubtful, len(transcript.words), translated=bool(translation))]
+            doubt_reason(doubtful, len(transcript.words), translated=bool(translation), second_opinion=bool(second))]
     common = dict(source="whisper", language=getattr(transcript, "language", None),
                   language_probability=getattr(transcript, "language_probability", None),
-                  reliability=measures, truncated=cut, doubtful=doubtful, doubtful_share=share)
+                  reliability=measures, truncated=cut, doubtful=doubtful, doubtful_share=share,
+                  second_opinion=second or None)
     if getattr(transcript, "reliable", True) and not (doubtful and translation):
         return WordCues(subtitle=text, translation=translation, transcript_reliable=True,
                         translation_reliable=True if translation else None, **common)
@@ -176,11 +180,15 @@ def word_cues_from(subtitle: str | None, source: str, transcript: Any, language:
                     translation_reliable=False if rough else None, **common)
 
 
-def doubt_reason(doubtful: list[str], words: int, translated: bool = False) -> str:
+def doubt_reason(doubtful: list[str], words: int, translated: bool = False, second_opinion: bool = False) -> str:
     """The reason, in words, that a transcript is quoted with marked words."""
     listed = ", ".join(f"'{w}'" for w in doubtful[:5]) + (", ..." if len(doubtful) > 5 else "")
-    read = ("the English translation is read at reduced weight and not quoted" if translated
-            else "not read by the words channel")
+    if translated:
+        read = "the English translation is read at reduced weight and not quoted"
+    elif second_opinion:
+        read = "the words channel weighs both models' hearings equally"
+    else:
+        read = "not read by the words channel"
     return f"{len(doubtful)} of {words} words were heard with doubt ({listed}): shown as (word?), not quoted as said; {read}"
 
 
@@ -203,9 +211,9 @@ def decide(face: Any, expressions: np.ndarray | None, found: np.ndarray | None, 
     from .evidence.voice import voice_evidence
     from .evidence.words import words_evidence
 
-    english = words.channel_text()  # the doubtful words left out
+    english = words.channel_texts()  # one text, or two hearings of doubtful words
     if words.subtitle and not words.translation and not _reads_as_english(words.subtitle, words.language):
-        english = None  # words we cannot read: quoted, but not scored
+        english = []  # words we cannot read: quoted, but not scored
     trust = ROUGH_TRANSLATION_RELIABILITY if words.translation_reliable is False else 1.0
     if words.doubtful_share:  # the words channel counts as much as the share of words heard well
         trust *= 1.0 - words.doubtful_share

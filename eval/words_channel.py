@@ -16,6 +16,9 @@ Two measurements:
    top-1 label, per-label recall, and milliseconds per sentence one at a time after warm-up
    (median wall time, and median CPU time of the process, which other load on the machine
    disturbs less).
+3. **Sentence pairs** (``sentence_pairs``): each emotional sentence of that set joined to a flat
+   one, and 30 pairs of flat sentences: *pairs_acc* is the top-1 accuracy, *pairs_neutral* how
+   many flat pairs stay neutral.
 
 "before" is the old words channel: ``cues.word_cues`` and the words part of
 ``cues.candidate_emotions`` (face and voice absent) as they were at commit 66d3140, frozen here,
@@ -141,6 +144,15 @@ def labels_of_mix(members: Sequence[str], negation: bool = True) -> Predictor:
     return _labels(EnsembleModel([get_model(m) for m in members], negation=negation))
 
 
+def labels_by_sentence(method: str) -> Predictor:
+    """What the channel ships: ``words.read``, sentence by sentence, pooled by emotionality."""
+    from affect_llm.emotions import ranked
+    from affect_llm.evidence.words import get_model, read
+
+    model = get_model(method)
+    return lambda texts: [[lab for lab, _ in ranked(s)] for s in read(model, list(texts))]
+
+
 def _labels(model) -> Predictor:
     from affect_llm.emotions import ranked
 
@@ -201,6 +213,26 @@ def load_sentences(path: Path = SENTENCES) -> list[dict]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
+def sentence_pairs(sents: list[dict], flat_pairs: int = 30, seed: int = 0) -> list[dict]:
+    """Two-sentence texts: each emotional sentence of the set joined (before or after, at random)
+    to one of its flat sentences, labelled with the emotion; and ``flat_pairs`` pairs of flat
+    sentences, labelled neutral. People say one emotional sentence among plain ones."""
+    import random
+
+    rng = random.Random(seed)
+    flat = [s["text"] for s in sents if s["label"] == NEUTRAL]
+    out = []
+    for s in sents:
+        if s["label"] != NEUTRAL:
+            other = rng.choice(flat)
+            text = f"{other} {s['text']}" if rng.random() < 0.5 else f"{s['text']} {other}"
+            out.append({"text": text, "label": s["label"]})
+    for _ in range(flat_pairs):
+        a, b = rng.sample(flat, 2)
+        out.append({"text": f"{a} {b}", "label": NEUTRAL})
+    return out
+
+
 def score_sentences(sents: list[dict], predict: Predictor) -> dict[str, float]:
     predict([sents[0]["text"]])  # warm-up: loading is not what serve pays per request
     times, cpu, right = [], [], {lab: [0, 0] for lab in LABELS}
@@ -228,6 +260,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING)
 
     sents = load_sentences()
+    pairs_set = sentence_pairs(sents)
     items = emer_items(args.emer) if args.emer.exists() else []
     if not items:
         print(f"note: {args.emer} not found or empty: EMER columns left out", file=sys.stderr)
@@ -239,7 +272,8 @@ def main(argv: list[str] | None = None) -> int:
         "prototypes+negation": lambda: labels_of_mix(["prototypes"]),
         "prototypes+nade (no guard)": lambda: labels_of_mix(["prototypes", "nade"], negation=False),
         "prototypes+nade+lexicon+negation": lambda: labels_of_mix(["prototypes", "nade", "lexicon"]),
-        "ensemble": lambda: labels_of_model("ensemble"),
+        "ensemble, whole text": lambda: labels_of_model("ensemble"),
+        "ensemble, by sentence (shipped)": lambda: labels_by_sentence("ensemble"),
     }
     if not args.skip_llm:
         candidates["smollm2"] = LLMScorer
@@ -251,13 +285,15 @@ def main(argv: list[str] | None = None) -> int:
         predict = make()
         load_s = time.perf_counter() - t0
         row = score_sentences(sents, predict)
+        pairs = score_sentences(pairs_set, predict)
+        row.update(pairs_acc=pairs["acc"], pairs_neutral=pairs["r_neut"])
         if items:
             row.update(score_emer(items, predict([it["subtitle"] for it in items])))
         row["load_s"] = load_s
         rows[name] = row
         print(f"{name}: " + ", ".join(f"{k}={v:.3f}" for k, v in row.items()), file=sys.stderr, flush=True)
 
-    cols = ["acc", *[f"r_{lab[:4]}" for lab in LABELS], "ms", "cpu_ms", "load_s"] + (
+    cols = ["acc", *[f"r_{lab[:4]}" for lab in LABELS], "pairs_acc", "pairs_neutral", "ms", "cpu_ms", "load_s"] + (
         ["emer_fs", "emer_hit", "emer_valence", "emer_neutral"] if items else [])
     print(f"sentences: {len(sents)} ({SENTENCES.name}); EMER items: {len(items)}")
     print("| candidate | " + " | ".join(cols) + " |")

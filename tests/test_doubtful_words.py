@@ -121,15 +121,34 @@ def test_the_quote_keeps_the_mark_and_says_why():
     assert check_explanation(closing("verbal", cues), cues) == []
 
 
-def test_the_words_channel_reads_without_the_doubtful_words_and_trusts_them_less():
+def test_without_a_second_opinion_the_words_channel_reads_without_the_doubtful_words_and_trusts_them_less():
     from affect_llm.evidence.words import words_evidence
 
     words = word_cues_from(None, "none", _angry(), None)
-    assert words.channel_text() == "No, I told you three times already. This is completely."
+    assert words.second_opinion is None
+    assert words.channel_texts() == ["No, I told you three times already. This is completely."]
     ev = _decide(words).evidence["words"]
     assert ev.reliability == pytest.approx(1 - 1 / 11)
-    assert ev.scores == words_evidence(words.channel_text()).scores
+    assert ev.scores == words_evidence(words.channel_texts()).scores
     assert ev.scores != words_evidence(as_heard(words.subtitle)).scores  # the guess would have counted
+
+
+def test_a_word_two_models_hear_differently_is_weighed_between_both_hearings():
+    """angry.mp4: base hears "completely acceptable", tiny.en "completely unacceptable". Neither
+    guess decides alone, and the anger is not lost with the word."""
+    from affect_llm.encoders.speech import cross_check
+    from affect_llm.evidence.words import words_evidence
+
+    heard = ANGRY.replace("acceptable", "unacceptable")
+    words = word_cues_from(None, "none", cross_check(_angry(HIGH), Transcript(heard)), None)
+    assert words.doubtful == ["acceptable"] and words.second_opinion == heard
+    assert words.channel_texts() == [ANGRY, heard]
+    ev = _decide(words).evidence["words"]
+    assert ev.detail["hypotheses"] == 2 and ev.reliability == pytest.approx(1 - 1 / 11)
+    base, second = words_evidence(ANGRY).scores, words_evidence(heard).scores
+    assert ev.scores == pytest.approx({lab: (base[lab] + second[lab]) / 2 for lab in base})
+    assert ev.top(1)[0][0] == "angry"
+    assert "unacceptable" not in verbal(_decide(words).to_dict())  # read, never quoted
 
 
 def test_mostly_doubtful_speech_is_not_quoted_and_the_answer_says_so():
@@ -154,7 +173,7 @@ def test_a_translation_of_speech_with_a_doubtful_word_is_read_not_quoted():
 def test_given_text_is_never_doubtful():
     words = word_cues_from("Is this (really?) completely acceptable?", "user", None, "en")
     assert words.doubtful == [] and words.doubtful_share is None
-    assert words.channel_text() == words.subtitle
+    assert words.channel_texts() == [words.subtitle]
     cues = {"words": words.__dict__}
     assert check_explanation('She asks "is this really completely acceptable"', cues) == []
 

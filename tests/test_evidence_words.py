@@ -78,6 +78,31 @@ def test_anger_without_anger_words():
     assert words_evidence("This is completely unacceptable!").top(1)[0][0] == "angry"
 
 
+def test_one_emotional_sentence_among_flat_ones_carries_the_feeling():
+    """Read as one text, the flat sentence dilutes the angry one to a near tie; read sentence by
+    sentence, each weighted by how emotional it reads, it does not."""
+    from affect_llm.evidence.words import read, sentences
+
+    text = "No, I told you three times already. This is completely unacceptable."
+    assert sentences(text) == ["No, I told you three times already.", "This is completely unacceptable."]
+    whole = get_model().scores([text])[0]
+    by_sentence = words_evidence(text).scores
+    assert by_sentence["angry"] > whole["angry"] + 0.05 and ranked(by_sentence)[0][0] == "angry"
+    flat = "The meeting is at three. Please send me the file."
+    assert words_evidence(flat).top(1)[0][0] == "neutral"  # flat sentences stay flat together
+    assert read(get_model(), [text, "I am so happy."])[1] == pytest.approx(get_model().scores(["I am so happy."])[0], abs=1e-4)
+
+
+def test_hypotheses_of_what_was_said_are_read_and_averaged():
+    a, b = "This is completely acceptable.", "This is completely unacceptable."
+    both = words_evidence([a, b])
+    one, other = words_evidence(a).scores, words_evidence(b).scores
+    assert both.scores == pytest.approx({lab: (one[lab] + other[lab]) / 2 for lab in LABELS})
+    assert both.detail["hypotheses"] == 2
+    assert words_evidence([a, a]).scores == words_evidence(a).scores  # one hearing twice is one hypothesis
+    assert not words_evidence(["", "..."]).present
+
+
 @pytest.mark.parametrize("text", [None, "", "   ", "...!?", "123"])
 def test_no_words_is_absent(text):
     ev = words_evidence(text)

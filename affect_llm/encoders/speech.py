@@ -38,7 +38,8 @@
    its words (:func:`group_words`) with the probability of their weakest token, from the same
    teacher-forced pass that gives the segment's log-probability (no extra decoding). A word
    under ``WORD_PROB_THRESHOLD`` is ``doubtful``: shown as heard, marked "(acceptable?)"
-   (``affect_llm.doubt``), never quoted as said and not read by the words channel. More than
+   (``affect_llm.doubt``), never quoted as said, and read by the words channel only as one of two
+   hearings when a second model heard the speech (``cues.WordCues.channel_texts``). More than
    ``DOUBTFUL_SHARE_LIMIT`` of the words doubtful fails the transcript as a whole. The threshold
    comes from ``eval/word_confidence.py`` (table in ``eval/results/word_confidence.md``): on
    128 transcripts that pass the checks above (development corpus in three languages, RAVDESS),
