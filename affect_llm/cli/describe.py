@@ -122,6 +122,8 @@ def _words_line(cues: dict) -> str:
         if words.get("translation"):
             rough = " (rough: read at half weight, not quoted)" if words.get("translation_reliable") is False else ""
             line += f" → \"{words['translation']}\"{rough}"
+        elif words.get("doubtful") and words.get("second_opinion"):  # the channel read both hearings
+            line += f"; a second model heard \"{words['second_opinion']}\""
         return line
     if words.get("heard"):
         return f"not understood reliably{lang} (heard: \"{words['heard']}\")"

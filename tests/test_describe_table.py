@@ -1,0 +1,28 @@
+"""describe's evidence table: the 'measured' column says what each channel read, in plain words."""
+
+from __future__ import annotations
+
+from affect_llm.cli.describe import _voice_line, _words_line
+
+
+def test_the_words_row_shows_both_hearings_when_the_channel_read_both():
+    cues = {"subtitle_source": "whisper",
+            "words": {"subtitle": "This is completely (acceptable?).", "language": "en", "doubtful": ["acceptable"],
+                      "second_opinion": "This is completely unacceptable."}}
+    line = _words_line(cues)
+    assert line.startswith('"This is completely (acceptable?)." (whisper) [en]')
+    assert line.endswith('a second model heard "This is completely unacceptable."')
+    cues["words"]["doubtful"] = []  # nothing disputed: the second hearing is not news
+    assert "second model" not in _words_line(cues)
+
+
+def test_the_words_row_says_when_speech_was_not_understood_or_absent():
+    assert _words_line({"subtitle_source": "none", "words": {"subtitle": None, "heard": "(Flajase?)"}}) == \
+        'not understood reliably (heard: "(Flajase?)")'
+    assert _words_line({"subtitle_source": "none", "words": {"subtitle": None}}) == "none"
+
+
+def test_the_voice_row_leads_with_energy():
+    voice = {"audio_track": True, "speech_found": True, "prosody": {"arousal": "high"}, "phrases": ["loud voice"]}
+    assert _voice_line(voice) == "high energy; loud voice"
+    assert _voice_line({**voice, "speech_found": False}) == "no clear speech"
