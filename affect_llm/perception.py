@@ -13,11 +13,15 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from .cues import Cues, WordCues, face_cues, voice_cues
+
+if TYPE_CHECKING:  # pragma: no cover - typing only
+    from .encoders.speech import Transcript
+    from .encoders.whisper_audio import WhisperAudio
 
 log = logging.getLogger(__name__)
 
@@ -92,16 +96,18 @@ def perceive(path: str | Path, options: PerceiveOptions | None = None) -> Percep
     if subtitle is None and options.transcribe and clip.audio is not None and prosody.speech_found:
         from .encoders.whisper_audio import load_whisper
 
+        first = load_whisper(options.whisper)
         with _timed(timings, "transcribe_s"):
-            transcript = load_whisper(options.whisper).transcribe(clip.audio, language=options.language)
-        if _wants_second_opinion(options, transcript):
+            transcript = first.transcribe(clip.audio, language=options.language)
+        second = _second_opinion_model(options, transcript, first)
+        if second is not None:
             from .encoders.speech import cross_check
 
             # A whole transcribe although cross_check reads only its text: a text-only decoding
             # (the same greedy pass, no teacher-forced pass for word probabilities) gave the same
             # text and saved 2-12 % of tiny.en's 0.7-1.1 s on examples/, too little for a second path.
             with _timed(timings, "second_opinion_s"):
-                other = load_whisper(options.second_opinion).transcribe(clip.audio, language="en", translate=False)
+                other = second.transcribe(clip.audio, language="en", translate=False)
             cross_check(transcript, other)
     words = word_cues_from(subtitle, source, transcript, options.language)
 
@@ -114,12 +120,21 @@ def perceive(path: str | Path, options: PerceiveOptions | None = None) -> Percep
                       prosody=prosody, subtitle=subtitle, subtitle_source=source, cues=cues, timings=timings)
 
 
-def _wants_second_opinion(options: PerceiveOptions, transcript: Any) -> bool:
-    """English words worth quoting, and a second model that is not the first one."""
-    second = options.second_opinion
-    if not second or transcript is None or transcript.language != "en" or not transcript.text_reliable:
-        return False
-    return second != options.whisper and not (second == "tiny.en" and options.whisper == "bundled")
+def _second_opinion_model(options: PerceiveOptions, transcript: Transcript | None,
+                          first: WhisperAudio) -> WhisperAudio | None:
+    """The Whisper that hears English words a second time, or None: none asked for, no English
+    words worth quoting, or the second model is ``first`` (the same weights, by encoder id, agree
+    with themselves whatever the spec that named them).
+
+    The cheap checks come first, so Spanish speech or ``second_opinion=None`` loads no second model.
+    """
+    spec = options.second_opinion
+    if not spec or transcript is None or transcript.language != "en" or not transcript.text_reliable:
+        return None
+    from .encoders.whisper_audio import load_whisper
+
+    second = load_whisper(spec, str(first.device))
+    return None if second.encoder_id == first.encoder_id else second
 
 
 # A translation that failed its check (average log-probability under -1.0) after words heard

