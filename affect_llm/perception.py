@@ -146,7 +146,8 @@ ROUGH_TRANSLATION_LOGPROB = -1.3
 ROUGH_TRANSLATION_RELIABILITY = 0.5
 
 
-def word_cues_from(subtitle: str | None, source: str, transcript: Any, language: str | None) -> WordCues:
+def word_cues_from(subtitle: str | None, source: str, transcript: Transcript | None,
+                   language: str | None) -> WordCues:
     """The words the answer may use: given text wins; a transcript only when it is reliable.
 
     Both are cut to the word budget (``media.subtitle.MAX_WORDS``). An unreliable transcript is
@@ -168,32 +169,31 @@ def word_cues_from(subtitle: str | None, source: str, transcript: Any, language:
         return WordCues(subtitle=text, source=source, language=language, truncated=cut)
     if transcript is None or not transcript.text.strip():
         return WordCues(subtitle=None, source="none")
-    marked = transcript.marked_text() if hasattr(transcript, "marked_text") else transcript.text
-    text, cut = bound_words(marked.strip())
-    translation = getattr(transcript, "translation", None)
+    text, cut = bound_words(transcript.marked_text().strip())
+    translation = transcript.translation
     if translation:
         translation, _ = bound_words(translation)
-    measures = {k: getattr(transcript, k) for k in ("avg_logprob", "no_speech_prob", "compression_ratio",
-                                                    "language_probability", "translation_avg_logprob",
-                                                    "reasons") if hasattr(transcript, k)}
-    second = getattr(transcript, "second_opinion", None)
+    measures = {"avg_logprob": transcript.avg_logprob, "no_speech_prob": transcript.no_speech_prob,
+                "compression_ratio": transcript.compression_ratio,
+                "language_probability": transcript.language_probability,
+                "translation_avg_logprob": transcript.translation_avg_logprob, "reasons": transcript.reasons}
+    second = transcript.second_opinion
     if second:
         second, _ = bound_words(second)
-    doubtful = [w.text.strip(".,!?;:¡¿\"'()") for w in getattr(transcript, "doubtful_words", [])]
-    share = getattr(transcript, "doubtful_share", None)
-    if doubtful and getattr(transcript, "text_reliable", True):
-        measures["reasons"] = list(measures.get("reasons") or []) + [
+    doubtful = [w.text.strip(".,!?;:¡¿\"'()") for w in transcript.doubtful_words]
+    if doubtful and transcript.text_reliable:
+        measures["reasons"] = list(transcript.reasons) + [
             doubt_reason(doubtful, len(transcript.words), translated=bool(translation), second_opinion=bool(second))]
-    common = dict(source="whisper", language=getattr(transcript, "language", None),
-                  language_probability=getattr(transcript, "language_probability", None),
-                  reliability=measures, truncated=cut, doubtful=doubtful, doubtful_share=share,
-                  second_opinion=second or None)
-    if getattr(transcript, "reliable", True) and not (doubtful and translation):
+    common = {"source": "whisper", "language": transcript.language,
+              "language_probability": transcript.language_probability, "reliability": measures,
+              "truncated": cut, "doubtful": doubtful, "doubtful_share": transcript.doubtful_share,
+              "second_opinion": second or None}
+    if transcript.reliable and not (doubtful and translation):
         return WordCues(subtitle=text, translation=translation, transcript_reliable=True,
                         translation_reliable=True if translation else None, **common)
-    if not getattr(transcript, "text_reliable", False):
+    if not transcript.text_reliable:
         return WordCues(subtitle=None, heard=text, transcript_reliable=False, **common)
-    rough = _rough_translation(translation, getattr(transcript, "translation_avg_logprob", None))
+    rough = _rough_translation(translation, transcript.translation_avg_logprob)
     return WordCues(subtitle=text, translation=rough, transcript_reliable=True,
                     translation_reliable=False if rough else None, **common)
 

@@ -152,6 +152,23 @@ def test_a_word_two_models_hear_differently_is_weighed_between_both_hearings():
     assert "unacceptable" not in verbal(_decide(words).to_dict())  # read, never quoted
 
 
+def test_a_long_second_opinion_is_cut_to_the_word_budget_like_the_transcript():
+    from affect_llm.encoders.speech import cross_check
+    from affect_llm.media.subtitle import MAX_WORDS
+
+    rng = np.random.default_rng(0)  # distinct made-up words: a repeated sentence would read as a loop
+    filler = ["".join(rng.choice(list("aeioubdfgklmnprst"), 6)) for _ in range(MAX_WORDS)]
+    long = ANGRY + " " + " ".join(filler)
+    heard = long.replace("acceptable", "unacceptable")
+    tr = cross_check(_transcript([(w, HIGH) for w in long.split()]), Transcript(heard))
+    assert tr.reliable and tr.second_opinion == heard
+    words = word_cues_from(None, "none", tr, None)
+    assert words.truncated and words.doubtful == ["acceptable"]
+    assert words.subtitle.endswith(" ...") and words.second_opinion.endswith(" ...")
+    assert len(words.second_opinion.split()) == len(words.subtitle.split()) == MAX_WORDS + 1
+    assert words.second_opinion.startswith(heard[:len(ANGRY) + 2])
+
+
 def test_mostly_doubtful_speech_is_not_quoted_and_the_answer_says_so():
     tr = _transcript([(w, LOW) for w in ["¡Flajase", "otra", "vez!"]], language_probability=0.9)
     words = word_cues_from(None, "none", tr, None)
