@@ -99,6 +99,27 @@ def test_a_flat_pool_is_decided_by_the_channel_that_shows_a_label_not_by_a_tilt(
     assert fusion.emotions[0] == "fearful"
 
 
+def test_the_voice_tone_hints_below_the_clear_label_bar_but_a_sentence_tilt_does_not():
+    """Rule 3b: on real speech the voice's soft lean beats "neutral" (RAVDESS, EmoDB); a flat
+    sentence's tilt is no such evidence."""
+    lean = normalize({lab: (0.22 if lab == "fearful" else 0.205 if lab == "neutral" else 0.1)
+                      for lab in LABELS})
+    voice = ModalityEvidence("voice", lean, 0.2)
+    voice.reads, voice.arousal = "arousal", "moderate"
+    alone = fuse({"face": absent("face", "no face"), "voice": voice, "words": absent("words", "none")})
+    assert alone.emotions[0] == "fearful" and alone.hints == ["voice"]
+    assert alone.summary() == "only the tone of the voice hints at fear"
+    assert "voice" not in alone.expressed and alone.conflicts == []  # a hint is no expressed label
+    calm = ModalityEvidence("voice", normalize(lean | {"neutral": 0.25}), 0.2)
+    calm.reads = "arousal"
+    assert fuse({"voice": calm}).emotions == ["neutral"]  # a voice leaning to neutral is calm
+    weak = ModalityEvidence("voice", lean, 0.05)
+    weak.reads = "arousal"
+    assert fuse({"voice": weak}).emotions == ["neutral"]  # too little speech to hint
+    words = ModalityEvidence("words", lean, 0.2)  # the same soft lean from a sentence: no emotion
+    assert fuse({"words": words}).emotions == ["neutral"]
+
+
 def test_the_voice_is_described_by_its_arousal_and_the_checker_accepts_it():
     """The rendered acoustic sentence and conflict name the voice's arousal, never a label, in words
     the faithfulness checker accepts ("energetic" would read as happy, "tense" as angry)."""

@@ -22,6 +22,14 @@ The rule, in full:
    (from reliability ``MIN_RELIABILITY_TO_DECIDE``): the strongest of their labels in the pool.
    A sentence that says nothing ("Dogs are sitting by the door.") tilts the pool a little toward
    some label; that tilt must not outvote a voice that clearly sounds afraid.
+   A label channel shows a label when it clearly favours it (rule 4's top and margin). The voice
+   (rule 5) shows the label its scores lean to, whenever that is not neutral: its tone *hints*.
+   Why the voice asks less: its scores are soft by nature (prosody profiles overlap), yet its lean
+   is informative. On real acted speech, audio only, the voice's non-neutral top label below the
+   clear-label bar was right 102 times in 415 RAVDESS clips where "neutral" was right 50 times
+   (EmoDB: 26 against 3 of 79), in both halves of the speakers of each corpus; with the bar the
+   answer said neutral for 707 of 1,440 RAVDESS clips (288 are neutral). A flat *sentence*'s tilt
+   is not informative that way, so label channels keep the bar.
 4. A channel *expresses* a label when it is present (reliability >= ``MIN_RELIABILITY``) and
    that label is its top, with at least ``MIN_EXPRESSED`` probability (1.75 times the uniform
    1/7) and ``MIN_MARGIN`` over its second label. Channels expressing the fused top label
@@ -221,7 +229,8 @@ def fuse(evidence: dict[str, ModalityEvidence]) -> Fusion:
         scores = {lab: (1.0 if lab == NEUTRAL else 0.0) for lab in LABELS}
     order_m = _ordered(evidence)
     clear = {m: clear_label(evidence[m]) for m in order_m}
-    showing = {m: lab for m, lab in clear.items()
+    shown = {m: (evidence[m].top(1)[0][0] if evidence[m].reads == "arousal" else clear[m]) for m in order_m}
+    showing = {m: lab for m, lab in shown.items()
                if lab not in (None, NEUTRAL) and evidence[m].reliability >= MIN_RELIABILITY_TO_DECIDE}
     expressed = {m: lab for m, lab in clear.items() if lab is not None and evidence[m].reads == "label"
                  and evidence[m].reliability >= MIN_RELIABILITY}
