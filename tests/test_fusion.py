@@ -110,6 +110,15 @@ def test_the_voice_tone_hints_below_the_clear_label_bar_but_a_sentence_tilt_does
     assert alone.emotions[0] == "fearful" and alone.hints == ["voice"]
     assert alone.summary() == "only the tone of the voice hints at fear"
     assert "voice" not in alone.expressed and alone.conflicts == []  # a hint is no expressed label
+    # A flat sentence tilting to fear and a voice leaning to disgust: the pool's top (fear) is a
+    # tilt, so disgust decides, named once, and the tilt is not named beside it.
+    disgust = ModalityEvidence("voice", normalize({lab: (0.23 if lab == "disgusted" else 0.22 if lab == "fearful"
+                                                         else 0.16 if lab == "neutral" else 0.1)
+                                                   for lab in LABELS}), 0.24)
+    disgust.reads = "arousal"
+    tilt = normalize({lab: (0.26 if lab == "neutral" else 0.18 if lab == "fearful" else 0.14) for lab in LABELS})
+    mixed = fuse({"voice": disgust, "words": ModalityEvidence("words", tilt, 1.0)})
+    assert mixed.ranked[0][0] == "fearful" and mixed.emotions == ["disgusted"]
     calm = ModalityEvidence("voice", normalize(lean | {"neutral": 0.25}), 0.2)
     calm.reads = "arousal"
     assert fuse({"voice": calm}).emotions == ["neutral"]  # a voice leaning to neutral is calm

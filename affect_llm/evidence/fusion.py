@@ -238,14 +238,16 @@ def fuse(evidence: dict[str, ModalityEvidence]) -> Fusion:
     order = ranked(scores)
     top, top_p = order[0]
     flat = top_p < FLAT_TOP
+    candidates = order
     if flat and not showing:
         top, top_p = NEUTRAL, scores[NEUTRAL]
     elif flat and top not in showing.values():  # rule 3b: a tilt of a flat channel never decides
         top = max(showing.values(), key=lambda lab: scores[lab])
         top_p = scores[top]
+        candidates = [(lab, p) for lab, p in order if lab in showing.values()]  # nor is it named beside
     emotions: list[Label] = [top]
     if top != NEUTRAL:
-        emotions += [lab for lab, p in order[1:] if lab != NEUTRAL and p >= KEEP_RATIO * top_p]
+        emotions += [lab for lab, p in candidates if lab not in (top, NEUTRAL) and p >= KEEP_RATIO * top_p]
     emotions = emotions[:MAX_EMOTIONS]
 
     agree = [m for m, lab in expressed.items() if lab == top] + \
