@@ -48,26 +48,9 @@ def acoustic(cues: dict[str, Any]) -> str:
         return "In the audio, there is no clear speech, so the tone of voice gives no clue"
     phrases = list(voice.get("phrases") or [])
     loud = next((p for p in phrases if p.endswith(" voice")), None)
-    rest = [p for p in phrases if p is not loud] + _quality(cues)
+    rest = [p for p in phrases if p is not loud]  # loudness is vocal effort (cues.loudness_from_effort)
     head = f"In the audio, the voice is {loud.removesuffix(' voice')}" if loud else "In the audio, the speaker talks"
     return head + (f", with {_join(rest)}" if rest else "")
-
-
-# Vocal effort (``evidence.voice``: spectral balance, z against ordinary speech) is the measure
-# that moves the voice's arousal most, and the phrases above (pitch, level, pace) do not show it:
-# beyond this many standard deviations it is said, so a "high-energy" reading has its cue.
-EFFORT_PHRASE_Z = 1.0
-
-
-def _quality(cues: dict[str, Any]) -> list[str]:
-    """["a pressed, effortful voice quality"] / ["a lax, breathy voice quality"] / []."""
-    dims = (((cues.get("evidence") or {}).get("voice") or {}).get("detail") or {}).get("dimensions") or {}
-    effort = dims.get("effort")
-    if not isinstance(effort, (int, float)):
-        return []
-    if effort >= EFFORT_PHRASE_Z:
-        return ["a pressed, effortful voice quality"]
-    return ["a lax, breathy voice quality"] if effort <= -EFFORT_PHRASE_Z else []
 
 
 def verbal(cues: dict[str, Any]) -> str:

@@ -240,8 +240,8 @@ def decide(face: Any, expressions: np.ndarray | None, found: np.ndarray | None, 
         "voice": voice_evidence(prosody, audio_track, language=words.language),
         "words": words_evidence(english, reliability=trust),
     }
-    arousal = evidence["voice"].detail.get("arousal_word") if evidence["voice"].present else None
-    voice = voice_cues(audio_track, prosody, arousal)
+    heard = evidence["voice"].detail if evidence["voice"].present else {}
+    voice = voice_cues(audio_track, prosody, heard.get("arousal_word"), (heard.get("dimensions") or {}).get("effort"))
     missing = [name for name, absent in (
         ("face", not face.found),
         ("audio", not audio_track),

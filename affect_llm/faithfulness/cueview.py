@@ -187,6 +187,10 @@ class CueView:
 
     @functools.cached_property
     def energy_db(self) -> float | None:
+        """The recording level in dBFS, when it is what the loudness was named from (our records
+        name it from vocal effort: ``cues.loudness_from_effort``; the file's level says nothing then)."""
+        if self.prosody.get("loudness_basis") == "vocal effort":
+            return None
         return _num(self.prosody.get("energy_mean_db"))
 
     @functools.cached_property
