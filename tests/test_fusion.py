@@ -129,6 +129,26 @@ def test_the_voice_tone_hints_below_the_clear_label_bar_but_a_sentence_tilt_does
     assert fuse({"words": words}).emotions == ["neutral"]
 
 
+def test_flat_words_are_no_evidence_of_calm_but_a_still_face_is():
+    """Rule 1b: EmoDB's ten everyday sentences, read clearly as neutral at full weight, held a
+    sad-sounding voice down to "neutral"; a flat sentence says little about its speaker."""
+    from affect_llm.evidence.words import FLAT_WORDS_WEIGHT
+
+    voice = ModalityEvidence("voice", normalize({lab: (0.3 if lab == "sad" else 0.18 if lab == "neutral" else 0.1)
+                                                 for lab in LABELS}), 0.2)
+    voice.reads, voice.arousal = "arousal", "low"
+    flat = normalize({lab: (0.45 if lab == "neutral" else 0.09) for lab in LABELS})
+    words = ModalityEvidence("words", flat, 1.0, flat_weight=FLAT_WORDS_WEIGHT)
+    fusion = fuse({"voice": voice, "words": words})
+    assert fusion.emotions[0] == "sad" and fusion.weights["words"] == FLAT_WORDS_WEIGHT
+    assert fusion.summary() == "only the tone of the voice hints at sadness"
+    assert fuse({"voice": voice, "words": ModalityEvidence("words", flat, 1.0)}).emotions == ["neutral"]  # at full weight
+    face = ModalityEvidence("face", flat, 1.0)  # a still face keeps its weight: it observes the person
+    assert fuse({"voice": voice, "face": face}).emotions == ["neutral"]
+    angry = ModalityEvidence("words", _ev("words", "angry", 0.5).scores, 1.0, flat_weight=FLAT_WORDS_WEIGHT)
+    assert fuse({"voice": voice, "words": angry}).weights["words"] == 1.0  # emotional words count in full
+
+
 def test_the_voice_is_described_by_its_arousal_and_the_checker_accepts_it():
     """The rendered acoustic sentence and conflict name the voice's arousal, never a label, in words
     the faithfulness checker accepts ("energetic" would read as happy, "tense" as angry)."""

@@ -38,6 +38,10 @@ class ModalityEvidence:
     # describes the channel, at that resolution.
     reads: Literal["label", "arousal"] = "label"
     arousal: Literal["high", "moderate", "low"] | None = None  # the channel's arousal reading, if it has one
+    # The share of its weight the channel keeps in the fusion's pool when it shows no emotion (no
+    # clear label, or neutral): 1 for the face and the voice, whose calm is an observation of
+    # the person; less for the words, whose flatness mostly is not (fusion rule 1b).
+    flat_weight: float = 1.0
 
     @property
     def present(self) -> bool:

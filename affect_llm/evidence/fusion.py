@@ -8,6 +8,10 @@ The rule, in full:
    unlikely is held down even when another channel likes it, and a flat channel (no signal)
    changes nothing. Dividing by the total weight (once it passes 1) keeps the fused confidence
    on the channels' own scale instead of multiplying three soft readings into a certainty.
+   1b. A channel that shows no emotion (no clear label, or neutral: rule 4's test) enters the
+   pool at ``ModalityEvidence.flat_weight`` of its reliability: the words' (``words.
+   FLAT_WORDS_WEIGHT``), since a flat sentence says little about how its speaker feels; the face
+   and the voice keep theirs, since a still face or a calm voice is an observation of the person.
 2. Neutral is then multiplied by ``NEUTRAL_DISCOUNT``: a channel that reads neutral has found
    *no* emotional signal, which is weaker evidence than a signal another channel did find (a
    still face beside an angry voice is common in real recordings; a *smiling* face beside it is
@@ -215,7 +219,7 @@ def fuse(evidence: dict[str, ModalityEvidence]) -> Fusion:
     logs: dict[Label, float] = {lab: 0.0 for lab in LABELS}
     weights: dict[str, float] = {}
     for name, ev in evidence.items():
-        w = max(0.0, ev.reliability)
+        w = max(0.0, ev.reliability) * (ev.flat_weight if clear_label(ev) in (None, NEUTRAL) else 1.0)  # rule 1b
         weights[name] = w
         for lab in LABELS:
             logs[lab] += w * math.log(max(ev.scores.get(lab, 0.0), FLOOR))
