@@ -413,9 +413,10 @@ def sentences(text: str) -> list[str]:
 def read(model: TextEmotionModel, texts: Sequence[str]) -> list[Scores]:
     """Each text read sentence by sentence, one model call for all of them.
 
-    Why not the whole text at once: a sentence model averages what a text says, so "I told you
-    three times already. This is completely unacceptable!" reads as barely angry (0.23, the first
-    sentence being flat), though the second sentence alone reads angry at 0.49. People say one
+    Why not the whole text at once: a sentence model averages what a text says, so "No, I told
+    you three times already. This is completely unacceptable." reads as barely angry (0.23, the
+    first sentence being flat), though the second sentence alone reads angry at 0.39 (read by
+    sentences, the whole: 0.33). People say one
     emotional sentence among plain ones; the emotional one carries the feeling. Each sentence's
     scores are weighted by how emotional it reads (:data:`SENTENCE_WEIGHT_POWER`); a text of flat
     sentences stays flat.
