@@ -128,6 +128,8 @@ class WordCues:
     def text(self) -> str:
         if self.heard and not self.subtitle:
             return "Speech was heard, but it could not be understood reliably, so the words are unknown."
+        if not self.subtitle and self.transcript_reliable is False:
+            return "Speech was heard, but no words could be made out, so the words are unknown."
         if not self.subtitle:
             return "No words were spoken or given."
         if self.translation and self.translation_reliable is not False:

@@ -68,6 +68,8 @@ def verbal(cues: dict[str, Any]) -> str:
     if words.get("heard"):
         return ("In the text, speech can be heard, but it could not be understood reliably, "
                 "so the words give no clue")
+    if words.get("transcript_reliable") is False:  # speech, but no words made out: not silence
+        return "In the text, speech can be heard, but no words could be made out, so the words give no clue"
     return "In the text, no words were spoken or given"
 
 

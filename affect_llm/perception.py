@@ -167,8 +167,13 @@ def word_cues_from(subtitle: str | None, source: str, transcript: Transcript | N
     if subtitle:
         text, cut = bound_words(subtitle)
         return WordCues(subtitle=text, source=source, language=language, truncated=cut)
-    if transcript is None or not transcript.text.strip():
+    if transcript is None:
         return WordCues(subtitle=None, source="none")
+    if not transcript.text.strip():  # speech was found, but Whisper made out no words (a soft,
+        # short or sobbing utterance; RAVDESS's sad "Kids are talking by the door."): not silence
+        return WordCues(subtitle=None, source="whisper", language=transcript.language, transcript_reliable=False,
+                        reliability={"no_speech_prob": transcript.no_speech_prob,
+                                     "reasons": list(transcript.reasons) or [NO_WORDS_MADE_OUT]})
     text, cut = bound_words(transcript.marked_text().strip())
     translation = transcript.translation
     if translation:
@@ -196,6 +201,9 @@ def word_cues_from(subtitle: str | None, source: str, transcript: Transcript | N
     rough = _rough_translation(translation, transcript.translation_avg_logprob)
     return WordCues(subtitle=text, translation=rough, transcript_reliable=True,
                     translation_reliable=False if rough else None, **common)
+
+
+NO_WORDS_MADE_OUT = "speech was found, but Whisper made out no words in it"
 
 
 def doubt_reason(doubtful: list[str], words: int, translated: bool = False, second_opinion: bool = False) -> str:

@@ -155,6 +155,19 @@ def test_transcribe_speech(wa, speech):
     assert wa.transcribe(speech).text == tr.text  # deterministic
 
 
+def test_the_silence_gate_reads_the_loudest_frames_not_the_whole_clip():
+    """A quiet recording with silence around the words (RAVDESS) is not silence."""
+    from affect_llm.encoders.speech import DEFAULT_SILENCE_RMS, loud_level
+
+    t = np.arange(SR // 2) / SR
+    words = 3e-3 * np.sin(2 * np.pi * 220 * t)  # half a second at about -53 dBFS RMS
+    clip = np.concatenate([np.zeros(SR), words, np.zeros(3 * SR // 2)]).astype(np.float32)
+    assert np.sqrt(np.mean(clip.astype(np.float64) ** 2)) < DEFAULT_SILENCE_RMS  # the old gate: "silent"
+    assert loud_level(clip) > DEFAULT_SILENCE_RMS
+    assert loud_level(np.zeros(3 * SR, np.float32)) == 0.0 and loud_level(np.zeros(0, np.float32)) == 0.0
+    assert loud_level(1e-5 * np.ones(100, np.float32)) == pytest.approx(1e-5, rel=1e-3)  # shorter than a frame
+
+
 def test_transcribe_silence_is_empty(wa):
     silent = wa.transcribe(np.zeros(3 * SR, np.float32))
     assert silent.text == "" and silent.segments == [] and silent.words_per_second is None

@@ -86,3 +86,25 @@ def test_quoted_words_nobody_could_read_are_not_called_emotionless():
     sentence = closing("verbal", cues)
     assert "我气死了" in sentence and "could not be read" in sentence and "no clear emotion" not in sentence
     assert check_explanation(sentence, cues) == []
+
+
+def test_speech_in_which_whisper_made_out_no_words_is_not_silence():
+    """A sad RAVDESS clip: the voice was measured, Whisper returned nothing. The answer must not
+    say that no words were spoken."""
+    from affect_llm.cues import face_cues
+    from affect_llm.perception import NO_WORDS_MADE_OUT, decide
+
+    words = word_cues_from(None, "none", Transcript("", language="en", no_speech_prob=0.7), None)
+    assert words.subtitle is None and words.heard is None and words.source == "whisper"
+    assert words.transcript_reliable is False and words.reliability["reasons"] == [NO_WORDS_MADE_OUT]
+    assert "no words could be made out" in words.text()
+    from affect_llm.media.prosody import Prosody
+
+    speech = Prosody(speech_found=True, pitch_mean_hz=150.0, pitch_range_semitones=4.0, speaking_rate_sps=3.0)
+    cues = decide(face_cues(None, None, 4), None, None, True, speech, words).to_dict()
+    assert {"words", "transcript"} <= set(cues["missing"]) and not cues["evidence"]["words"]["reliability"]
+    sentence = verbal(cues)
+    assert sentence == "In the text, speech can be heard, but no words could be made out, so the words give no clue"
+    assert check_explanation(sentence + ".", cues) == []
+    assert [f.kind for f in check_explanation('The person says "I am fine".', cues)] == ["quote"]
+    assert word_cues_from(None, "none", None, None).source == "none"  # no speech, no Whisper: nothing heard
