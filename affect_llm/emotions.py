@@ -29,6 +29,7 @@ valence onto the labels through them.
 from __future__ import annotations
 
 import functools
+from collections.abc import Sequence
 from typing import Literal, get_args
 
 Label = Literal["neutral", "happy", "sad", "angry", "fearful", "surprised", "disgusted"]
@@ -71,6 +72,14 @@ def normalize(scores: dict[str, float]) -> dict[Label, float]:
     clipped = {lab: max(0.0, float(scores.get(lab, 0.0))) for lab in LABELS}
     total = sum(clipped.values())
     return {lab: v / total for lab, v in clipped.items()} if total > 0 else uniform()
+
+
+def mixture(dists: Sequence[dict[Label, float]], weights: Sequence[float] | None = None) -> dict[Label, float]:
+    """The weighted mean of distributions over ``LABELS`` (equal weights by default), normalised:
+    an ensemble's members, a text's sentences, the hypotheses of what was said."""
+    ws = list(weights) if weights is not None else [1.0] * len(dists)
+    total = sum(ws) or 1.0
+    return normalize({lab: sum(w * d[lab] for w, d in zip(ws, dists)) / total for lab in LABELS})
 
 
 def ranked(scores: dict[Label, float]) -> list[tuple[Label, float]]:

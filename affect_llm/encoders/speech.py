@@ -427,8 +427,8 @@ def loud_level(audio: np.ndarray) -> float:
     if not audio.size:
         return 0.0
     x = np.asarray(audio, dtype=np.float64)
-    n = max(1, x.size // LEVEL_FRAME)
-    frames = np.resize(x, n * LEVEL_FRAME).reshape(n, LEVEL_FRAME) if x.size >= LEVEL_FRAME else x[None]
+    n = max(1, x.size // LEVEL_FRAME)  # whole frames; a clip shorter than one frame is one frame
+    frames = x[: n * LEVEL_FRAME].reshape(n, -1)
     return float(np.percentile(np.sqrt(np.mean(frames * frames, axis=1)), 95))
 
 

@@ -218,8 +218,10 @@ def fuse(evidence: dict[str, ModalityEvidence]) -> Fusion:
     """Decide the emotions from the channels' evidence (see the module docstring for the rule)."""
     logs: dict[Label, float] = {lab: 0.0 for lab in LABELS}
     weights: dict[str, float] = {}
+    order_m = _ordered(evidence)
+    clear = {m: clear_label(evidence[m]) for m in order_m}  # in ORDER, as sentences list them
     for name, ev in evidence.items():
-        w = max(0.0, ev.reliability) * (ev.flat_weight if clear_label(ev) in (None, NEUTRAL) else 1.0)  # rule 1b
+        w = max(0.0, ev.reliability) * (ev.flat_weight if clear[name] in (None, NEUTRAL) else 1.0)  # rule 1b
         weights[name] = w
         for lab in LABELS:
             logs[lab] += w * math.log(max(ev.scores.get(lab, 0.0), FLOOR))
@@ -231,8 +233,6 @@ def fuse(evidence: dict[str, ModalityEvidence]) -> Fusion:
         scores = normalize(pooled)
     else:
         scores = {lab: (1.0 if lab == NEUTRAL else 0.0) for lab in LABELS}
-    order_m = _ordered(evidence)
-    clear = {m: clear_label(evidence[m]) for m in order_m}
     shown = {m: (evidence[m].top(1)[0][0] if evidence[m].reads == "arousal" else clear[m]) for m in order_m}
     showing = {m: lab for m, lab in shown.items()
                if lab not in (None, NEUTRAL) and evidence[m].reliability >= MIN_RELIABILITY_TO_DECIDE}

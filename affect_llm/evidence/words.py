@@ -79,7 +79,7 @@ from typing import Protocol
 
 import numpy as np
 
-from ..emotions import LABELS, NEUTRAL, Label, label_of, normalize, ranked
+from ..emotions import LABELS, NEUTRAL, Label, label_of, mixture, normalize, ranked
 from ..errors import ModelError
 from . import ModalityEvidence, absent
 
@@ -356,10 +356,9 @@ class EnsembleModel:
 
     def scores(self, texts: Sequence[str]) -> list[Scores]:
         per = [m.scores(texts) for m in self.members]
-        total = sum(self.weights)
         out = []
         for i, text in enumerate(texts):
-            mean = normalize({lab: sum(w * p[i][lab] for w, p in zip(self.weights, per)) / total for lab in LABELS})
+            mean = mixture([p[i] for p in per], self.weights)
             out.append(negation_guard(text, mean) if self.negation else mean)
         return out
 
@@ -429,9 +428,7 @@ def read(model: TextEmotionModel, texts: Sequence[str]) -> list[Scores]:
         if len(rows) == 1:
             out.append(rows[0])
             continue
-        weights = [(1.0 - r[NEUTRAL]) ** SENTENCE_WEIGHT_POWER for r in rows]
-        total = sum(weights) or 1.0
-        out.append(normalize({lab: sum(w * r[lab] for w, r in zip(weights, rows)) / total for lab in LABELS}))
+        out.append(mixture(rows, [(1.0 - r[NEUTRAL]) ** SENTENCE_WEIGHT_POWER for r in rows]))
     return out
 
 
@@ -455,7 +452,7 @@ def words_evidence(text: str | Sequence[str] | None, *, reliability: float = 1.0
     if not readable:
         return absent("words", "no words" if not any(_clean(t) for t in given) else "no words in the text")
     per = read(get_model(method), readable)
-    scores = normalize({lab: sum(s[lab] for s in per) / len(per) for lab in LABELS})
+    scores = mixture(per)
     top = ranked(scores)
     detail: dict = {"top": top[0][0], "margin": round(top[0][1] - top[1][1], 3)}
     if len(readable) > 1:
