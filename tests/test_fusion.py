@@ -35,12 +35,38 @@ def test_a_still_face_and_flat_words_do_not_cancel_an_emotional_voice():
     assert fusion.emotions[0] == "sad"
     assert fusion.conflicts == []  # neutral is the absence of a signal, not a rival emotion
     assert fusion.agree == ["voice"] and fusion.hints == ["voice"]
-    assert fusion.summary() == "only the tone of the voice hints at sadness"
+    assert fusion.summary() == ("only the tone of the voice hints at sadness, "
+                                "though the face and the words point to no emotion")  # set aside, but named
     # ...but when every channel is confidently neutral, so is the answer.
     calm = fuse({"face": _ev("face", "neutral", 0.6, 0.6), "voice": _voice("neutral", 0.5, 0.6, "low"),
                  "words": _ev("words", "neutral", 0.6)})
     assert calm.emotions == ["neutral"]
     assert calm.summary() == "the face and the words point to no emotion, and the voice sounds calm"
+
+
+def test_a_still_face_does_not_outvote_words_that_say_an_emotion():
+    """Rule 3c, the Spanish clip "Mi abuela murió anoche..." under a neutral photo: the doubtful
+    words' sadness trailed the still face's neutral a little in the pool, and the answer was
+    "neutral". A face without expression does not say which feeling it hides; the words do."""
+    face = ModalityEvidence("face", normalize({"neutral": 0.51, "happy": 0.15, "angry": 0.09, "sad": 0.07,
+                                               "fearful": 0.06, "surprised": 0.06, "disgusted": 0.06}), 0.6)
+    voice = ModalityEvidence("voice", normalize({"disgusted": 0.39, "neutral": 0.2, "sad": 0.13, "fearful": 0.1,
+                                                 "happy": 0.06, "angry": 0.06, "surprised": 0.06}), 0.4,
+                             reads="arousal", arousal="moderate")
+    words = ModalityEvidence("words", normalize({"sad": 0.49, "fearful": 0.12, "surprised": 0.1, "angry": 0.09,
+                                                 "disgusted": 0.09, "neutral": 0.08, "happy": 0.04}), 0.3)
+    fusion = fuse({"face": face, "voice": voice, "words": words})
+    assert fusion.ranked[0][0] == "neutral"  # the pool alone leans to neutral...
+    assert fusion.emotions[0] == "sad"  # ...but the expressed emotion close behind it decides
+    assert fusion.conflicts == []
+    assert fusion.summary() == "only the words point to sadness, though the face points to no emotion"
+    # Far below neutral (barely readable words under a clearly still face), neutral stays, and
+    # the sadness it set aside is named.
+    faint = ModalityEvidence("words", normalize({"sad": 0.3, "neutral": 0.2} | {lab: 0.1 for lab in
+                                                ("happy", "angry", "fearful", "surprised", "disgusted")}), 0.2)
+    still = fuse({"face": _ev("face", "neutral", 0.8, 1.0), "words": faint})
+    assert still.emotions == ["neutral"] and still.expressed["words"] == "sad"
+    assert still.summary() == "only the face points to no emotion, though the words point to sadness"
 
 
 def test_absent_and_unreliable_channels_do_not_count():
@@ -141,7 +167,7 @@ def test_flat_words_are_no_evidence_of_calm_but_a_still_face_is():
     words = ModalityEvidence("words", flat, 1.0, flat_weight=FLAT_WORDS_WEIGHT)
     fusion = fuse({"voice": voice, "words": words})
     assert fusion.emotions[0] == "sad" and fusion.weights["words"] == FLAT_WORDS_WEIGHT
-    assert fusion.summary() == "only the tone of the voice hints at sadness"
+    assert fusion.summary() == "only the tone of the voice hints at sadness, though the words point to no emotion"
     assert fuse({"voice": voice, "words": ModalityEvidence("words", flat, 1.0)}).emotions == ["neutral"]  # at full weight
     face = ModalityEvidence("face", flat, 1.0)  # a still face keeps its weight: it observes the person
     assert fuse({"voice": voice, "face": face}).emotions == ["neutral"]

@@ -34,6 +34,13 @@ The rule, in full:
    (EmoDB: 26 against 3 of 79), in both halves of the speakers of each corpus; with the bar the
    answer said neutral for 707 of 1,440 RAVDESS clips (288 are neutral). A flat *sentence*'s tilt
    is not informative that way, so label channels keep the bar.
+   3c. Neutral at the top of the pool does not beat an emotion that a label channel expresses
+   (rule 4) when that emotion reaches ``KEEP_RATIO`` of neutral's score: the emotion is decided.
+   A still face and a calm voice show that the feeling is not displayed, not which feeling it
+   is; words that clearly say grief name it, and people often tell sad news with a composed
+   face. Neutral keeps the decision when the expressed emotion is far below it (a weak reading
+   of doubtful words under a clearly still face), and the summary then names the emotion it
+   set aside ("..., though the words point to sadness"), so no clear signal goes unmentioned.
 4. A channel *expresses* a label when it is present (reliability >= ``MIN_RELIABILITY``) and
    that label is its top, with at least ``MIN_EXPRESSED`` probability (1.75 times the uniform
    1/7) and ``MIN_MARGIN`` over its second label. Channels expressing the fused top label
@@ -125,6 +132,10 @@ class Fusion:
         if self.conflicts:
             return "; ".join(_conflict_clause(c, self.emotions[0]) for c in self.conflicts)
         top = self.emotions[0]
+        agreement = self._agreement(top)
+        return agreement if agreement == _NO_CLEAR else agreement + self._set_aside(top)
+
+    def _agreement(self, top: Label) -> str:
         labelled = [m for m in self.agree if m in self.expressed]
         sounding = [m for m in self.agree if m in self.aroused]
         if labelled:
@@ -134,7 +145,20 @@ class Fusion:
             return clause if len(labelled) >= 2 else f"only {clause}"
         if top != NEUTRAL and self.hints:
             return f"only the tone of {_join([_NOUN[m] for m in self.hints])} hints at {_EMOTION_NOUN[top]}"
-        return "no channel shows a clear emotion"
+        return _NO_CLEAR
+
+    def _set_aside(self, top: Label) -> str:
+        """", though the face points to no emotion" beside an emotional decision (rule 3c), or ",
+        though the words point to sadness" beside a neutral one: a label channel's clear reading
+        that the decision did not take and no conflict names (neutral is no rival emotion)."""
+        if top == NEUTRAL:
+            aside = {m: lab for m, lab in self.expressed.items() if lab != NEUTRAL and lab not in self.emotions}
+        else:
+            aside = {m: lab for m, lab in self.expressed.items() if lab == NEUTRAL}
+        by_label: dict[Label, list[str]] = {}
+        for m, lab in aside.items():
+            by_label.setdefault(lab, []).append(m)
+        return "".join(f", though {_points(group, lab)}" for lab, group in by_label.items())
 
     def to_dict(self) -> dict[str, Any]:
         return {"ranked": [[lab, round(p, 3)] for lab, p in self.ranked],
@@ -149,6 +173,7 @@ class Fusion:
                 "summary": self.summary()}
 
 
+_NO_CLEAR = "no channel shows a clear emotion"
 _NOUN = {"face": "the face", "voice": "the voice", "words": "the words"}
 _EMOTION_NOUN = {"neutral": "no emotion", "happy": "happiness", "sad": "sadness", "angry": "anger",
                  "fearful": "fear", "surprised": "surprise", "disgusted": "disgust"}
@@ -249,6 +274,11 @@ def fuse(evidence: dict[str, ModalityEvidence]) -> Fusion:
         top = max(showing.values(), key=lambda lab: scores[lab])
         top_p = scores[top]
         candidates = [(lab, p) for lab, p in order if lab in showing.values()]  # nor is it named beside
+    if top == NEUTRAL:  # rule 3c: an expressed emotion close to neutral is decided
+        rivals = [lab for lab in expressed.values() if lab != NEUTRAL and scores[lab] >= KEEP_RATIO * scores[NEUTRAL]]
+        if rivals:
+            top = max(rivals, key=lambda lab: scores[lab])
+            top_p = scores[top]
     emotions: list[Label] = [top]
     if top != NEUTRAL:
         emotions += [lab for lab, p in candidates if lab not in (top, NEUTRAL) and p >= KEEP_RATIO * top_p]
