@@ -64,3 +64,32 @@ HOLE = "xxunclearwordxx"
 def masked(text: str) -> str:
     """Each marked word replaced by :data:`HOLE` (see the checker, ``faithfulness.quotes``)."""
     return MARKED.sub(f" {HOLE} ", text)
+
+
+def second_hearings(marked_text: str | None, other: str | None) -> list[tuple[str, str]]:
+    """Where a second speech model heard something else in place of marked words: pairs of the
+    marked stretch (as marked, "(acceptable?)") and what the second model heard there
+    ("unacceptable"), in order. Words are aligned after case and punctuation; a marked stretch
+    the second model heard nothing in place of is left out (nothing to report).
+
+    Why: the explanation shows "(acceptable?)" and may say the words suggest anger; without the
+    second hearing beside it a reader sees anger read from "acceptable"."""
+    import difflib
+
+    if not marked_text or not other or not MARKED.search(marked_text):
+        return []
+
+    def norm(token: str) -> str:
+        return re.sub(r"[^\w']+", "", token.lower()).strip("'")
+
+    mine = [t for t in marked_text.split() if norm(as_heard(t) or "")]
+    theirs = [t for t in other.split() if norm(t)]
+    matcher = difflib.SequenceMatcher(None, [norm(as_heard(t) or "") for t in mine], [norm(t) for t in theirs],
+                                      autojunk=False)
+    out = []
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag == "replace" and any(MARKED.search(t) for t in mine[i1:i2]):
+            first = " ".join(mine[i1:i2]).strip(".,!?;:¡¿\"'")
+            second = " ".join(theirs[j1:j2]).strip(".,!?;:¡¿\"'")
+            out.append((first, second))
+    return out

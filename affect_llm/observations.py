@@ -64,13 +64,29 @@ def verbal(cues: dict[str, Any]) -> str:
         quote = f"In the text, the subtitle reads{unclear}: \"{words['subtitle']}\""
         if words.get("translation") and words.get("translation_reliable") is not False:
             quote += f" (in English: \"{words['translation']}\")"
-        return quote
+        return quote + _second_hearing(words)
     if words.get("heard"):
         return ("In the text, speech can be heard, but it could not be understood reliably, "
                 "so the words give no clue")
     if words.get("transcript_reliable") is False:  # speech, but no words made out: not silence
         return "In the text, speech can be heard, but no words could be made out, so the words give no clue"
     return "In the text, no words were spoken or given"
+
+
+def _second_hearing(words: dict[str, Any]) -> str:
+    """' A second transcription model heard "unacceptable" in place of "(acceptable?)".' or "": what the
+    other hearing of the marked words was (``doubt.second_hearings``), so the reader knows what the
+    words channel weighed besides the mark. Quoted as *that model's* hearing: the checker admits
+    such a quote only from the record's ``second_opinion`` and beside "second transcription model"."""
+    from .doubt import second_hearings
+
+    pairs = second_hearings(words.get("subtitle"), words.get("second_opinion"))[:MAX_SECOND_HEARINGS]
+    if not pairs:
+        return ""
+    return " A second transcription model heard " + _join([f'"{b}" in place of "{a}"' for a, b in pairs]) + "."
+
+
+MAX_SECOND_HEARINGS = 3
 
 
 def decision(cues: dict[str, Any]) -> str:

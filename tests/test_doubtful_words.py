@@ -149,7 +149,25 @@ def test_a_word_two_models_hear_differently_is_weighed_between_both_hearings():
     base, second = words_evidence(ANGRY).scores, words_evidence(heard).scores
     assert ev.scores == pytest.approx({lab: (base[lab] + second[lab]) / 2 for lab in base})
     assert ev.top(1)[0][0] == "angry"
-    assert "unacceptable" not in verbal(_decide(words).to_dict())  # read, never quoted
+    cues = decide(face_cues(None, None, 4), None, np.zeros(4, bool), True, None, words).to_dict()  # heard: audio
+    sentence = verbal(cues)  # read, and named as the second model's hearing, never as said
+    assert sentence.endswith('." A second transcription model heard "unacceptable" in place of "(acceptable?)".')
+    assert check_explanation(sentence, cues) == [] and check_explanation(closing("verbal", cues), cues) == []
+    said = check_explanation('The person says "This is completely unacceptable."', cues)
+    assert [f.kind for f in said] == ["quote"]
+    lent = check_explanation('A second transcription model heard "three times too many".', cues)  # not its hearing
+    assert [f.kind for f in lent] == ["quote"]
+
+
+def test_second_hearings_pair_each_marked_stretch_with_what_the_other_model_heard():
+    from affect_llm.doubt import second_hearings
+
+    assert second_hearings("This is completely (acceptable?)!", "This is completely unacceptable.") == \
+        [("(acceptable?)", "unacceptable")]
+    assert second_hearings("I got (a?) great (news?) today", "I got the great news today") == [("(a?)", "the")]
+    assert second_hearings("Hello (there?) friend", "Hello friend") == []  # heard nothing there: nothing to say
+    assert second_hearings("No marks here", "Other words") == []
+    assert second_hearings("It is (fine?)", None) == []
 
 
 def test_a_long_second_opinion_is_cut_to_the_word_budget_like_the_transcript():

@@ -242,6 +242,12 @@ class CueView:
         return [t for t in texts if isinstance(t, str) and t.strip()]
 
     @functools.cached_property
+    def second_opinion(self) -> str | None:
+        """What a second speech model heard (``words.second_opinion``): quotable only as its hearing."""
+        text = self.words.get("second_opinion")
+        return text if isinstance(text, str) and text.strip() else None
+
+    @functools.cached_property
     def doubtful(self) -> list[str]:
         """Words of the transcript heard with doubt: ``quotable`` shows them marked "(word?)"
         (``affect_llm.doubt``); quoting the mark is faithful, quoting the bare word is not."""

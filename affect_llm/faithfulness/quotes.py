@@ -11,6 +11,12 @@ A transcript may hold words heard with doubt, marked "(acceptable?)" (``affect_l
 the record lists them in ``words.doubtful``). Quoting the mark is faithful; quoting the bare
 word ("the person says 'completely acceptable'") presents a guess as what was said: a quote
 fault of its own.
+
+Where a second transcription model heard the same speech (``words.second_opinion``, English speech), a
+sentence that names that model ("a second transcription model heard \"unacceptable\" ...") may quote
+its hearing: that is a report of what the model heard, not of what the person said. The quote
+must still occur in the second model's text; the same words quoted without the attribution are
+a quote fault like any other.
 """
 
 from __future__ import annotations
@@ -34,10 +40,13 @@ def check(ctx: Ctx) -> list[Fault]:
         return []
     speechy = any(t.text in SPEECH_CUES for t in sent.tokens if not t.quoted)
     out: list[Fault] = []
+    second = view.second_opinion if _names_second_model(sent) else None
     for a, b in sent.quotes:
         content = sent.cased[a:b].strip()
         if not content or not (speechy or len(content.split()) >= MIN_SPEECH_WORDS):
             continue
+        if second and found_in(content, [second]):
+            continue  # what the second model heard, said to be its hearing
         span = sent.cased[max(0, a - 1):b + 1]
         if view.transcript_unreliable:
             out.append(Fault("quote", span, "quotes the person, but the transcript is unreliable: the speech "
@@ -59,6 +68,12 @@ def check(ctx: Ctx) -> list[Fault]:
             if a <= tok.start < b:
                 ctx.covered.add(k)
     return out
+
+
+def _names_second_model(sent) -> bool:
+    """The sentence attributes a hearing to another transcription model ("a second transcription model heard")."""
+    words = {t.text for t in sent.tokens if not t.quoted}
+    return "model" in words and bool(words & {"second", "another", "other"})
 
 
 def _found(content: str, view) -> bool:
