@@ -69,6 +69,21 @@ def test_a_still_face_does_not_outvote_words_that_say_an_emotion():
     assert still.summary() == "only the face points to no emotion, though the words point to sadness"
 
 
+def test_the_neutral_discount_does_not_turn_a_lean_to_neutral_into_an_emotion():
+    """Rule 3d: a voice reading neutral first and disgust second, nothing else present. The pool
+    puts disgust on top only because neutral is discounted; no channel favours disgust."""
+    voice = ModalityEvidence("voice", normalize({"neutral": 0.38, "disgusted": 0.28, "sad": 0.1, "fearful": 0.08,
+                                                 "happy": 0.06, "angry": 0.05, "surprised": 0.05}), 0.5,
+                             reads="arousal", arousal="moderate")
+    fusion = fuse({"face": absent("face", "no face"), "voice": voice})
+    assert fusion.ranked[0][0] == "disgusted"  # the discounted pool...
+    assert fusion.emotions == ["neutral"]  # ...names no emotion that no channel favours over neutral
+    # A label some channel does favour over neutral is decided as before.
+    lean = ModalityEvidence("voice", normalize(dict(voice.scores) | {"disgusted": 0.4}), 0.5,
+                            reads="arousal", arousal="moderate")
+    assert fuse({"voice": lean}).emotions[0] == "disgusted"
+
+
 def test_absent_and_unreliable_channels_do_not_count():
     fusion = fuse({"face": absent("face", "no face"), "voice": _voice("angry", 0.9, 0.05, "low"),
                    "words": _ev("words", "fearful", 0.6)})
