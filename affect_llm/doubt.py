@@ -21,18 +21,28 @@ home of that form (no heavy imports: the checker and ``--help`` load it).
 from __future__ import annotations
 
 import re
+import unicodedata
 
 # "(word?)": one word (no spaces, no parentheses) in parentheses, ending in a question mark.
 MARKED = re.compile(r"\(([^()\s]+?)\?\)")
 
 
 def mark(word: str) -> str:
-    """``"acceptable."`` -> ``"(acceptable?)."``: the word in the mark, its punctuation outside."""
-    m = re.match(r"^(\W*)(.*?)(\W*)$", word, flags=re.DOTALL)
-    lead, core, tail = m.groups() if m else ("", word, "")
-    if not core:
+    """``"acceptable."`` -> ``"(acceptable?)."``: the word in the mark, its punctuation outside.
+
+    Only punctuation, symbols and spaces stay outside; a combining mark is part of the letter it
+    sits on (a Thai vowel sign "ิ" is no letter to ``\\w``, and "(ย?)ิ" split a syllable)."""
+    def outside(ch: str) -> bool:
+        return unicodedata.category(ch)[0] in "PSZC"
+
+    start, end = 0, len(word)
+    while start < end and outside(word[start]):
+        start += 1
+    while end > start and outside(word[end - 1]):
+        end -= 1
+    if start == end:
         return word
-    return f"{lead}({core}?){tail}"
+    return f"{word[:start]}({word[start:end]}?){word[end:]}"
 
 
 def marked_words(text: str | None) -> list[str]:

@@ -232,6 +232,10 @@ def test_the_mark_round_trips():
     assert without_doubtful(text) == "This is."
     assert as_heard(text) == "This is acceptable. ¡Flajase"
     assert "acceptable" not in masked(text)
+    # A combining mark belongs to its letter: Whisper base heard espeak Mandarin as Thai, and the
+    # mark had split the syllable "ยิ" into "(ย?)ิ", a broken script quoted in the answer.
+    thai = mark("ยิ") + "น"
+    assert thai == "(ยิ?)น" and marked_words(thai) == ["ยิ"] and as_heard(thai) == "ยิน"
 
 
 # ------------------------------------------------------------------------------ second opinion

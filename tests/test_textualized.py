@@ -70,6 +70,20 @@ def test_default_model_answers_in_emer_order_and_passes_its_own_checker(model):
         assert set(answer.grounding) == {"visual", "acoustic", "verbal", "inference"}
 
 
+def test_words_the_channel_could_not_read_are_rendered_not_generated(model):
+    """Given Spanish text with no English to score: the LLM has nothing to interpret, and left to
+    itself it invented ("a person who has been touched by someone else")."""
+    words = WordCues(subtitle="Hoy estoy muy contenta con todo.", source="user", language="es")
+    n, probs = 8, _probs("happy")
+    cues = decide(face_cues(probs, np.ones(n, bool), n), probs, np.ones(n, bool), False, None, words)
+    unread = SimpleNamespace(cues=cues, subtitle=words.subtitle)
+    assert cues.evidence["words"].reliability == 0
+    _, slots = model.build_prompts([unread])
+    assert "verbal" not in {name for _, name, _ in slots} and "visual" in {name for _, name, _ in slots}
+    read = _perception("happy", "I passed the exam, this is wonderful!")
+    assert "verbal" in {name for _, name, _ in model.build_prompts([read])[1]}
+
+
 def test_batched_answers_equal_single_answers():
     # In float32, greedy decoding gives a clip the same text whichever clips share its batch
     # (in bfloat16, attention over different padding may round a word differently: model card).

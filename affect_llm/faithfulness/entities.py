@@ -9,6 +9,7 @@ organization", "a comedian" or "a lilac-hawk accent" is inventing. A noun is fla
   WordNet counts it more often as a noun than as any other part of speech ("support" is
   mostly a verb, "change" mostly a verb); or
 * it is capitalised in mid-sentence (a name WordNet may not know: "Maria", "Acme");
+* or it is "someone else" (another person; "someone" alone may be the speaker);
 
 and it is not grounded: not in the allow-list of what a grounded description legitimately
 names (the face, the voice, the clip, the speaker...) and not in the subtitle or its
@@ -61,6 +62,10 @@ must may shall do does did done be is are was were been being am have has had ha
 still even ever yet again once one ones two three first second last next much many less least well quite
 rather almost however thus though although whereas since because until unless per via like unlike
 """.split())  # noqa: SIM905
+# "someone" may be the speaker ("someone who is upset"); "someone else" is another person: an
+# invented one unless the words speak of one ("touched by someone else", said of a clip whose
+# words could not be read).
+_INDEFINITE_PEOPLE = frozenset({"someone", "somebody", "anyone", "anybody", "everyone", "everybody"})
 _WORD = re.compile(r"[a-z]+(?:-[a-z]+)*")
 
 
@@ -78,6 +83,11 @@ def check(ctx: Ctx) -> list[Fault]:
             fault = _language(view.language, word, sent.span(k, k), len(view.quotable) > 1)
             if fault:
                 out.append(fault)
+            continue
+        if word == "else" and k > 0 and sent.tokens[k - 1].text in _INDEFINITE_PEOPLE and "else" not in grounded:
+            out.append(Fault("entity", sent.span(k - 1, k), "brings in another person, who is in neither the "
+                                                              "words nor the cues"))
+            ctx.covered.add(k)
             continue
         if word in _STOP or word in ALLOWED or keyword_modality(word) or word in grounded:
             continue

@@ -149,8 +149,11 @@ class TextualizedModel:
 
     def _has(self, p: Any, need: str) -> bool:
         c = p.cues
-        return {"face": c.face.found, "speech": c.voice.speech_found, "words": bool(p.subtitle),
-                "any": True}[need]
+        # Words the words channel could not read (no English to score: a failed translation)
+        # leave the LLM nothing to interpret; their sentence is rendered ("their meaning could
+        # not be read"). Generated, it invented ("a person who has been touched by someone else").
+        read = bool(p.subtitle) and c.evidence["words"].reliability > 0
+        return {"face": c.face.found, "speech": c.voice.speech_found, "words": read, "any": True}[need]
 
     def _specs(self) -> list[dict[str, Any]]:
         return self.template["sections"] + [dict(self.template["emotions"], name="emotions", needs="any")]
