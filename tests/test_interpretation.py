@@ -47,3 +47,36 @@ def test_the_model_retries_a_continuation_that_adds_content():
     failed = model._check([CUES], slots, parts)
     assert list(failed) == [(0, "verbal")] and "tendency, lie" in failed[(0, "verbal")]
     assert model._llm is None
+
+
+def _decided(face: dict, words: dict, arousal: str | None, expressed: dict) -> dict:
+    return {**CUES, "evidence": {"face": {"scores": face}, "words": {"scores": words}, "voice": {"scores": {}}},
+            "fusion": {"expressed": expressed, "aroused": {"voice": arousal} if arousal else {}}}
+
+
+STILL_FACE = {"neutral": 0.51, "happy": 0.15, "angry": 0.09, "sad": 0.07, "fearful": 0.06, "surprised": 0.06,
+              "disgusted": 0.06}
+SAD_WORDS = {"sad": 0.62, "neutral": 0.1, "fearful": 0.08, "angry": 0.06, "happy": 0.05, "surprised": 0.05,
+             "disgusted": 0.04}
+
+
+@pytest.mark.parametrize("section, continuation, arousal, off", [
+    # devcorpus, en-sad-1-neutral: a still face read as happy, backed only by nothing the face shows
+    ("visual", ", which suggests that the person is likely happy.", None, ["happy"]),
+    ("visual", ", which suggests no particular emotion.", None, []),
+    ("verbal", " These words suggest that the speaker is sad.", None, []),
+    ("verbal", " These words suggest that the speaker is not only sad but also has a fear.", None, ["fear"]),
+    # the voice reads arousal: a label it fits, calm when it is not aroused, never a valence
+    ("acoustic", ", which suggests joy and happiness.", "low", ["joy", "happy"]),
+    ("acoustic", ", which suggests relaxation and calmness.", "low", []),
+    ("acoustic", ", which suggests relaxation and calmness.", "high", ["relaxed", "calm"]),
+    ("acoustic", ", which suggests excitement and anger.", "high", []),
+    ("acoustic", ", which suggests high arousal.", None, []),
+    ("verbal", " These words suggest the speaker is not sad or sad but is sad.", None, ["sad (denied and asserted)"]),
+])
+def test_a_continuation_reads_only_what_its_own_channel_shows(section, continuation, arousal, off):
+    from affect_llm.faithfulness.interpretation import off_reading
+
+    cues = _decided(STILL_FACE, SAD_WORDS, arousal, {"face": "neutral", "words": "sad"})
+    assert off_reading(continuation, section, cues) == off
+    assert off_reading(continuation, section, CUES) == ([] if "denied" not in str(off) else off)  # no decision record

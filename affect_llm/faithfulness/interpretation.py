@@ -100,3 +100,56 @@ def _on_wheel(word: str) -> bool:
 
     tables = load_tables()
     return word in tables.wheel_words or any(f in tables.wheel_words for f in tables.forms.get(word, ()))
+
+
+# A section's continuation interprets that section's channel: the label the channel expresses,
+# or one it gives at least this probability (the support check's own bar: uniform is 1/7).
+CHANNEL_SUPPORT = 0.2
+_SECTION_CHANNEL = {"visual": "face", "acoustic": "voice", "verbal": "words"}
+# States of low arousal that the scorer's wheels file under a pleasant family ("relaxed" under
+# joy): of a voice that is not aroused they describe the arousal, not a valence it cannot read.
+CALM_WORDS = frozenset({"calm", "relaxed", "serene", "peaceful", "tranquil", "composed"})
+
+
+def off_reading(continuation: str, section: str, cues: dict[str, Any]) -> list[str]:
+    """Emotion words of a section's ``continuation`` that its own channel does not show, and any
+    emotion the continuation both denies and asserts ("not happy or happy but is happy").
+
+    Why stricter than the support check (any channel may back a word there): "the face looks
+    mostly neutral ..., which suggests that the person is likely happy" is backed by the words,
+    and reads as a contradiction. The face and the words may name what they express or give
+    ``CHANNEL_SUPPORT``; the voice shows arousal only (``evidence.fusion``, rule 5), so it may
+    name a label whose arousal its reading fits, and calm when it is not aroused ("joy and
+    happiness" of a voice of moderate arousal is a claim the voice cannot make)."""
+    from ..emotions import label_of
+    from ..evidence.fusion import fits
+    from .cueview import extractor
+
+    channel = _SECTION_CHANNEL.get(section)
+    if channel is None:
+        return []
+    fusion = cues.get("fusion") or {}
+    text = _QUOTED.sub(lambda m: " " * len(m.group(0)), continuation.lower())
+    mentions = [(m, "neutral" if m.neutral else label_of(m.word)) for m in extractor().extract(text).mentions]
+    evidence = (cues.get("evidence") or {}).get(channel)
+    if not evidence or not fusion:  # a record without the decision: nothing to hold it to
+        mentions = []
+    if channel == "voice":
+        reading = (fusion.get("aroused") or {}).get("voice")
+        allowed = {lab for _, lab in mentions if lab and reading and fits(reading, lab)}
+        if reading != "high":
+            allowed.add("neutral")
+    else:
+        scores = ((cues.get("evidence") or {}).get(channel) or {}).get("scores") or {}
+        allowed = {lab for lab, p in scores.items() if p >= CHANNEL_SUPPORT}
+        expressed = (fusion.get("expressed") or {}).get(channel)
+        if expressed:
+            allowed.add(expressed)
+    voice_reading = (fusion.get("aroused") or {}).get("voice") if channel == "voice" else None
+    out = [m.word for m, lab in mentions if lab and not m.negated and (
+        m.word in CALM_WORDS and voice_reading == "high"  # calm under a high-arousal voice
+        or lab not in allowed and not (channel == "voice" and m.word in CALM_WORDS))]
+    every = [(m, "neutral" if m.neutral else label_of(m.word)) for m in extractor().extract(text).mentions]
+    denied = {lab for m, lab in every if m.negated}
+    out += [f"{m.word} (denied and asserted)" for m, lab in every if lab in denied and not m.negated]
+    return list(dict.fromkeys(out))

@@ -17,6 +17,7 @@ The emotions are the fused decision, strongest first; the LLM may add one nuance
 from __future__ import annotations
 
 import functools
+import logging
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -25,6 +26,8 @@ from typing import Any
 from .. import observations
 from ..llm import BUNDLED_LLM, BatchStreamer, LoadedLLM, chat_prompt, generate, load_llm, stream_in_thread
 from ..prompts import fill, load_yaml
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -207,10 +210,12 @@ class TextualizedModel:
                parts: dict[tuple[int, str], str]) -> dict[tuple[int, str], str]:
         """(clip, section) -> one line of faults, for each part that fails: the faithfulness
         checker's faults, a continuation that says nothing about feelings (no emotion word: it
-        cannot be wrong, but it explains nothing either), or one that adds content the facts do
-        not hold ("has a tendency to lie": ``faithfulness.interpretation``)."""
+        cannot be wrong, but it explains nothing either), one that adds content the facts do
+        not hold ("has a tendency to lie"), or one that reads its section's channel as showing
+        what it does not ("the face looks mostly neutral ..., which suggests ... happy"; both
+        ``faithfulness.interpretation``)."""
         from ..faithfulness import check_sentence
-        from ..faithfulness.interpretation import AROUSAL_WORDS, new_content
+        from ..faithfulness.interpretation import AROUSAL_WORDS, new_content, off_reading
 
         prefixes = {(i, name): prefix for i, name, prefix in slots}
         failed = {}
@@ -225,6 +230,9 @@ class TextualizedModel:
             added = new_content(continuation, cues[i], prefixes[(i, name)])
             if added:  # the continuation interprets the facts; it may not add to them
                 faults.append(", ".join(added))
+            off = off_reading(continuation, name, cues[i])
+            if off:  # ...and it interprets its own channel's reading, not another's
+                faults.append(", ".join(off))
             if faults:
                 failed[(i, name)] = "; ".join(dict.fromkeys(faults))
         return failed
@@ -277,6 +285,8 @@ class TextualizedModel:
             second = self._sentences(retry_slots, self._generate(prompts, retry_slots, temperature=RETRY_TEMPERATURE))
             still = self._check(cues, retry_slots, second)
             for key in failed:
+                log.debug("clip %d, %s: %r failed the check (%s); retried: %r (%s)", key[0], key[1], parts.get(key),
+                          failed[key], second.get(key), still.get(key, "passed"))
                 if key in second and key not in still:
                     parts[key], grounding[key] = second[key], "regenerated"
                 else:
