@@ -370,11 +370,12 @@ def _norm_word(text: str) -> str:
 
 def disputed(words: list[str], other: str) -> list[bool]:
     """Per word of ``words``: True when the transcript ``other`` does not hold it at that place
-    (word alignment after case and punctuation; a word with no letters is never disputed)."""
+    (word alignment after case and punctuation; a word with no letters is never disputed). Each
+    CJK character of ``other`` is a word of its own, as :func:`group_words` splits Chinese."""
     import difflib
 
     mine = [_norm_word(w) for w in words]
-    theirs = [n for n in (_norm_word(w) for w in other.split()) if n]
+    theirs = [n for n in (_norm_word(w) for w in _CJK.sub(r" \g<0> ", other).split()) if n]
     keep = [i for i, n in enumerate(mine) if n]
     agree = [False] * len(keep)
     matcher = difflib.SequenceMatcher(None, [mine[i] for i in keep], theirs, autojunk=False)
