@@ -235,6 +235,18 @@ def test_pitch_of_harmonic_tone(f0):
     assert len(p.contour) == 10 and all(c == pytest.approx(f0, rel=0.05) for c in p.contour)
 
 
+def test_frame_rms_cuts_whole_frames_and_pads_only_a_short_clip():
+    """One framing for the prosody energy track (dB, floored) and the speech silence gate (linear)."""
+    from affect_llm.media.prosody import frame_energy_db, frame_rms
+
+    x = np.concatenate([np.full(400, 0.5), np.zeros(400), np.full(399, 0.25)]).astype(np.float32)
+    assert frame_rms(x, 400, 400).tolist() == [0.5, 0.0]  # the 399-sample tail is not a frame
+    assert frame_rms(x, 400, 200).size == 4 and frame_rms(x, 400, 200)[1] == pytest.approx(0.5 / np.sqrt(2))
+    assert frame_rms(np.full(100, 0.5), 400, 400).tolist() == [0.25]  # zero-padded to one frame
+    assert frame_rms(np.full(100, 0.5), 100, 400).tolist() == [0.5]  # win=size: keeps its level
+    assert frame_energy_db(x, 400, 400).tolist() == pytest.approx([20 * np.log10(0.5), -120.0])
+
+
 def test_silence_and_none_have_no_speech():
     for audio in (None, np.zeros(SR, np.float32), np.zeros(10, np.float32),
                   np.random.default_rng(0).normal(0, 1e-4, SR).astype(np.float32)):

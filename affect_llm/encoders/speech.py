@@ -64,6 +64,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 
 from ..errors import InputError, ModelError
+from ..media.prosody import frame_rms
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     import torch
@@ -427,10 +428,10 @@ def loud_level(audio: np.ndarray) -> float:
     """
     if not audio.size:
         return 0.0
-    x = np.asarray(audio, dtype=np.float64)
-    n = max(1, x.size // LEVEL_FRAME)  # whole frames; a clip shorter than one frame is one frame
-    frames = x[: n * LEVEL_FRAME].reshape(n, -1)
-    return float(np.percentile(np.sqrt(np.mean(frames * frames, axis=1)), 95))
+    x = np.asarray(audio)
+    # back-to-back whole frames; a clip shorter than one frame is one frame of its own length
+    # (not zero-padded: padding would lower the level of a short clip)
+    return float(np.percentile(frame_rms(x, min(LEVEL_FRAME, x.size), LEVEL_FRAME), 95))
 
 
 def transcribe(wa: WhisperAudio, audio: np.ndarray, language: str | None = None, *,

@@ -167,13 +167,22 @@ def _as_float_mono(audio: np.ndarray) -> np.ndarray:
     return x - x.mean() if x.size else x
 
 
-def frame_energy_db(x: np.ndarray, win: int, hop: int) -> np.ndarray:
-    """RMS level of each ``win``-sample frame every ``hop`` samples, in dBFS (floor -120)."""
+def frame_rms(x: np.ndarray, win: int, hop: int) -> np.ndarray:
+    """RMS (float64) of each ``win``-sample frame starting every ``hop`` samples; whole frames only.
+
+    The one place audio is cut into frame levels (the prosody energy track, the speech encoder's
+    silence gate). Audio shorter than ``win`` is zero-padded to one frame; a caller that wants a
+    short clip to keep its own level passes ``win=x.size``.
+    """
     if x.size < win:
         x = np.pad(x, (0, win - x.size))
     frames = sliding_window_view(x, win)[::hop]
-    rms = np.sqrt(np.mean(np.square(frames, dtype=np.float64), axis=1))
-    return 20.0 * np.log10(np.maximum(rms, 1e-6))
+    return np.sqrt(np.mean(np.square(frames, dtype=np.float64), axis=1))
+
+
+def frame_energy_db(x: np.ndarray, win: int, hop: int) -> np.ndarray:
+    """RMS level of each ``win``-sample frame every ``hop`` samples, in dBFS (floor -120)."""
+    return 20.0 * np.log10(np.maximum(frame_rms(x, win, hop), 1e-6))
 
 
 def _activity_threshold(db: np.ndarray) -> float:
