@@ -172,16 +172,13 @@ def word_cues_from(subtitle: str | None, source: str, transcript: Transcript | N
     if not transcript.text.strip():  # speech was found, but Whisper made out no words (a soft,
         # short or sobbing utterance; RAVDESS's sad "Kids are talking by the door."): not silence
         return WordCues(subtitle=None, source="whisper", language=transcript.language, transcript_reliable=False,
-                        reliability={"no_speech_prob": transcript.no_speech_prob,
-                                     "reasons": list(transcript.reasons) or [NO_WORDS_MADE_OUT]})
+                        reliability=_measures(transcript, list(transcript.reasons) or [NO_WORDS_MADE_OUT],
+                                              NO_WORDS_MEASURES))
     text, cut = bound_words(transcript.marked_text().strip())
     translation = transcript.translation
     if translation:
         translation, _ = bound_words(translation)
-    measures = {"avg_logprob": transcript.avg_logprob, "no_speech_prob": transcript.no_speech_prob,
-                "compression_ratio": transcript.compression_ratio,
-                "language_probability": transcript.language_probability,
-                "translation_avg_logprob": transcript.translation_avg_logprob, "reasons": transcript.reasons}
+    measures = _measures(transcript, transcript.reasons)
     second = transcript.second_opinion
     if second:
         second, _ = bound_words(second)
@@ -204,6 +201,18 @@ def word_cues_from(subtitle: str | None, source: str, transcript: Transcript | N
 
 
 NO_WORDS_MADE_OUT = "speech was found, but Whisper made out no words in it"
+
+# The transcript's measures shown as the words' ``reliability``, in this order; with no words made
+# out only the no-speech probability means anything (the others measure words that are not there).
+TRANSCRIPT_MEASURES = ("avg_logprob", "no_speech_prob", "compression_ratio", "language_probability",
+                       "translation_avg_logprob")
+NO_WORDS_MEASURES = ("no_speech_prob",)
+
+
+def _measures(transcript: Transcript, reasons: list[str],
+              names: tuple[str, ...] = TRANSCRIPT_MEASURES) -> dict[str, Any]:
+    """The words' ``reliability``: the transcript's ``names`` measures, then ``reasons``."""
+    return {name: getattr(transcript, name) for name in names} | {"reasons": reasons}
 
 
 def doubt_reason(doubtful: list[str], words: int, translated: bool = False, second_opinion: bool = False) -> str:

@@ -108,3 +108,18 @@ def test_speech_in_which_whisper_made_out_no_words_is_not_silence():
     assert check_explanation(sentence + ".", cues) == []
     assert [f.kind for f in check_explanation('The person says "I am fine".', cues)] == ["quote"]
     assert word_cues_from(None, "none", None, None).source == "none"  # no speech, no Whisper: nothing heard
+
+
+def test_the_words_reliability_holds_the_transcripts_measures():
+    """Words heard: every measure of the transcript and its reasons. No words made out: only the
+    no-speech probability (the other measures are of words that are not there) and a reason."""
+    from affect_llm.perception import NO_WORDS_MADE_OUT
+
+    tr = _spanish("I feel very lonely and sad, life has no meaning.", -1.05)
+    assert word_cues_from(None, "none", tr, None).reliability == {
+        "avg_logprob": -0.7, "no_speech_prob": 0.02, "compression_ratio": 1.1, "language_probability": 0.93,
+        "translation_avg_logprob": -1.05, "reasons": tr.reasons}
+    none = word_cues_from(None, "none", Transcript("", no_speech_prob=0.7, reasons=["quiet"]), None)
+    assert none.reliability == {"no_speech_prob": 0.7, "reasons": ["quiet"]}
+    assert word_cues_from(None, "none", Transcript(""), None).reliability == {
+        "no_speech_prob": None, "reasons": [NO_WORDS_MADE_OUT]}
