@@ -61,7 +61,10 @@ def verbal(cues: dict[str, Any]) -> str:
         doubtful = words.get("doubtful") or []  # shown in the mark of affect_llm.doubt, never as said
         unclear = ("" if not doubtful else ", with the unclear word marked by a question mark" if len(doubtful) == 1
                    else ", with the unclear words marked by question marks")
-        quote = f"In the text, the subtitle reads{unclear}: \"{words['subtitle']}\""
+        # A transcript is the speech model's hearing, not a subtitle someone gave: say which, so a
+        # reader knows a word may be misheard even where nothing is marked.
+        source = "automatic transcript" if words.get("source") == "whisper" else "subtitle"
+        quote = f"In the text, the {source} reads{unclear}: \"{words['subtitle']}\""
         if words.get("translation") and words.get("translation_reliable") is not False:
             quote += f" (in English: \"{words['translation']}\")"
         return quote + _second_hearing(words)
