@@ -183,7 +183,10 @@ def run_pipeline(items: list[Item], cache: Path) -> list[dict]:
                      "voice_reliability": round(voice.reliability, 3), "first": p.cues.candidates[0],
                      "emotions": p.cues.candidates, "heard": words.subtitle or words.heard,
                      "transcript_reliable": words.transcript_reliable,
-                     "words_top": p.cues.evidence["words"].top(1)[0][0] if p.cues.evidence["words"].present else None})
+                     "words_top": p.cues.evidence["words"].top(1)[0][0] if p.cues.evidence["words"].present else None,
+                     # each channel's evidence, so a fusion rule can be re-measured offline
+                     "evidence": {m: {**ev.to_dict(), "flat_weight": ev.flat_weight} for m, ev in p.cues.evidence.items()},
+                     "translation": words.translation})
         if i % 10 == 0:
             print(f"  {i}/{len(items)}", flush=True)
     return rows
