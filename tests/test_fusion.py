@@ -84,6 +84,21 @@ def test_the_neutral_discount_does_not_turn_a_lean_to_neutral_into_an_emotion():
     assert fuse({"voice": lean}).emotions[0] == "disgusted"
 
 
+def test_weak_leans_that_add_up_are_said_to_add_up():
+    """EmoDB, Whisper's translation of a flat sentence leaning to happy below the bar, and an
+    energetic voice leaning to fear and joy: the answer is happy, and its reason must not read
+    "since no channel shows a clear emotion" alone."""
+    voice = ModalityEvidence("voice", normalize({"neutral": 0.12, "happy": 0.21, "sad": 0.06, "angry": 0.1,
+                                                 "fearful": 0.22, "surprised": 0.17, "disgusted": 0.12}), 0.3,
+                             reads="arousal", arousal="high")
+    words = ModalityEvidence("words", normalize({"neutral": 0.40, "happy": 0.36, "sad": 0.04, "angry": 0.05,
+                                                 "fearful": 0.05, "surprised": 0.06, "disgusted": 0.04}), 0.8,
+                             flat_weight=0.25)
+    fusion = fuse({"face": absent("face", "no face"), "voice": voice, "words": words})
+    assert fusion.emotions[0] == "happy" and fusion.expressed == {} and fusion.hints == []
+    assert fusion.summary() == "no channel shows a clear emotion, but together they lean to happiness"
+
+
 def test_absent_and_unreliable_channels_do_not_count():
     fusion = fuse({"face": absent("face", "no face"), "voice": _voice("angry", 0.9, 0.05, "low"),
                    "words": _ev("words", "fearful", 0.6)})

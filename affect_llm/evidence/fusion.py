@@ -152,6 +152,8 @@ class Fusion:
             return clause if len(labelled) >= 2 else f"only {clause}"
         if top != NEUTRAL and self.hints:
             return f"only the tone of {_join([_NOUN[m] for m in self.hints])} hints at {_EMOTION_NOUN[top]}"
+        if top != NEUTRAL:  # weak leans of several channels add up (rule 3d: some channel favours it)
+            return f"no channel shows a clear emotion, but together they lean to {_EMOTION_NOUN[top]}"
         return _NO_CLEAR
 
     def _set_aside(self, top: Label) -> str:
