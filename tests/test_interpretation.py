@@ -46,6 +46,10 @@ def test_the_model_retries_a_continuation_that_adds_content():
              (0, "acoustic"): prefix_a + " high arousal."}
     failed = model._check([CUES], slots, parts)
     assert list(failed) == [(0, "verbal")] and "tendency, lie" in failed[(0, "verbal")]
+    # A continuation that only denies a feeling asserts nothing (angry.mp4's "not happy with
+    # their own words"): retried too.
+    denied = {(0, "verbal"): prefix_v + " suggest that the speaker is not happy with their own words."}
+    assert list(model._check([CUES], slots[:1], denied)) == [(0, "verbal")]
     assert model._llm is None
 
 

@@ -209,8 +209,8 @@ class TextualizedModel:
     def _check(self, cues: list[dict[str, Any]], slots: list[tuple[int, str, str]],
                parts: dict[tuple[int, str], str]) -> dict[tuple[int, str], str]:
         """(clip, section) -> one line of faults, for each part that fails: the faithfulness
-        checker's faults, a continuation that says nothing about feelings (no emotion word: it
-        cannot be wrong, but it explains nothing either), one that adds content the facts do
+        checker's faults, a continuation that asserts no feeling (no emotion word, or only denied
+        ones: it cannot be wrong, but it explains nothing either), one that adds content the facts do
         not hold ("has a tendency to lie"), or one that reads its section's channel as showing
         what it does not ("the face looks mostly neutral ..., which suggests ... happy"; both
         ``faithfulness.interpretation``)."""
@@ -224,7 +224,9 @@ class TextualizedModel:
                 continue
             faults = [f.text for f in check_sentence(text, cues[i], section=name)]
             continuation = text[len(prefixes[(i, name)]):]
-            if not faults and not _extractor().extract(continuation).mentions \
+            # It must assert a feeling: only denying one ("not happy with their own words", of
+            # angry words) explains nothing, and the small LLM's negations are often confused.
+            if not faults and not any(not m.negated for m in _extractor().extract(continuation).mentions) \
                     and not (name == "acoustic" and AROUSAL_WORDS & set(re.findall(r"[a-z-]+", continuation.lower()))):
                 faults.append(continuation.strip(" .") or "an empty clause")
             added = new_content(continuation, cues[i], prefixes[(i, name)])
