@@ -76,30 +76,49 @@ def masked(text: str) -> str:
     return MARKED.sub(f" {HOLE} ", text)
 
 
+# Characters of scripts written without spaces (kana, CJK ideographs, Hangul): a hearing splits
+# into one token per character there, as Whisper's word timestamps split Chinese.
+CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
+
+
+def hearing_tokens(text: str) -> list[str]:
+    """The tokens of a hearing: its words, each CJK character a token of its own."""
+    return CJK.sub(r" \g<0> ", text).split()
+
+
+def norm_word(token: str) -> str:
+    """A token as two hearings are compared: unmarked, lower-case, letters and apostrophes only."""
+    return re.sub(r"[^\w']+", "", (as_heard(token) or "").lower()).strip("'")
+
+
+def aligned(mine: list[str], theirs: list[str]) -> list[tuple[str, list[int], list[int]]]:
+    """Two hearings of the same speech, word by word: ``difflib`` opcodes over the tokens that
+    have letters (after :func:`norm_word`), as (tag, indices into ``mine``, indices into
+    ``theirs``). The one alignment behind a disputed word (``encoders.speech.disputed``) and
+    what the second model heard in its place (:func:`second_hearings`)."""
+    import difflib
+
+    keep_m = [i for i, t in enumerate(mine) if norm_word(t)]
+    keep_t = [j for j, t in enumerate(theirs) if norm_word(t)]
+    matcher = difflib.SequenceMatcher(None, [norm_word(mine[i]) for i in keep_m],
+                                      [norm_word(theirs[j]) for j in keep_t], autojunk=False)
+    return [(tag, keep_m[i1:i2], keep_t[j1:j2]) for tag, i1, i2, j1, j2 in matcher.get_opcodes()]
+
+
 def second_hearings(marked_text: str | None, other: str | None) -> list[tuple[str, str]]:
     """Where a second speech model heard something else in place of marked words: pairs of the
     marked stretch (as marked, "(acceptable?)") and what the second model heard there
-    ("unacceptable"), in order. Words are aligned after case and punctuation; a marked stretch
-    the second model heard nothing in place of is left out (nothing to report).
+    ("unacceptable"), in order (:func:`aligned`); a marked stretch the second model heard
+    nothing in place of is left out (nothing to report).
 
     Why: the explanation shows "(acceptable?)" and may say the words suggest anger; without the
     second hearing beside it a reader sees anger read from "acceptable"."""
-    import difflib
-
     if not marked_text or not other or not MARKED.search(marked_text):
         return []
-
-    def norm(token: str) -> str:
-        return re.sub(r"[^\w']+", "", token.lower()).strip("'")
-
-    mine = [t for t in marked_text.split() if norm(as_heard(t) or "")]
-    theirs = [t for t in other.split() if norm(t)]
-    matcher = difflib.SequenceMatcher(None, [norm(as_heard(t) or "") for t in mine], [norm(t) for t in theirs],
-                                      autojunk=False)
+    mine, theirs = marked_text.split(), hearing_tokens(other)
     out = []
-    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
-        if tag == "replace" and any(MARKED.search(t) for t in mine[i1:i2]):
-            first = " ".join(mine[i1:i2]).strip(".,!?;:¡¿\"'")
-            second = " ".join(theirs[j1:j2]).strip(".,!?;:¡¿\"'")
-            out.append((first, second))
+    for tag, ims, jts in aligned(mine, theirs):
+        if tag == "replace" and any(MARKED.search(mine[i]) for i in ims):
+            out.append((" ".join(mine[i] for i in ims).strip(".,!?;:¡¿\"'"),
+                        " ".join(theirs[j] for j in jts).strip(".,!?;:¡¿\"'")))
     return out

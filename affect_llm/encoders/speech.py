@@ -63,6 +63,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
+from ..doubt import CJK, aligned, hearing_tokens
 from ..errors import InputError, ModelError
 from ..media.prosody import frame_rms
 
@@ -214,13 +215,12 @@ def normalize_language(language: str | None) -> str | None:
                      f"(en, es, zh, fr, de, ja, ...) or leave it out to detect the language")
 
 
-_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
 
 
 def count_words(text: str) -> int:
     """Words separated by spaces, with each CJK character counted as one (Chinese and Japanese
     write no spaces; a character is about a syllable, the unit of a speaking rate)."""
-    return len(_CJK.sub(" ", text).split()) + len(_CJK.findall(text))
+    return len(CJK.sub(" ", text).split()) + len(CJK.findall(text))
 
 
 _HAS_WORD_CHAR = re.compile(r"[^\W_]")
@@ -264,7 +264,7 @@ def group_words(units: list[tuple[str, float]], combine: WordProbability = "min"
             else:
                 pending += stripped
             continue
-        cjk = bool(_CJK.search(stripped))
+        cjk = bool(CJK.search(stripped))
         if not built or pending or text[:1].isspace() or cjk or last_cjk or space_free:
             built.append((pending + stripped, [float(logprob)]))
         else:
@@ -365,27 +365,15 @@ def judge(tr: Transcript, language_given: bool) -> Transcript:
     return tr
 
 
-def _norm_word(text: str) -> str:
-    return re.sub(r"[^\w']+", "", text.lower()).strip("'")
-
-
 def disputed(words: list[str], other: str) -> list[bool]:
     """Per word of ``words``: True when the transcript ``other`` does not hold it at that place
-    (word alignment after case and punctuation; a word with no letters is never disputed). Each
-    CJK character of ``other`` is a word of its own, as :func:`group_words` splits Chinese."""
-    import difflib
-
-    mine = [_norm_word(w) for w in words]
-    theirs = [n for n in (_norm_word(w) for w in _CJK.sub(r" \g<0> ", other).split()) if n]
-    keep = [i for i, n in enumerate(mine) if n]
-    agree = [False] * len(keep)
-    matcher = difflib.SequenceMatcher(None, [mine[i] for i in keep], theirs, autojunk=False)
-    for tag, i1, i2, _, _ in matcher.get_opcodes():
-        if tag == "equal":
-            agree[i1:i2] = [True] * (i2 - i1)
+    (``doubt.aligned``: after case and punctuation; a word with no letters is never disputed).
+    Each CJK character of ``other`` is a word of its own, as :func:`group_words` splits Chinese."""
     out = [False] * len(words)
-    for k, i in enumerate(keep):
-        out[i] = not agree[k]
+    for tag, ims, _ in aligned(words, hearing_tokens(other)):
+        if tag != "equal":
+            for i in ims:
+                out[i] = True
     return out
 
 

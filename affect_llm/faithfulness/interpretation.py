@@ -131,25 +131,26 @@ def off_reading(continuation: str, section: str, cues: dict[str, Any]) -> list[s
     fusion = cues.get("fusion") or {}
     text = _QUOTED.sub(lambda m: " " * len(m.group(0)), continuation.lower())
     mentions = [(m, "neutral" if m.neutral else label_of(m.word)) for m in extractor().extract(text).mentions]
+    denied = {lab for m, lab in mentions if m.negated}
+    out = [f"{m.word} (denied and asserted)" for m, lab in mentions if lab in denied and not m.negated]
     evidence = (cues.get("evidence") or {}).get(channel)
-    if not evidence or not fusion:  # a record without the decision: nothing to hold it to
-        mentions = []
+    if not evidence or not fusion:  # a record without the decision: nothing to hold the labels to
+        return list(dict.fromkeys(out))
+    reading = (fusion.get("aroused") or {}).get("voice") if channel == "voice" else None
     if channel == "voice":
-        reading = (fusion.get("aroused") or {}).get("voice")
         allowed = {lab for _, lab in mentions if lab and reading and fits(reading, lab)}
         if reading != "high":
             allowed.add("neutral")
     else:
-        scores = ((cues.get("evidence") or {}).get(channel) or {}).get("scores") or {}
-        allowed = {lab for lab, p in scores.items() if p >= CHANNEL_SUPPORT}
+        allowed = {lab for lab, p in (evidence.get("scores") or {}).items() if p >= CHANNEL_SUPPORT}
         expressed = (fusion.get("expressed") or {}).get(channel)
         if expressed:
             allowed.add(expressed)
-    voice_reading = (fusion.get("aroused") or {}).get("voice") if channel == "voice" else None
-    out = [m.word for m, lab in mentions if lab and not m.negated and (
-        m.word in CALM_WORDS and voice_reading == "high"  # calm under a high-arousal voice
-        or lab not in allowed and not (channel == "voice" and m.word in CALM_WORDS))]
-    every = [(m, "neutral" if m.neutral else label_of(m.word)) for m in extractor().extract(text).mentions]
-    denied = {lab for m, lab in every if m.negated}
-    out += [f"{m.word} (denied and asserted)" for m, lab in every if lab in denied and not m.negated]
+
+    def unshown(word: str, lab: str) -> bool:
+        if channel == "voice" and word in CALM_WORDS:  # calm words describe a voice that is not aroused
+            return reading == "high"
+        return lab not in allowed
+
+    out = [m.word for m, lab in mentions if lab and not m.negated and unshown(m.word, lab)] + out
     return list(dict.fromkeys(out))
