@@ -67,6 +67,15 @@ def test_a_still_face_does_not_outvote_words_that_say_an_emotion():
     still = fuse({"face": _ev("face", "neutral", 0.8, 1.0), "words": faint})
     assert still.emotions == ["neutral"] and still.expressed["words"] == "sad"
     assert still.summary() == "only the face points to no emotion, though the words point to sadness"
+    # With no channel agreeing on neutral, the reason must not claim that no channel shows an emotion.
+    calm = ModalityEvidence("voice", normalize({"neutral": 0.5, "sad": 0.1} | {lab: 0.08 for lab in
+                                               ("happy", "angry", "fearful", "surprised", "disgusted")}), 0.8,
+                            reads="arousal", arousal="low")
+    weak = ModalityEvidence("words", normalize({"sad": 0.3, "neutral": 0.15, "disgusted": 0.15} | {
+        lab: 0.1 for lab in ("happy", "angry", "fearful", "surprised")}), 0.2, flat_weight=0.25)
+    quiet = fuse({"face": absent("face", "no face"), "voice": calm, "words": weak})
+    assert quiet.emotions == ["neutral"] and quiet.expressed == {"words": "sad"}
+    assert quiet.summary() == "no emotion is clear enough to name, though the words point to sadness"
 
 
 def test_the_neutral_discount_does_not_turn_a_lean_to_neutral_into_an_emotion():

@@ -139,10 +139,10 @@ class Fusion:
         if self.conflicts:
             return "; ".join(_conflict_clause(c, self.emotions[0]) for c in self.conflicts)
         top = self.emotions[0]
-        agreement = self._agreement(top)
-        return agreement if agreement == _NO_CLEAR else agreement + self._set_aside(top)
+        aside = self._set_aside(top)
+        return self._agreement(top, set_aside=bool(aside)) + aside
 
-    def _agreement(self, top: Label) -> str:
+    def _agreement(self, top: Label, set_aside: bool = False) -> str:
         labelled = [m for m in self.agree if m in self.expressed]
         sounding = [m for m in self.agree if m in self.aroused]
         if labelled:
@@ -154,7 +154,9 @@ class Fusion:
             return f"only the tone of {_join([_NOUN[m] for m in self.hints])} hints at {_EMOTION_NOUN[top]}"
         if top != NEUTRAL:  # weak leans of several channels add up (rule 3d: some channel favours it)
             return f"no channel shows a clear emotion, but together they lean to {_EMOTION_NOUN[top]}"
-        return _NO_CLEAR
+        # A neutral decision beside an emotion some channel does show (rule 3c, too far below
+        # neutral to decide): "no channel shows a clear emotion" would be false.
+        return "no emotion is clear enough to name" if set_aside else "no channel shows a clear emotion"
 
     def _set_aside(self, top: Label) -> str:
         """", though the face points to no emotion" beside an emotional decision (rule 3c), or ",
@@ -182,7 +184,6 @@ class Fusion:
                 "summary": self.summary()}
 
 
-_NO_CLEAR = "no channel shows a clear emotion"
 _NOUN = {"face": "the face", "voice": "the voice", "words": "the words"}
 _EMOTION_NOUN = {"neutral": "no emotion", "happy": "happiness", "sad": "sadness", "angry": "anger",
                  "fearful": "fear", "surprised": "surprise", "disgusted": "disgust"}
