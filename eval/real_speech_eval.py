@@ -14,8 +14,10 @@ Labels come from the file names of two common corpora, or from a CSV:
   W Wut = angry, E Ekel = disgusted, A Angst = fearful, F Freude = happy, T Trauer = sad,
   N neutral, L Langeweile = boredom, which the label set lacks: those clips are skipped and
   counted; V the take); read with the German norms (``language="de"``);
-* ``--labels FILE.csv`` with columns ``file,label`` (and optional ``speaker``, ``language``);
-  labels are read with ``emotions.label_of`` ("anger", "joy", "calm" ... all work).
+* ``--labels FILE.csv`` with columns ``file,label`` (``path`` is read as ``file``; optional
+  ``speaker``, ``language``); labels are read with ``emotions.label_of`` ("anger", "joy", "calm"
+  ... all work). The language sets the voice's norms in voice mode; the pipeline detects it
+  from the speech, as it does for a user's clip.
 
 Two modes:
 
@@ -66,8 +68,7 @@ class Item:
     path: Path
     label: str
     speaker: str
-    language: str | None = None  # given by a CSV: handed to the pipeline as a user's --language
-    corpus_language: str | None = None  # known from the corpus's names: voice-mode norms only
+    corpus_language: str | None = None  # from the corpus's names or CSV: voice-mode norms only
 
 
 def label_from_name(path: Path) -> tuple[str | None, str, str] | None:
@@ -97,7 +98,13 @@ def read_items(folder: Path, labels_csv: Path | None) -> list[Item]:
                 label = label_of(row["label"])
                 if label is None:
                     sys.exit(f"{labels_csv}: label {row['label']!r} is not an emotion word the label set reads")
-                items.append(Item(folder / row["file"], label, row.get("speaker") or "?", row.get("language") or None))
+                name = row.get("file") or row.get("path")
+                if not name:
+                    sys.exit(f"{labels_csv}: needs a 'file' (or 'path') column beside 'label'")
+                # The corpus's language sets the voice's norms in voice mode; the pipeline detects
+                # it from the speech, as it would for a user's clip.
+                items.append(Item(folder / name, label, row.get("speaker") or "?",
+                                  corpus_language=row.get("language") or None))
         return items
     items, skipped = [], 0
     for path in sorted(p for p in folder.rglob("*") if p.suffix.lower() in AUDIO_SUFFIXES):
@@ -161,7 +168,7 @@ def run_voice(items: list[Item], words: str | None) -> list[dict]:
     rows = []
     for it in items:
         prosody = analyze_prosody(load_audio(it.path), 16_000)
-        voice = voice_evidence(prosody, True, language=it.language or it.corpus_language or "en")
+        voice = voice_evidence(prosody, True, language=it.corpus_language or "en")
         fusion = fuse({"face": absent("face", "no picture"), "voice": voice, "words": words_ev})
         rows.append({"file": it.path.name, "gold": it.label, "speaker": it.speaker,
                      "voice_top": voice.top(1)[0][0] if voice.present else None,
@@ -176,7 +183,7 @@ def run_pipeline(items: list[Item], cache: Path) -> list[dict]:
     cache.mkdir(parents=True, exist_ok=True)
     rows = []
     for i, it in enumerate(items, 1):
-        p = perceive(as_video(it.path, cache), PerceiveOptions(language=it.language))
+        p = perceive(as_video(it.path, cache), PerceiveOptions())
         voice, words = p.cues.evidence["voice"], p.cues.words
         rows.append({"file": it.path.name, "gold": it.label, "speaker": it.speaker,
                      "voice_top": voice.top(1)[0][0] if voice.present else None,
