@@ -125,10 +125,29 @@ def closing(section: str, cues: dict[str, Any]) -> str:
     if section == "acoustic":  # the voice shows arousal, not one of the labels (evidence.fusion, rule 5)
         return core + (f", which suggests {_arousal_state(label)}" if label else "") + "."
     if section == "verbal" and cues["words"].get("subtitle"):
-        if not ((cues.get("evidence") or {}).get("words") or {}).get("reliability", 1.0):
+        words = (cues.get("evidence") or {}).get("words") or {}
+        if not words.get("reliability", 1.0):
             return core + " Their meaning could not be read, so they give no clue."  # no English to score
-        return core + (f" These words suggest {_suggests(label)}." if label else " These words carry no clear emotion.")
+        return core + _own_words(words) + (f" These words suggest {_suggests(label)}." if label
+                                           else " These words carry no clear emotion.")
     return core + (f", which suggests {_suggests(label)}" if label else "") + "."
+
+
+def _own_words(words: dict[str, Any]) -> str:
+    """' "contenta" is a word of happiness.' when only the own-language list read the words
+    (``evidence.own_words``: no English to score), so the reader knows what the reading rests on;
+    else ""."""
+    from .evidence.fusion import EMOTION_NOUN
+
+    if words.get("detail", {}).get("readings") != ["own_words"]:
+        return ""
+    found = (words["detail"].get("own_words") or {}).get("found") or []
+    by_label: dict[str, list[str]] = {}
+    for word, label in found:
+        by_label.setdefault(label, []).append(f'"{word}"')
+    parts = [f"{_join(ws)} {'is a word' if len(ws) == 1 else 'are words'} of {EMOTION_NOUN[label]}"
+             for label, ws in by_label.items()]
+    return f" Among them, {_join(parts)}." if parts else ""
 
 
 def _suggests(label: str) -> str:

@@ -244,18 +244,19 @@ def decide(face: Any, expressions: np.ndarray | None, found: np.ndarray | None, 
     from .evidence.face import face_evidence
     from .evidence.fusion import fuse
     from .evidence.voice import voice_evidence
+    from .evidence.own_words import guess_language, read_own_words
     from .evidence.words import words_evidence
 
     english = words.channel_texts()  # one text, or two hearings of doubtful words
     if words.subtitle and not words.translation and not _reads_as_english(words.subtitle, words.language):
-        english = []  # words we cannot read: quoted, but not scored
-    trust = ROUGH_TRANSLATION_RELIABILITY if words.translation_reliable is False else 1.0
-    if words.doubtful_share:  # the words channel counts as much as the share of words heard well
-        trust *= 1.0 - words.doubtful_share
+        english = []  # the models read English: these words only through their own language's list
+    heard_well = 1.0 - (words.doubtful_share or 0.0)  # the words count as much as the share heard well
+    trust = (ROUGH_TRANSLATION_RELIABILITY if words.translation_reliable is False else 1.0) * heard_well
+    own = read_own_words(words.subtitle, words.language or guess_language(words.subtitle)) if words.subtitle else None
     evidence = {
         "face": face_evidence(expressions, found, face.frames),
         "voice": voice_evidence(prosody, audio_track, language=words.language),
-        "words": words_evidence(english, reliability=trust),
+        "words": words_evidence(english, reliability=trust, own=own, own_reliability=heard_well),
     }
     heard = evidence["voice"].detail if evidence["voice"].present else {}
     voice = voice_cues(audio_track, prosody, heard.get("arousal_word"), (heard.get("dimensions") or {}).get("effort"))

@@ -16,6 +16,13 @@ def test_the_words_row_shows_both_hearings_when_the_channel_read_both():
     assert "second model" not in _words_line(cues)
 
 
+def test_the_words_row_names_the_emotion_words_read_in_the_speakers_language():
+    cues = {"subtitle_source": "user", "words": {"subtitle": "¡Estoy furiosa y triste!", "language": "es"},
+            "evidence": {"words": {"detail": {"own_words": {"language": "es",
+                                                            "found": [["furiosa", "angry"], ["triste", "sad"]]}}}}}
+    assert _words_line(cues) == '"¡Estoy furiosa y triste!" (user) [es]; emotion words: furiosa (angry), triste (sad)'
+
+
 def test_the_words_row_says_when_speech_was_not_understood_or_absent():
     assert _words_line({"subtitle_source": "none", "words": {"subtitle": None, "heard": "(Flajase?)"}}) == \
         'not understood reliably (heard: "(Flajase?)")'

@@ -72,14 +72,24 @@ def test_default_model_answers_in_emer_order_and_passes_its_own_checker(model):
 
 def test_words_the_channel_could_not_read_are_rendered_not_generated(model):
     """Given Spanish text with no English to score: the LLM has nothing to interpret, and left to
-    itself it invented ("a person who has been touched by someone else")."""
-    words = WordCues(subtitle="Hoy estoy muy contenta con todo.", source="user", language="es")
+    itself it invented ("a person who has been touched by someone else"). Words read only through
+    their own language's emotion words are rendered too, naming the words the reading rests on."""
+    from affect_llm.observations import closing
+
     n, probs = 8, _probs("happy")
-    cues = decide(face_cues(probs, np.ones(n, bool), n), probs, np.ones(n, bool), False, None, words)
-    unread = SimpleNamespace(cues=cues, subtitle=words.subtitle)
-    assert cues.evidence["words"].reliability == 0
-    _, slots = model.build_prompts([unread])
-    assert "verbal" not in {name for _, name, _ in slots} and "visual" in {name for _, name, _ in slots}
+    for said, read_as in (("Hoy todo salió como esperaba.", None), ("Hoy estoy muy contenta con todo.", "happy")):
+        words = WordCues(subtitle=said, source="user", language="es")
+        cues = decide(face_cues(probs, np.ones(n, bool), n), probs, np.ones(n, bool), False, None, words)
+        unread = SimpleNamespace(cues=cues, subtitle=words.subtitle)
+        assert (cues.evidence["words"].reliability > 0) == (read_as is not None)
+        _, slots = model.build_prompts([unread])
+        assert "verbal" not in {name for _, name, _ in slots} and "visual" in {name for _, name, _ in slots}
+        sentence = closing("verbal", cues.to_dict())
+        assert check_explanation(sentence, cues.to_dict()) == []
+        if read_as:
+            assert sentence.endswith('Among them, "contenta" is a word of happiness. These words suggest the person is happy.')
+        else:
+            assert "could not be read" in sentence
     read = _perception("happy", "I passed the exam, this is wonderful!")
     assert "verbal" in {name for _, name, _ in model.build_prompts([read])[1]}
 

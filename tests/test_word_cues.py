@@ -13,9 +13,9 @@ HEARD_WELL = {"avg_logprob": -0.7, "no_speech_prob": 0.02, "compression_ratio": 
               "language_probability": 0.93}
 
 
-def _spanish(translation: str, logprob: float) -> Transcript:
-    return judge(Transcript("Me siento muy solo y triste, la vida no tiene sentido.", translation=translation,
-                            translation_avg_logprob=logprob, **HEARD_WELL), language_given=False)
+def _spanish(translation: str, logprob: float, said: str = "Me siento muy solo y triste, la vida no tiene sentido.") -> Transcript:
+    return judge(Transcript(said, translation=translation, translation_avg_logprob=logprob, **HEARD_WELL),
+                 language_given=False)
 
 
 def test_judge_separates_the_words_from_their_translation():
@@ -44,11 +44,35 @@ def test_the_words_channel_reads_a_rough_translation_at_reduced_weight():
     from affect_llm.evidence.words import words_evidence
     from affect_llm.perception import decide
 
-    words = word_cues_from(None, "none", _spanish("I feel very lonely and sad, life has no meaning.", -1.05), None)
+    said = "La vida ya no tiene sentido para mí, todo se acabó."  # no word of the Spanish list
+    words = word_cues_from(None, "none", _spanish("Life has no meaning for me anymore, it is all over.", -1.05, said), None)
     cues = _decide(decide, words)
     ev = cues.evidence["words"]
     assert ev.present and abs(ev.reliability - ROUGH_TRANSLATION_RELIABILITY) < 1e-9
+    assert "own_words" not in ev.detail
     assert ev.top(1)[0][0] == words_evidence(words.translation).top(1)[0][0] == "sad"
+
+
+def test_a_feeling_named_in_the_own_language_counts_in_full_beside_a_rough_translation():
+    """"triste", heard well, stands however rough the English is: the channel mixes both readings
+    and is trusted as the words heard well."""
+    from affect_llm.perception import decide
+
+    words = word_cues_from(None, "none", _spanish("I feel very lonely and sad, life has no meaning.", -1.05), None)
+    ev = _decide(decide, words).evidence["words"]
+    assert ev.reliability == 1.0 and ev.top(1)[0][0] == "sad"
+    assert ev.detail["own_words"] == {"language": "es", "found": [["triste", "sad"]]}
+    assert "own-words" in ev.method and "ensemble" in ev.method
+
+
+def test_a_given_chinese_subtitle_is_read_through_its_own_words():
+    """Before, a Chinese subtitle was quoted but never scored (the models read English)."""
+    from affect_llm.perception import decide
+
+    sad = _decide(decide, word_cues_from("我真的好难过，我的狗死了。", "subtitle", None, None)).evidence["words"]
+    assert sad.present and sad.top(1)[0][0] == "sad" and sad.method == "own-words-v1"
+    flat = _decide(decide, word_cues_from("会议明天上午十点开始。", "subtitle", None, None)).evidence["words"]
+    assert not flat.present  # no emotion word: the list is silent, which is no evidence of calm
 
 
 def test_a_translation_far_below_the_bar_or_looping_is_not_read():

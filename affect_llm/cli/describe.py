@@ -124,6 +124,9 @@ def _words_line(cues: dict) -> str:
             line += f" → \"{words['translation']}\"{rough}"
         elif words.get("doubtful") and words.get("second_opinion"):  # the channel read both hearings
             line += f"; a second model heard \"{words['second_opinion']}\""
+        own = (((cues.get("evidence") or {}).get("words") or {}).get("detail") or {}).get("own_words")
+        if own:  # evidence.own_words: the emotion words read in the speaker's language
+            line += "; emotion words: " + ", ".join(f"{w} ({lab})" for w, lab in own["found"])
         return line
     if words.get("heard"):
         return f"not understood reliably{lang} (heard: \"{words['heard']}\")"

@@ -151,9 +151,9 @@ class Fusion:
                 return f"{clause}, and {_sounds(sounding, self.aroused[sounding[0]], top)}"
             return clause if len(labelled) >= 2 else f"only {clause}"
         if top != NEUTRAL and self.hints:
-            return f"only the tone of {_join([_NOUN[m] for m in self.hints])} hints at {_EMOTION_NOUN[top]}"
+            return f"only the tone of {_join([_NOUN[m] for m in self.hints])} hints at {EMOTION_NOUN[top]}"
         if top != NEUTRAL:  # weak leans of several channels add up (rule 3d: some channel favours it)
-            return f"no channel shows a clear emotion, but together they lean to {_EMOTION_NOUN[top]}"
+            return f"no channel shows a clear emotion, but together they lean to {EMOTION_NOUN[top]}"
         # A neutral decision beside an emotion some channel does show (rule 3c, too far below
         # neutral to decide): "no channel shows a clear emotion" would be false.
         return "no emotion is clear enough to name" if set_aside else "no channel shows a clear emotion"
@@ -185,7 +185,7 @@ class Fusion:
 
 
 _NOUN = {"face": "the face", "voice": "the voice", "words": "the words"}
-_EMOTION_NOUN = {"neutral": "no emotion", "happy": "happiness", "sad": "sadness", "angry": "anger",
+EMOTION_NOUN = {"neutral": "no emotion", "happy": "happiness", "sad": "sadness", "angry": "anger",
                  "fearful": "fear", "surprised": "surprise", "disgusted": "disgust"}
 
 
@@ -206,7 +206,7 @@ def _join(items: list[str]) -> str:
 def _points(group: list[str], label: Label) -> str:
     """"the face points to happiness", "the voice and the words point to anger"."""
     plural = len(group) > 1 or group == ["words"]
-    return f"{_join([_NOUN[m] for m in group])} point{'' if plural else 's'} to {_EMOTION_NOUN[label]}"
+    return f"{_join([_NOUN[m] for m in group])} point{'' if plural else 's'} to {EMOTION_NOUN[label]}"
 
 
 def _sounds(group: list[str], reading: Arousal, decision: Label | None) -> str:

@@ -82,6 +82,7 @@ import numpy as np
 from ..emotions import LABELS, NEUTRAL, Label, label_of, mixture, normalize, ranked
 from ..errors import ModelError
 from . import ModalityEvidence, absent
+from .own_words import OwnWordsReading
 
 log = logging.getLogger(__name__)
 
@@ -437,7 +438,8 @@ def _clean(text: str | None) -> str:
 
 
 def words_evidence(text: str | Sequence[str] | None, *, reliability: float = 1.0,
-                   method: str = DEFAULT_METHOD) -> ModalityEvidence:
+                   method: str = DEFAULT_METHOD, own: OwnWordsReading | None = None,
+                   own_reliability: float = 1.0) -> ModalityEvidence:
     """The words channel's reading of ``text`` (English), as evidence for the fusion.
 
     ``text`` may be several hypotheses of what was said (two speech models heard a word
@@ -446,18 +448,42 @@ def words_evidence(text: str | Sequence[str] | None, *, reliability: float = 1.0
     it. Empty or missing text, or text with no letters, is absent evidence (reliability 0).
     ``reliability`` is the caller's trust in the words (a shaky transcript: lower); it is passed
     through, clipped to [0, 1].
+
+    ``own`` is the reading of the words in their own language (``own_words``: emotion words
+    of Chinese, Spanish, German), found only when the words name or express a feeling; it is
+    trusted at ``own_reliability`` (the share of words heard well). The channel is then the
+    mean of the two readings weighted by their trust, and trusted as the better of them: a
+    named feeling heard clearly ("triste") stands even when the translation is rough or was
+    never made (a given Chinese subtitle).
     """
     given = [text] if text is None or isinstance(text, str) else list(text)
     readable = [c for c in dict.fromkeys(_clean(t) for t in given) if any(ch.isalpha() for ch in c)]
-    if not readable:
+    if not readable and own is None:
         return absent("words", "no words" if not any(_clean(t) for t in given) else "no words in the text")
-    per = read(get_model(method), readable)
-    scores = mixture(per)
+    trust = _unit(reliability) if readable else 0.0
+    readings, weights = [], []
+    if readable:
+        readings.append(mixture(read(get_model(method), readable)))
+        weights.append(trust)
+    if own is not None:
+        readings.append(own.scores)
+        weights.append(_unit(own_reliability))
+    scores = mixture(readings, weights if sum(weights) > 0 else None)
     top = ranked(scores)
     detail: dict = {"top": top[0][0], "margin": round(top[0][1] - top[1][1], 3)}
     if len(readable) > 1:
         detail["hypotheses"] = len(readable)
     if any(len(_clean(t)) < len(" ".join((t or "").split())) for t in given):
         detail["truncated_to"] = MAX_CHARS
-    return ModalityEvidence(modality="words", scores=scores, reliability=min(1.0, max(0.0, float(reliability))),
-                            method=f"words-{method}-v2", detail=detail, flat_weight=FLAT_WORDS_WEIGHT)
+    # Which readings the scores hold: the English models' and/or the own-language list's. Only
+    # words the English models read are handed to the LLM to interpret (``textualized._has``).
+    detail["readings"] = (["english"] if readable else []) + (["own_words"] if own is not None else [])
+    if own is not None:
+        detail["own_words"] = own.to_dict()
+    name = (f"words-{method}-v2" if readable else "") + ("+" if readable and own else "") + ("own-words-v1" if own else "")
+    return ModalityEvidence(modality="words", scores=scores, reliability=max(trust, _unit(own_reliability) if own else 0.0),
+                            method=name, detail=detail, flat_weight=FLAT_WORDS_WEIGHT)
+
+
+def _unit(x: float) -> float:
+    return min(1.0, max(0.0, float(x)))

@@ -152,10 +152,12 @@ class TextualizedModel:
 
     def _has(self, p: Any, need: str) -> bool:
         c = p.cues
-        # Words the words channel could not read (no English to score: a failed translation)
-        # leave the LLM nothing to interpret; their sentence is rendered ("their meaning could
-        # not be read"). Generated, it invented ("a person who has been touched by someone else").
-        read = bool(p.subtitle) and c.evidence["words"].reliability > 0
+        # Words the English models could not read (no English to score: a failed translation, a
+        # given Chinese subtitle) leave the LLM nothing it can interpret; their sentence is
+        # rendered ("their meaning could not be read", or what their own-language emotion words
+        # show). Generated, it invented ("a person who has been touched by someone else").
+        ev = c.evidence["words"]
+        read = bool(p.subtitle) and ev.reliability > 0 and "english" in ev.detail.get("readings", ["english"])
         return {"face": c.face.found, "speech": c.voice.speech_found, "words": read, "any": True}[need]
 
     def _specs(self) -> list[dict[str, Any]]:

@@ -1,0 +1,314 @@
+"""The person's words read in their own language: emotion words of Chinese, Spanish and German.
+
+Why: the words channel's models (``evidence.words``) read English. Speech in another language
+reaches them through Whisper's English translation, and that translation is the weakest link:
+Whisper base translates Mandarin and Spanish loosely ("estoy muy feliz, es el mejor día de mi
+vida" came out "I'm very happy, it's the best Niamimima."), often fails its checks (then nothing
+is read), and translates a subtitle the user *gives* not at all: a Chinese subtitle was quoted,
+never scored. Yet the plainest evidence in words is a word that names a feeling, and such a
+word survives a bad translation in the original: "triste", "开心", "Angst".
+
+So this module holds, per language, a short list of words and phrases that name or plainly
+express one of the six emotions, written from general knowledge of each language (not from
+any evaluation set), and reads a text against it:
+
+* a *named* feeling ("triste", "生气", "wütend") counts ``NAMED``; a word that *expresses* one
+  without naming it (crying "llorar", laughter "哈哈", a curse "maldito", "help!") counts
+  ``EXPRESSED``; neutral keeps a prior ``NEUTRAL_PRIOR`` below one expressed word; a word said
+  twice counts once;
+* the longest entry wins, so a phrase or compound that contains an emotion word means what the
+  phrase means: "不开心" (unhappy) is sad, "恐怕" (I'm afraid that, a hedge) and "vale la pena"
+  (it is worth it) mean nothing;
+* a negator just before an entry ("no estoy triste", "不怕", "keine Angst") takes it out; a
+  negated happy word reads as a little sad (as ``words.LexiconModel`` does in English), any
+  other negated word gives no reading;
+* words heard with doubt ("(asco?)", ``affect_llm.doubt``) are not read: a guess must not decide
+  (the rule of ``cues.WordCues.channel_texts``).
+
+A text with no entry gives no reading (``None``), not "neutral": a short list is silent about
+most sentences, and its silence is no evidence of calm. Matching ignores case and accents in the
+spaced languages ("asustada" = "Asustada"; "dia" = "día") and reads Chinese character by
+character, in simplified and traditional forms.
+
+What it cannot do: read sarcasm, context or any feeling not put in words; cover more than these
+languages. Other languages are read through the translation alone, as before. English is the
+sentence models' work, never this list's.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from ..doubt import CJK, MARKED
+from ..emotions import LABELS, NEUTRAL, Label, normalize
+
+NAMED = 1.0
+EXPRESSED = 0.5
+NEUTRAL_PRIOR = 0.4  # as words.LexiconModel: any emotion word outweighs it
+NEGATED_HAPPY_TO_SAD = 0.5
+NEGATION_WINDOW = 3  # tokens (spaced languages) or characters (Chinese) before an entry
+
+# An entry: surface form, label (None: a phrase that contains an emotion word but means none),
+# weight. In spaced languages a form ending in "*" matches any word starting with it, and a form
+# of several words matches those words in a row.
+Entry = tuple[str, Label | None, float]
+
+
+def _entries(label: Label | None, weight: float, forms: str) -> list[Entry]:
+    return [(f, label, weight) for f in forms.split()]
+
+
+def _phrases(label: Label | None, weight: float, *forms: str) -> list[Entry]:
+    return [(f, label, weight) for f in forms]
+
+
+# Mandarin, simplified and traditional where they differ.
+ZH: list[Entry] = [
+    *_entries("happy", NAMED, "高兴 高興 开心 開心 快乐 快樂 幸福 愉快 欢喜 歡喜 喜悦 喜悅 兴奋 興奮 欣慰 满意 滿意 "
+              "太好了 太棒了 好极了 好極了 庆幸 慶幸 乐死了 樂死了"),
+    *_entries("happy", EXPRESSED, "哈哈 呵呵 嘻嘻 嘿嘿 笑死 喜欢 喜歡 感激 棒极了 棒極了"),
+    *_entries("sad", NAMED, "难过 難過 伤心 傷心 悲伤 悲傷 痛苦 失望 沮丧 沮喪 孤独 孤獨 寂寞 委屈 心痛 心碎 绝望 絕望 "
+              "不开心 不開心 不高兴 不高興 心情不好 郁闷 鬱悶 悲哀"),
+    *_entries("sad", EXPRESSED, "哭 难受 難受 遗憾 遺憾 可惜 想念 可怜 可憐 唉 呜呜 嗚嗚"),
+    *_entries("angry", NAMED, "生气 生氣 气死 氣死 愤怒 憤怒 恼火 惱火 火大 恨 烦死 煩死 好烦 好煩 真烦 真煩 烦人 煩人 "
+              "闭嘴 閉嘴 混蛋 王八蛋 他妈的 他媽的 岂有此理 豈有此理 太过分 太過分 欺人太甚 发火 發火 发脾气 發脾氣 气愤 氣憤"),
+    *_entries("angry", EXPRESSED, "过分 過分 受不了 滚 滾 狡辩 狡辯 撒谎 撒謊 骗子 騙子 凭什么 憑什麼 不满 不滿 讨厌 討厭 "
+              "笨蛋 混账 混賬 该死 該死 去死 神经病 神經病 有病 废物 廢物 哼"),
+    *_entries("fearful", NAMED, "害怕 恐惧 恐懼 担心 擔心 吓死 嚇死 救命 慌张 慌張 心慌 焦虑 焦慮 恐怖 可怕 惊恐 驚恐"),
+    *_entries("fearful", EXPRESSED, "怕 紧张 緊張 不安 吓 嚇 危险 危險 求求你"),
+    *_entries("surprised", NAMED, "惊讶 驚訝 吃惊 吃驚 震惊 震驚 天哪 天啊 我的天 吓一跳 嚇一跳 不敢相信"),
+    *_entries("surprised", EXPRESSED, "没想到 沒想到 居然 竟然 真的吗 真的嗎 不会吧 不會吧 怎么可能 怎麼可能 哇 咦"),
+    *_entries("disgusted", NAMED, "恶心 噁心 惡心 厌恶 厭惡 反感 呸 鄙视 鄙視"),
+    *_entries("disgusted", EXPRESSED, "讨厌 討厭 看不起 无耻 無恥 不要脸 不要臉 变态 變態"),
+    # Containing an emotion character, meaning none: "I'm afraid that" (a hedge), "even if",
+    # "a joke", "can't wait to", "weather", "polite", "trouble", "accident" compounds.
+    *_entries(None, 0.0, "恐怕 哪怕 怕是 恨不得 笑话 笑話 玩笑 天气 天氣 客气 客氣 麻烦 麻煩 哭笑不得"),
+]
+ZH_NEGATORS = ("不", "没", "沒", "别", "別", "未", "无", "無", "不要", "并不", "並不")
+
+ES: list[Entry] = [
+    *_entries("happy", NAMED, "feliz felices felicidad alegre alegres alegria contento contenta contentos contentas "
+              "encantado encantada encantados encantadas dichoso dichosa"),
+    *_phrases("happy", NAMED, "me alegro", "me alegra", "que bien", "que alegria"),
+    *_entries("happy", EXPRESSED, "genial maravilloso maravillosa fantastico fantastica estupendo estupenda "
+              "emocionado emocionada jaja* orgulloso orgullosa"),
+    *_entries("sad", NAMED, "triste tristes tristeza deprimido deprimida deprimidos depresion infeliz "
+              "decepcionado decepcionada desconsolado desconsolada"),
+    *_phrases("sad", NAMED, "me siento solo", "me siento sola"),
+    *_entries("sad", EXPRESSED, "llorar lloro lloras llora lloraba llorando llore pena lastima murio desilusion*"),
+    *_phrases("sad", EXPRESSED, "echo de menos", "extrano mucho"),
+    *_phrases(None, 0.0, "vale la pena", "a duras penas"),  # "it is worth it", "barely"
+    *_entries("angry", NAMED, "enojado enojada enojados enojadas enfadado enfadada enfadados enfadadas furioso furiosa "
+              "furiosos furiosas furia ira rabia harto harta hartos hartas indignado indignada indignante "
+              "cabreado cabreada odio odias odia odiar inaceptable callate"),
+    *_entries("angry", EXPRESSED, "molesto molesta maldito maldita mierda idiota imbecil basta mentiste mentiroso "
+              "mentirosa"),
+    *_entries("fearful", NAMED, "miedo asustado asustada asustados asustadas aterrado aterrada aterrorizado "
+              "aterrorizada terror panico preocupado preocupada preocupados socorro espanto"),
+    *_entries("fearful", EXPRESSED, "temo nervioso nerviosa peligro angustia ayudame auxilio horror"),
+    *_entries("surprised", NAMED, "sorpresa sorprendido sorprendida sorprende asombrado asombrada"),
+    *_phrases("surprised", NAMED, "no puedo creer", "no me lo puedo creer", "no lo puedo creer", "que sorpresa"),
+    *_entries("surprised", EXPRESSED, "increible impresionado impresionada"),
+    *_phrases("surprised", EXPRESSED, "dios mio"),
+    *_entries("disgusted", NAMED, "asco asqueroso asquerosa asquerosos repugnante repugna asquea nauseabundo "
+              "guacala puaj"),
+    *_entries("disgusted", EXPRESSED, "vomitar vomito nauseas desagradable"),
+]
+ES_NEGATORS = ("no", "nunca", "jamas", "ni", "tampoco", "sin", "nada")
+
+DE: list[Entry] = [
+    *_entries("happy", NAMED, "glucklich* froh frohe freue freut freude frohlich* juhu hurra"),
+    *_entries("happy", EXPRESSED, "toll wunderbar herrlich super zufrieden erleichtert begeistert haha*"),
+    *_entries("sad", NAMED, "traurig* trauer unglucklich* deprimiert* enttauscht* einsam*"),
+    *_entries("sad", EXPRESSED, "weinen weine weint weinte verzweifelt* schade vermisse gestorben"),
+    *_entries("angry", NAMED, "wutend* wut zornig* zorn verargert* hasse hass hasst emport* stinksauer frechheit "
+              "unverschamt*"),
+    *_phrases("angry", NAMED, "halt den mund", "halt die klappe"),
+    *_entries("angry", EXPRESSED, "sauer argerlich argert verdammt scheisse idiot"),
+    *_entries("fearful", NAMED, "angst angstlich* furchte* furcht panik besorgt*"),
+    *_phrases("fearful", NAMED, "mache mir sorgen", "macht mir sorgen"),
+    *_entries("fearful", EXPRESSED, "hilfe nervos gefahr erschrocken"),
+    *_entries("surprised", NAMED, "uberrascht* uberraschung erstaunt*"),
+    *_phrases("surprised", NAMED, "nicht zu fassen", "ach du meine gute"),
+    *_entries("surprised", EXPRESSED, "unglaublich wow"),
+    *_phrases("surprised", EXPRESSED, "mein gott"),
+    *_entries("disgusted", NAMED, "ekel ekelhaft* ekelig* eklig* ekelt widerlich* igitt pfui abscheulich* abstossend*"),
+    *_phrases("disgusted", NAMED, "zum kotzen"),
+]
+DE_NEGATORS = ("nicht", "kein", "keine", "keinen", "keinem", "keiner", "nie", "niemals", "ohne")
+
+LEXICONS: dict[str, tuple[list[Entry], tuple[str, ...]]] = {
+    "zh": (ZH, ZH_NEGATORS), "es": (ES, ES_NEGATORS), "de": (DE, DE_NEGATORS),
+}
+LANGUAGES = tuple(LEXICONS)
+# Whisper's and ISO 639's other names for the same languages.
+ALIASES = {"cmn": "zh", "yue": "zh", "zh-cn": "zh", "zh-tw": "zh", "spa": "es", "deu": "de", "ger": "de"}
+
+
+@dataclass(frozen=True)
+class OwnWordsReading:
+    """What the list found in a text: scores over ``LABELS`` and the words behind them."""
+
+    language: str
+    scores: dict[Label, float]
+    found: list[tuple[str, Label]]  # (the words as written in the text, a label they show), in order
+    negated: list[str]  # emotion words found under a negator
+
+    def to_dict(self) -> dict:
+        return {"language": self.language, "found": [[w, lab] for w, lab in self.found],
+                **({"negated": self.negated} if self.negated else {})}
+
+
+def fold(text: str) -> str:
+    """Lower case without accents ("Día" -> "dia", "wütend" -> "wutend", "ß" -> "ss")."""
+    text = unicodedata.normalize("NFKD", text.lower().replace("ß", "ss"))
+    return "".join(ch for ch in text if not unicodedata.combining(ch))
+
+
+def language_of(language: str | None) -> str | None:
+    """The lexicon's key for ``language`` (an ISO code, as Whisper gives it), or None."""
+    if not language:
+        return None
+    code = language.strip().lower()
+    code = ALIASES.get(code, code.split("-")[0].split("_")[0])
+    return code if code in LEXICONS else None
+
+
+Meaning = tuple[tuple[Label, float], ...]  # what an entry shows: () for a phrase that means no emotion
+Match = tuple[str, Meaning]  # the words as written, and their meaning
+
+_WORD = re.compile(r"\w+", re.UNICODE)
+_HOLE = "\u2063"  # where a doubtful word stood: no phrase, compound or negation reaches across it
+_CLAUSE = ",.;:!?¡¿，。！？；：、"
+
+
+@functools.cache
+def _index(lang: str) -> tuple[dict[str, Meaning], dict[str, Meaning], int]:
+    """The list of ``lang`` as exact forms (folded; words joined by one space) and prefixes, and
+    the longest exact form's length (characters in Chinese, words elsewhere)."""
+    entries, _ = LEXICONS[lang]
+    exact: dict[str, list[tuple[Label, float]]] = {}
+    prefixes: dict[str, list[tuple[Label, float]]] = {}
+    for form, label, weight in entries:
+        key = " ".join(fold(form).split())
+        table = prefixes if key.endswith("*") else exact
+        meaning = table.setdefault(key.rstrip("*"), [])
+        if label is not None:
+            meaning.append((label, weight))
+    size = (lambda k: len(k)) if lang == "zh" else (lambda k: len(k.split()))
+    return ({k: tuple(v) for k, v in exact.items()}, {k: tuple(v) for k, v in prefixes.items()},
+            max(size(k) for k in exact))
+
+
+def read_own_words(text: str | None, language: str | None) -> OwnWordsReading | None:
+    """The list's reading of ``text`` in ``language``, or None (no list for the language, no text,
+    or no emotion word in it). Words in the doubt mark are left out."""
+    lang = language_of(language)
+    if lang is None or not text or not text.strip():
+        return None
+    heard = MARKED.sub(f" {_HOLE} ", text)
+    units = list(heard) if lang == "zh" else _tokens(heard)
+    found, negated = _scan(units, lang)
+    found = list(dict.fromkeys(found))  # "哈哈 ... 哈哈", "miedo ... miedo": a word said twice is one word
+    if not found and not any(label == "happy" for _, meaning in negated for label, _ in meaning):
+        return None  # nothing, or only "not sad", "不怕": no feeling named, no reading
+    acc = dict.fromkeys(LABELS, 0.0)
+    acc[NEUTRAL] = NEUTRAL_PRIOR
+    for _, meaning in found:
+        for label, weight in meaning:
+            acc[label] += weight
+    for _, meaning in negated:
+        for label, weight in meaning:
+            if label == "happy":
+                acc["sad"] += weight * NEGATED_HAPPY_TO_SAD
+    return OwnWordsReading(language=lang, scores=normalize(acc),
+                           found=[(w, label) for w, meaning in found for label, _ in meaning],
+                           negated=[w for w, _ in negated])
+
+
+def _tokens(text: str) -> list[tuple[str, str]]:
+    """(as written, folded) words; punctuation and doubt holes become a boundary ("|")."""
+    out: list[tuple[str, str]] = []
+    for piece in re.split("([" + re.escape(_CLAUSE) + "]|" + _HOLE + ")", text):
+        if piece and (piece in _CLAUSE or piece == _HOLE):
+            out.append((piece, "|"))
+        else:
+            out.extend((m.group(0), fold(m.group(0))) for m in _WORD.finditer(piece))
+    return out
+
+
+def _scan(units: list, lang: str) -> tuple[list[Match], list[Match]]:
+    """Left to right, the longest entry first; an entry with a negator among the few units
+    before it (not across a boundary) is negated. Chinese units are characters, others words."""
+    exact, prefixes, longest = _index(lang)
+    negators = LEXICONS[lang][1]
+    chinese = lang == "zh"
+    keys = [u if chinese else u[1] for u in units]
+    boundary = (lambda k: k in _CLAUSE or k == _HOLE or k.isspace()) if chinese else (lambda k: k == "|")
+    joiner = "" if chinese else " "
+    found: list[Match] = []
+    negated: list[Match] = []
+    i = 0
+    while i < len(keys):
+        meaning: Meaning | None = None
+        size = 0
+        for n in range(min(longest, len(keys) - i), 0, -1):
+            meaning = exact.get(joiner.join(keys[i:i + n]))
+            if meaning is not None:
+                size = n
+                break
+        if meaning is None and not chinese and not boundary(keys[i]):
+            meaning = next((m for stem, m in prefixes.items() if keys[i].startswith(stem)), None)
+            size = 1
+        if meaning is None:
+            i += 1
+            continue
+        if meaning:
+            before = keys[max(0, i - NEGATION_WINDOW):i]
+            cut = max((j + 1 for j, k in enumerate(before) if boundary(k)), default=0)
+            before = before[cut:]
+            is_negated = (any(n in joiner.join(before) for n in negators) if chinese
+                          else any(k in negators for k in before))
+            words = joiner.join(units[i:i + size] if chinese else [u[0] for u in units[i:i + size]])
+            (negated if is_negated else found).append((words, meaning))
+        i += size
+    return found, negated
+
+
+# --- which language a given text is in --------------------------------------------------------
+
+_MARKERS = {
+    "es": frozenset("el la los las un una y que de en es no por con para mi me te se lo su estoy estas esta "
+                    "muy pero porque yo tu usted".split()),
+    "de": frozenset("der die das und ist nicht ich du er sie wir ein eine mit auf den dem zu von es bin bist "
+                    "sind war habe hast mich dich".split()),
+    "en": frozenset("the a an and is are was were i you he she it we they to of in on that this not my your "
+                    "me do did have has what why how".split()),
+}
+
+
+def guess_language(text: str | None) -> str | None:
+    """A given text's language when no one said it: "zh" for text written mostly in Chinese
+    characters (Japanese kana say otherwise), else the language whose common function words
+    make up the largest share of the words, at least one in six; None when unsure."""
+    if not text or not text.strip():
+        return None
+    letters = [ch for ch in text if ch.isalpha()]
+    if letters:
+        cjk = sum(bool(CJK.match(ch)) for ch in letters)
+        if cjk / len(letters) >= 0.5:
+            kana = sum("\u3040" <= ch <= "\u30ff" for ch in letters)
+            hangul = sum("\uac00" <= ch <= "\ud7af" for ch in letters)
+            return "zh" if not kana and not hangul else None
+    tokens = [fold(t) for t in _WORD.findall(text)]
+    if not tokens:
+        return None
+    shares = {lang: sum(t in words for t in tokens) / len(tokens) for lang, words in _MARKERS.items()}
+    best = max(shares, key=lambda k: shares[k])
+    ranked_shares = sorted(shares.values(), reverse=True)
+    if ranked_shares[0] * 6 < 1 or ranked_shares[0] == ranked_shares[1]:
+        return None
+    return best

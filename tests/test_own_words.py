@@ -1,0 +1,100 @@
+"""The person's words read in their own language (``evidence.own_words``): Chinese, Spanish, German."""
+
+import pytest
+
+from affect_llm.evidence.own_words import LANGUAGES, guess_language, language_of, read_own_words
+
+
+def top(text, language):
+    reading = read_own_words(text, language)
+    return None if reading is None else max(reading.scores, key=reading.scores.get)
+
+
+@pytest.mark.parametrize("text, language, label", [
+    ("Estoy muy triste hoy.", "es", "sad"),
+    ("¡Qué asco! No lo soporto.", "es", "disgusted"),
+    ("No me lo puedo creer, ¡qué sorpresa!", "es", "surprised"),
+    ("Estoy HARTA de tus mentiras.", "es", "angry"),
+    ("Tengo mucho miedo.", "es", "fearful"),
+    ("我今天很开心", "zh", "happy"),
+    ("我真的好难过", "zh", "sad"),
+    ("你太过分了，我气死了！", "zh", "angry"),
+    ("我好害怕", "zh", "fearful"),
+    ("開心極了", "zh", "happy"),  # traditional characters
+    ("Ich bin so wütend!", "de", "angry"),
+    ("Das ist ja ekelhaft.", "de", "disgusted"),
+    ("Ich habe Angst.", "de", "fearful"),
+    ("WUTEND", "de", "angry"),  # case and accents folded
+])
+def test_a_named_feeling_is_read(text, language, label):
+    assert top(text, language) == label
+
+
+@pytest.mark.parametrize("text, language", [
+    ("No estoy triste.", "es"),
+    ("No tengo nada de miedo.", "es"),
+    ("我不怕", "zh"),
+    ("别生气了", "zh"),
+    ("Ich habe keine Angst.", "de"),
+])
+def test_a_negated_feeling_gives_no_reading(text, language):
+    assert read_own_words(text, language) is None
+
+
+def test_a_negated_happy_word_reads_a_little_sad_and_a_negator_does_not_cross_a_clause():
+    assert top("No estoy contenta.", "es") == "sad"
+    assert top("我不是很开心", "zh") == "sad"
+    assert top("No, estoy triste.", "es") == "sad"  # "No," answers something else
+
+
+def test_the_longest_entry_wins():
+    """A compound or phrase holding an emotion word means what it means as a whole."""
+    assert top("我不开心", "zh") == "sad"  # unhappy, not happy-negated-by-chance
+    assert read_own_words("恐怕不行", "zh") is None  # "I'm afraid not": a hedge, no fear
+    assert read_own_words("这个笑话不好笑", "zh") is None
+    assert read_own_words("Vale la pena intentarlo.", "es") is None  # "worth it", not sorrow
+    assert top("Me dio un susto, ¡no puedo creer que estés aquí!", "es") == "surprised"
+
+
+def test_words_heard_with_doubt_are_not_read():
+    """A guess must not decide (the rule of WordCues.channel_texts), and a doubtful word breaks a
+    phrase and a negation's reach."""
+    assert read_own_words("Me (da?) (asco?) lo que hizo.", "es") is None
+    assert read_own_words("我(难过?)了", "zh") is None
+    assert top("No (sé?) triste", "es") == "sad"
+
+
+def test_a_word_said_twice_counts_once():
+    once, twice = read_own_words("Tengo miedo.", "es"), read_own_words("Tengo miedo, mucho miedo.", "es")
+    assert once.scores == twice.scores and [w for w, _ in twice.found] == ["miedo"]
+
+
+def test_what_was_found_is_kept_as_written():
+    reading = read_own_words("¡Estoy Furiosa! Y también triste.", "es")
+    assert reading.found == [("Furiosa", "angry"), ("triste", "sad")]
+    assert reading.to_dict() == {"language": "es", "found": [["Furiosa", "angry"], ["triste", "sad"]]}
+
+
+def test_only_the_listed_languages_are_read():
+    assert LANGUAGES == ("zh", "es", "de")
+    assert read_own_words("I am so sad.", "en") is None  # English is the sentence models' work
+    assert read_own_words("Je suis triste.", "fr") is None
+    assert read_own_words("我很难过", None) is None
+    assert language_of("cmn") == "zh" and language_of("ES") == "es" and language_of("zh-TW") == "zh"
+
+
+@pytest.mark.parametrize("text, language", [
+    ("我今天很开心", "zh"), ("今日はとても嬉しいです", None), ("Estoy muy feliz de verte", "es"),
+    ("Ich bin so wütend auf dich", "de"), ("I am so happy to see you", "en"), ("ok", None), ("", None),
+])
+def test_the_language_of_a_given_text_is_guessed_or_left_open(text, language):
+    assert guess_language(text) == language
+
+
+def test_flat_sentences_have_no_reading():
+    """Everyday sentences of real emotional-speech corpora hold no emotion word."""
+    for text, language in (("Das schwarze Stück Papier befindet sich da oben neben dem Holzstück.", "de"),
+                           ("Der Lappen liegt auf dem Eisschrank.", "de"),
+                           ("La reunión empieza mañana a las diez en la segunda sala.", "es"),
+                           ("会议明天上午十点开始。", "zh")):
+        assert read_own_words(text, language) is None
