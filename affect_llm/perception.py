@@ -252,10 +252,14 @@ def decide(face: Any, expressions: np.ndarray | None, found: np.ndarray | None, 
         english = []  # the models read English: these words only through their own language's list
     heard_well = 1.0 - (words.doubtful_share or 0.0)  # the words count as much as the share heard well
     trust = (ROUGH_TRANSLATION_RELIABILITY if words.translation_reliable is False else 1.0) * heard_well
-    own = read_own_words(words.subtitle, words.language or guess_language(words.subtitle)) if words.subtitle else None
+    # The language of the words: Whisper's (or the user's --language); for a given subtitle in an
+    # unnamed language, a guess from its script and function words (it is what the person spoke,
+    # nearly always): it picks the own-language list and the voice's syllable-rate and tone norms.
+    language = words.language or guess_language(words.subtitle)
+    own = read_own_words(words.subtitle, language) if words.subtitle else None
     evidence = {
         "face": face_evidence(expressions, found, face.frames),
-        "voice": voice_evidence(prosody, audio_track, language=words.language),
+        "voice": voice_evidence(prosody, audio_track, language=language),
         "words": words_evidence(english, reliability=trust, own=own, own_reliability=heard_well),
     }
     heard = evidence["voice"].detail if evidence["voice"].present else {}

@@ -75,6 +75,19 @@ def test_a_given_chinese_subtitle_is_read_through_its_own_words():
     assert not flat.present  # no emotion word: the list is silent, which is no evidence of calm
 
 
+def test_a_given_subtitles_language_sets_the_voices_norms():
+    """Mandarin speech with a Chinese subtitle and no --language: the voice reads it with the tonal
+    norms (before, with English ones: lexical tones looked like emotional pitch movement)."""
+    from affect_llm.cues import face_cues
+    from affect_llm.media.prosody import Prosody
+    from affect_llm.perception import decide
+
+    speech = Prosody(speech_found=True, pitch_mean_hz=180.0, pitch_range_semitones=9.0, speaking_rate_sps=4.0)
+    for subtitle, norms in (("我们明天再说吧。", "zh"), ("We can talk tomorrow.", "en")):
+        cues = decide(face_cues(None, None, 4), None, None, True, speech, word_cues_from(subtitle, "subtitle", None, None))
+        assert cues.evidence["voice"].detail["language_norms"] == norms
+
+
 def test_a_translation_far_below_the_bar_or_looping_is_not_read():
     for translation, logprob in (("I'm sorry, but I'm going to have to go to bed.", -1.51),
                                  ("I'm tired, I'm tired, I'm tired, I'm tired", -1.05)):
