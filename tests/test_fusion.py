@@ -189,7 +189,10 @@ def test_the_voice_tone_hints_below_the_clear_label_bar_but_a_sentence_tilt_does
     assert fuse({"voice": calm}).emotions == ["neutral"]  # a voice leaning to neutral is calm
     weak = ModalityEvidence("voice", lean, 0.05)
     weak.reads = "arousal"
-    assert fuse({"voice": weak}).emotions == ["neutral"]  # too little speech to hint
+    # However little speech: under half a second of voiced speech the voice's lean was right 41
+    # times in 107 real clips of five corpora, "neutral" 9 times.
+    assert fuse({"voice": weak}).emotions == ["fearful"]
+    assert fuse({"voice": absent("voice", "no speech found")}).emotions == ["neutral"]
     words = ModalityEvidence("words", lean, 0.2)  # the same soft lean from a sentence: no emotion
     assert fuse({"words": words}).emotions == ["neutral"]
 
