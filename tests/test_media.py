@@ -138,6 +138,22 @@ def test_bad_input_raises_one_line_input_error(bad_inputs, name, capfd):
     assert capfd.readouterr().err == ""
 
 
+def test_a_video_too_narrow_for_the_decoder_says_how_to_fix_it(tmp_path, capfd):
+    """decord fails on some very narrow H.264 videos (48 px wide: dmlc/decord#336); "re-export it"
+    would fail again at that size, so the message says to scale it up, and scaled it decodes."""
+    import subprocess
+
+    narrow, scaled = tmp_path / "narrow48.mp4", tmp_path / "scaled.mp4"
+    subprocess.run(["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", "testsrc=size=48x48:rate=10", "-t", "1",
+                    "-c:v", "libx264", "-pix_fmt", "yuv420p", str(narrow)], check=True)
+    with pytest.raises(InputError) as info:
+        read_clip(narrow)
+    assert "narrow48.mp4" in str(info.value) and "scale it up" in str(info.value)
+    assert capfd.readouterr().err == ""
+    subprocess.run(["ffmpeg", "-v", "error", "-y", "-i", str(narrow), "-vf", "scale=-2:240", str(scaled)], check=True)
+    assert read_clip(scaled, num_frames=4).frames.shape[1:3] == (240, 240)
+
+
 def test_named_bad_input_fixtures(zero_byte, truncated_mp4, text_as_mp4, audio_only, missing_path):
     for path in (zero_byte, truncated_mp4, text_as_mp4, audio_only, missing_path):
         with pytest.raises(InputError, match=path.name):

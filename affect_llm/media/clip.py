@@ -565,6 +565,11 @@ def _to_input_error(name: str, exc: BaseException, captured: _Captured) -> Input
         return InputError(f"{name} contains no video frames: give a video with at least one frame")
     if isinstance(exc, MemoryError):
         return InputError(f"{name} is too large to decode in memory: give a shorter or smaller clip")
+    if "from_size == to_size" in msg:
+        # decord copies each decoded frame into an array of the wrong size for some very narrow
+        # videos (48 or 72 px wide: dmlc/decord#336); re-exported at that size it fails again.
+        return InputError(f"{name} cannot be decoded at its size (a decoder bug with some very narrow "
+                          f"videos): scale it up, e.g. `ffmpeg -i IN -vf scale=-2:240 out.mp4`")
     cannot_open = msg.startswith("Error reading")
     if "av_read_frame" in msg or (cannot_open and _has_mp4_header(name)):
         # An MP4 header but unreadable: its index (at the end unless faststart) or its data is cut off.
