@@ -187,13 +187,14 @@ _CLAUSE = ",.;:!?¡¿，。！？；：、"
 
 @functools.cache
 def _index(lang: str) -> tuple[dict[str, Meaning], dict[str, Meaning], int]:
-    """The list of ``lang`` as exact forms (folded; words joined by one space) and prefixes, and
+    """The list of ``lang`` as exact forms (folded, words joined by one space; Chinese as
+    written) and prefixes, and
     the longest exact form's length (characters in Chinese, words elsewhere)."""
     entries, _ = LEXICONS[lang]
     exact: dict[str, list[tuple[Label, float]]] = {}
     prefixes: dict[str, list[tuple[Label, float]]] = {}
     for form, label, weight in entries:
-        key = " ".join(fold(form).split())
+        key = form if lang == "zh" else " ".join(fold(form).split())  # Chinese is matched as written
         table = prefixes if key.endswith("*") else exact
         meaning = table.setdefault(key.rstrip("*"), [])
         if label is not None:
