@@ -69,23 +69,27 @@ def _phrases(label: Label | None, weight: float, *forms: str) -> list[Entry]:
 ZH: list[Entry] = [
     *_entries("happy", NAMED, "高兴 高興 开心 開心 快乐 快樂 幸福 愉快 欢喜 歡喜 喜悦 喜悅 兴奋 興奮 欣慰 满意 滿意 "
               "太好了 太棒了 好极了 好極了 庆幸 慶幸 乐死了 樂死了"),
-    *_entries("happy", EXPRESSED, "哈哈 呵呵 嘻嘻 嘿嘿 笑死 喜欢 喜歡 感激 棒极了 棒極了"),
+    *_entries("happy", EXPRESSED, "哈哈 呵呵 嘻嘻 嘿嘿 笑死 喜欢 喜歡 感激 棒极了 棒極了 恭喜 好棒 真棒 好玩 爱你 愛你"),
     *_entries("sad", NAMED, "难过 難過 伤心 傷心 悲伤 悲傷 痛苦 失望 沮丧 沮喪 孤独 孤獨 寂寞 委屈 心痛 心碎 绝望 絕望 "
               "不开心 不開心 不高兴 不高興 心情不好 郁闷 鬱悶 悲哀"),
-    *_entries("sad", EXPRESSED, "哭 难受 難受 遗憾 遺憾 可惜 想念 可怜 可憐 唉 呜呜 嗚嗚"),
+    *_entries("sad", EXPRESSED, "哭 难受 難受 遗憾 遺憾 可惜 想念 可怜 可憐 唉 呜呜 嗚嗚 舍不得 捨不得 心疼 倒霉 倒楣 好惨 好慘 "
+              "失恋 失戀"),
     *_entries("angry", NAMED, "生气 生氣 气死 氣死 愤怒 憤怒 恼火 惱火 火大 恨 烦死 煩死 好烦 好煩 真烦 真煩 烦人 煩人 "
               "闭嘴 閉嘴 混蛋 王八蛋 他妈的 他媽的 岂有此理 豈有此理 太过分 太過分 欺人太甚 发火 發火 发脾气 發脾氣 气愤 氣憤"),
     *_entries("angry", EXPRESSED, "过分 過分 受不了 滚 滾 狡辩 狡辯 撒谎 撒謊 骗子 騙子 凭什么 憑什麼 不满 不滿 讨厌 討厭 "
-              "笨蛋 混账 混賬 该死 該死 去死 神经病 神經病 有病 废物 廢物 哼"),
+              "笨蛋 混账 混賬 该死 該死 去死 神经病 神經病 有病 废物 廢物 哼 胡说 胡說 放屁 住口 可恶 可惡 气人 氣人 "
+              "不像话 不像話 搞什么 搞什麼"),
     *_entries("fearful", NAMED, "害怕 恐惧 恐懼 担心 擔心 吓死 嚇死 救命 慌张 慌張 心慌 焦虑 焦慮 恐怖 可怕 惊恐 驚恐"),
-    *_entries("fearful", EXPRESSED, "怕 紧张 緊張 不安 吓 嚇 危险 危險 求求你"),
+    *_entries("fearful", EXPRESSED, "怕 紧张 緊張 不安 吓 嚇 危险 危險 求求你 小心 快跑 糟了 糟糕"),
     *_entries("surprised", NAMED, "惊讶 驚訝 吃惊 吃驚 震惊 震驚 天哪 天啊 我的天 吓一跳 嚇一跳 不敢相信"),
-    *_entries("surprised", EXPRESSED, "没想到 沒想到 居然 竟然 真的吗 真的嗎 不会吧 不會吧 怎么可能 怎麼可能 哇 咦"),
+    *_entries("surprised", EXPRESSED, "没想到 沒想到 居然 竟然 真的吗 真的嗎 不会吧 不會吧 怎么可能 怎麼可能 哇 咦 "
+              "什么？ 什么！ 什么? 什么! 什麼？ 什麼！ 什麼? 什麼! 真的假的 怎么会 怎麼會 天呐 妈呀 媽呀 哇塞"),
     *_entries("disgusted", NAMED, "恶心 噁心 惡心 厌恶 厭惡 反感 呸 鄙视 鄙視"),
     *_entries("disgusted", EXPRESSED, "讨厌 討厭 看不起 无耻 無恥 不要脸 不要臉 变态 變態"),
-    # Containing an emotion character, meaning none: "I'm afraid that" (a hedge), "even if",
-    # "a joke", "can't wait to", "weather", "polite", "trouble", "accident" compounds.
-    *_entries(None, 0.0, "恐怕 哪怕 怕是 恨不得 笑话 笑話 玩笑 天气 天氣 客气 客氣 麻烦 麻煩 哭笑不得"),
+    # Containing an emotion entry, meaning none: "I'm afraid that" (a hedge), "even if", "a joke",
+    # "can't wait to", "weather", "polite", "trouble"; "why?", "doing what?", "when?" (not "what?!").
+    *_entries(None, 0.0, "恐怕 哪怕 怕是 恨不得 笑话 笑話 玩笑 天气 天氣 客气 客氣 麻烦 麻煩 哭笑不得 为什么 為什麼 "
+              "干什么 幹什麼 做什么 做什麼 什么时候 什麼時候"),
 ]
 ZH_NEGATORS = ("不", "没", "沒", "别", "別", "未", "无", "無", "不要", "并不", "並不")
 
@@ -197,7 +201,7 @@ def _index(lang: str) -> tuple[dict[str, Meaning], dict[str, Meaning], int]:
         key = form if lang == "zh" else " ".join(fold(form).split())  # Chinese is matched as written
         table = prefixes if key.endswith("*") else exact
         meaning = table.setdefault(key.rstrip("*"), [])
-        if label is not None:
+        if label is not None and (label, weight) not in meaning:
             meaning.append((label, weight))
     size = (lambda k: len(k)) if lang == "zh" else (lambda k: len(k.split()))
     return ({k: tuple(v) for k, v in exact.items()}, {k: tuple(v) for k, v in prefixes.items()},
