@@ -53,6 +53,8 @@ def test_the_longest_entry_wins():
     assert read_own_words("恐怕不行", "zh") is None  # "I'm afraid not": a hedge, no fear
     assert read_own_words("这个笑话不好笑", "zh") is None
     assert read_own_words("Vale la pena intentarlo.", "es") is None  # "worth it", not sorrow
+    assert top("什么？你回来了？", "zh") == "surprised" and read_own_words("为什么？", "zh") is None  # "why?"
+    assert read_own_words("我吃完饭了，你在干什么？", "zh") is None
     assert top("Me dio un susto, ¡no puedo creer que estés aquí!", "es") == "surprised"
 
 
