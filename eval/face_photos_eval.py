@@ -44,7 +44,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import json
 import subprocess
 import sys
 import tempfile
@@ -56,6 +55,9 @@ from pathlib import Path
 import numpy as np
 
 REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from real_speech_eval import pipeline_rev, write_results  # noqa: E402
 SIZES = ("as_given", "canvas")
 VIAS = ("video", "frames")
 CANVAS_GREY = 128
@@ -307,17 +309,11 @@ def main(argv: list[str] | None = None) -> int:
     items, skipped = read_items(args.folder, args.labels)
     start = time.time()
     rows = run(items, args.via, args.face_px, args.canvas)
-    rev = subprocess.run(["git", "-C", str(REPO), "describe", "--always", "--dirty"], capture_output=True, text=True)
-    meta = {"when": time.strftime("%Y-%m-%d %H:%M"), "via": args.via, "pipeline": rev.stdout.strip() or "?",
+    meta = {"when": time.strftime("%Y-%m-%d %H:%M"), "via": args.via, "pipeline": pipeline_rev(),
             "seconds": round(time.time() - start, 1), "folder": args.folder.name, "note": args.note,
             "face_px": args.face_px, "canvas": args.canvas, "skipped": dict(skipped)}
     rep = report(rows)
-    out = REPO / "eval" / "results"
-    out.mkdir(parents=True, exist_ok=True)
-    (out / f"{args.name}.json").write_text(json.dumps({"meta": meta, "report": rep, "rows": rows}, indent=1,
-                                                      ensure_ascii=False) + "\n", encoding="utf-8")
-    (out / f"{args.name}.md").write_text(markdown(args.name, meta, rep), encoding="utf-8")
-    print(markdown(args.name, meta, rep))
+    write_results(args.name, {"meta": meta, "report": rep, "rows": rows}, markdown(args.name, meta, rep))
     return 0
 
 

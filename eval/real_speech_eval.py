@@ -273,18 +273,27 @@ def main(argv: list[str] | None = None) -> int:
         items = stratified(items, args.sample)
     start = time.time()
     rows = run_voice(items, args.words) if args.mode == "voice" else run_pipeline(items, args.cache)
-    rev = subprocess.run(["git", "-C", str(REPO), "describe", "--always", "--dirty"], capture_output=True, text=True)
     meta = {"when": time.strftime("%Y-%m-%d %H:%M"), "mode": args.mode, "words": args.words,
-            "pipeline": rev.stdout.strip() or "?", "seconds": round(time.time() - start, 1), "folder": args.folder.name,
+            "pipeline": pipeline_rev(), "seconds": round(time.time() - start, 1), "folder": args.folder.name,
             "note": args.note}
     rep = report(rows)
+    write_results(args.name, {"meta": meta, "report": rep, "rows": rows}, markdown(args.name, meta, rep))
+    return 0
+
+
+def pipeline_rev() -> str:
+    """The commit the figures come from ("-dirty" when the tree had changes)."""
+    rev = subprocess.run(["git", "-C", str(REPO), "describe", "--always", "--dirty"], capture_output=True, text=True)
+    return rev.stdout.strip() or "?"
+
+
+def write_results(name: str, data: dict, text: str) -> None:
+    """``eval/results/<name>.json`` (every row) and ``.md`` (``text``, also printed)."""
     out = REPO / "eval" / "results"
     out.mkdir(parents=True, exist_ok=True)
-    (out / f"{args.name}.json").write_text(json.dumps({"meta": meta, "report": rep, "rows": rows}, indent=1,
-                                                      ensure_ascii=False) + "\n", encoding="utf-8")
-    (out / f"{args.name}.md").write_text(markdown(args.name, meta, rep), encoding="utf-8")
-    print(markdown(args.name, meta, rep))
-    return 0
+    (out / f"{name}.json").write_text(json.dumps(data, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    (out / f"{name}.md").write_text(text, encoding="utf-8")
+    print(text)
 
 
 if __name__ == "__main__":
