@@ -25,6 +25,11 @@ def top(text, language):
     ("Das ist ja ekelhaft.", "de", "disgusted"),
     ("Ich habe Angst.", "de", "fearful"),
     ("WUTEND", "de", "angry"),  # case and accents folded
+    ("¡No me digas! ¿De verdad?", "es", "surprised"),  # a phrase that starts with a negator
+    ("Déjame en paz.", "es", "angry"),
+    ("Te extraño tanto.", "es", "sad"),
+    ("Hau ab!", "de", "angry"),
+    ("Wie schön, dass du da bist!", "de", "happy"),
 ])
 def test_a_named_feeling_is_read(text, language, label):
     assert top(text, language) == label
@@ -75,6 +80,10 @@ def test_what_was_found_is_kept_as_written():
     reading = read_own_words("¡Estoy Furiosa! Y también triste.", "es")
     assert reading.found == [("Furiosa", "angry"), ("triste", "sad")]
     assert reading.to_dict() == {"language": "es", "found": [["Furiosa", "angry"], ["triste", "sad"]]}
+
+
+def test_a_phrase_is_reported_as_written():
+    assert read_own_words("Das gibt's doch nicht!", "de").found == [("Das gibt's doch nicht", "surprised")]
 
 
 def test_only_the_listed_languages_are_read():

@@ -97,26 +97,34 @@ ES: list[Entry] = [
     *_entries("happy", NAMED, "feliz felices felicidad alegre alegres alegria contento contenta contentos contentas "
               "encantado encantada encantados encantadas dichoso dichosa"),
     *_phrases("happy", NAMED, "me alegro", "me alegra", "que bien", "que alegria"),
+    *_phrases("happy", EXPRESSED, "me encanta", "gracias a dios"),
+    *_entries("happy", EXPRESSED, "enhorabuena felicidades"),
     *_entries("happy", EXPRESSED, "genial maravilloso maravillosa fantastico fantastica estupendo estupenda "
               "emocionado emocionada jaja* orgulloso orgullosa"),
     *_entries("sad", NAMED, "triste tristes tristeza deprimido deprimida deprimidos depresion infeliz "
               "decepcionado decepcionada desconsolado desconsolada"),
     *_phrases("sad", NAMED, "me siento solo", "me siento sola"),
     *_entries("sad", EXPRESSED, "llorar lloro lloras llora lloraba llorando llore pena lastima murio desilusion*"),
-    *_phrases("sad", EXPRESSED, "echo de menos", "extrano mucho"),
+    *_phrases("sad", EXPRESSED, "echo de menos", "extrano mucho", "te extrano", "la extrano", "lo extrano",
+              "no puedo mas"),
+    *_phrases("sad", NAMED, "me siento fatal"),
+    *_entries("sad", NAMED, "destrozado destrozada"),
     *_phrases(None, 0.0, "vale la pena", "a duras penas"),  # "it is worth it", "barely"
     *_entries("angry", NAMED, "enojado enojada enojados enojadas enfadado enfadada enfadados enfadadas furioso furiosa "
               "furiosos furiosas furia ira rabia harto harta hartos hartas indignado indignada indignante "
               "cabreado cabreada odio odias odia odiar inaceptable callate"),
     *_entries("angry", EXPRESSED, "molesto molesta maldito maldita mierda idiota imbecil basta mentiste mentiroso "
-              "mentirosa"),
+              "mentirosa largate"),
+    *_phrases("angry", EXPRESSED, "dejame en paz", "vete al diablo", "hasta las narices", "me cago en"),
     *_entries("fearful", NAMED, "miedo asustado asustada asustados asustadas aterrado aterrada aterrorizado "
               "aterrorizada terror panico preocupado preocupada preocupados socorro espanto"),
-    *_entries("fearful", EXPRESSED, "temo nervioso nerviosa peligro angustia ayudame auxilio horror"),
+    *_entries("fearful", EXPRESSED, "temo nervioso nerviosa peligro angustia ayudame auxilio horror susto cuidado"),
+    *_phrases("fearful", NAMED, "no me hagas dano"),
     *_entries("surprised", NAMED, "sorpresa sorprendido sorprendida sorprende asombrado asombrada"),
     *_phrases("surprised", NAMED, "no puedo creer", "no me lo puedo creer", "no lo puedo creer", "que sorpresa"),
     *_entries("surprised", EXPRESSED, "increible impresionado impresionada"),
-    *_phrases("surprised", EXPRESSED, "dios mio"),
+    *_phrases("surprised", EXPRESSED, "dios mio", "madre mia", "no puede ser"),
+    *_phrases("surprised", NAMED, "no me digas"),
     *_entries("disgusted", NAMED, "asco asqueroso asquerosa asquerosos repugnante repugna asquea nauseabundo "
               "guacala puaj"),
     *_entries("disgusted", EXPRESSED, "vomitar vomito nauseas desagradable"),
@@ -126,19 +134,23 @@ ES_NEGATORS = ("no", "nunca", "jamas", "ni", "tampoco", "sin", "nada")
 DE: list[Entry] = [
     *_entries("happy", NAMED, "glucklich* froh frohe freue freut freude frohlich* juhu hurra"),
     *_entries("happy", EXPRESSED, "toll wunderbar herrlich super zufrieden erleichtert begeistert haha*"),
+    *_phrases("happy", EXPRESSED, "wie schon", "ich liebe dich", "herzlichen gluckwunsch"),
     *_entries("sad", NAMED, "traurig* trauer unglucklich* deprimiert* enttauscht* einsam*"),
     *_entries("sad", EXPRESSED, "weinen weine weint weinte verzweifelt* schade vermisse gestorben"),
     *_entries("angry", NAMED, "wutend* wut zornig* zorn verargert* hasse hass hasst emport* stinksauer frechheit "
               "unverschamt*"),
     *_phrases("angry", NAMED, "halt den mund", "halt die klappe"),
-    *_entries("angry", EXPRESSED, "sauer argerlich argert verdammt scheisse idiot"),
+    *_entries("angry", EXPRESSED, "sauer argerlich argert verdammt scheisse idiot mist verschwinde"),
+    *_phrases("angry", NAMED, "hau ab"),
+    *_phrases("angry", EXPRESSED, "lass mich in ruhe", "es reicht", "spinnst du"),
     *_entries("fearful", NAMED, "angst angstlich* furchte* furcht panik besorgt*"),
     *_phrases("fearful", NAMED, "mache mir sorgen", "macht mir sorgen"),
-    *_entries("fearful", EXPRESSED, "hilfe nervos gefahr erschrocken"),
+    *_entries("fearful", EXPRESSED, "hilfe nervos gefahr erschrocken vorsicht"),
     *_entries("surprised", NAMED, "uberrascht* uberraschung erstaunt*"),
     *_phrases("surprised", NAMED, "nicht zu fassen", "ach du meine gute"),
     *_entries("surprised", EXPRESSED, "unglaublich wow"),
-    *_phrases("surprised", EXPRESSED, "mein gott"),
+    *_phrases("surprised", EXPRESSED, "mein gott", "echt jetzt"),
+    *_phrases("surprised", NAMED, "das gibt es doch nicht", "das gibt s doch nicht", "ach du lieber himmel"),
     *_entries("disgusted", NAMED, "ekel ekelhaft* ekelig* eklig* ekelt widerlich* igitt pfui abscheulich* abstossend*"),
     *_phrases("disgusted", NAMED, "zum kotzen"),
 ]
@@ -216,7 +228,7 @@ def read_own_words(text: str | None, language: str | None) -> OwnWordsReading | 
         return None
     heard = MARKED.sub(f" {_HOLE} ", text)
     units = list(heard) if lang == "zh" else _tokens(heard)
-    found, negated = _scan(units, lang)
+    found, negated = _scan(units, lang, heard)
     found = list(dict.fromkeys(found))  # "哈哈 ... 哈哈", "miedo ... miedo": a word said twice is one word
     if not found and not any(label == "happy" for _, meaning in negated for label, _ in meaning):
         return None  # nothing, or only "not sad", "不怕": no feeling named, no reading
@@ -234,20 +246,19 @@ def read_own_words(text: str | None, language: str | None) -> OwnWordsReading | 
                            negated=[w for w, _ in negated])
 
 
-def _tokens(text: str) -> list[tuple[str, str]]:
-    """(as written, folded) words; punctuation and doubt holes become a boundary ("|")."""
-    out: list[tuple[str, str]] = []
-    for piece in re.split("([" + re.escape(_CLAUSE) + "]|" + _HOLE + ")", text):
-        if piece and (piece in _CLAUSE or piece == _HOLE):
-            out.append((piece, "|"))
-        else:
-            out.extend((m.group(0), fold(m.group(0))) for m in _WORD.finditer(piece))
+def _tokens(text: str) -> list[tuple[str, str, int, int]]:
+    """(as written, folded, start, end) words; punctuation and doubt holes become a boundary ("|")."""
+    out: list[tuple[str, str, int, int]] = []
+    for m in re.finditer(r"\w+|[" + re.escape(_CLAUSE) + "]|" + _HOLE, text):
+        word = m.group(0)
+        out.append((word, "|" if (word in _CLAUSE or word == _HOLE) else fold(word), m.start(), m.end()))
     return out
 
 
-def _scan(units: list, lang: str) -> tuple[list[Match], list[Match]]:
+def _scan(units: list, lang: str, text: str) -> tuple[list[Match], list[Match]]:
     """Left to right, the longest entry first; an entry with a negator among the few units
-    before it (not across a boundary) is negated. Chinese units are characters, others words."""
+    before it (not across a boundary) is negated. Chinese units are characters, others words
+    (with their place in ``text``, so a phrase is reported as written: "gibt's", not "gibt s")."""
     exact, prefixes, longest = _index(lang)
     negators = LEXICONS[lang][1]
     chinese = lang == "zh"
@@ -277,7 +288,7 @@ def _scan(units: list, lang: str) -> tuple[list[Match], list[Match]]:
             before = before[cut:]
             is_negated = (any(n in joiner.join(before) for n in negators) if chinese
                           else any(k in negators for k in before))
-            words = joiner.join(units[i:i + size] if chinese else [u[0] for u in units[i:i + size]])
+            words = "".join(units[i:i + size]) if chinese else text[units[i][2]:units[i + size - 1][3]]
             (negated if is_negated else found).append((words, meaning))
         i += size
     return found, negated
