@@ -460,11 +460,10 @@ def words_evidence(text: str | Sequence[str] | None, *, reliability: float = 1.0
     readable = [c for c in dict.fromkeys(_clean(t) for t in given) if any(ch.isalpha() for ch in c)]
     if not readable and own is None:
         return absent("words", "no words" if not any(_clean(t) for t in given) else "no words in the text")
-    trust = _unit(reliability) if readable else 0.0
-    readings, weights = [], []
+    readings, weights = [], []  # each reading with its trust; the channel is trusted as the best
     if readable:
         readings.append(mixture(read(get_model(method), readable)))
-        weights.append(trust)
+        weights.append(_unit(reliability))
     if own is not None:
         readings.append(own.scores)
         weights.append(_unit(own_reliability))
@@ -480,9 +479,9 @@ def words_evidence(text: str | Sequence[str] | None, *, reliability: float = 1.0
     detail["readings"] = (["english"] if readable else []) + (["own_words"] if own is not None else [])
     if own is not None:
         detail["own_words"] = own.to_dict()
-    name = (f"words-{method}-v2" if readable else "") + ("+" if readable and own else "") + ("own-words-v1" if own else "")
-    return ModalityEvidence(modality="words", scores=scores, reliability=max(trust, _unit(own_reliability) if own else 0.0),
-                            method=name, detail=detail, flat_weight=FLAT_WORDS_WEIGHT)
+    name = "+".join(([f"words-{method}-v2"] if readable else []) + (["own-words-v1"] if own is not None else []))
+    return ModalityEvidence(modality="words", scores=scores, reliability=max(weights), method=name, detail=detail,
+                            flat_weight=FLAT_WORDS_WEIGHT)
 
 
 def _unit(x: float) -> float:
