@@ -244,11 +244,11 @@ def decide(face: Any, expressions: np.ndarray | None, found: np.ndarray | None, 
     from .evidence.face import face_evidence
     from .evidence.fusion import fuse
     from .evidence.voice import voice_evidence
-    from .evidence.own_words import guess_language, read_own_words
+    from .evidence.own_words import guess_language, read_own_words, reads_as_english
     from .evidence.words import words_evidence
 
     english = words.channel_texts()  # one text, or two hearings of doubtful words
-    if words.subtitle and not words.translation and not _reads_as_english(words.subtitle, words.language):
+    if words.subtitle and not words.translation and not reads_as_english(words.subtitle, words.language):
         english = []  # the models read English: these words only through their own language's list
     heard_well = 1.0 - (words.doubtful_share or 0.0)  # the words count as much as the share heard well
     trust = (ROUGH_TRANSLATION_RELIABILITY if words.translation_reliable is False else 1.0) * heard_well
@@ -272,18 +272,3 @@ def decide(face: Any, expressions: np.ndarray | None, found: np.ndarray | None, 
         ("transcript", words.transcript_reliable is False),
     ) if absent]
     return Cues(face=face, voice=voice, words=words, evidence=evidence, fusion=fuse(evidence), missing=missing)
-
-
-_ENGLISH_MARKERS = frozenset(["the", "a", "an", "and", "is", "are", "was", "were", "i", "you", "he", "she", "it", "we", "they", "to", "of", "in", "on", "that", "this", "not", "no", "my", "your", "me", "do", "did", "have", "has", "what", "why", "how"])
-
-
-def _reads_as_english(text: str, language: str | None) -> bool:
-    """Given text is read by the English words model only when it looks English: a stated
-    language wins; otherwise at least one in six words is a common English function word."""
-    if language:
-        return language.lower().startswith("en")
-    tokens = [t.strip(".,!?;:\"'()").lower() for t in text.split()]
-    tokens = [t for t in tokens if t]
-    if not tokens:
-        return False
-    return sum(t in _ENGLISH_MARKERS for t in tokens) * 6 >= len(tokens)

@@ -2,7 +2,7 @@
 
 import pytest
 
-from affect_llm.evidence.own_words import LANGUAGES, guess_language, language_of, read_own_words
+from affect_llm.evidence.own_words import LANGUAGES, guess_language, language_of, read_own_words, reads_as_english
 
 
 def top(text, language):
@@ -100,6 +100,16 @@ def test_only_the_listed_languages_are_read():
 ])
 def test_the_language_of_a_given_text_is_guessed_or_left_open(text, language):
     assert guess_language(text) == language
+
+
+@pytest.mark.parametrize("text, language, english", [
+    ("Great job!", None, True), ("Terrible, just terrible.", None, True), ("I am so happy", None, True),
+    ("Sono molto felice", None, False), ("Che bello!", None, False), ("Sun Ying Kai Fei Ji", None, False),
+    ("Estoy harta", None, False), ("我很难过", None, False), ("Я очень рад", None, False),
+    ("Hola", "en", True), ("Great job!", "es", False), ("", None, False),
+])
+def test_whether_the_english_models_may_read_a_given_text(text, language, english):
+    assert reads_as_english(text, language) is english
 
 
 def test_flat_sentences_have_no_reading():

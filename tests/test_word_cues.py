@@ -75,6 +75,17 @@ def test_a_given_chinese_subtitle_is_read_through_its_own_words():
     assert not flat.present  # no emotion word: the list is silent, which is no evidence of calm
 
 
+def test_a_short_english_subtitle_is_read_and_a_short_italian_one_is_not():
+    """No function word to guess a language by: English words make it English. "Terrible, just
+    terrible." went unread (a given subtitle needed one English function word in six)."""
+    from affect_llm.perception import decide
+
+    bad = _decide(decide, word_cues_from("Terrible, just terrible.", "subtitle", None, None)).evidence["words"]
+    assert bad.present and bad.detail["readings"] == ["english"] and bad.top(1)[0][0] != "neutral"
+    italian = _decide(decide, word_cues_from("Sono molto felice", "subtitle", None, None)).evidence["words"]
+    assert not italian.present
+
+
 def test_a_given_subtitles_language_sets_the_voices_norms():
     """Mandarin speech with a Chinese subtitle and no --language: the voice reads it with the tonal
     norms (before, with English ones: lexical tones looked like emotional pitch movement)."""

@@ -328,3 +328,36 @@ def guess_language(text: str | None) -> str | None:
     if ranked_shares[0] * 6 < 1 or ranked_shares[0] == ranked_shares[1]:
         return None
     return best
+
+
+def reads_as_english(text: str | None, language: str | None = None) -> bool:
+    """Whether the English models may read a given text (a subtitle, with no translation).
+
+    A stated language wins. Otherwise the guess (:func:`guess_language`) decides; a text too
+    short for a guess ("Great job!", "Terrible, just terrible.": no function word) is English
+    when at least half its words are English words (WordNet 3.0, or the English function
+    words). Without that, a short English subtitle went unread; "Sono molto felice", "Che
+    bello!" and pinyin ("Sun Ying Kai Fei Ji") stay below half and are not read as English.
+    """
+    if language:
+        return language.strip().lower().startswith("en")
+    if not text or not text.strip():
+        return False
+    guess = guess_language(text)
+    if guess is not None:
+        return guess == "en"
+    tokens = [t.lower() for t in _WORD.findall(text) if t.isalpha()]
+    if not tokens or any(CJK.match(ch) for t in tokens for ch in t):
+        return False
+    return 2 * sum(_english_word(t) for t in tokens) >= len(tokens)
+
+
+@functools.lru_cache(maxsize=4096)
+def _english_word(token: str) -> bool:
+    if token in _MARKERS["en"]:
+        return True
+    from ..scoring.wordnet import load_wordnet
+
+    wn = load_wordnet()
+    return bool(wn.synsets(token) or wn.morphy(token))
+
