@@ -236,3 +236,23 @@ def test_flux_dimension_reads_as_arousal():
     assert max(base, key=base.get) == "neutral"
     assert max(scores, key=scores.get) in ("angry", "happy", "fearful", "surprised")
     assert scores["sad"] < base["sad"]
+
+
+def test_voicing_dimension_reads_the_voiced_share():
+    """v5: a more voiced clip leans to joy, a less voiced one to sadness, other dimensions equal."""
+    from dataclasses import replace
+
+    from affect_llm.evidence.voice import NORMS, label_scores
+
+    p = analyze_prosody(speechlike(**NEUTRAL), SR)
+    norm = NORMS["voiced_ratio"]
+    assert dimensions(p)["voicing"] == pytest.approx((p.voiced_ratio - norm.mean) / norm.sd, abs=0.01)
+    paused = analyze_prosody(speechlike(**NEUTRAL, pauses=3, pause_s=0.6), SR)
+    assert dimensions(paused)["voicing"] < dimensions(p)["voicing"]  # unvoiced gaps lower the share
+    assert dimensions(replace(p, voiced_ratio=0.0))["voicing"] == -3.0  # clipped like the others
+
+    calm = {d: 0.0 for d in dimensions(p)}
+    voiced, unvoiced, base = (label_scores(dict(calm, voicing=v)) for v in (1.5, -1.5, 0.0))
+    assert voiced["happy"] > base["happy"] > unvoiced["happy"]
+    assert unvoiced["sad"] > base["sad"] > voiced["sad"]
+    assert max(base, key=base.get) == "neutral"
