@@ -128,9 +128,21 @@ def closing(section: str, cues: dict[str, Any]) -> str:
         words = (cues.get("evidence") or {}).get("words") or {}
         if not words.get("reliability", 1.0):
             return core + " Their meaning could not be read, so they give no clue."  # no English to score
+        if _rough(cues["words"], words):
+            return core + _own_words(words) + " Read through a rough English translation, not quoted since it may be inaccurate, " + \
+                (f"they suggest {_suggests(label)}." if label else "they carry no clear emotion.")
         return core + _own_words(words) + (f" These words suggest {_suggests(label)}." if label
                                            else " These words carry no clear emotion.")
     return core + (f", which suggests {_suggests(label)}" if label else "") + "."
+
+
+def _rough(words: dict[str, Any], evidence: dict[str, Any]) -> bool:
+    """Whether the words were read through an English translation that failed its check: it is
+    never quoted (``perception.word_cues_from``), so the sentence says what the reading rests on
+    instead of "these words suggest ..." about words the reader cannot check (real Javanese speech
+    heard as Indonesian, half its words in doubt, read as sad through "I miss you so much")."""
+    return words.get("translation_reliable") is False and "english" in (evidence.get("detail") or {}).get(
+        "readings", ["english"])
 
 
 def _own_words(words: dict[str, Any]) -> str:

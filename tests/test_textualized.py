@@ -94,6 +94,26 @@ def test_words_the_channel_could_not_read_are_rendered_not_generated(model):
     assert "verbal" in {name for _, name, _ in model.build_prompts([read])[1]}
 
 
+def test_a_reading_through_a_rough_translation_is_rendered_and_says_so(model):
+    """Words heard well whose English failed its check: the translation is read, never quoted, so
+    the sentence names what the reading rests on instead of letting the LLM say "these words
+    suggest sadness" about words the reader sees only in Spanish."""
+    from affect_llm.observations import closing
+
+    n, probs = 8, _probs("neutral")
+    said = "La vida ya no tiene sentido para mí, todo se acabó."  # no word of the Spanish list
+    words = WordCues(subtitle=said, source="whisper", language="es", transcript_reliable=True,
+                     translation="Life has no meaning for me anymore, it is all over.", translation_reliable=False)
+    cues = decide(face_cues(probs, np.ones(n, bool), n), probs, np.ones(n, bool), False, None, words)
+    rough = SimpleNamespace(cues=cues, subtitle=said)
+    assert cues.evidence["words"].top(1)[0][0] == "sad"
+    assert "verbal" not in {name for _, name, _ in model.build_prompts([rough])[1]}
+    sentence = closing("verbal", cues.to_dict())
+    assert sentence.endswith("Read through a rough English translation, not quoted since it may be inaccurate, they suggest the person is sad.")
+    assert "Life has no meaning" not in sentence
+    assert check_explanation(sentence, cues.to_dict()) == []
+
+
 def test_batched_answers_equal_single_answers():
     # In float32, greedy decoding gives a clip the same text whichever clips share its batch
     # (in bfloat16, attention over different padding may round a word differently: model card).

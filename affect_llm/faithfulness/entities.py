@@ -80,7 +80,7 @@ def check(ctx: Ctx) -> list[Fault]:
         if not ctx.live(k) or k in claimed or k in ctx.covered or not word[:1].isalpha():
             continue
         if word in LANGUAGES:
-            fault = _language(view.language, word, sent.span(k, k), len(view.quotable) > 1)
+            fault = _language(view.language, word, sent.span(k, k), bool(view.words.get("translation")))
             if fault:
                 out.append(fault)
             continue
@@ -113,7 +113,7 @@ def check(ctx: Ctx) -> list[Fault]:
 
 def _language(detected: str | None, word: str, span: str, translated: bool) -> Fault | None:
     code = LANGUAGES[word]
-    if code == "en" and translated:  # "(in English: ...)": the translation the cues carry
+    if code == "en" and translated:  # "(in English: ...)", "a rough English translation": the cues carry one
         return None
     if detected is None:
         return Fault("entity", span, "names a language, but the cues detected none")

@@ -155,9 +155,12 @@ class TextualizedModel:
         # Words the English models could not read (no English to score: a failed translation, a
         # given Chinese subtitle) leave the LLM nothing it can interpret; their sentence is
         # rendered ("their meaning could not be read", or what their own-language emotion words
-        # show). Generated, it invented ("a person who has been touched by someone else").
+        # show). Generated, it invented ("a person who has been touched by someone else"). So is
+        # a reading through a rough translation: the LLM sees only the words as heard, and wrote
+        # "these words suggest sadness" about half-doubtful Javanese it could not read either.
         ev = c.evidence["words"]
-        read = bool(p.subtitle) and ev.reliability > 0 and "english" in ev.detail.get("readings", ["english"])
+        read = bool(p.subtitle) and ev.reliability > 0 and "english" in ev.detail.get("readings", ["english"]) \
+            and c.words.translation_reliable is not False
         return {"face": c.face.found, "speech": c.voice.speech_found, "words": read, "any": True}[need]
 
     def _specs(self) -> list[dict[str, Any]]:
