@@ -63,12 +63,17 @@ class VoiceCues:
     speech_found: bool
     phrases: list[str] = field(default_factory=list)
     prosody: dict[str, Any] = field(default_factory=dict)
+    # False when speech was heard (Whisper made out its words) but the pitch tracker found too
+    # little voicing to measure the voice: no pitch, loudness or pace is claimed.
+    tone_measured: bool = True
 
     def text(self) -> str:
         if not self.audio_track:
             return "The clip has no audio track, so tone of voice is unknown."
         if not self.speech_found:
             return "The audio track holds no clear speech."
+        if not self.tone_measured:
+            return "Speech can be heard, but its pitch could not be tracked, so the tone of voice was not measured."
         return "Voice: " + "; ".join(self.phrases) + "."
 
 
@@ -225,10 +230,14 @@ def loudness_from_effort(effort: float | None) -> str | None:
 
 
 def voice_cues(audio_track: bool, prosody: Any, arousal: str | None = None,
-               effort: float | None = None) -> VoiceCues:
+               effort: float | None = None, words_heard: bool = False) -> VoiceCues:
     """The voice as measured; ``arousal`` is the voice channel's word for it (high/moderate/low)
-    and ``effort`` its vocal-effort z, which decides the loudness named (:data:`EFFORT_LOUD_Z`)."""
+    and ``effort`` its vocal-effort z, which decides the loudness named (:data:`EFFORT_LOUD_Z`).
+    ``words_heard``: the speech model made out words in the audio, so speech is there even when
+    the pitch tracker could not measure it (then nothing about the voice is claimed)."""
     if prosody is None or not prosody.speech_found:
+        if audio_track and words_heard:
+            return VoiceCues(audio_track=True, speech_found=True, tone_measured=False)
         return VoiceCues(audio_track=audio_track, speech_found=False)
     heard = replace(prosody, loudness=loudness_from_effort(effort))
     summary = asdict(heard)

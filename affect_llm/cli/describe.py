@@ -110,6 +110,8 @@ def _voice_line(voice: dict) -> str:
         return "no audio track"
     if not voice["speech_found"]:
         return "no clear speech"
+    if voice.get("tone_measured") is False:
+        return "speech heard; its pitch could not be tracked, so the tone was not measured"
     arousal = (voice.get("prosody") or {}).get("arousal")
     return "; ".join(([f"{arousal} energy"] if arousal else []) + voice["phrases"])
 

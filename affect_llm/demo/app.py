@@ -79,7 +79,7 @@ def cues_markdown(p: Any) -> str:
         face_text += f", mostly **{face['dominant']}** ({face['first_half']} → {face['second_half']})"
     lines.append(f"| face | {face_text} |")
     if voice["speech_found"]:
-        voice_text = "; ".join(voice["phrases"])
+        voice_text = "; ".join(voice["phrases"]) or "speech heard; its pitch could not be tracked"
     else:
         voice_text = "no audio track" if not voice["audio_track"] else "no clear speech"
     lines.append(f"| voice | {_md_escape(voice_text)} |")

@@ -67,6 +67,9 @@ def _missing(ctx: Ctx) -> list[Fault]:
     elif view.speech_present is False:
         rules.append(("voice", lambda k: toks[k].text in VOICE_QUALITY or _quality_at(ctx, k) is not None,
                       "describes the voice, but no speech was found in the audio"))
+    elif view.tone_unmeasured:
+        rules.append(("voice", lambda k: toks[k].text in VOICE_QUALITY or _quality_at(ctx, k) is not None,
+                      "describes the voice, but its pitch could not be tracked, so nothing about it was measured"))
     if view.transcript_unreliable:
         rules.append(("words", lambda k: toks[k].text in WORDS_KEYS,
                       "reports what was said, but the transcript is unreliable (speech not understood)"))

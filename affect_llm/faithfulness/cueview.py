@@ -132,6 +132,11 @@ class CueView:
             return False
         return None if "speech_found" not in self.voice else bool(self.voice["speech_found"])
 
+    @functools.cached_property
+    def tone_unmeasured(self) -> bool:
+        """Speech was heard (its words made out) but the voice could not be measured."""
+        return bool(self.speech_present) and self.voice.get("tone_measured") is False
+
     def _phrase(self, *words: str) -> bool:
         return any(w in p for p in self.voice.get("phrases") or [] for w in words)
 

@@ -129,6 +129,10 @@ class Prosody:
     spectral_flux: float | None = None  # mean change of the normalised 0-5 kHz band spectrum between voiced frames, 0..1
     voiced_segment_s: float | None = None  # mean length of the voiced stretches, seconds
     voiced_segments_per_s: float | None = None  # voiced stretches per second of speech
+    # Seconds of frames above the activity threshold, voiced or not: sound that may be speech
+    # even where the pitch tracker finds too little voicing to measure a voice (a creaky or
+    # codec-worn recording), so the words can still be asked for (``perception``).
+    active_s: float = 0.0
 
     def describe(self) -> list[str]:
         """Short phrases for the explanation, e.g. ``["high, varied pitch", "loud voice", "fast speech"]``."""
@@ -463,7 +467,8 @@ def analyze_prosody(audio: np.ndarray | None, sample_rate: int = 16000) -> Proso
         voiced &= ~octave_err
     if voiced.sum() < MIN_VOICED_FRAMES:
         log.debug("prosody: %d active but only %d voiced frames", act_idx.size, int(voiced.sum()))
-        return Prosody(speech_found=False, voiced_ratio=float(voiced.sum() / max(1, act_idx.size)))
+        return Prosody(speech_found=False, voiced_ratio=float(voiced.sum() / max(1, act_idx.size)),
+                       active_s=round(act_idx.size * HOP_S, 2))
 
     first, last = int(act_idx[0]), int(act_idx[-1]) + 1
     span = slice(first, last)
@@ -512,6 +517,7 @@ def analyze_prosody(audio: np.ndarray | None, sample_rate: int = 16000) -> Proso
 
     result = Prosody(
         speech_found=True,
+        active_s=round(act_idx.size * HOP_S, 2),
         pitch_mean_hz=round(float(vf0.mean()), 2),
         pitch_std_hz=round(float(vf0.std()), 2),
         pitch_range_semitones=round(float(12.0 * np.log2(p95 / p5)), 2),

@@ -161,7 +161,7 @@ class TextualizedModel:
         ev = c.evidence["words"]
         read = bool(p.subtitle) and ev.reliability > 0 and "english" in ev.detail.get("readings", ["english"]) \
             and c.words.translation_reliable is not False
-        return {"face": c.face.found, "speech": c.voice.speech_found, "words": read, "any": True}[need]
+        return {"face": c.face.found, "speech": c.voice.speech_found and c.voice.tone_measured, "words": read, "any": True}[need]
 
     def _specs(self) -> list[dict[str, Any]]:
         return self.template["sections"] + [dict(self.template["emotions"], name="emotions", needs="any")]
