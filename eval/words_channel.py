@@ -19,12 +19,26 @@ Two measurements:
 3. **Sentence pairs** (``sentence_pairs``): each emotional sentence of that set joined to a flat
    one, and 30 pairs of flat sentences: *pairs_acc* is the top-1 accuracy, *pairs_neutral* how
    many flat pairs stay neutral.
+4. **Flat scripts** (``FLAT_SCRIPTS``): the emotionally flat sentences that real acted corpora
+   have every actor say in every emotion (CREMA-D's 12, RAVDESS's 2, TESS's carrier with every
+   sixth NU-6 word, SAVEE's two common TIMIT sentences, EmoDB's 10 and EMOVO's 14 in English),
+   written here from the corpora's published scripts, text only. *false_leads*: the share the
+   reader gives a clear non-neutral label (``fusion.clear_label``), which the fusion trusts over
+   the voice: the speaker's emotion is not in these words. Beside it, *clear_right*: the share of
+   the sentence set's emotional sentences read clearly *and* right (what a cure must not cost),
+   and *emer_clear*: the share of EMER subtitles read as a clear emotion.
 
 "before" is the old words channel: ``cues.word_cues`` and the words part of
 ``cues.candidate_emotions`` (face and voice absent) as they were at commit 66d3140, frozen here,
 its words read to labels by ``label_of``.
 
-Run: ``python eval/words_channel.py [--skip-llm] [--emer CSV] [--json OUT]``.
+5. **Saved pipeline runs re-fused** (``--refuse eval/results/real_speech_*_pipeline.json``): each
+   clip's saved face and voice evidence with its words read again from the saved English (the
+   translation, or what was heard when it was English; a doubtful word's "(word?)" taken as
+   heard), by the ensemble with and without agreement, and fused (``fusion.fuse``): first-named
+   accuracy, and how many clips' words give a clear emotion.
+
+Run: ``python eval/words_channel.py [--skip-llm] [--emer CSV] [--json OUT] [--refuse JSON ...]``.
 """
 
 from __future__ import annotations
@@ -33,6 +47,7 @@ import argparse
 import csv
 import json
 import logging
+import math
 import re
 import statistics
 import sys
@@ -43,12 +58,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from affect_llm.emotions import LABELS, NEUTRAL, VALENCE, Label, label_of, normalize
+from affect_llm.emotions import LABELS, NEUTRAL, VALENCE, Label, label_of, mixture, normalize, ranked
+from affect_llm.evidence.words import EnsembleModel, negation_guard
 
 DEFAULT_EMER = ROOT.parent / "shared" / "data" / "emer-v2" / "final-EMER-reason.csv"
 SENTENCES = ROOT / "tests" / "data" / "words_sentences.jsonl"
 QUOTE = re.compile(r"[\"\u201c]([^\"\u201d]{2,600})[\"\u201d]")
 Predictor = Callable[[Sequence[str]], list[list[str]]]  # texts -> predicted words/labels, strongest first
+Scorer = Callable[[Sequence[str]], list[dict[Label, float]]]  # texts -> scores over LABELS
 
 
 # --- EMER: subtitle and reference --------------------------------------------------------------
@@ -131,32 +148,67 @@ def old_nrc_vote(texts: Sequence[str]) -> list[list[str]]:
     return out
 
 
-def labels_of_model(method: str) -> Predictor:
+def model_scores(method: str) -> Scorer:
     from affect_llm.evidence.words import get_model
 
-    return _labels(get_model(method))
+    return get_model(method).scores
 
 
-def labels_of_mix(members: Sequence[str], negation: bool = True) -> Predictor:
+def mix_scores(members: Sequence[str], negation: bool = True) -> Scorer:
     """A mix that is not a named method (to show what each member and the guard add)."""
     from affect_llm.evidence.words import EnsembleModel, get_model
 
-    return _labels(EnsembleModel([get_model(m) for m in members], negation=negation))
+    return EnsembleModel([get_model(m) for m in members], negation=negation, agreement=False).scores
 
 
-def labels_by_sentence(method: str) -> Predictor:
-    """What the channel ships: ``words.read``, sentence by sentence, pooled by emotionality."""
-    from affect_llm.emotions import ranked
-    from affect_llm.evidence.words import get_model, read
+def by_sentence(model) -> Scorer:
+    """``words.read``: sentence by sentence, pooled by emotionality (what the channel ships)."""
+    from affect_llm.evidence.words import read
 
-    model = get_model(method)
-    return lambda texts: [[lab for lab, _ in ranked(s)] for s in read(model, list(texts))]
+    return lambda texts: read(model, list(texts))
 
 
-def _labels(model) -> Predictor:
-    from affect_llm.emotions import ranked
+def ensemble_by_sentence(agreement: bool = True, rule: str | None = None) -> Scorer:
+    """The shipped members read by sentence: with or without agreement, or with another ``rule``."""
+    from affect_llm.evidence.words import ENSEMBLE_MEMBERS, EnsembleModel, get_model
 
-    return lambda texts: [[lab for lab, _ in ranked(s)] for s in model.scores(list(texts))]
+    members = [get_model(m) for m in ENSEMBLE_MEMBERS]
+    return by_sentence(VariantEnsemble(members, rule) if rule else EnsembleModel(members, agreement=agreement))
+
+
+def _geometric(dists: Sequence[dict]) -> dict:
+    return normalize({lab: math.prod(d[lab] for d in dists) ** (1 / len(dists)) for lab in LABELS})
+
+
+def _weakest(dists: Sequence[dict]) -> dict:
+    return normalize({lab: min(d[lab] for d in dists) for lab in LABELS})
+
+
+def _disagreement_to_neutral(dists: Sequence[dict]) -> dict:
+    mean = dict(mixture(dists))
+    if len({ranked(d)[0][0] for d in dists}) > 1:  # the members' top labels differ
+        mean[NEUTRAL] += 1 - sum(min(d[lab] for d in dists) for lab in LABELS)
+    return normalize(mean)
+
+
+# Combinations of the members measured against the shipped one (agreement) and dropped.
+RULES = {"geometric mean": _geometric, "weaker member per label": _weakest,
+         "disagreement to neutral": _disagreement_to_neutral}
+
+
+class VariantEnsemble(EnsembleModel):
+    """The shipped ensemble with its combination replaced by one of ``RULES`` (then the guard)."""
+
+    def __init__(self, members: Sequence, rule: str) -> None:
+        super().__init__(members, agreement=False)
+        self.rule = RULES[rule]
+
+    def combine(self, dists, text, agreement=None):
+        return negation_guard(text, self.rule(dists))
+
+
+def as_labels(score: Scorer) -> Predictor:
+    return lambda texts: [[lab for lab, _ in ranked(s)] for s in score(list(texts))]
 
 
 class LLMScorer:
@@ -249,6 +301,104 @@ def score_sentences(sents: list[dict], predict: Predictor) -> dict[str, float]:
     out.update({f"r_{lab[:4]}": r[0] / r[1] for lab, r in right.items()})
     return out
 
+# --- flat scripts of real acted corpora ----------------------------------------------------------
+
+# Written from each corpus's published script (text only, no audio): sentences chosen to carry no
+# emotion, so that actors can say each in every emotion. EmoDB's and EMOVO's in plain English.
+NU6_WORDS = """back bar base bath bean beg bite boat bone book bought burn cab calm came cause chain chair chalk
+chat check cheek chief choice cool dab date dead death deep dime dip ditch dodge dog doll door fail fall far fat fit
+five food gap gas gaze germ get gin goal good goose gun half hall hash hate have haze hire hit hole home hurl jail
+jar join judge jug juice keen keep keg kick kill king kite knock late laud lean learn lease lid life limb live loaf
+long lore lose lot love luck make match merge mess met mill mob mode mood moon mop mouse nag name near neat nice
+note numb pad page pain pass pearl peg perch phone pick pike pole pool puff rag raid rain raise rat reach read red
+ring ripe road roof room rose rot rough rush said sail search seize sell shack shall shawl sheep shirt should shout
+size soap soup sour south sub such sure take talk tape team tell thin third thought thumb time tip tire ton tool
+tough turn vine voice void vote wag walk wash week wheat when which whip white wife wire witch yearn yes young
+youth""".split()  # TESS: "Say the word ..." with the 200 words of the NU-6 list
+FLAT_SCRIPTS: dict[str, list[str]] = {
+    "CREMA-D": ["It's eleven o'clock.", "That is exactly what happened.", "I'm on my way to the meeting.",
+                "I wonder what this is about.", "The airplane is almost full.", "Maybe tomorrow it will be cold.",
+                "I would like a new alarm clock.", "I think I have a doctor's appointment.",
+                "Don't forget a jacket.", "I think I've seen this before.", "The surface is slick.",
+                "We'll stop in a couple of minutes."],
+    "RAVDESS": ["Kids are talking by the door.", "Dogs are sitting by the door."],
+    "TESS": [f"Say the word {w}." for w in NU6_WORDS[::6]],  # every sixth word: 34, no choosing
+    "SAVEE": ["She had your dark suit in greasy wash water all year.",
+              "Don't ask me to carry an oily rag like that."],
+    "EmoDB": ["The tablecloth is lying on the fridge.", "She will hand it in on Wednesday.",
+              "Tonight I could tell him.", "The black sheet of paper is up there beside the piece of wood.",
+              "In seven hours it will be time.", "What are those bags standing under the table?",
+              "They just carried it upstairs and now they are going down again.",
+              "At the weekends I always drove home and visited Agnes.",
+              "I just want to take this away and then go for a drink with Karl.",
+              "It will be in the place where we always put it."],
+    "EMOVO": ["The workers get up early.", "The traffic wardens are armed with pistols.",
+              "The waterfall makes a lot of noise.",
+              "Next autumn Tony will leave for Spain in the first half of October.",
+              "Now I'll take the sweatshirt from over there and go out for a walk.",
+              "A moment later he set off and tripped.", "I would like Mr. Piatti's telephone number.",
+              "The strong house wants with the bread.", "The strength finds the step and the red garlic.",
+              "The cat is running in the pear.", "Salad, pasta, leg of lamb, limoncello.",
+              "One forty-three ten thousand fifty-seven twenty.", "What will you do on Saturday evening?",
+              "Are you bringing that thing with you?"],
+}
+
+
+def clear_emotion(scores: dict[Label, float]) -> Label | None:
+    """The non-neutral label the fusion would take as this reading's clear label, or None."""
+    from affect_llm.evidence import ModalityEvidence
+    from affect_llm.evidence.fusion import clear_label
+
+    lab = clear_label(ModalityEvidence(modality="words", scores=scores, reliability=1.0))
+    return None if lab in (None, NEUTRAL) else lab
+
+
+def score_clarity(score: Scorer, sents: list[dict], items: list[dict]) -> dict[str, float]:
+    """false_leads (per corpus too), clear_right and emer_clear (see the module docstring)."""
+    out: dict[str, float] = {}
+    leads = 0
+    for corpus, texts in FLAT_SCRIPTS.items():
+        n = sum(clear_emotion(s) is not None for s in score(texts))
+        out[f"fl_{corpus}"] = n / len(texts)
+        leads += n
+    out["false_leads"] = leads / sum(map(len, FLAT_SCRIPTS.values()))
+    emo = [s for s in sents if s["label"] != NEUTRAL]
+    out["clear_right"] = sum(clear_emotion(r) == s["label"] for s, r in zip(emo, score([s["text"] for s in emo]))) / len(emo)
+    if items:
+        out["emer_clear"] = sum(clear_emotion(r) is not None for r in score([it["subtitle"] for it in items])) / len(items)
+    return out
+
+# --- saved pipeline runs, re-fused ----------------------------------------------------------------
+
+DOUBTFUL = re.compile(r"\(([^()]*?)\?\)")  # "(word?)": a word the transcript marks as doubtful
+
+
+def _evidence(d: dict):
+    from affect_llm.evidence import ModalityEvidence
+    from affect_llm.evidence.words import FLAT_WORDS_WEIGHT
+
+    return ModalityEvidence(modality=d["modality"], scores=dict(d["scores"]), reliability=d["reliability"],
+                            method=d.get("method", ""), reads=d.get("reads", "label"), arousal=d.get("arousal"),
+                            flat_weight=FLAT_WORDS_WEIGHT if d["modality"] == "words" else 1.0)
+
+
+def refuse_saved(path: Path, score: Scorer) -> dict[str, float]:
+    """First-named accuracy of a saved pipeline run with its words read by ``score``."""
+    from dataclasses import replace
+
+    from affect_llm.evidence.fusion import fuse
+
+    rows = json.loads(path.read_text(encoding="utf-8"))["rows"]
+    right = leads = 0
+    for r in rows:
+        ev = {m: _evidence(d) for m, d in r["evidence"].items()}
+        if ev["words"].present:
+            text = r.get("translation") or DOUBTFUL.sub(r"\1", r["heard"])
+            ev["words"] = replace(ev["words"], scores=score([text])[0])
+            leads += clear_emotion(ev["words"].scores) is not None
+        right += fuse(ev).emotions[0] == r["gold"]
+    return {"clips": len(rows), "first": right / len(rows), "word_leads": leads}
+
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
@@ -256,25 +406,42 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--skip-llm", action="store_true", help="leave out the SmolLM2 candidate (slow)")
     ap.add_argument("--only", nargs="*", help="candidate names to run")
     ap.add_argument("--json", type=Path, help="also write the table as JSON")
+    ap.add_argument("--refuse", type=Path, nargs="*", default=[],
+                    help="saved pipeline runs (real_speech_*_pipeline.json) to re-fuse; then only that")
     args = ap.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
+    if args.refuse:
+        print("| run | clips | agreement | first-named | clips whose words give a clear emotion |")
+        print("|---|---|---|---|---|")
+        for agreement in (False, True):
+            score = ensemble_by_sentence(agreement=agreement)
+            for path in args.refuse:
+                r = refuse_saved(path, score)
+                print(f"| {path.stem} | {r['clips']} | {'yes' if agreement else 'no'} | {r['first']:.3f} | "
+                      f"{r['word_leads']} |", flush=True)
+        return 0
 
     sents = load_sentences()
     pairs_set = sentence_pairs(sents)
     items = emer_items(args.emer) if args.emer.exists() else []
     if not items:
         print(f"note: {args.emer} not found or empty: EMER columns left out", file=sys.stderr)
-    candidates: dict[str, Callable[[], Predictor]] = {
+    # Each candidate: a Scorer (scores over the labels: every column) or a Predictor (labels
+    # only: no clarity columns).
+    candidates: dict[str, Callable[[], Scorer | Predictor]] = {
         "before: NRC vote": lambda: old_nrc_vote,
-        "lexicon": lambda: labels_of_model("lexicon"),
-        "prototypes": lambda: labels_of_model("prototypes"),
-        "nade": lambda: labels_of_model("nade"),
-        "prototypes+negation": lambda: labels_of_mix(["prototypes"]),
-        "prototypes+nade (no guard)": lambda: labels_of_mix(["prototypes", "nade"], negation=False),
-        "prototypes+nade+lexicon+negation": lambda: labels_of_mix(["prototypes", "nade", "lexicon"]),
-        "ensemble, whole text": lambda: labels_of_model("ensemble"),
-        "ensemble, by sentence (shipped)": lambda: labels_by_sentence("ensemble"),
+        "lexicon": lambda: model_scores("lexicon"),
+        "prototypes": lambda: model_scores("prototypes"),
+        "nade": lambda: model_scores("nade"),
+        "prototypes+negation": lambda: mix_scores(["prototypes"]),
+        "prototypes+nade (no guard)": lambda: mix_scores(["prototypes", "nade"], negation=False),
+        "prototypes+nade+lexicon+negation": lambda: mix_scores(["prototypes", "nade", "lexicon"]),
+        "ensemble, whole text": lambda: model_scores("ensemble"),
+        "ensemble, by sentence, no agreement": lambda: ensemble_by_sentence(agreement=False),
+        **{f"{rule}, by sentence": (lambda r=rule: ensemble_by_sentence(rule=r)) for rule in RULES},
+        "ensemble, by sentence (shipped: agreement)": lambda: ensemble_by_sentence(),
     }
+    labels_only = {"before: NRC vote", "smollm2"}
     if not args.skip_llm:
         candidates["smollm2"] = LLMScorer
     rows = {}
@@ -282,28 +449,38 @@ def main(argv: list[str] | None = None) -> int:
         if args.only and name not in args.only:
             continue
         t0 = time.perf_counter()
-        predict = make()
+        made = make()
         load_s = time.perf_counter() - t0
+        predict = made if name in labels_only else as_labels(made)
         row = score_sentences(sents, predict)
         pairs = score_sentences(pairs_set, predict)
         row.update(pairs_acc=pairs["acc"], pairs_neutral=pairs["r_neut"])
         if items:
             row.update(score_emer(items, predict([it["subtitle"] for it in items])))
+        if name not in labels_only:
+            row.update(score_clarity(made, sents, items))
         row["load_s"] = load_s
         rows[name] = row
         print(f"{name}: " + ", ".join(f"{k}={v:.3f}" for k, v in row.items()), file=sys.stderr, flush=True)
 
     cols = ["acc", *[f"r_{lab[:4]}" for lab in LABELS], "pairs_acc", "pairs_neutral", "ms", "cpu_ms", "load_s"] + (
-        ["emer_fs", "emer_hit", "emer_valence", "emer_neutral"] if items else [])
+        ["emer_fs", "emer_hit", "emer_valence", "emer_neutral", "emer_clear"] if items else []) + [
+        "clear_right", "false_leads", *[f"fl_{c}" for c in FLAT_SCRIPTS]]
     print(f"sentences: {len(sents)} ({SENTENCES.name}); EMER items: {len(items)}")
     print("| candidate | " + " | ".join(cols) + " |")
     print("|---|" + "---|" * len(cols))
     for name, row in rows.items():
-        print(f"| {name} | " + " | ".join(f"{row[c]:.0f}" if c.endswith("ms") and row[c] >= 10 else f"{row[c]:.2f}"
-                                         for c in cols) + " |")
+        print(f"| {name} | " + " | ".join(_cell(row, c) for c in cols) + " |")
     if args.json:
-        args.json.write_text(json.dumps({"sentences": len(sents), "emer": len(items), "rows": rows}, indent=1))
+        args.json.write_text(json.dumps({"sentences": len(sents), "emer": len(items), "flat_scripts": FLAT_SCRIPTS,
+                                         "rows": rows}, indent=1))
     return 0
+
+
+def _cell(row: dict, col: str) -> str:
+    if col not in row:
+        return "-"  # a labels-only candidate has no clarity
+    return f"{row[col]:.0f}" if col.endswith("ms") and row[col] >= 10 else f"{row[col]:.2f}"
 
 
 if __name__ == "__main__":

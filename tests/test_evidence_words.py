@@ -133,3 +133,23 @@ def test_threads_share_one_model_and_agree():
 def test_unknown_method_names_the_choices():
     with pytest.raises(ValueError, match="nade"):
         words_evidence("hello there", method="bert")
+
+
+def test_a_flat_scripted_sentence_is_no_clear_lead_an_emotional_one_is():
+    """Acted corpora have their actors say flat sentences in every emotion (CREMA-D: "That is
+    exactly what happened."). The prototypes read it as surprised, nade as faintly sad: the
+    members disagree, so the channel is unsure (no clear label the fusion would trust over the
+    voice), though its top label stays. Sentences the members agree on stay clear."""
+    from affect_llm.evidence.fusion import clear_label
+    from affect_llm.evidence.words import EnsembleModel, ENSEMBLE_MEMBERS, overlap
+
+    flat = "That is exactly what happened."
+    plain = EnsembleModel([get_model(m) for m in ENSEMBLE_MEMBERS], agreement=False).scores([flat])[0]
+    ev = words_evidence(flat)
+    assert ranked(ev.scores)[0][0] == ranked(plain)[0][0] == "surprised"  # the reading is kept ...
+    assert clear_label(ev) is None  # ... but is no clear lead
+    for text, label in [("I passed the exam, this is wonderful!", "happy"), ("My dog died yesterday.", "sad"),
+                        ("I miss her so much.", "sad")]:
+        assert clear_label(words_evidence(text)) == label, text
+    members = [m.scores([flat])[0] for m in get_model().members]
+    assert overlap(members) < 0.5 and overlap(members[:1]) == pytest.approx(1.0)
