@@ -73,7 +73,7 @@ def _timed(timings: dict[str, float], key: str) -> Iterator[None]:
 
 def perceive(path: str | Path, options: PerceiveOptions | None = None) -> Perception:
     """Run the perception stages on one clip. Bad input raises ``InputError`` naming the file."""
-    from .encoders.expression import load_expression_model
+    from .encoders.expression import read_faces
     from .media.clip import read_clip
     from .media.faces import detect_faces
     from .media.prosody import analyze_prosody
@@ -87,7 +87,7 @@ def perceive(path: str | Path, options: PerceiveOptions | None = None) -> Percep
     with _timed(timings, "faces_s"):
         faces = detect_faces(clip.frames)
     with _timed(timings, "expression_s"):
-        expressions = load_expression_model().predict(faces.crops) if faces.found.any() else None
+        expressions = read_faces(clip.frames, faces)
     with _timed(timings, "prosody_s"):
         prosody = analyze_prosody(clip.audio, clip.sample_rate)
 

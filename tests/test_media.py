@@ -9,10 +9,10 @@ import pytest
 import torch
 
 from affect_llm.encoders.base import Encoder
-from affect_llm.encoders.expression import LABELS, load_expression_model
+from affect_llm.encoders.expression import CROP_MARGINS, CROP_SIDE, LABELS, load_expression_model, read_faces
 from affect_llm.errors import InputError
 from affect_llm.media.clip import _split_by_keyframe, read_clip, uniform_indices
-from affect_llm.media.faces import centre_square, detect_faces, square_box
+from affect_llm.media.faces import centre_square, crop_faces, detect_faces, square_box
 from affect_llm.media.prosody import analyze_prosody
 from affect_llm.media.subtitle import parse_srt, resolve_subtitle
 
@@ -202,6 +202,39 @@ def test_no_face_falls_back_to_frame(noface_clip):
     assert np.array_equal(track.crops[0], expected)
 
 
+def test_crop_faces_cuts_the_detected_boxes_again(good_clip, noface_clip):
+    clip = read_clip(good_clip, num_frames=4)
+    track = detect_faces(clip.frames, size=224, margin=0.2)
+    # The same margin gives detect_faces' own crops; a tighter one differs.
+    assert np.array_equal(crop_faces(clip.frames, track.boxes, 224, 0.2), track.crops)
+    tight = crop_faces(clip.frames, track.boxes, CROP_SIDE, 0.1)
+    assert tight.shape == (4, CROP_SIDE, CROP_SIDE, 3) and not np.array_equal(tight, track.crops)
+    empty = read_clip(noface_clip, num_frames=2)
+    none = detect_faces(empty.frames, size=112)
+    assert np.array_equal(crop_faces(empty.frames, none.boxes, 112, 0.1), none.crops)  # centre squares
+    with pytest.raises(ValueError):
+        crop_faces(clip.frames, track.boxes[:2], 224, 0.2)
+
+
+def test_read_faces_averages_the_expression_crops(good_clip, expression_model):
+    # Measured on KDEF, JAFFE, CK+48 and FER2013 (encoders.expression.CROP_MARGINS): averaging a
+    # 0.1 crop with the 0.2 one reads better than 0.2 alone on each, and keeps the development
+    # corpus's angry face clearly angry (0.1 alone does not).
+    assert CROP_MARGINS == (0.1, 0.2)
+    clip = read_clip(good_clip, num_frames=3)
+    track = detect_faces(clip.frames)
+    each = [expression_model.predict(crop_faces(clip.frames, track.boxes, CROP_SIDE, m)) for m in CROP_MARGINS]
+    probs = read_faces(clip.frames, track)
+    assert probs.shape == (3, 7) and probs.dtype == np.float32
+    assert np.allclose(probs, np.mean(each, axis=0), atol=1e-6)
+    assert np.allclose(probs.sum(axis=1), 1.0, atol=1e-5)
+
+
+def test_read_faces_is_none_without_a_face(noface_clip):
+    clip = read_clip(noface_clip, num_frames=2)
+    assert read_faces(clip.frames, detect_faces(clip.frames)) is None
+
+
 # --------------------------------------------------------------------------- expression model
 @pytest.fixture(scope="module")
 def expression_model():
@@ -226,8 +259,7 @@ def test_expression_model_interface(expression_model):
 
 def test_smiling_astronaut_reads_happy(good_clip, expression_model):
     clip = read_clip(good_clip, num_frames=6)
-    track = detect_faces(clip.frames)
-    probs = expression_model.predict(track.crops)
+    probs = read_faces(clip.frames, detect_faces(clip.frames))  # as perceive reads it
     assert probs.shape == (6, 7)
     assert np.allclose(probs.sum(axis=1), 1.0, atol=1e-5)
     assert (probs >= 0).all()

@@ -124,17 +124,44 @@ def _resize_square(img: np.ndarray, size: int) -> np.ndarray:
     return cv2.resize(np.ascontiguousarray(img), (size, size), interpolation=interp)
 
 
+def crop_face(frame: np.ndarray, box: tuple[int, int, int, int] | None, size: int, margin: float) -> np.ndarray:
+    """``size`` x ``size`` crop of the square around ``box`` grown by ``margin``; the frame's centre
+    square when ``box`` is None (no face found)."""
+    if box is None:
+        return _resize_square(centre_square(frame), size)
+    x0, y0, side = square_box(box, frame.shape[1], frame.shape[0], margin)
+    return _resize_square(frame[y0:y0 + side, x0:x0 + side], size)
+
+
+def crop_faces(frames: np.ndarray, boxes: list[tuple[int, int, int, int] | None], size: int,
+               margin: float) -> np.ndarray:
+    """The faces ``detect_faces`` found, cut again at another ``margin``: ``[N, size, size, 3]`` uint8.
+
+    Why: one detection serves two readers that want different crops. The expression model reads
+    tighter faces too (``encoders.expression.CROP_MARGINS``) than the learned face stream is given.
+    """
+    frames = np.asarray(frames)
+    if len(boxes) != len(frames):
+        raise ValueError(f"{len(boxes)} boxes for {len(frames)} frames")
+    crops = np.empty((len(frames), size, size, 3), dtype=np.uint8)
+    for i, (frame, box) in enumerate(zip(frames, boxes)):
+        crops[i] = crop_face(frame, box, size, margin)
+    return crops
+
+
 def detect_faces(frames: np.ndarray, size: int = 224, margin: float = 0.2) -> FaceTrack:
     """Largest face per frame as a ``size`` x ``size`` RGB crop, with ``margin`` of the box on each side.
 
     Frames without a detectable face get the centre square of the whole frame instead, and
-    ``found`` is False for them, so the downstream models still see every time step.
+    ``found`` is False for them, so the downstream models still see every time step. These crops
+    go to the learned face stream and the demo; the expression model cuts its own, tighter ones
+    from the same boxes (``crop_faces``, ``encoders.expression.read_faces``).
     """
     frames = np.asarray(frames)
     if frames.ndim != 4 or frames.shape[-1] != 3:
         raise ValueError(f"frames must be [N, H, W, 3] RGB, got shape {frames.shape}")
     frames = frames.astype(np.uint8, copy=False)
-    n, fh, fw = frames.shape[:3]
+    n = frames.shape[0]
     det = _detector()
     crops = np.empty((n, size, size, 3), dtype=np.uint8)
     boxes: list[tuple[int, int, int, int] | None] = []
@@ -142,11 +169,7 @@ def detect_faces(frames: np.ndarray, size: int = 224, margin: float = 0.2) -> Fa
     for i, frame in enumerate(frames):
         box = det.largest_face(frame)
         boxes.append(box)
-        if box is None:
-            crops[i] = _resize_square(centre_square(frame), size)
-            continue
-        found[i] = True
-        x0, y0, side = square_box(box, fw, fh, margin)
-        crops[i] = _resize_square(frame[y0:y0 + side, x0:x0 + side], size)
+        found[i] = box is not None
+        crops[i] = crop_face(frame, box, size, margin)
     log.info("faces found in %d of %d frames", int(found.sum()), n)
     return FaceTrack(crops=crops, boxes=boxes, found=found)
