@@ -26,7 +26,10 @@ Two measurements:
    reader gives a clear non-neutral label (``fusion.clear_label``), which the fusion trusts over
    the voice: the speaker's emotion is not in these words. Beside it, *clear_right*: the share of
    the sentence set's emotional sentences read clearly *and* right (what a cure must not cost),
-   and *emer_clear*: the share of EMER subtitles read as a clear emotion.
+   *emer_clear*: the share of EMER subtitles read as a clear emotion, and *emer_clear_right*: the
+   share read clearly *and* as one of the reference's labels (what the flat-script cure must
+   not cost in natural dialogue). *fl_TESS_all*: false leads on all 200 TESS words, some of which
+   name a feeling ("hate", "death").
 
 "before" is the old words channel: ``cues.word_cues`` and the words part of
 ``cues.candidate_emotions`` (face and voice absent) as they were at commit 66d3140, frozen here,
@@ -59,7 +62,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from affect_llm.emotions import LABELS, NEUTRAL, VALENCE, Label, label_of, mixture, normalize, ranked
-from affect_llm.evidence.words import EnsembleModel, negation_guard
+from affect_llm.evidence.words import EnsembleModel, negation_guard, overlap
 
 DEFAULT_EMER = ROOT.parent / "shared" / "data" / "emer-v2" / "final-EMER-reason.csv"
 SENTENCES = ROOT / "tests" / "data" / "words_sentences.jsonl"
@@ -207,6 +210,59 @@ class VariantEnsemble(EnsembleModel):
         return negation_guard(text, self.rule(dists))
 
 
+def _overlap_always(dists, text, reading) -> float:
+    return overlap(dists)
+
+
+def _sqrt_overlap(dists, text, reading) -> float:
+    return math.sqrt(overlap(dists))
+
+
+def _overlap_if_tops_differ(dists, text, reading) -> float:
+    return 1.0 if len({ranked(d)[0][0] for d in dists}) == 1 else overlap(dists)
+
+
+def _overlap_unless_named(dists, text, reading) -> float:
+    """Kept whole where the scorer's reader finds a named, unnegated emotion word of any label."""
+    from affect_llm.scoring.pipeline import default_extractor
+
+    named = any(not m.neutral and not m.negated and label_of(m.word) not in (None, NEUTRAL)
+                for m in default_extractor().extract(text).mentions)
+    return 1.0 if named else overlap(dists)
+
+
+def _overlap_unless_lexicon_emotional(dists, text, reading) -> float:
+    """Kept whole where the lexicon reader's top label is an emotion (whichever)."""
+    from affect_llm.evidence.words import get_model
+
+    return 1.0 if ranked(get_model("lexicon").scores([text])[0])[0][0] != NEUTRAL else overlap(dists)
+
+
+# How much of the reading agreement keeps (``EnsembleModel.keep``), measured against the shipped
+# one (the overlap unless ``words.words_back``) and dropped.
+KEEP_RULES = {"overlap always (628b204)": _overlap_always, "sqrt(overlap)": _sqrt_overlap,
+              "overlap if the members' tops differ": _overlap_if_tops_differ,
+              "overlap unless a named emotion word": _overlap_unless_named,
+              "overlap unless the lexicon reads an emotion": _overlap_unless_lexicon_emotional}
+
+
+class KeepVariant(EnsembleModel):
+    """The shipped ensemble with agreement's ``keep`` replaced by one of ``KEEP_RULES``."""
+
+    def __init__(self, members: Sequence, keep: str) -> None:
+        super().__init__(members)
+        self.keep_rule = KEEP_RULES[keep]
+
+    def keep(self, dists, text, reading):
+        return self.keep_rule(dists, text, reading)
+
+
+def keep_by_sentence(keep: str) -> Scorer:
+    from affect_llm.evidence.words import ENSEMBLE_MEMBERS, get_model
+
+    return by_sentence(KeepVariant([get_model(m) for m in ENSEMBLE_MEMBERS], keep))
+
+
 def as_labels(score: Scorer) -> Predictor:
     return lambda texts: [[lab for lab, _ in ranked(s)] for s in score(list(texts))]
 
@@ -344,6 +400,9 @@ FLAT_SCRIPTS: dict[str, list[str]] = {
 }
 
 
+TESS_ALL = [f"Say the word {w}." for w in NU6_WORDS]  # beside the sample: all 200 (some name a feeling)
+
+
 def clear_emotion(scores: dict[Label, float]) -> Label | None:
     """The non-neutral label the fusion would take as this reading's clear label, or None."""
     from affect_llm.evidence import ModalityEvidence
@@ -364,8 +423,12 @@ def score_clarity(score: Scorer, sents: list[dict], items: list[dict]) -> dict[s
     out["false_leads"] = leads / sum(map(len, FLAT_SCRIPTS.values()))
     emo = [s for s in sents if s["label"] != NEUTRAL]
     out["clear_right"] = sum(clear_emotion(r) == s["label"] for s, r in zip(emo, score([s["text"] for s in emo]))) / len(emo)
+    out["fl_TESS_all"] = sum(clear_emotion(s) is not None for s in score(TESS_ALL)) / len(TESS_ALL)
     if items:
-        out["emer_clear"] = sum(clear_emotion(r) is not None for r in score([it["subtitle"] for it in items])) / len(items)
+        clear = [clear_emotion(r) for r in score([it["subtitle"] for it in items])]
+        out["emer_clear"] = sum(c is not None for c in clear) / len(items)
+        out["emer_clear_right"] = sum(c is not None and c in {label_of(w) for w in it["reference"]}
+                                      for c, it in zip(clear, items)) / len(items)
     return out
 
 # --- saved pipeline runs, re-fused ----------------------------------------------------------------
@@ -413,12 +476,15 @@ def main(argv: list[str] | None = None) -> int:
     if args.refuse:
         print("| run | clips | agreement | first-named | clips whose words give a clear emotion |")
         print("|---|---|---|---|---|")
-        for agreement in (False, True):
-            score = ensemble_by_sentence(agreement=agreement)
+        readers = {"no": lambda: ensemble_by_sentence(agreement=False),
+                   "overlap always (628b204)": lambda: keep_by_sentence("overlap always (628b204)"),
+                   "unless words back it (shipped)": ensemble_by_sentence}
+        for agreement, make in readers.items():
+            score = make()
             for path in args.refuse:
                 r = refuse_saved(path, score)
-                print(f"| {path.stem} | {r['clips']} | {'yes' if agreement else 'no'} | {r['first']:.3f} | "
-                      f"{r['word_leads']} |", flush=True)
+                print(f"| {path.stem} | {r['clips']} | {agreement} | {r['first']:.3f} | {r['word_leads']} |",
+                      flush=True)
         return 0
 
     sents = load_sentences()
@@ -439,7 +505,8 @@ def main(argv: list[str] | None = None) -> int:
         "ensemble, whole text": lambda: model_scores("ensemble"),
         "ensemble, by sentence, no agreement": lambda: ensemble_by_sentence(agreement=False),
         **{f"{rule}, by sentence": (lambda r=rule: ensemble_by_sentence(rule=r)) for rule in RULES},
-        "ensemble, by sentence (shipped: agreement)": lambda: ensemble_by_sentence(),
+        **{f"agreement: {k}": (lambda k=k: keep_by_sentence(k)) for k in KEEP_RULES},
+        "ensemble, by sentence (shipped: agreement unless words back it)": lambda: ensemble_by_sentence(),
     }
     labels_only = {"before: NRC vote", "smollm2"}
     if not args.skip_llm:
@@ -464,8 +531,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{name}: " + ", ".join(f"{k}={v:.3f}" for k, v in row.items()), file=sys.stderr, flush=True)
 
     cols = ["acc", *[f"r_{lab[:4]}" for lab in LABELS], "pairs_acc", "pairs_neutral", "ms", "cpu_ms", "load_s"] + (
-        ["emer_fs", "emer_hit", "emer_valence", "emer_neutral", "emer_clear"] if items else []) + [
-        "clear_right", "false_leads", *[f"fl_{c}" for c in FLAT_SCRIPTS]]
+        ["emer_fs", "emer_hit", "emer_valence", "emer_neutral", "emer_clear", "emer_clear_right"] if items else []) + [
+        "clear_right", "false_leads", *[f"fl_{c}" for c in FLAT_SCRIPTS], "fl_TESS_all"]
     print(f"sentences: {len(sents)} ({SENTENCES.name}); EMER items: {len(items)}")
     print("| candidate | " + " | ".join(cols) + " |")
     print("|---|" + "---|" * len(cols))

@@ -153,3 +153,20 @@ def test_a_flat_scripted_sentence_is_no_clear_lead_an_emotional_one_is():
         assert clear_label(words_evidence(text)) == label, text
     members = [m.scores([flat])[0] for m in get_model().members]
     assert overlap(members) < 0.5 and overlap(members[:1]) == pytest.approx(1.0)
+
+
+def test_disagreement_does_not_doubt_a_reading_the_words_back():
+    """Agreement shrinks a reading only where no word grounds it. "Shanshan finally returned to
+    your embrace." (a real drama subtitle, EMER-v2: happy): the prototypes read sad, nade happy
+    (overlap about 0.3), but the lexicon finds joy words (embrace, finally), so it stays a clear
+    happy; the flat script's fearful lean ("doctor's appointment") has no such word."""
+    from affect_llm.evidence.fusion import clear_label
+    from affect_llm.evidence.words import overlap, words_back
+
+    text = "Shanshan finally returned to your embrace."
+    members = [m.scores([text])[0] for m in get_model().members]
+    assert overlap(members) < 0.5
+    assert words_back(text, "happy") and clear_label(words_evidence(text)) == "happy"
+    assert not words_back("I think I have a doctor's appointment.", "fearful")
+    assert not words_back("That is exactly what happened.", "surprised")
+    assert not words_back("I am so happy.", "neutral")  # neutral is never backed: nothing to keep
