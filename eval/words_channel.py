@@ -172,7 +172,7 @@ def by_sentence(model) -> Scorer:
 
 
 def ensemble_by_sentence(agreement: bool = True, rule: str | None = None) -> Scorer:
-    """The shipped members read by sentence: with or without agreement, or with another ``rule``."""
+    """The shipped members read by sentence: with or without agreement (off in the product), or another ``rule``."""
     from affect_llm.evidence.words import ENSEMBLE_MEMBERS, EnsembleModel, get_model
 
     members = [get_model(m) for m in ENSEMBLE_MEMBERS]
@@ -194,7 +194,7 @@ def _disagreement_to_neutral(dists: Sequence[dict]) -> dict:
     return normalize(mean)
 
 
-# Combinations of the members measured against the shipped one (agreement) and dropped.
+# Combinations of the members measured against the agreement rule and dropped (agreement itself is off: words.py).
 RULES = {"geometric mean": _geometric, "weaker member per label": _weakest,
          "disagreement to neutral": _disagreement_to_neutral}
 

@@ -136,21 +136,27 @@ def test_unknown_method_names_the_choices():
 
 
 def test_a_flat_scripted_sentence_is_no_clear_lead_an_emotional_one_is():
-    """Acted corpora have their actors say flat sentences in every emotion (CREMA-D: "That is
-    exactly what happened."). The prototypes read it as surprised, nade as faintly sad: the
-    members disagree, so the channel is unsure (no clear label the fusion would trust over the
-    voice), though its top label stays. Sentences the members agree on stay clear."""
+    """Agreement (measured, off by default): acted corpora have their actors say flat sentences in
+    every emotion (CREMA-D: "That is exactly what happened."). The prototypes read it as
+    surprised, nade as faintly sad: with agreement the channel is unsure of it (no clear label),
+    though its top label stays. Sentences the members agree on stay clear."""
+    from affect_llm.evidence import ModalityEvidence
     from affect_llm.evidence.fusion import clear_label
-    from affect_llm.evidence.words import EnsembleModel, ENSEMBLE_MEMBERS, overlap
+    from affect_llm.evidence.words import ENSEMBLE_MEMBERS, EnsembleModel, overlap
+
+    members_ = [get_model(m) for m in ENSEMBLE_MEMBERS]
+    plain, agreeing = EnsembleModel(members_), EnsembleModel(members_, agreement=True)
+
+    def evidence(model, text):
+        return ModalityEvidence("words", model.scores([text])[0], 1.0)
 
     flat = "That is exactly what happened."
-    plain = EnsembleModel([get_model(m) for m in ENSEMBLE_MEMBERS], agreement=False).scores([flat])[0]
-    ev = words_evidence(flat)
-    assert ranked(ev.scores)[0][0] == ranked(plain)[0][0] == "surprised"  # the reading is kept ...
-    assert clear_label(ev) is None  # ... but is no clear lead
+    ev = evidence(agreeing, flat)
+    assert ranked(ev.scores)[0][0] == ranked(plain.scores([flat])[0])[0][0] == "surprised"  # the reading is kept ...
+    assert clear_label(ev) is None and clear_label(evidence(plain, flat)) == "surprised"  # ... but is no clear lead
     for text, label in [("I passed the exam, this is wonderful!", "happy"), ("My dog died yesterday.", "sad"),
                         ("I miss her so much.", "sad")]:
-        assert clear_label(words_evidence(text)) == label, text
+        assert clear_label(evidence(agreeing, text)) == label, text
     members = [m.scores([flat])[0] for m in get_model().members]
     assert overlap(members) < 0.5 and overlap(members[:1]) == pytest.approx(1.0)
 
@@ -167,6 +173,7 @@ def test_disagreement_does_not_doubt_a_reading_the_words_back():
     members = [m.scores([text])[0] for m in get_model().members]
     assert overlap(members) < 0.5
     assert words_back(text, "happy") and clear_label(words_evidence(text)) == "happy"
+    assert not get_model().agreement  # measured and off by default (words.py says why)
     assert not words_back("I think I have a doctor's appointment.", "fearful")
     assert not words_back("That is exactly what happened.", "surprised")
     assert not words_back("I am so happy.", "neutral")  # neutral is never backed: nothing to keep
