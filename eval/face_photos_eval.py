@@ -57,7 +57,7 @@ import numpy as np
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from real_speech_eval import pipeline_rev, write_results  # noqa: E402
+from real_speech_eval import confusion_table, pipeline_rev, write_results  # noqa: E402
 SIZES = ("as_given", "canvas")
 VIAS = ("video", "frames")
 CANVAS_GREY = 128
@@ -287,10 +287,7 @@ def markdown(name: str, meta: dict, rep: dict) -> str:
                   for g, v in s["per_label"].items()]
         lines += ["", "Clear labels given wrongly: "
                   + (", ".join(f"{k} {v}" for k, v in s["wrong_clear_labels"].items()) or "none"),
-                  "", "Confusion (rows gold, columns the face evidence's top label):", "",
-                  "| gold \\ read | " + " | ".join(cols) + " |", "|---" * (len(cols) + 1) + "|"]
-        for gold, row in s["confusion"].items():
-            lines.append(f"| {gold} | " + " | ".join(str(row.get(c, "")) for c in cols) + " |")
+                  "", *confusion_table(s["confusion"], cols, "the face evidence's top label", "read")]
     return "\n".join(lines) + "\n"
 
 

@@ -249,11 +249,17 @@ def markdown(name: str, meta: dict, rep: dict) -> str:
               "", "First-named, per gold label: " + ", ".join(f"{k} {v}" for k, v in rep["per_label_first_named"].items()),
               "", "Named first: " + ", ".join(f"{k} {v}" for k, v in rep["named_first"].items()),
               "", "Voice's top label: " + ", ".join(f"{k} {v}" for k, v in rep["voice_named"].items()),
-              "", "Confusion (rows gold, columns named first):", "",
-              "| gold \\ named | " + " | ".join(LABELS) + " |", "|---" * (len(LABELS) + 1) + "|"]
-    for gold, row in rep["confusion"].items():
-        lines.append(f"| {gold} | " + " | ".join(str(row.get(lab, "")) for lab in LABELS) + " |")
+              "", *confusion_table(rep["confusion"], LABELS, "named first", "named")]
     return "\n".join(lines) + "\n"
+
+
+def confusion_table(confusion: dict[str, dict[str, int]], columns: list[str] | tuple[str, ...], read_as: str,
+                    head: str) -> list[str]:
+    """A confusion matrix as markdown lines, rows the gold labels; one home for the eval reports."""
+    lines = [f"Confusion (rows gold, columns {read_as}):", "",
+             f"| gold \\ {head} | " + " | ".join(columns) + " |", "|---" * (len(columns) + 1) + "|"]
+    return lines + [f"| {gold} | " + " | ".join(str(row.get(c, "")) for c in columns) + " |"
+                    for gold, row in confusion.items()]
 
 
 def main(argv: list[str] | None = None) -> int:

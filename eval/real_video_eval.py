@@ -40,7 +40,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from real_speech_eval import pipeline_rev, write_results  # noqa: E402
+from real_speech_eval import confusion_table, pipeline_rev, write_results  # noqa: E402
 
 CHANNELS = ("face", "voice", "words")
 MANIFEST = "manifest.jsonl"
@@ -195,10 +195,7 @@ def markdown(name: str, meta: dict, rep: dict) -> str:
                 for m in CHANNELS],
               "", "Language heard: " + ", ".join(f"{k} {v}" for k, v in rep["heard_language"].items()),
               "", "Answer per speaker: " + ", ".join(f"{k} {v}" for k, v in rep["per_speaker_answer"].items()),
-              "", "Confusion (rows gold, columns named first):", "",
-              "| gold \\ named | " + " | ".join(LABELS) + " |", "|---" * (len(LABELS) + 1) + "|"]
-    for gold, row in rep["confusion"].items():
-        lines.append(f"| {gold} | " + " | ".join(str(row.get(lab, "")) for lab in LABELS) + " |")
+              "", *confusion_table(rep["confusion"], LABELS, "named first", "named")]
     return "\n".join(lines) + "\n"
 
 
