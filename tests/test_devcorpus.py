@@ -30,7 +30,7 @@ def _eval_module():
     return sys.modules[name]
 
 
-SLICE = ("en-angry-0-none", "en-angry-2-conflict", "en-happy-0-match", "en-happy-2-conflict")
+SLICE = ("en-angry-0-none", "en-angry-2-conflict", "en-happy-0-match", "en-sad-2-conflict")
 
 
 @pytest.fixture(scope="module")
@@ -109,7 +109,8 @@ def test_slice_gold_and_manifest(slice_corpus):
     assert gold["en-angry-0-none"]["face"] == "none" and gold["en-angry-0-none"]["conflict"] is None
     assert gold["en-angry-2-conflict"]["conflict"] == {"modalities": ["face", "voice", "words"],
                                                        "labels": ["happy", "angry"]}
-    assert gold["en-happy-2-conflict"]["face_label"] == "angry"
+    assert gold["en-sad-2-conflict"]["face_label"] == "happy" and gold["en-sad-2-conflict"]["conflict"]["labels"] \
+        == ["happy", "sad"]
     assert gold["en-happy-0-match"]["face_label"] == "happy"
     assert gold["en-angry-0-none"]["sentence"] == dc.sentences("en", "angry")[0][0]
     assert all(g["voice_profile"]["espeak_args"][:2] == ["-v", "en-us"] for g in gold.values())
@@ -184,8 +185,8 @@ def test_conflict_match_reads_the_face_side_of_grouped_conflicts():
 
 
 def test_pipeline_on_the_slice_names_the_spoken_emotion_the_conflict_and_invents_nothing(slice_corpus, tmp_path):
-    """The product on the four built clips (angry and happy words and voices, two with a face that
-    contradicts them): the first emotion is the one words and voice carry, every planted conflict is
+    """The product on the four built clips (angry, happy and sad words and voices, two with a face
+    that contradicts them): the first emotion is the one words and voice carry, every planted conflict is
     reported, and the explanations pass the faithfulness checker. A small slice of `make devcorpus`."""
     ev = _eval_module()
     rep = ev.infer_and_evaluate(slice_corpus, output=tmp_path / "out.jsonl", infer_args=["--workers", "1"])
