@@ -16,6 +16,7 @@ from .emotions import EXPRESSION_TO_LABEL
 # How a facial-expression class reads in a sentence: its label (one home: ``emotions``).
 LOOK = EXPRESSION_TO_LABEL
 SECTIONS = ("visual", "acoustic", "verbal", "inference")
+ENGLISH_READING = "english"  # the words evidence's name for a reading by the English models
 
 
 def _join(items: list[str]) -> str:
@@ -130,7 +131,7 @@ def closing(section: str, cues: dict[str, Any]) -> str:
         words = (cues.get("evidence") or {}).get("words") or {}
         if not words.get("reliability", 1.0):
             return core + " Their meaning could not be read, so they give no clue."  # no English to score
-        if _rough(cues["words"], words):
+        if through_rough_translation(cues["words"].get("translation_reliable"), words.get("detail")):
             return core + _own_words(words) + " Read through a rough English translation, not quoted since it may be inaccurate, " + \
                 (f"they suggest {_suggests(label)}." if label else "they carry no clear emotion.")
         return core + _own_words(words) + (f" These words suggest {_suggests(label)}." if label
@@ -138,13 +139,22 @@ def closing(section: str, cues: dict[str, Any]) -> str:
     return core + (f", which suggests {_suggests(label)}" if label else "") + "."
 
 
-def _rough(words: dict[str, Any], evidence: dict[str, Any]) -> bool:
+def read_in_english(detail: dict[str, Any] | None) -> bool:
+    """Whether the English models read the words (``evidence.words``: ``detail["readings"]``
+    holds ``"english"``; a record without readings was read in English). Not so when there was
+    no English to score: only the own-language list read them, or nothing could."""
+    return ENGLISH_READING in (detail or {}).get("readings", [ENGLISH_READING])
+
+
+def through_rough_translation(translation_reliable: bool | None, detail: dict[str, Any] | None) -> bool:
     """Whether the words were read through an English translation that failed its check: it is
     never quoted (``perception.word_cues_from``), so the sentence says what the reading rests on
     instead of "these words suggest ..." about words the reader cannot check (real Javanese speech
-    heard as Indonesian, half its words in doubt, read as sad through "I miss you so much")."""
-    return words.get("translation_reliable") is False and "english" in (evidence.get("detail") or {}).get(
-        "readings", ["english"])
+    heard as Indonesian, half its words in doubt, read as sad through "I miss you so much"); and
+    the default model renders that sentence rather than let the LLM interpret it
+    (``TextualizedModel``). One home for both: it takes the words' ``translation_reliable`` and
+    the words evidence's ``detail``, which the cues record and the ``Cues`` object both hold."""
+    return translation_reliable is False and read_in_english(detail)
 
 
 def _own_words(words: dict[str, Any]) -> str:

@@ -159,8 +159,8 @@ class TextualizedModel:
         # a reading through a rough translation: the LLM sees only the words as heard, and wrote
         # "these words suggest sadness" about half-doubtful Javanese it could not read either.
         ev = c.evidence["words"]
-        read = bool(p.subtitle) and ev.reliability > 0 and "english" in ev.detail.get("readings", ["english"]) \
-            and c.words.translation_reliable is not False
+        read = bool(p.subtitle) and ev.reliability > 0 and observations.read_in_english(ev.detail) \
+            and not observations.through_rough_translation(c.words.translation_reliable, ev.detail)
         return {"face": c.face.found, "speech": c.voice.speech_found and c.voice.tone_measured, "words": read, "any": True}[need]
 
     def _specs(self) -> list[dict[str, Any]]:
