@@ -11,7 +11,7 @@ missing; the faithfulness checker (``affect_llm.faithfulness``) holds explanatio
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field, replace
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -66,6 +66,10 @@ class VoiceCues:
     # False when speech was heard (Whisper made out its words) but the pitch tracker found too
     # little voicing to measure the voice: no pitch, loudness or pace is claimed.
     tone_measured: bool = True
+    # What is said of such speech (``tone_measured`` False), in one place: the prompt (``text``),
+    # the answer's rendered sentence (``observations.acoustic``), the CLI table, the demo and the
+    # checker's fault all build on this clause, so none of them drifts into claiming a measure.
+    PITCH_UNTRACKED: ClassVar[str] = "its pitch could not be tracked"
 
     def text(self) -> str:
         if not self.audio_track:
@@ -73,7 +77,7 @@ class VoiceCues:
         if not self.speech_found:
             return "The audio track holds no clear speech."
         if not self.tone_measured:
-            return "Speech can be heard, but its pitch could not be tracked, so the tone of voice was not measured."
+            return f"Speech can be heard, but {self.PITCH_UNTRACKED}, so the tone of voice was not measured."
         return "Voice: " + "; ".join(self.phrases) + "."
 
 

@@ -42,13 +42,15 @@ def visual(cues: dict[str, Any]) -> str:
 
 def acoustic(cues: dict[str, Any]) -> str:
     """"In the audio, the voice is loud, with low, steady pitch, falling intonation and fast speech"."""
+    from .cues import VoiceCues
+
     voice = cues["voice"]
     if not voice.get("audio_track"):
         return "In the audio, there is no audio track, so the tone of voice gives no clue"
     if not voice.get("speech_found"):
         return "In the audio, there is no clear speech, so the tone of voice gives no clue"
     if voice.get("tone_measured") is False:
-        return "In the audio, speech can be heard, but its pitch could not be tracked, so the tone of voice gives no clue"
+        return f"In the audio, speech can be heard, but {VoiceCues.PITCH_UNTRACKED}, so the tone of voice gives no clue"
     phrases = list(voice.get("phrases") or [])
     loud = next((p for p in phrases if p.endswith(" voice")), None)
     rest = [p for p in phrases if p is not loud]  # loudness is vocal effort (cues.loudness_from_effort)

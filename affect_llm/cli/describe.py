@@ -106,12 +106,14 @@ def render(result: dict) -> None:
 
 def _voice_line(voice: dict) -> str:
     """The voice shows arousal (fusion rule 5): its energy first, then what was measured."""
+    from ..cues import VoiceCues
+
     if not voice["audio_track"]:
         return "no audio track"
     if not voice["speech_found"]:
         return "no clear speech"
     if voice.get("tone_measured") is False:
-        return "speech heard; its pitch could not be tracked, so the tone was not measured"
+        return f"speech heard; {VoiceCues.PITCH_UNTRACKED}, so the tone was not measured"
     arousal = (voice.get("prosody") or {}).get("arousal")
     return "; ".join(([f"{arousal} energy"] if arousal else []) + voice["phrases"])
 

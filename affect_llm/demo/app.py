@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 import gradio as gr
 
+from ..cues import VoiceCues
 from ..errors import InputError
 from ..perception import PerceiveOptions, perceive
 from ..uploads import UploadLimits, check_upload
@@ -79,7 +80,7 @@ def cues_markdown(p: Any) -> str:
         face_text += f", mostly **{face['dominant']}** ({face['first_half']} → {face['second_half']})"
     lines.append(f"| face | {face_text} |")
     if voice["speech_found"]:
-        voice_text = "; ".join(voice["phrases"]) or "speech heard; its pitch could not be tracked"
+        voice_text = "; ".join(voice["phrases"]) or f"speech heard; {VoiceCues.PITCH_UNTRACKED}"
     else:
         voice_text = "no audio track" if not voice["audio_track"] else "no clear speech"
     lines.append(f"| voice | {_md_escape(voice_text)} |")

@@ -68,8 +68,10 @@ def _missing(ctx: Ctx) -> list[Fault]:
         rules.append(("voice", lambda k: toks[k].text in VOICE_QUALITY or _quality_at(ctx, k) is not None,
                       "describes the voice, but no speech was found in the audio"))
     elif view.tone_unmeasured:
+        from ..cues import VoiceCues  # here: the checker reads the JSON record and needs no numpy to load
+
         rules.append(("voice", lambda k: toks[k].text in VOICE_QUALITY or _quality_at(ctx, k) is not None,
-                      "describes the voice, but its pitch could not be tracked, so nothing about it was measured"))
+                      f"describes the voice, but {VoiceCues.PITCH_UNTRACKED}, so nothing about it was measured"))
     if view.transcript_unreliable:
         rules.append(("words", lambda k: toks[k].text in WORDS_KEYS,
                       "reports what was said, but the transcript is unreliable (speech not understood)"))
