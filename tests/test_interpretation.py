@@ -75,7 +75,13 @@ SAD_WORDS = {"sad": 0.62, "neutral": 0.1, "fearful": 0.08, "angry": 0.06, "happy
     ("acoustic", ", which suggests relaxation and calmness.", "low", []),
     ("acoustic", ", which suggests relaxation and calmness.", "high", ["relaxed", "calm"]),
     ("acoustic", ", which suggests excitement and anger.", "high", []),
-    ("acoustic", ", which suggests high arousal.", None, []),
+    # ... and an arousal level only as it reads it ("moderate" when no clear reading): after "the
+    # voice is loud", "low arousal" of a moderate voice read as a contradiction (a Spanish clip)
+    ("acoustic", ", which suggests high arousal.", "high", []),
+    ("acoustic", ", which suggests high arousal.", None, ["high (arousal; the voice reads moderate)"]),
+    ("acoustic", ", which suggests emotions of low arousal.", None, ["low (arousal; the voice reads moderate)"]),
+    ("acoustic", ", which suggests a high-energy state.", "low", ["high-energy (arousal; the voice reads low)"]),
+    ("acoustic", ", which suggests moderate arousal.", None, []),
     ("verbal", " These words suggest the speaker is not sad or sad but is sad.", None, ["sad (denied and asserted)"]),
 ])
 def test_a_continuation_reads_only_what_its_own_channel_shows(section, continuation, arousal, off):

@@ -8,10 +8,11 @@ Each check reads one kind of claim and compares it with the cue that measured it
 * the face: an emotion or facial action said of the face must be one the face shows
   (``CueView.face_labels``); "mostly X" must be the dominant expression; change over time must
   match the two halves of the clip; "in N of M frames" must match the frame counts;
-* the voice: pitch level, pitch variation, rising/falling intonation, loudness, pace and
-  pauses, each against its measure. A claim is contradicted only when the measure lies on the
-  other side of the scale's middle (thresholds in ``cueview``), so wording on the border between
-  two of the measuring code's own words is never a fault.
+* the voice: pitch level, pitch variation, rising/falling intonation, loudness, pace, pauses
+  and arousal ("low-energy"), each against its measure. A claim is contradicted only when the
+  measure lies on the other side of the scale's middle (thresholds in ``cueview``; "moderate"
+  arousal is the middle), so wording on the border between two of the measuring code's own
+  words is never a fault.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ from .vocab import (
     VOICE_KEYS,
     VOICE_QUALITY,
     WORDS_KEYS,
+    quality_of,
 )
 
 _WINDOW = 4  # tokens between a quality word and its anchor ("her voice is low and deep")
@@ -239,14 +241,13 @@ def _frames(ctx: Ctx) -> list[Fault]:
 def _quality_at(ctx: Ctx, k: int) -> tuple[str, str] | None:
     """(attribute, value) the token at ``k`` claims about the voice, or None."""
     toks = ctx.sent.tokens
-    entries = QUALITY.get(toks[k].text)
-    if not entries or not ctx.live(k):
+    if toks[k].text not in QUALITY or not ctx.live(k):
         return None
-    near = {toks[j].text for j in ctx.clause_tokens(toks[k].clause) if 0 < abs(j - k) <= _WINDOW}
-    for attr, value, anchors in entries:
-        if anchors is None or near & anchors:
-            return attr, value
-    return None
+    near: dict[str, int] = {}
+    for j in ctx.clause_tokens(toks[k].clause):
+        if 0 < abs(j - k) <= _WINDOW:
+            near[toks[j].text] = min(abs(j - k), near.get(toks[j].text, _WINDOW))
+    return quality_of(toks[k].text, near)
 
 
 def _voice(ctx: Ctx) -> list[Fault]:
@@ -302,6 +303,12 @@ def _quality_fault(view: cv.CueView, attr: str, value: str, negated: bool) -> st
             return f"says the voice is loud, but {measured}"
         if value == "quiet" and (cat == "loud" or (middle and db > cv.LOUD_MID_DB)):
             return f"says the voice is quiet, but {measured}"
+    elif attr == "arousal":  # "high"/"low" against the voice channel's reading; "moderate" is the border
+        level = view.arousal
+        if negated:
+            return f"says the voice's arousal is not {value}, but it reads {level}" if level == value else None
+        if level is not None and level != "moderate" and level != value:
+            return f"says the voice's arousal is {value}, but it reads {level}"
     elif attr == "pace":
         pace, rate = view.pace, view.rate
         measured = f"the pace is {pace}" + (f" ({rate:.1f} syllables/s)" if rate is not None else "")

@@ -153,4 +153,33 @@ def off_reading(continuation: str, section: str, cues: dict[str, Any]) -> list[s
         return lab not in allowed
 
     out = [m.word for m, lab in mentions if lab and not m.negated and unshown(m.word, lab)] + out
+    if channel == "voice":  # "low arousal" of a voice read as moderate: not what it shows
+        level = reading or "moderate"
+        out += [f"{word} (arousal; the voice reads {level})" for word, what in arousal_claims(text) if what != level]
     return list(dict.fromkeys(out))
+
+
+def arousal_claims(text: str) -> list[tuple[str, str]]:
+    """Each arousal level a text claims, as (word, "high" | "low"): "low arousal", "heightened
+    energy", "high-energy" (``vocab.quality_of``, the checker's reading of voice qualities).
+
+    Why the continuation must match the reading exactly, where the checker allows the border:
+    after "the voice is loud, with low, steady pitch", "..., which suggests ... low arousal"
+    of a voice read as moderate reads as a contradiction, and it is a claim the voice's
+    reading does not make."""
+    from .vocab import quality_of
+
+    tokens = _WORD.findall(text.lower())
+    out = []
+    for k, word in enumerate(tokens):
+        near: dict[str, int] = {}
+        for j in range(max(0, k - _NEAR), min(len(tokens), k + _NEAR + 1)):
+            if j != k:
+                near[tokens[j]] = min(abs(j - k), near.get(tokens[j], _NEAR))
+        q = quality_of(word, near)
+        if q is not None and q[0] == "arousal":
+            out.append((word, q[1]))
+    return out
+
+
+_NEAR = 4  # tokens between a level word and its anchor, as the checker's window

@@ -107,6 +107,27 @@ _add("fast faster quick quickly rapid rapidly hurried hurriedly rushed brisk bri
      PACE_ANCHORS)
 _add("slow slower slowly unhurried leisurely drawn-out drawling sluggish", "pace", "slow", PACE_ANCHORS)
 _add("continuous continuously uninterrupted non-stop", "pauses", "none", PACE_ANCHORS | {"flow"})
+# The voice's arousal, the one thing its tone shows (``evidence.fusion``, rule 5): "low arousal",
+# "heightened energy", "high-energy". Compared with the voice channel's arousal reading.
+AROUSAL_ANCHORS = frozenset({"arousal", "aroused", "energy", "activation", "intensity", "agitation"})
+_add("high higher heightened elevated intense strong", "arousal", "high", AROUSAL_ANCHORS)
+_add("low lower reduced subdued weak", "arousal", "low", AROUSAL_ANCHORS)
+_add("high-energy", "arousal", "high", None)
+_add("low-energy", "arousal", "low", None)
+
+
+def quality_of(word: str, near: dict[str, int]) -> tuple[str, str] | None:
+    """(attribute, value) that ``word`` claims about the voice, or None; ``near`` maps the words
+    around it (same clause, within a few tokens) to their distance. Of several readings the one
+    whose anchor is nearest wins: in "low pitch and low energy" the first "low" is the pitch's,
+    the second the arousal's. A word that speaks for itself (no anchor) is at distance 0."""
+    best: tuple[int, str, str] | None = None
+    for attr, value, anchors in QUALITY.get(word, ()):
+        dist = 0 if anchors is None else min((near[a] for a in anchors if a in near), default=None)
+        if dist is not None and (best is None or dist < best[0]):
+            best = (dist, attr, value)
+    return None if best is None else (best[1], best[2])
+
 
 PAUSE_WORDS = frozenset({"pause", "pauses", "paused", "pausing", "halting"})
 NUMBER_WORDS = {"one": 1, "single": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
