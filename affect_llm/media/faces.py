@@ -1,4 +1,4 @@
-"""Find the speaker's face in each sampled frame and cut a square crop around it.
+"""Find the speaker's face in each sampled frame, and cut a square crop around it for who asks.
 
 OpenCV's bundled Haar cascade is used because it ships inside the opencv wheel (no download,
 no GPU) and is good enough for the frontal, well-lit faces of talking-head clips; it is also
@@ -10,10 +10,10 @@ read an expression from anyway.
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
-from dataclasses import dataclass
-from functools import lru_cache
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -29,13 +29,30 @@ SCALE_FACTOR = 1.1
 MIN_NEIGHBORS = 5
 
 
+CROP_SIDE = 224  # side of the crops the learned face stream and the demo are given
+CROP_MARGIN = 0.2  # ... grown by this share of the face box on each side
+
+
 @dataclass
 class FaceTrack:
-    """One crop per frame: the largest face, or the centre square of the frame where none was found."""
+    """The largest face per frame (``boxes``, ``found``) and, on first use, one crop per frame
+    (``crops``): the face grown by ``margin``, or the centre square of the frame where none was found.
 
-    crops: np.ndarray  # [N, size, size, 3] uint8 RGB
+    The crops are cut lazily because only the learned face stream (``features.extract``) and the
+    demo's gallery read them; the default model's expression reader cuts its own from ``boxes``
+    (``crop_faces``, ``encoders.expression.read_faces``), so ``describe`` never pays for them.
+    """
+
+    frames: np.ndarray = field(repr=False)  # [N, H, W, 3] uint8 RGB: the frames the boxes lie in
     boxes: list[tuple[int, int, int, int] | None]  # x, y, w, h of the detected face, frame pixels
     found: np.ndarray  # [N] bool
+    size: int = CROP_SIDE
+    margin: float = CROP_MARGIN
+
+    @functools.cached_property
+    def crops(self) -> np.ndarray:
+        """``[N, size, size, 3]`` uint8 RGB, cut on first access and kept."""
+        return crop_faces(self.frames, self.boxes, self.size, self.margin)
 
     @property
     def found_ratio(self) -> float:
@@ -86,7 +103,7 @@ def _detector() -> _Detector:
         return _detector_once()
 
 
-@lru_cache(maxsize=1)
+@functools.lru_cache(maxsize=1)
 def _detector_once() -> _Detector:
     return _Detector()
 
@@ -149,8 +166,9 @@ def crop_faces(frames: np.ndarray, boxes: list[tuple[int, int, int, int] | None]
     return crops
 
 
-def detect_faces(frames: np.ndarray, size: int = 224, margin: float = 0.2) -> FaceTrack:
-    """Largest face per frame as a ``size`` x ``size`` RGB crop, with ``margin`` of the box on each side.
+def detect_faces(frames: np.ndarray, size: int = CROP_SIDE, margin: float = CROP_MARGIN) -> FaceTrack:
+    """Largest face per frame; its ``size`` x ``size`` RGB crop, with ``margin`` of the box on each
+    side, is cut when first read (``FaceTrack.crops``).
 
     Frames without a detectable face get the centre square of the whole frame instead, and
     ``found`` is False for them, so the downstream models still see every time step. These crops
@@ -163,13 +181,7 @@ def detect_faces(frames: np.ndarray, size: int = 224, margin: float = 0.2) -> Fa
     frames = frames.astype(np.uint8, copy=False)
     n = frames.shape[0]
     det = _detector()
-    crops = np.empty((n, size, size, 3), dtype=np.uint8)
-    boxes: list[tuple[int, int, int, int] | None] = []
-    found = np.zeros(n, dtype=bool)
-    for i, frame in enumerate(frames):
-        box = det.largest_face(frame)
-        boxes.append(box)
-        found[i] = box is not None
-        crops[i] = crop_face(frame, box, size, margin)
+    boxes = [det.largest_face(frame) for frame in frames]
+    found = np.array([box is not None for box in boxes], dtype=bool)
     log.info("faces found in %d of %d frames", int(found.sum()), n)
-    return FaceTrack(crops=crops, boxes=boxes, found=found)
+    return FaceTrack(frames=frames, boxes=boxes, found=found, size=size, margin=margin)
