@@ -44,6 +44,8 @@ class FaceCues:
         return self.found and self.first_half != self.second_half
 
     def text(self) -> str:
+        if not self.frames:
+            return "There is no picture (a sound-only recording), so facial expression is unknown."
         if not self.found:
             return (f"No face was detected in any of the {self.frames} sampled frames, so facial "
                     "expression is unknown.")

@@ -31,6 +31,10 @@ from .results import error_record, result_record
 log = logging.getLogger(__name__)
 
 VIDEO_SUFFIXES = {".mp4", ".mkv", ".avi", ".mov", ".webm", ".m4v", ".mpg", ".mpeg", ".flv", ".wmv"}
+# Sound-only recordings are clips too (``media.clip``: no picture, the face is missing): real
+# emotional speech is mostly recorded as sound alone.
+SOUND_SUFFIXES = {".wav", ".mp3", ".flac", ".ogg", ".opus", ".m4a", ".aac"}
+MEDIA_SUFFIXES = VIDEO_SUFFIXES | SOUND_SUFFIXES
 
 
 @dataclass
@@ -154,10 +158,10 @@ def _undecodable(text: str) -> bool:
 
 
 def folder_items(folder: Path) -> list[InputItem]:
-    """Every video file in ``folder``, sorted; its id is the file name without suffix, or with it
-    when two files share a stem (``dup.mp4``, ``dup.mkv``), so ids stay unique and a resume
-    never takes one clip's answer for another's."""
-    files = sorted(p for p in folder.iterdir() if p.suffix.lower() in VIDEO_SUFFIXES and _is_file(p))
+    """Every video or sound file in ``folder``, sorted; its id is the file name without suffix, or
+    with it when two files share a stem (``dup.mp4``, ``dup.wav``), so ids stay unique and a
+    resume never takes one clip's answer for another's."""
+    files = sorted(p for p in folder.iterdir() if p.suffix.lower() in MEDIA_SUFFIXES and _is_file(p))
     ids = {p: p.stem for p in files}
     while True:
         seen: dict[str, int] = {}
@@ -180,14 +184,14 @@ def _is_file(path: Path) -> bool:
 
 
 def collect_inputs(source: str | Path) -> list[InputItem]:
-    """A folder (every video file in it, sorted), a ``.jsonl`` or a ``.csv`` manifest."""
+    """A folder (every video or sound file in it, sorted), a ``.jsonl`` or a ``.csv`` manifest."""
     source = Path(source)
     if not source.exists():
         raise InputError(f"{source} does not exist: give a folder of clips or a .jsonl/.csv manifest")
     if source.is_dir():
         items = folder_items(source)
         if not items:
-            raise InputError(f"{source} holds no video files ({', '.join(sorted(VIDEO_SUFFIXES))})")
+            raise InputError(f"{source} holds no video or sound files ({', '.join(sorted(MEDIA_SUFFIXES))})")
         return items
     suffix = source.suffix.lower()
     if suffix in (".jsonl", ".json"):

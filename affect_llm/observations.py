@@ -29,6 +29,8 @@ def _join(items: list[str]) -> str:
 def visual(cues: dict[str, Any]) -> str:
     """"In the video, the face looks happy in 7 of 8 sampled frames and stays so throughout"."""
     face = cues["face"]
+    if face.get("frames") == 0:
+        return "Visually, there is nothing to see, since the recording is sound only, so the facial expression gives no clue"
     if not face.get("found"):
         return "In the video, no face can be seen clearly, so the facial expression gives no clue"
     dom, n, total = LOOK[face["dominant"]], face["frames_with_face"], face["frames"]

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import InputError
-from .inference import VIDEO_SUFFIXES
+from .inference import MEDIA_SUFFIXES
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +42,7 @@ class UploadLimits:
 
     max_mb: float = DEFAULT_MAX_MB
     max_seconds: float = DEFAULT_MAX_SECONDS
-    suffixes: frozenset[str] = field(default_factory=lambda: frozenset(VIDEO_SUFFIXES))
+    suffixes: frozenset[str] = field(default_factory=lambda: frozenset(MEDIA_SUFFIXES))
 
     @property
     def max_bytes(self) -> int:
@@ -88,7 +88,7 @@ def check_name(name: str, limits: UploadLimits) -> None:
     suffix = Path(name).suffix.lower()
     if suffix not in limits.suffixes:
         shown = f"'{suffix}'" if suffix else "no suffix"
-        raise UploadRejected(f"{name}: {shown} is not a video type accepted here; give a video file "
+        raise UploadRejected(f"{name}: {shown} is not a type accepted here; give a video or sound file "
                              f"({', '.join(sorted(limits.suffixes))})", status=422)
 
 
@@ -102,8 +102,9 @@ def check_size(name: str, nbytes: int, limits: UploadLimits) -> None:
 
 
 def probe_duration(path: Path, timeout_s: float = PROBE_TIMEOUT_S) -> float | None:
-    """Seconds of video from the container's index (no frame is decoded), or ``None`` when the
-    file cannot be opened: the decoder then reports why, in its own words."""
+    """Seconds of video from the container's index (no frame is decoded), of sound for a
+    sound-only file (decoded, within the timeout), or ``None`` when the file cannot be opened:
+    the decoder then reports why, in its own words."""
     from .media.clip import native_stderr_to_log
 
     result: dict[str, float] = {}
@@ -112,7 +113,14 @@ def probe_duration(path: Path, timeout_s: float = PROBE_TIMEOUT_S) -> float | No
         try:
             import decord
 
-            vr = decord.VideoReader(str(path), ctx=decord.cpu(0))
+            try:
+                vr = decord.VideoReader(str(path), ctx=decord.cpu(0))
+            except decord.DECORDError as exc:
+                if "video stream" not in str(exc):
+                    raise
+                ar = decord.AudioReader(str(path), ctx=decord.cpu(0), sample_rate=8000, mono=True)
+                result["duration"] = ar.shape[1] / 8000
+                return
             fps = float(vr.get_avg_fps())
             if fps > 0:
                 result["duration"] = len(vr) / fps

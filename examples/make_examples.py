@@ -181,7 +181,9 @@ def make_bad_inputs(dir: str | os.PathLike) -> dict[str, Path]:
 
     ``truncated_mp4`` keeps the first 40 % of a faststart mp4 (index intact, media data cut);
     ``truncated_moov_mp4`` the first 40 % of a normal mp4 (index, at the end, lost);
-    ``missing_path`` is never created.
+    ``missing_path`` is never created; ``no_streams`` holds a subtitle track alone. ``audio_only``
+    (a voice memo: sound, no picture) is not bad input, but lives here with the files that test
+    how ``read_clip`` tells inputs apart.
     """
     import cv2
 
@@ -213,7 +215,15 @@ def make_bad_inputs(dir: str | os.PathLike) -> dict[str, Path]:
         out[key].write_bytes(data[: int(len(data) * 0.4)])
         full.unlink()
 
+    # A sound-only file is good input (no picture: the face is missing); this is kept with the
+    # bad ones because tests want both, and a file with neither picture nor sound is bad.
     out["audio_only"] = make_audio_only(root / "voice_memo.mp4", "This is only a voice memo.", ["-v", "en-us"])
+    srt = root / "_subtitles.srt"
+    srt.write_text("1\n00:00:00,000 --> 00:00:02,000\nOnly a subtitle track.\n", encoding="utf-8")
+    out["no_streams"] = root / "subtitles_only.mkv"
+    _run(["ffmpeg", "-nostdin", "-y", "-loglevel", "error", "-i", str(srt), "-c:s", "srt", *_BITEXACT,
+          str(out["no_streams"])])
+    srt.unlink()
 
     out["directory"] = root / "folder.mp4"
     out["directory"].mkdir(exist_ok=True)

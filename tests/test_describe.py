@@ -86,13 +86,27 @@ def test_no_face_is_a_degraded_result(capsys, noface_clip):
     assert "no face can be seen" in result["sections"]["visual"]
 
 
+def test_a_sound_only_recording_is_answered_without_a_face(capsys, audio_only):
+    """A voice memo (sound only): heard and answered; the picture and the face are missing, and
+    the visual sentence says there is nothing to see rather than that no face was found."""
+    from affect_llm.faithfulness import check_explanation
+
+    result = describe_json(capsys, str(audio_only))
+    cues = result["cues"]
+    assert cues["missing"][:2] == ["picture", "face"] and "audio" not in cues["missing"]
+    assert cues["clip"]["frames_sampled"] == 0 and cues["clip"]["summary"].endswith("sound only")
+    assert "memo" in cues["words"]["subtitle"].lower()  # heard (espeak: some words with doubt)
+    assert result["sections"]["visual"].startswith("Visually, there is nothing to see")
+    assert result["emotions"] and check_explanation(result["explanation"], cues) == []
+
+
 def test_huge_resolution_is_downscaled(capsys, huge_clip):
     result = describe_json(capsys, str(huge_clip), "--frames", "2")
     clip = result["cues"]["clip"]
     assert (clip["width"], clip["height"]) == (4000, 3000) and clip["downscaled"] is True
 
 
-@pytest.mark.parametrize("case", ["missing_path", "zero_byte", "truncated_mp4", "text_as_mp4", "audio_only"])
+@pytest.mark.parametrize("case", ["missing_path", "zero_byte", "truncated_mp4", "text_as_mp4", "no_streams"])
 def test_bad_input_is_one_line_exit_2(bad_inputs, case):
     path: Path = bad_inputs[case]
     proc = cli("describe", str(path))

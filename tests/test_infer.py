@@ -115,7 +115,8 @@ def test_corrupt_middle_line_refuses_to_resume(tmp_path):
 def test_csv_manifest_and_folder_inputs(tmp_path, good_clip):
     (tmp_path / "a.mp4").write_bytes(b"x")
     (tmp_path / "notes.txt").write_text("not a clip")
-    assert [it.id for it in collect_inputs(tmp_path)] == ["a"]
+    (tmp_path / "memo.WAV").write_bytes(b"x")  # sound-only recordings are clips too
+    assert [it.id for it in collect_inputs(tmp_path)] == ["a", "memo"]
     csv_path = tmp_path / "m.csv"
     csv_path.write_text("name,video,subtitle\nc1,a.mp4,hello there\nc2,,\n")
     items = collect_inputs(csv_path)

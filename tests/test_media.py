@@ -119,7 +119,7 @@ BAD_INPUTS = {
     "random_bytes": "cannot be decoded",
     "truncated_mp4": "truncated",
     "truncated_moov_mp4": "truncated",
-    "audio_only": "no video stream",
+    "no_streams": "neither a picture nor sound",
     "directory": "directory",
     "missing_path": "does not exist",
 }
@@ -154,10 +154,25 @@ def test_a_video_too_narrow_for_the_decoder_says_how_to_fix_it(tmp_path, capfd):
     assert read_clip(scaled, num_frames=4).frames.shape[1:3] == (240, 240)
 
 
-def test_named_bad_input_fixtures(zero_byte, truncated_mp4, text_as_mp4, audio_only, missing_path):
-    for path in (zero_byte, truncated_mp4, text_as_mp4, audio_only, missing_path):
+def test_named_bad_input_fixtures(zero_byte, truncated_mp4, text_as_mp4, missing_path):
+    for path in (zero_byte, truncated_mp4, text_as_mp4, missing_path):
         with pytest.raises(InputError, match=path.name):
             read_clip(path)
+
+
+def test_a_sound_only_recording_is_a_clip_without_a_picture(audio_only, tmp_path):
+    """A phone's voice memo (an mp4 holding only AAC) and a plain .wav decode to their sound and
+    no frames: real emotional speech is mostly recorded so, and must not need a video wrapper."""
+    import subprocess
+
+    wav = tmp_path / "memo.wav"
+    subprocess.run(["ffmpeg", "-v", "error", "-y", "-i", str(audio_only), str(wav)], check=True)
+    for path in (audio_only, wav):
+        clip = read_clip(path)
+        assert not clip.has_picture and clip.frames.shape[0] == 0 and clip.frame_times.shape == (0,)
+        assert clip.has_audio and 1.0 < clip.duration < 4.0 and clip.audio.size == pytest.approx(
+            clip.duration * clip.sample_rate, rel=0.01)
+        assert clip.summary() == f"{clip.duration:.1f} s, sound only"
 
 
 def test_hung_decoder_becomes_input_error(good_clip, monkeypatch):

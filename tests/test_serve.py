@@ -143,10 +143,11 @@ def test_malformed_multipart_is_a_400_without_a_server_warning(tmp_path, caplog)
 
 
 # --------------------------------------------------------------------------- upload checks (no model)
-def test_upload_checks(example_clips, tmp_path):
+def test_upload_checks(example_clips, audio_only, tmp_path):
     limits = UploadLimits(max_mb=1, max_seconds=3)
     check_name("clip.MP4", limits)
-    with pytest.raises(UploadRejected, match=r"notes.txt: '.txt' is not a video type") as exc:
+    check_name("memo.wav", limits)
+    with pytest.raises(UploadRejected, match=r"notes.txt: '.txt' is not a type accepted here") as exc:
         check_name("notes.txt", limits)
     assert exc.value.status == 422
     with pytest.raises(UploadRejected, match="over the 1 MB upload limit") as exc:
@@ -157,6 +158,9 @@ def test_upload_checks(example_clips, tmp_path):
     with pytest.raises(UploadRejected, match=r"cheerful.mp4 lasts 5 s, over the 3 s limit"):
         check_duration(example_clips["cheerful"], limits)
     assert 4 < check_duration(example_clips["cheerful"], UploadLimits(max_seconds=60)) < 6
+    assert 1 < check_duration(audio_only, UploadLimits(max_seconds=60)) < 3  # sound only: its length
+    with pytest.raises(UploadRejected, match=r"voice_memo.mp4 lasts 2 s, over the 1 s limit"):
+        check_duration(audio_only, UploadLimits(max_seconds=1))
     text = tmp_path / "text.mp4"
     text.write_text("not a video\n")
     assert check_duration(text, limits) is None  # unknown: the decoder words the error later

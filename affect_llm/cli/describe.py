@@ -19,14 +19,15 @@ def register(sub: argparse._SubParsersAction) -> None:
         epilog="examples:\n"
         "  affect-llm describe examples/cheerful.mp4\n"
         "  affect-llm describe clip.mp4 --subtitle \"Leave me alone.\" --frames 16\n"
-        "  affect-llm describe clip.mp4 --model ./my-finetuned-model --json\n\n"
+        "  affect-llm describe clip.mp4 --model ./my-finetuned-model --json\n"
+        "  affect-llm describe interview.wav          # sound only: voice and words, no face\n\n"
         "Words come from --subtitle, else a sidecar CLIP.srt / CLIP.txt, else Whisper (base: any\n"
         "language, translated to English; a transcript it is unsure of is never quoted).\n"
         "The emotions are decided from the face, voice and words evidence (see the report's\n"
         "Evidence table); the LLM only writes, and every sentence is checked against the cues.",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("clip", help="video file (mp4, mkv, avi, webm, ...)")
+    p.add_argument("clip", help="video file (mp4, mkv, avi, webm, ...) or sound recording (wav, mp3, flac, ...)")
     p.add_argument("--subtitle", metavar="TEXT", help="what the person says (skips transcription; "
                    "cut to 120 words)")
     add_perception_options(p)
@@ -95,8 +96,7 @@ def render(result: dict) -> None:
     if cues["missing"]:
         console.print(f"[bold]Missing:[/] {', '.join(cues['missing'])}")
     clip = cues["clip"]
-    console.print(f"[dim]clip: {clip['duration_s']:.1f} s, {clip['width']}x{clip['height']} @ {clip['fps']:.1f} fps, "
-                  f"{clip['frames_sampled']} frames sampled" + (" (downscaled)" if clip["downscaled"] else "") + "[/]")
+    console.print(f"[dim]clip: {clip['summary']}[/]")
     grounding = result.get("grounding") or {}
     if grounding:
         console.print("[dim]sentences: " + ", ".join(f"{k} {v}" for k, v in grounding.items()) + "[/]")

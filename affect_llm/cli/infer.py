@@ -27,7 +27,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         "flushed per batch: rerun the same command after a crash or kill and finished clips are "
         "skipped. A clip that fails is recorded as {\"id\", \"error\", \"stage\"} and the run goes on.",
         epilog="inputs:\n"
-        "  a folder            every video file in it (id = file name without extension)\n"
+        "  a folder            every video or sound file in it (id = file name without extension)\n"
         "  manifest.jsonl      {\"id\": \"c1\", \"video\": \"clips/c1.mp4\", \"subtitle\": \"...\"} per line\n"
         "  manifest.csv        columns id (or name), video (or path), optional subtitle\n"
         "  Relative video paths are relative to the manifest.\n\n"

@@ -97,8 +97,7 @@ def cues_markdown(p: Any) -> str:
     lines.append(f"| decision | {', '.join(cues['candidates']) or '—'} ({_md_escape(fusion.get('summary', ''))}) |")
     if cues["missing"]:
         lines.append(f"| missing | {', '.join(cues['missing'])} |")
-    lines.append(f"| clip | {clip['duration_s']:.1f} s, {clip['width']}×{clip['height']} @ {clip['fps']:.0f} fps, "
-                 f"{clip['frames_sampled']} frames sampled{' (downscaled)' if clip['downscaled'] else ''} |")
+    lines.append(f"| clip | {_md_escape(clip['summary'])} |")
     timing = ", ".join(f"{k[:-2]} {v:.1f}s" for k, v in p.timings.items())
     lines += ["", f"<sub>perception: {timing}</sub>"]
     return "\n".join(lines)

@@ -33,7 +33,8 @@ def face_evidence(probs: np.ndarray | None, found: np.ndarray | None, frames: in
     """``probs``: ``[N, 7]`` expression probabilities (``EXPRESSION_CLASSES`` order) per sampled frame;
     ``found``: ``[N]`` bool, a face in that frame; ``frames``: how many frames were sampled."""
     if probs is None or found is None or not np.any(found) or frames <= 0:
-        return absent("face", f"no face in any of the {frames} sampled frames")
+        return absent("face", "no picture (a sound-only recording)" if frames <= 0 else
+                      f"no face in any of the {frames} sampled frames")
     probs = np.asarray(probs, dtype=np.float64)
     idx = np.flatnonzero(found)
     mean = probs[idx].mean(axis=0)

@@ -274,7 +274,7 @@ class FeatureExtractor:
         """Features from an ``affect_llm.perception.Perception`` (the describe path)."""
         faces = perception.faces
         crops = faces.crops[faces.found] if faces is not None and faces.found.any() else None
-        if len(perception.clip.frames) != self.num_frames:
+        if perception.clip.has_picture and len(perception.clip.frames) != self.num_frames:
             log.warning("%s: %d frames sampled, the model was trained on %d", perception.path,
                         len(perception.clip.frames), self.num_frames)
         return self.from_arrays(perception.clip.frames, crops, perception.clip.audio, perception.clip.sample_rate)

@@ -1,4 +1,5 @@
-"""Decode a video clip: N uniformly sampled RGB frames plus the whole audio track at 16 kHz.
+"""Decode a video clip: N uniformly sampled RGB frames plus the whole audio track at 16 kHz (a
+sound-only recording, .wav or .mp3: the audio alone, no frames).
 
 Everything downstream (face crops, expression model, prosody, Whisper) works on the ``Clip``
 this module returns, so this is the one place where a user's file can be wrong, and the one
@@ -96,6 +97,18 @@ class Clip:
     @property
     def has_audio(self) -> bool:
         return self.audio is not None
+
+    @property
+    def has_picture(self) -> bool:
+        """False for a sound-only file (.wav, .mp3 ...): ``frames`` is then empty."""
+        return self.num_frames > 0
+
+    def summary(self) -> str:
+        """One line for people: "4.6 s, 320x320 @ 12.0 fps, 8 frames sampled" or "3.3 s, sound only"."""
+        if not self.has_picture:
+            return f"{self.duration:.1f} s, sound only" + ("" if self.has_audio else ", no audio")
+        return (f"{self.duration:.1f} s, {self.width}x{self.height} @ {self.fps:.1f} fps, {self.num_frames} frames "
+                f"sampled" + (" (downscaled)" if self.downscaled else ""))
 
 
 # --------------------------------------------------------------------------- native stderr
@@ -438,7 +451,12 @@ def _decode(path: Path, num_frames: int, max_side: int, sample_rate: int) -> dic
     import decord
 
     uri = str(path)
-    vr = decord.VideoReader(uri, ctx=decord.cpu(0))
+    try:
+        vr = decord.VideoReader(uri, ctx=decord.cpu(0))
+    except decord.DECORDError as exc:
+        if "video stream" in str(exc):
+            return _decode_sound_only(uri, sample_rate, exc)
+        raise
     total = len(vr)
     first = _to_numpy(vr.next())
     height, width = int(first.shape[0]), int(first.shape[1])
@@ -497,13 +515,27 @@ def _decode(path: Path, num_frames: int, max_side: int, sample_rate: int) -> dic
             "audio_note": audio_note}
 
 
+def _decode_sound_only(uri: str, sample_rate: int, no_video: Exception) -> dict:
+    """A file with sound and no picture (a .wav, .mp3, .flac recording): no frames, the whole
+    audio. Why accepted: real emotional speech is mostly recorded as sound alone, and a user
+    should not have to wrap it in a video; the face is then missing, said as such. A file with
+    neither raises ``no_video`` (decord's "cannot find video stream")."""
+    audio, note = _read_audio(uri, sample_rate)
+    if audio is None:
+        raise no_video
+    return {"frames": np.zeros((0, 0, 0, 3), dtype=np.uint8), "times": np.zeros(0),
+            "duration": audio.size / sample_rate, "fps": 0.0, "width": 0, "height": 0, "total": 0,
+            "downscaled": False, "audio": audio, "audio_note": f"{note}, no picture"}
+
+
 class _AudioError(Exception):
     """The video decoded but its audio track did not."""
 
 
 def read_clip(path: str | os.PathLike, num_frames: int = 8, max_side: int = 1280,
               sample_rate: int = DEFAULT_SAMPLE_RATE, *, timeout_s: float = DEFAULT_TIMEOUT_S) -> Clip:
-    """Decode ``num_frames`` uniformly sampled RGB frames and the mono audio of a video file.
+    """Decode ``num_frames`` uniformly sampled RGB frames and the mono audio of a video file (or
+    only the audio of a sound-only file: no frames, ``has_picture`` False).
 
     Frames are the centres of ``num_frames`` equal segments (see ``uniform_indices``); when the
     video has fewer frames than asked, every frame is returned once (``num_frames`` is clamped).
@@ -560,7 +592,7 @@ def _to_input_error(name: str, exc: BaseException, captured: _Captured) -> Input
     if isinstance(exc, _AudioError):
         return InputError(f"{name}: the audio track cannot be decoded ({msg}): {_FIX_HINT}")
     if "video stream" in msg:
-        return InputError(f"{name} has no video stream (audio only?): give a video file")
+        return InputError(f"{name} has neither a picture nor sound: give a video or an audio recording")
     if isinstance(exc, AssertionError) and "frame count" in msg:
         return InputError(f"{name} contains no video frames: give a video with at least one frame")
     if isinstance(exc, MemoryError):
