@@ -61,6 +61,17 @@ def find_examples(folder: Path = EXAMPLES_DIR) -> list[Path]:
     return sorted(folder.glob("*.mp4")) if folder.is_dir() else []
 
 
+def _model_view(p: Any) -> Any:
+    """The faces as the expression model reads them: each frame's detected box, cut as
+    ``encoders.expression.read_faces`` cuts it (the first of its margins)."""
+    from ..encoders.expression import CROP_MARGINS, CROP_SIDE
+    from ..media.faces import crop_faces
+
+    if not len(p.clip.frames):
+        return []
+    return crop_faces(p.clip.frames, p.faces.boxes, CROP_SIDE, CROP_MARGINS[0])
+
+
 def _md_escape(text: str) -> str:
     for ch in "\\`*_[]<>|#":
         text = text.replace(ch, "\\" + ch)
@@ -177,7 +188,7 @@ def build_demo(model_spec: str = "default", *, model: EmotionModel | None = None
             yield _error(message), [], [], "", [], None, None
             return
         frames = [(f, f"{t:.1f} s") for f, t in zip(p.clip.frames, p.clip.frame_times)]
-        faces = [(c, "face" if found else "no face: whole frame") for c, found in zip(p.faces.crops, p.faces.found)]
+        faces = [(c, "face" if found else "no face: whole frame") for c, found in zip(_model_view(p), p.faces.found)]
         yield (_status(f"Explaining **{_md_escape(p.clip_id)}**…"), frames, faces, cues_markdown(p), [],
                None, Conversation(p))
 
@@ -243,7 +254,7 @@ def build_demo(model_spec: str = "default", *, model: EmotionModel | None = None
             frames = gr.Gallery(label="Sampled frames", columns=8, height=170, object_fit="contain",
                                 elem_id="frames", allow_preview=True)
         with gr.Row(equal_height=False):
-            faces = gr.Gallery(label="Face crops (224×224, what the expression model sees)", columns=8,
+            faces = gr.Gallery(label="Faces as the expression model reads them (the detected box)", columns=8,
                                height=170, object_fit="contain", elem_id="faces")
         with gr.Row(equal_height=False):
             with gr.Column(scale=3):
