@@ -90,3 +90,21 @@ def test_a_continuation_reads_only_what_its_own_channel_shows(section, continuat
     cues = _decided(STILL_FACE, SAD_WORDS, arousal, {"face": "neutral", "words": "sad"})
     assert off_reading(continuation, section, cues) == off
     assert off_reading(continuation, section, CUES) == ([] if "denied" not in str(off) else off)  # no decision record
+
+
+FLAT_WORDS = {"angry": 0.23, "happy": 0.22, "disgusted": 0.17, "neutral": 0.14, "surprised": 0.1, "sad": 0.08,
+              "fearful": 0.06}
+
+
+def test_words_that_clearly_show_no_emotion_suggest_none():
+    """EmoDB's "Der Lappen liegt auf dem Eisschrank!" read through its translation as angry 0.23,
+    happy 0.22: no clear label, and the inference says only the voice hints at anger. "These
+    words suggest that the speaker is angry or upset" claims what the words do not show; "carry
+    no clear emotion" is what they show."""
+    from affect_llm.faithfulness.interpretation import off_reading
+
+    cues = _decided(STILL_FACE, FLAT_WORDS, "high", {"face": "neutral"})
+    assert off_reading(" These words suggest that the speaker is angry or upset.", "verbal", cues) == ["angry", "upset"]
+    assert off_reading(" These words carry no clear emotion and seem neutral.", "verbal", cues) == []
+    clear = dict(FLAT_WORDS, angry=0.33, happy=0.12)  # a clear lean: its label and any at CHANNEL_SUPPORT
+    assert off_reading(" These words suggest that the speaker is angry.", "verbal", _decided(STILL_FACE, clear, "high", {})) == []

@@ -120,7 +120,8 @@ def off_reading(continuation: str, section: str, cues: dict[str, Any]) -> list[s
     and reads as a contradiction. The face and the words may name what they express or give
     ``CHANNEL_SUPPORT``; the voice shows arousal only (``evidence.fusion``, rule 5), so it may
     name a label whose arousal its reading fits, and calm when it is not aroused ("joy and
-    happiness" of a voice of moderate arousal is a claim the voice cannot make)."""
+    happiness" of a voice of moderate arousal is a claim the voice cannot make). A face or words
+    that clearly show no label (``fusion.clear_label``) suggest no emotion at all."""
     from ..emotions import label_of
     from ..evidence.fusion import fits
     from .cueview import extractor
@@ -141,11 +142,13 @@ def off_reading(continuation: str, section: str, cues: dict[str, Any]) -> list[s
         allowed = {lab for _, lab in mentions if lab and reading and fits(reading, lab)}
         if reading != "high":
             allowed.add("neutral")
-    else:
+    elif _shows_a_label(evidence):
         allowed = {lab for lab, p in (evidence.get("scores") or {}).items() if p >= CHANNEL_SUPPORT}
         expressed = (fusion.get("expressed") or {}).get(channel)
         if expressed:
             allowed.add(expressed)
+    else:  # a channel that clearly shows nothing ("angry 0.23, happy 0.22") suggests nothing
+        allowed = {"neutral"}
 
     def unshown(word: str, lab: str) -> bool:
         if channel == "voice" and word in CALM_WORDS:  # calm words describe a voice that is not aroused
@@ -157,6 +160,21 @@ def off_reading(continuation: str, section: str, cues: dict[str, Any]) -> list[s
         level = reading or "moderate"
         out += [f"{word} (arousal; the voice reads {level})" for word, what in arousal_claims(text) if what != level]
     return list(dict.fromkeys(out))
+
+
+def _shows_a_label(evidence: dict[str, Any]) -> bool:
+    """Whether a label channel's scores clearly favour one label (``fusion.clear_label``).
+
+    Why: "These words suggest that the speaker is angry" of words read angry 0.23, happy 0.22
+    (a flat German sentence, translated) names an emotion the channel does not show, beside an
+    inference that says only the voice hints at one."""
+    from ..evidence import ModalityEvidence
+    from ..evidence.fusion import clear_label
+
+    scores = evidence.get("scores") or {}
+    if not scores:
+        return False
+    return clear_label(ModalityEvidence(str(evidence.get("modality", "")), dict(scores), 1.0)) is not None
 
 
 def arousal_claims(text: str) -> list[tuple[str, str]]:
