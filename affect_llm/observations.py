@@ -27,7 +27,9 @@ def _join(items: list[str]) -> str:
 
 
 def visual(cues: dict[str, Any]) -> str:
-    """"In the video, the face looks happy in 7 of 8 sampled frames and stays so throughout"."""
+    """"In the video, a face is seen in 7 of 8 sampled frames and looks mostly happy, staying so
+    throughout". The frame count is said of the face, not of the expression: "looks mostly sad
+    in 8 of 8 frames, changing from angry ..." read as sad in every frame."""
     face = cues["face"]
     if face.get("frames") == 0:
         return "Visually, there is nothing to see, since the recording is sound only, so the facial expression gives no clue"
@@ -38,8 +40,10 @@ def visual(cues: dict[str, Any]) -> str:
     if first and second and first != second:
         change = f", changing from {LOOK[first]} in the first half to {LOOK[second]} in the second"
     else:
-        change = " and stays so throughout"
-    return f"In the video, the face looks mostly {dom} in {n} of {total} sampled frames{change}"
+        change = " and stays so throughout" if n == total else ", staying so throughout"
+    if n == total:
+        return f"In the video, the face looks mostly {dom} across the {total} sampled frames{change}"
+    return f"In the video, a face is seen in {n} of {total} sampled frames and looks mostly {dom}{change}"
 
 
 def acoustic(cues: dict[str, Any]) -> str:
