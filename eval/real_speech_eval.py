@@ -24,8 +24,9 @@ Two modes:
 * ``--mode voice`` (default, ~0.05 s a clip): prosody -> the voice channel alone, and the fusion
   of the voice with the words read from ``--words`` (the corpus's sentence, or none). Both
   corpora above use emotionally flat sentences, so the voice must carry the emotion.
-* ``--mode pipeline`` (~2-5 s a clip): each audio file is muxed with a grey still picture into
-  an MP4 (cached, ffmpeg) and run through ``perception.perceive`` as a user's clip would be:
+* ``--mode pipeline`` (~2-5 s a clip): each recording goes through ``perception.perceive`` as
+  a user's sound file would (the product takes sound-only files; until ece2212 each was muxed
+  with a grey still picture into an MP4, AAC at 128 kb/s):
   Whisper, the words channel on what it heard, the voice, the fusion (``emotions`` of the
   answer). No LLM runs: the emotions do not depend on it.
 
@@ -42,7 +43,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import hashlib
 import json
 import random
 import re
@@ -144,19 +144,6 @@ def load_audio(path: Path, sample_rate: int = 16_000):
     return np.frombuffer(raw, dtype=np.float32).copy()
 
 
-def as_video(path: Path, cache: Path) -> Path:
-    """The audio muxed with a grey 320x240 still (1 fps), cached by content."""
-    key = hashlib.sha256(path.read_bytes()).hexdigest()[:16]
-    out = cache / f"{path.stem}-{key}.mp4"
-    if not out.exists():
-        tmp = out.with_suffix(".tmp.mp4")
-        subprocess.run(["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", "color=c=gray:s=320x240:r=1",
-                        "-i", str(path), "-shortest", "-c:v", "libx264", "-tune", "stillimage", "-pix_fmt",
-                        "yuv420p", "-c:a", "aac", "-b:a", "128k", str(tmp)], check=True)
-        tmp.rename(out)
-    return out
-
-
 def run_voice(items: list[Item], words: str | None) -> list[dict]:
     from affect_llm.evidence import absent
     from affect_llm.evidence.fusion import fuse
@@ -177,13 +164,12 @@ def run_voice(items: list[Item], words: str | None) -> list[dict]:
     return rows
 
 
-def run_pipeline(items: list[Item], cache: Path) -> list[dict]:
+def run_pipeline(items: list[Item]) -> list[dict]:
     from affect_llm.perception import PerceiveOptions, perceive
 
-    cache.mkdir(parents=True, exist_ok=True)
     rows = []
     for i, it in enumerate(items, 1):
-        p = perceive(as_video(it.path, cache), PerceiveOptions())
+        p = perceive(it.path, PerceiveOptions())
         voice, words = p.cues.evidence["voice"], p.cues.words
         rows.append({"file": it.path.name, "gold": it.label, "speaker": it.speaker,
                      "voice_top": voice.top(1)[0][0] if voice.present else None,
@@ -271,14 +257,13 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--words", default=None, help="voice mode: the sentence the clips say, read by the words channel")
     p.add_argument("--name", default="real_speech")
     p.add_argument("--note", default="", help="a line for the report, e.g. the corpus and its licence")
-    p.add_argument("--cache", type=Path, default=Path.home() / ".cache" / "affect-llm" / "real_speech")
     args = p.parse_args(argv)
 
     items = read_items(args.folder, args.labels)
     if args.sample:
         items = stratified(items, args.sample)
     start = time.time()
-    rows = run_voice(items, args.words) if args.mode == "voice" else run_pipeline(items, args.cache)
+    rows = run_voice(items, args.words) if args.mode == "voice" else run_pipeline(items)
     meta = {"when": time.strftime("%Y-%m-%d %H:%M"), "mode": args.mode, "words": args.words,
             "pipeline": pipeline_rev(), "seconds": round(time.time() - start, 1), "folder": args.folder.name,
             "note": args.note}
