@@ -38,7 +38,7 @@ its words read to labels by ``label_of``.
 5. **Saved pipeline runs re-fused** (``--refuse eval/results/real_speech_*_pipeline.json``): each
    clip's saved face and voice evidence with its words read again from the saved English (the
    translation, or what was heard when it was English; a doubtful word's "(word?)" taken as
-   heard), by the ensemble with and without agreement, and fused (``fusion.fuse``): first-named
+   heard), by the ensemble with and without agreement (``AgreementEnsemble``), and fused (``fusion.fuse``): first-named
    accuracy, and how many clips' words give a clear emotion.
 
 Run: ``python eval/words_channel.py [--skip-llm] [--emer CSV] [--json OUT] [--refuse JSON ...]``.
@@ -61,8 +61,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from affect_llm.emotions import LABELS, NEUTRAL, VALENCE, Label, label_of, mixture, normalize, ranked
-from affect_llm.evidence.words import EnsembleModel, negation_guard, overlap
+from affect_llm.emotions import LABELS, NEUTRAL, VALENCE, Label, label_of, mixture, normalize, ranked, uniform
+from affect_llm.evidence.words import SENTENCE_WEIGHT_POWER, EnsembleModel, negation_guard, sentences
 
 DEFAULT_EMER = ROOT.parent / "shared" / "data" / "emer-v2" / "final-EMER-reason.csv"
 SENTENCES = ROOT / "tests" / "data" / "words_sentences.jsonl"
@@ -159,24 +159,115 @@ def model_scores(method: str) -> Scorer:
 
 def mix_scores(members: Sequence[str], negation: bool = True) -> Scorer:
     """A mix that is not a named method (to show what each member and the guard add)."""
-    from affect_llm.evidence.words import EnsembleModel, get_model
+    from affect_llm.evidence.words import get_model
 
-    return EnsembleModel([get_model(m) for m in members], negation=negation, agreement=False).scores
+    return EnsembleModel([get_model(m) for m in members], negation=negation).scores
+
+
+# --- agreement: measured against the shipped ensemble, off in the product (words.py says why) -----
+
+def overlap(dists: Sequence[dict]) -> float:
+    """How much the members' readings agree, in [0, 1]: the share of probability every one of
+    them gives, ``sum_l min_m p_m(l)`` (for two, 1 minus their total variation distance). One
+    member agrees with itself (1)."""
+    return sum(min(d[lab] for d in dists) for lab in LABELS)
+
+
+def toward_uniform(scores: dict, keep: float) -> dict:
+    """``keep`` of ``scores`` and the rest uniform: the same order of labels, less sure."""
+    u = uniform()
+    return {lab: keep * scores[lab] + (1.0 - keep) * u[lab] for lab in LABELS}
+
+
+def words_back(text: str, label: Label) -> bool:
+    """Whether ``text`` holds a word for the emotion ``label``: the lexicon reader (a named emotion
+    word, else an NRC association, negation heeded) gives ``label`` some weight.
+
+    The members' disagreement is a reason to doubt a reading only where nothing in the words
+    grounds it: a flat scripted sentence ("I think I have a doctor's appointment.": fearful) is
+    written to hold no emotion word, so a lean there is the prototypes' topical closeness; in
+    dialogue ("Shanshan finally returned to your embrace.": happy; NRC: embrace, finally are joy)
+    a third reader that only looks up words finds the same emotion the ensemble reads.
+    """
+    from affect_llm.evidence.words import get_model
+
+    return label != NEUTRAL and get_model("lexicon").scores([text])[0][label] > 0
+
+
+class AgreementEnsemble(EnsembleModel):
+    """The shipped ensemble (mean, negation guard), then as sure as the members agree.
+
+    Why agreement: the members fail differently. The prototypes read topical closeness as
+    feeling ("I think I have a doctor's appointment.": fearful 0.86); nade reads emoji habits
+    (neutral 0.23 there, its top). On an emotional sentence they agree ("My dog died
+    yesterday.": both sad, overlap 0.58; the appointment: 0.30). On a flat one, the scripted kind
+    acted corpora have their actors say in every emotion, each finds a different faint lean, and
+    the mean of a sharp wrong lean and a soft other one is a *clear* label (top >= 0.25, margin
+    >= 0.05: ``fusion.clear_label``), which the fusion then trusts over the voice. So the reading
+    is moved toward uniform by the members' :func:`overlap`: the order of the labels (what the
+    channel reads) is unchanged; how sure it is, is how much the members agree. No constant:
+    the disagreement itself sets the shrink. Measured and off in the product (``words.py``).
+
+    Read a text with :meth:`read`, not ``words.read``: agreement is judged on the whole text.
+    """
+
+    def __init__(self, members: Sequence, weights: Sequence[float] | None = None, negation: bool = True) -> None:
+        super().__init__(members, weights, negation)
+        self.name = "+".join(m.name for m in self.members) + "+agreement" + ("+negation" if negation else "")
+
+    def combine(self, dists: Sequence[dict], text: str, agreement: bool = True) -> dict:
+        """The members' readings ``dists`` of ``text`` as one: mean, negation guard, agreement."""
+        mean = super().combine(dists, text)
+        return toward_uniform(mean, self.keep(dists, text, mean)) if agreement else mean
+
+    def keep(self, dists: Sequence[dict], text: str, reading: dict) -> float:
+        """How much of ``reading`` (the members' ``dists`` of ``text``, combined) agreement keeps,
+        the rest going uniform: their :func:`overlap`, or all of it where :func:`words_back` it."""
+        agree = overlap(dists)
+        return 1.0 if agree < 1.0 and words_back(text, ranked(reading)[0][0]) else agree
+
+    def read(self, texts: Sequence[str]) -> list[dict]:
+        """Each text read sentence by sentence, as ``words.read`` does, then as sure as the members
+        agree on the whole of it.
+
+        The sentences are weighted by their plain reading (before agreement: a flat sentence must
+        not weigh more because its members disagree on it, so that its reading is near uniform);
+        the members' agreement is that of their readings pooled with the same weights.
+        """
+        split = [sentences(t) for t in texts]
+        flat = self.member_scores([s for parts in split for s in parts])
+        out, at = [], 0
+        for text, parts in zip(texts, split):
+            rows, at = flat[at:at + len(parts)], at + len(parts)
+            if len(rows) == 1:
+                out.append(self.combine(rows[0], text))
+                continue
+            plain = [self.combine(dists, s, agreement=False) for dists, s in zip(rows, parts)]
+            weights = [(1.0 - p[NEUTRAL]) ** SENTENCE_WEIGHT_POWER for p in plain]
+            reading = mixture(plain, weights)
+            pooled = [mixture([dists[k] for dists in rows], weights) for k in range(len(self.members))]
+            out.append(toward_uniform(reading, self.keep(pooled, text, reading)))
+        return out
 
 
 def by_sentence(model) -> Scorer:
-    """``words.read``: sentence by sentence, pooled by emotionality (what the channel ships)."""
+    """Sentence by sentence, pooled by emotionality: ``words.read`` (what the channel ships), or
+    an ``AgreementEnsemble``'s own reading."""
     from affect_llm.evidence.words import read
 
+    if isinstance(model, AgreementEnsemble):
+        return lambda texts: model.read(list(texts))
     return lambda texts: read(model, list(texts))
 
 
 def ensemble_by_sentence(agreement: bool = True, rule: str | None = None) -> Scorer:
     """The shipped members read by sentence: with or without agreement (off in the product), or another ``rule``."""
-    from affect_llm.evidence.words import ENSEMBLE_MEMBERS, EnsembleModel, get_model
+    from affect_llm.evidence.words import ENSEMBLE_MEMBERS, get_model
 
     members = [get_model(m) for m in ENSEMBLE_MEMBERS]
-    return by_sentence(VariantEnsemble(members, rule) if rule else EnsembleModel(members, agreement=agreement))
+    if rule:
+        return by_sentence(VariantEnsemble(members, rule))
+    return by_sentence(AgreementEnsemble(members) if agreement else EnsembleModel(members))
 
 
 def _geometric(dists: Sequence[dict]) -> dict:
@@ -203,10 +294,10 @@ class VariantEnsemble(EnsembleModel):
     """The shipped ensemble with its combination replaced by one of ``RULES`` (then the guard)."""
 
     def __init__(self, members: Sequence, rule: str) -> None:
-        super().__init__(members, agreement=False)
+        super().__init__(members)
         self.rule = RULES[rule]
 
-    def combine(self, dists, text, agreement=None):
+    def combine(self, dists, text):
         return negation_guard(text, self.rule(dists))
 
 
@@ -238,16 +329,16 @@ def _overlap_unless_lexicon_emotional(dists, text, reading) -> float:
     return 1.0 if ranked(get_model("lexicon").scores([text])[0])[0][0] != NEUTRAL else overlap(dists)
 
 
-# How much of the reading agreement keeps (``EnsembleModel.keep``), measured against the shipped
-# one (the overlap unless ``words.words_back``) and dropped.
+# How much of the reading agreement keeps (``AgreementEnsemble.keep``), measured against its own
+# (the overlap unless :func:`words_back`) and dropped.
 KEEP_RULES = {"overlap always (628b204)": _overlap_always, "sqrt(overlap)": _sqrt_overlap,
               "overlap if the members' tops differ": _overlap_if_tops_differ,
               "overlap unless a named emotion word": _overlap_unless_named,
               "overlap unless the lexicon reads an emotion": _overlap_unless_lexicon_emotional}
 
 
-class KeepVariant(EnsembleModel):
-    """The shipped ensemble with agreement's ``keep`` replaced by one of ``KEEP_RULES``."""
+class KeepVariant(AgreementEnsemble):
+    """The agreement ensemble with its ``keep`` replaced by one of ``KEEP_RULES``."""
 
     def __init__(self, members: Sequence, keep: str) -> None:
         super().__init__(members)

@@ -136,16 +136,18 @@ def test_unknown_method_names_the_choices():
 
 
 def test_a_flat_scripted_sentence_is_no_clear_lead_an_emotional_one_is():
-    """Agreement (measured, off by default): acted corpora have their actors say flat sentences in
-    every emotion (CREMA-D: "That is exactly what happened."). The prototypes read it as
-    surprised, nade as faintly sad: with agreement the channel is unsure of it (no clear label),
-    though its top label stays. Sentences the members agree on stay clear."""
+    """Agreement (measured and off in the product; the rule lives in eval/words_channel.py): acted
+    corpora have their actors say flat sentences in every emotion (CREMA-D: "That is exactly what
+    happened."). The prototypes read it as surprised, nade as faintly sad: with agreement the
+    channel is unsure of it (no clear label), though its top label stays. Sentences the members
+    agree on stay clear."""
     from affect_llm.evidence import ModalityEvidence
     from affect_llm.evidence.fusion import clear_label
-    from affect_llm.evidence.words import ENSEMBLE_MEMBERS, EnsembleModel, overlap
+    from affect_llm.evidence.words import ENSEMBLE_MEMBERS, EnsembleModel
+    from eval.words_channel import AgreementEnsemble, overlap
 
     members_ = [get_model(m) for m in ENSEMBLE_MEMBERS]
-    plain, agreeing = EnsembleModel(members_), EnsembleModel(members_, agreement=True)
+    plain, agreeing = EnsembleModel(members_), AgreementEnsemble(members_)
 
     def evidence(model, text):
         return ModalityEvidence("words", model.scores([text])[0], 1.0)
@@ -167,13 +169,27 @@ def test_disagreement_does_not_doubt_a_reading_the_words_back():
     (overlap about 0.3), but the lexicon finds joy words (embrace, finally), so it stays a clear
     happy; the flat script's fearful lean ("doctor's appointment") has no such word."""
     from affect_llm.evidence.fusion import clear_label
-    from affect_llm.evidence.words import overlap, words_back
+    from eval.words_channel import overlap, words_back
 
     text = "Shanshan finally returned to your embrace."
     members = [m.scores([text])[0] for m in get_model().members]
     assert overlap(members) < 0.5
     assert words_back(text, "happy") and clear_label(words_evidence(text)) == "happy"
-    assert not get_model().agreement  # measured and off by default (words.py says why)
     assert not words_back("I think I have a doctor's appointment.", "fearful")
     assert not words_back("That is exactly what happened.", "surprised")
     assert not words_back("I am so happy.", "neutral")  # neutral is never backed: nothing to keep
+
+
+def test_the_product_ensemble_has_no_agreement_step():
+    """Agreement was measured and is off (words.py says why): the shipped ensemble's reading of a
+    flat sentence its members disagree on is their plain mean, guarded, not moved toward uniform."""
+    from affect_llm.emotions import mixture
+    from affect_llm.evidence.words import negation_guard
+
+    model = get_model()
+    assert model.name == "prototypes+nade+negation"
+    for text in ("That is exactly what happened.", "I am not happy about the meeting."):
+        plain = negation_guard(text, mixture([m.scores([text])[0] for m in model.members]))
+        assert model.scores([text])[0] == pytest.approx(plain, abs=1e-12)
+        assert words_evidence(text).scores == pytest.approx(plain, abs=1e-12)
+    assert words_evidence("That is exactly what happened.").method == "words-ensemble-v2"

@@ -20,8 +20,8 @@ figures below):
 The default, ``ensemble``, is the mean of ``prototypes`` and ``nade`` with a negation guard
 (``negation_guard``: the scorer's reader finds "not happy" and takes happy out), read sentence by
 sentence (:func:`read`). *Agreement* (as sure as the two members agree, unless the words back
-the reading: ``EnsembleModel(agreement=True)``, below) was measured and is off: see the end of
-this section. Figures of
+the reading) was measured and is off: see the end of this section; the rule is not in the product
+but in the script that measures it, ``AgreementEnsemble`` in ``eval/words_channel.py``. Figures of
 ``python eval/words_channel.py`` (114 development sentences; 311 EMER-v2 subtitles whose
 reference is the human description of the whole clip; *false leads*: the share of 74 flat
 sentences from real acted corpora's scripts, CREMA-D, RAVDESS, TESS, SAVEE, EmoDB, EMOVO, that
@@ -57,7 +57,7 @@ unacceptable!" 0.62 -> 0.31, "Get out of my house!" -> 0.30, a threat -> 0.22), 
 A flat sentence that leans is weighed down in the fusion instead (rule 1b there) only when it
 shows no clear label; what decides between a flat script's lean and the voice remains open.
 
-**Agreement** (see ``EnsembleModel`` for why) keeps every label order, so the reading columns do
+**Agreement** (``AgreementEnsemble`` there says why) keeps every label order, so the reading columns do
 not move; it makes the channel unsure where its members disagree. Flat scripted sentences with
 a clear emotion: 17 of 74 -> 8 (CREMA-D 4 -> 2 of 12, TESS 5 -> 2 of 34, EMOVO 6 -> 2 of 14;
 SAVEE's "greasy wash water" and "oily rag" stay disgusted: both members read them so). The cost:
@@ -77,7 +77,7 @@ right).
 as a clear emotion 0.57 -> 0.30, and those lost were right about three times in four ("Shanshan
 finally returned to your embrace.": happy; "You can't kick me out of the house, old Fang
 family.": angry). There the lean is in the words, which a flat script is written not to hold; so
-the reading is kept whole where the lexicon reader gives its top label weight (:func:`words_back`).
+the reading is kept whole where the lexicon reader gives its top label weight (``words_back`` there).
 EMER clear 0.30 -> 0.42, clear and right 0.23 -> 0.33 (31 of the 37 it makes clear are right);
 false leads 0.11 unchanged (no flat script's clear label changes; 4 of 74 read differently, not
 re-measured audio only); all 200 TESS words 0.04 -> 0.09 (0.23 without agreement: "Say the word
@@ -129,7 +129,7 @@ from typing import Protocol
 
 import numpy as np
 
-from ..emotions import LABELS, NEUTRAL, Label, label_of, mixture, normalize, ranked, uniform
+from ..emotions import LABELS, NEUTRAL, Label, label_of, mixture, normalize, ranked
 from ..errors import ModelError
 from . import ModalityEvidence, absent
 from .own_words import OwnWordsReading
@@ -395,69 +395,24 @@ def negation_guard(text: str, scores: Scores) -> Scores:
     return normalize({lab: p * (NEGATED_KEEP if lab in negated else 1.0) for lab, p in scores.items()})
 
 
-def overlap(dists: Sequence[Scores]) -> float:
-    """How much the members' readings agree, in [0, 1]: the share of probability every one of
-    them gives, ``sum_l min_m p_m(l)`` (for two, 1 minus their total variation distance). One
-    member agrees with itself (1)."""
-    return sum(min(d[lab] for d in dists) for lab in LABELS)
-
-
-def toward_uniform(scores: Scores, keep: float) -> Scores:
-    """``keep`` of ``scores`` and the rest uniform: the same order of labels, less sure."""
-    u = uniform()
-    return {lab: keep * scores[lab] + (1.0 - keep) * u[lab] for lab in LABELS}
-
-
-def words_back(text: str, label: Label) -> bool:
-    """Whether ``text`` holds a word for the emotion ``label``: the lexicon reader (a named emotion
-    word, else an NRC association, negation heeded) gives ``label`` some weight.
-
-    The members' disagreement is a reason to doubt a reading only where nothing in the words
-    grounds it: a flat scripted sentence ("I think I have a doctor's appointment.": fearful) is
-    written to hold no emotion word, so a lean there is the prototypes' topical closeness; in
-    dialogue ("Shanshan finally returned to your embrace.": happy; NRC: embrace, finally are joy)
-    a third reader that only looks up words finds the same emotion the ensemble reads.
-    """
-    return label != NEUTRAL and get_model("lexicon").scores([text])[0][label] > 0
-
-
 class EnsembleModel:
-    """Weighted mean of the members' distributions (each sums to 1), the negation guard, then as
-    sure as the members agree (``agreement``).
+    """Weighted mean of the members' distributions (each sums to 1), then the negation guard.
 
-    Why agreement: the members fail differently. The prototypes read topical closeness as
-    feeling ("I think I have a doctor's appointment.": fearful 0.86); nade reads emoji habits
-    (neutral 0.23 there, its top). On an emotional sentence they agree ("My dog died
-    yesterday.": both sad, overlap 0.58; the appointment: 0.30). On a flat one, the scripted kind
-    acted corpora have their actors say in every emotion, each finds a different faint lean, and
-    the mean of a sharp wrong lean and a soft other one is a *clear* label (top >= 0.25, margin
-    >= 0.05: ``fusion.clear_label``), which the fusion then trusts over the voice. So the reading
-    is moved toward uniform by the members' :func:`overlap`: the order of the labels (what the
-    channel reads) is unchanged; how sure it is, is how much the members agree. No constant:
-    the disagreement itself sets the shrink.
+    No agreement step (the reading made as sure as the members agree): measured and off (the
+    module docstring says why); it lives in ``eval/words_channel.py`` (``AgreementEnsemble``).
     """
 
     def __init__(self, members: Sequence[TextEmotionModel], weights: Sequence[float] | None = None,
-                 negation: bool = True, agreement: bool = False) -> None:
+                 negation: bool = True) -> None:
         self.members = list(members)
         self.weights = list(weights or [1.0] * len(self.members))
         self.negation = negation
-        self.agreement = agreement
-        self.name = "+".join(m.name for m in self.members) + ("+agreement" if agreement else "") + \
-            ("+negation" if negation else "")
+        self.name = "+".join(m.name for m in self.members) + ("+negation" if negation else "")
 
-    def combine(self, dists: Sequence[Scores], text: str, agreement: bool | None = None) -> Scores:
-        """The members' readings ``dists`` of ``text`` as one: mean, negation guard, agreement."""
+    def combine(self, dists: Sequence[Scores], text: str) -> Scores:
+        """The members' readings ``dists`` of ``text`` as one: their mean, then the negation guard."""
         mean = mixture(dists, self.weights)
-        if self.negation:
-            mean = negation_guard(text, mean)
-        return toward_uniform(mean, self.keep(dists, text, mean)) if (self.agreement if agreement is None else agreement) else mean
-
-    def keep(self, dists: Sequence[Scores], text: str, reading: Scores) -> float:
-        """How much of ``reading`` (the members' ``dists`` of ``text``, combined) agreement keeps,
-        the rest going uniform: their :func:`overlap`, or all of it where :func:`words_back` it."""
-        agree = overlap(dists)
-        return 1.0 if agree < 1.0 and words_back(text, ranked(reading)[0][0]) else agree
+        return negation_guard(text, mean) if self.negation else mean
 
     def member_scores(self, texts: Sequence[str]) -> list[list[Scores]]:
         """Each member's readings of ``texts``: one list per text, one dict per member."""
@@ -524,15 +479,8 @@ def read(model: TextEmotionModel, texts: Sequence[str]) -> list[Scores]:
     emotional sentence among plain ones; the emotional one carries the feeling. Each sentence's
     scores are weighted by how emotional it reads (:data:`SENTENCE_WEIGHT_POWER`); a text of flat
     sentences stays flat.
-
-    An ensemble's sentences are weighted by its plain reading (before agreement: a flat sentence
-    must not weigh more because its members disagree on it, so that its reading is near uniform),
-    and the text is as sure as the members agree on the whole of it: their readings pooled with
-    the same weights.
     """
     split = [sentences(t) for t in texts]
-    if isinstance(model, EnsembleModel):
-        return _read_ensemble(model, texts, split)
     flat = model.scores([s for parts in split for s in parts])
     out, at = [], 0
     for parts in split:
@@ -541,24 +489,6 @@ def read(model: TextEmotionModel, texts: Sequence[str]) -> list[Scores]:
             out.append(rows[0])
             continue
         out.append(mixture(rows, [(1.0 - r[NEUTRAL]) ** SENTENCE_WEIGHT_POWER for r in rows]))
-    return out
-
-
-def _read_ensemble(model: EnsembleModel, texts: Sequence[str], split: list[list[str]]) -> list[Scores]:
-    flat = model.member_scores([s for parts in split for s in parts])
-    out, at = [], 0
-    for text, parts in zip(texts, split):
-        rows, at = flat[at:at + len(parts)], at + len(parts)
-        if len(rows) == 1:
-            out.append(model.combine(rows[0], text))
-            continue
-        plain = [model.combine(dists, s, agreement=False) for dists, s in zip(rows, parts)]
-        weights = [(1.0 - p[NEUTRAL]) ** SENTENCE_WEIGHT_POWER for p in plain]
-        reading = mixture(plain, weights)
-        if model.agreement:
-            pooled = [mixture([dists[k] for dists in rows], weights) for k in range(len(model.members))]
-            reading = toward_uniform(reading, model.keep(pooled, text, reading))
-        out.append(reading)
     return out
 
 
