@@ -126,19 +126,22 @@ def perceive(path: str | Path, options: PerceiveOptions | None = None) -> Percep
                       prosody=prosody, subtitle=subtitle, subtitle_source=source, cues=cues, timings=timings)
 
 
-# Speech is claimed, and Whisper asked for words, only where Silero VAD (``media.vad``) hears at
-# least this much speech. The pitch tracker alone calls any periodic sound a voice: a chord of
-# sine tones under pink noise was described as a quiet, monotone, slow (sad) voice. The VAD also
-# hears what the pitch tracker cannot measure (a whisper; a creaky, codec-worn voice: three of six
-# CREMA-D clips had 7-17 voiced frames of the 10 needed), so those words are still asked for.
-# 0.25 s is the VAD's own shortest segment (``media.vad.MIN_SEGMENT_S``): any segment it keeps.
-# Figures (eval/results/vad.md): real speech found in PLACEHOLDER, synthetic non-speech rejected PLACEHOLDER.
-MIN_VAD_SPEECH_S = 0.25
+# Speech is claimed, and Whisper asked for words, only where Silero VAD (``media.vad``) is sure of
+# this much speech: 32 ms windows at probability >= 0.5, two of them. The pitch tracker alone
+# calls any periodic sound a voice: a chord of sine tones under pink noise was described as a
+# quiet, monotone, slow (sad) voice. The VAD also hears what the pitch tracker cannot measure (a
+# whisper; a creaky, codec-worn voice: three of six CREMA-D clips had 7-17 voiced frames of the
+# 10 needed), so those words are still asked for. Windows, not Silero's segments (>= 0.25 s):
+# segments missed 7 of 706 real emotional clips (a short shout, speech cut by the clip's end, a
+# clipped recording), two windows 3 (one held a single window, two never passed 0.33); one window
+# would keep one more, two guard against a lone spurious window. 22 synthetic non-speech sounds
+# (chords, tones, sweeps, clicks, noises) never passed 0.29 (eval/results/vad.md).
+MIN_VAD_SPEECH_S = 0.064
 
 
 def heard_speech(activity: Any) -> bool:
     """Whether the VAD's ``activity`` (``media.vad.VoiceActivity``) holds enough speech to claim any."""
-    return activity.speech_s >= MIN_VAD_SPEECH_S
+    return activity.confident_s >= MIN_VAD_SPEECH_S
 
 
 def unspoken(prosody: Any) -> Any:

@@ -1,0 +1,108 @@
+"""Speech is claimed only where a voice-activity detector hears speech: a chord of sine tones
+under pink noise was described as a quiet, monotone, slow (sad) voice, because the pitch tracker
+calls any periodic sound voiced, and Whisper was asked for words in it."""
+
+from __future__ import annotations
+
+import subprocess
+import warnings
+
+import numpy as np
+import pytest
+
+from affect_llm.errors import ModelError
+from affect_llm.media import vad
+from affect_llm.media.prosody import analyze_prosody
+from affect_llm.perception import heard_speech
+
+SR = 16_000
+
+
+def _chord(seconds: float = 4.0, seed: int = 0) -> np.ndarray:
+    """C major (261, 329, 392 Hz), pulsing once a second, over faint noise: music, no voice."""
+    t = np.arange(int(seconds * SR)) / SR
+    tones = sum(np.sin(2 * np.pi * f * t) for f in (261.0, 329.0, 392.0)) / 3.0
+    noise = np.random.default_rng(seed).standard_normal(t.size) * 0.02
+    return (0.3 * tones * (0.6 + 0.4 * np.sin(2 * np.pi * t)) + noise).astype(np.float32)
+
+
+@pytest.fixture(scope="module")
+def sentence(media_dir, make_examples) -> np.ndarray:
+    """An espeak-ng sentence, 16 kHz mono float."""
+    wav = media_dir / "vad_sentence.wav"
+    make_examples.synthesize("The train leaves at seven, so please be on time.", ["-v", "en-us"], wav)
+    raw = subprocess.run(["ffmpeg", "-v", "error", "-i", str(wav), "-f", "f32le", "-ac", "1", "-ar", str(SR), "-"],
+                         check=True, capture_output=True).stdout
+    return np.frombuffer(raw, dtype=np.float32).copy()
+
+
+def test_a_tone_chord_is_not_speech_though_the_pitch_tracker_hears_a_voice():
+    chord = _chord()
+    assert analyze_prosody(chord, SR).speech_found  # why the gate is needed
+    activity = vad.voice_activity(chord, SR)
+    assert activity.segments == () and not heard_speech(activity)
+    assert activity.probs.size == -(-chord.size // vad.WINDOW) and activity.probs.max() < vad.NEG_THRESHOLD
+
+
+def test_an_espeak_sentence_is_speech(sentence):
+    activity = vad.voice_activity(sentence, SR)
+    assert heard_speech(activity) and activity.speech_s > 0.6 * sentence.size / SR
+    # Speech after a chord is found where it is, not over the chord.
+    mixed = vad.voice_activity(np.concatenate([_chord(3.0), sentence]), SR)
+    assert mixed.segments and mixed.segments[0][0] >= 2.9
+
+
+def test_the_batched_pass_gives_silero_s_own_probabilities(sentence):
+    """``media.vad`` runs the model's weights in numpy; Silero's TorchScript loop is the reference."""
+    import torch
+
+    from affect_llm.assets import package_file
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)  # torch 2.13 deprecates TorchScript
+        jit = torch.jit.load(str(package_file(vad.PACKAGE, vad.WEIGHTS)), map_location="cpu").eval()
+    x = np.concatenate([_chord(1.0), sentence])
+    n = -(-x.size // vad.WINDOW)
+    x = np.pad(x, (0, n * vad.WINDOW - x.size))
+    jit.reset_states()
+    with torch.inference_mode():
+        ref = np.array([float(jit(torch.from_numpy(w).unsqueeze(0), SR)) for w in x.reshape(n, vad.WINDOW)])
+    ours = vad.speech_probabilities(x)
+    assert ours.shape == ref.shape and np.abs(ours - ref).max() < 1e-4
+    assert ref.max() > 0.9  # the comparison covered speech, not only silence
+
+
+def test_segments_follow_silero_s_hysteresis():
+    w = vad.WINDOW_S
+    probs = np.array([0.1] * 5 + [0.9] * 10 + [0.4] * 2 + [0.9] * 5 + [0.1] * 10 + [0.6] * 3 + [0.1] * 10)
+    # 0.4 is between the thresholds: the segment goes on; the 3-window blip is under 0.25 s.
+    assert vad.segments_of(probs) == ((round(5 * w, 3), round(22 * w, 3)),)
+    assert vad.segments_of(np.array([0.9] * 20)) == ((0.0, round(20 * w, 3)),)  # speech to the end
+    assert vad.voice_activity(None).speech_s == 0
+    with pytest.raises(ValueError, match="16000"):
+        vad.voice_activity(np.zeros(8000, np.float32), 8000)
+
+
+def test_a_missing_model_says_which_wheel_to_install(monkeypatch):
+    monkeypatch.setattr(vad, "_model", None)
+    monkeypatch.setattr(vad, "PACKAGE", "silero_vad_not_installed")
+    with pytest.raises(ModelError, match="silero-vad"):
+        vad.voice_activity(np.zeros(SR, np.float32))
+
+
+def test_a_tone_only_clip_is_perceived_without_speech_or_words(media_dir, make_examples):
+    from affect_llm.perception import PerceiveOptions, perceive
+
+    clip = media_dir / "tones.mp4"
+    chord = "+".join(f"sin(2*PI*{f}*t)" for f in (261, 329, 392))
+    subprocess.run(["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", "color=c=gray:s=128x128:r=12",
+                    "-f", "lavfi", "-i", f"aevalsrc=0.2*({chord}):d=4:s={SR}", "-t", "4",
+                    "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-c:a", "aac", str(clip)],
+                   check=True)
+    p = perceive(clip, PerceiveOptions(second_opinion=None))
+    cues = p.cues.to_dict()
+    assert not cues["voice"]["speech_found"] and "speech" in cues["missing"] and "words" in cues["missing"]
+    assert p.subtitle is None and p.subtitle_source == "none" and "transcribe_s" not in p.timings
+    assert cues["evidence"]["voice"]["reliability"] == 0
+    assert p.prosody.active_s > 3.0  # the track is not silent: it is sound without a voice
+
