@@ -11,14 +11,16 @@ The weights ship in the ``silero-vad`` wheel (installed ``--no-deps``). Its ``__
 TorchScript file is loaded directly (``assets.package_file``) and the package is never imported.
 
 Silero's own loop feeds the TorchScript model one 32 ms window at a time (a recurrent state kept
-inside the module). On two busy cores that took 0.1-8 s for 6 s of audio: every one of the ~190
-steps opens torch's thread pool, and one descheduled thread stalls them all. Only the LSTM
+inside the module). On two busy cores (load 5-7) that took 0.07-1.1 s for 5 s of audio, and the
+model's parts run as one batch through torch still 0.02-8 s: each of the ~160 LSTM steps enters
+torch's thread pool, and one descheduled thread stalls them all. Only the LSTM
 carries state: the STFT and the convolutional encoder see one window (with the 64 samples before
 it) at a time. So the model's weights are read once from the TorchScript file and the forward
 pass runs in numpy: STFT and encoder as one batch of matrix products, then the LSTM cell's
 recurrence (one small product per window). The probabilities equal Silero's loop (max difference
 under 1e-4; ``tests/test_vad.py`` checks it), nothing is kept between calls (safe on several
-threads at once), and torch's thread pool is never entered. The ``silero_vad_16k.safetensors``
+threads at once), and torch's thread pool is never entered: median 33 ms (90th percentile 54 ms)
+per 5 s of audio on the same busy cores (``eval/vad_eval.py``, 821 clips). The ``silero_vad_16k.safetensors``
 file in the same wheel holds other weights than the ``.jit`` the package loads by default
 (its convolutions differ by up to 18), so it is not used.
 """
