@@ -288,7 +288,7 @@ def test_bad_uploads_get_422_with_the_one_line_reason(client_factory, tmp_path):
     renamed = tmp_path / "notes.mp4"
     renamed.write_bytes(notes.read_bytes())
     with client_factory(limits=UploadLimits(max_seconds=3)) as client:
-        for path, expected in ((notes, "notes.txt: '.txt' is not a video type"),
+        for path, expected in ((notes, "notes.txt: '.txt' is not a type accepted here"),
                                (renamed, "notes.mp4 is a text file, not a video")):
             with open(path, "rb") as f:
                 r = client.post("/describe", files={"file": (path.name, f, "application/octet-stream")})
