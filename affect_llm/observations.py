@@ -12,11 +12,11 @@ from __future__ import annotations
 from typing import Any
 
 from .emotions import EXPRESSION_TO_LABEL
+from .evidence import ENGLISH_READING
 
 # How a facial-expression class reads in a sentence: its label (one home: ``emotions``).
 LOOK = EXPRESSION_TO_LABEL
 SECTIONS = ("visual", "acoustic", "verbal", "inference")
-ENGLISH_READING = "english"  # the words evidence's name for a reading by the English models
 
 
 def _join(items: list[str]) -> str:

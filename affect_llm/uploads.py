@@ -105,7 +105,7 @@ def probe_duration(path: Path, timeout_s: float = PROBE_TIMEOUT_S) -> float | No
     """Seconds of video from the container's index (no frame is decoded), of sound for a
     sound-only file (decoded, within the timeout), or ``None`` when the file cannot be opened:
     the decoder then reports why, in its own words."""
-    from .media.clip import native_stderr_to_log
+    from .media.clip import native_stderr_to_log, no_video_stream
 
     result: dict[str, float] = {}
 
@@ -116,7 +116,7 @@ def probe_duration(path: Path, timeout_s: float = PROBE_TIMEOUT_S) -> float | No
             try:
                 vr = decord.VideoReader(str(path), ctx=decord.cpu(0))
             except decord.DECORDError as exc:
-                if "video stream" not in str(exc):
+                if not no_video_stream(exc):
                     raise
                 ar = decord.AudioReader(str(path), ctx=decord.cpu(0), sample_rate=8000, mono=True)
                 result["duration"] = ar.shape[1] / 8000

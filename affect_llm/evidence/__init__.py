@@ -24,6 +24,10 @@ from typing import Any, Literal
 
 from ..emotions import LABELS, Label, ranked
 
+# The name the words channel gives a reading by the English models in ``detail["readings"]``
+# (beside "own_words"); ``observations`` reads it back.
+ENGLISH_READING = "english"
+
 
 @dataclass
 class ModalityEvidence:

@@ -230,7 +230,15 @@ def _conflict_clause(c: Conflict, decision: Label) -> str:
 
 def clear_label(ev: ModalityEvidence) -> Label | None:
     """The label a channel's scores clearly favour (whatever its reliability), or None."""
-    (label, p), (_, second) = ev.top(2)
+    return clear_label_of(ev.scores)
+
+
+def clear_label_of(scores: dict[Label, float]) -> Label | None:
+    """:func:`clear_label` of bare scores (a cues record's ``evidence[m]["scores"]``)."""
+    top = ranked(scores)[:2]
+    if len(top) < 2:
+        return None
+    (label, p), (_, second) = top
     return label if p >= MIN_EXPRESSED and p - second >= MIN_MARGIN else None
 
 

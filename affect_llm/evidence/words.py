@@ -131,7 +131,7 @@ import numpy as np
 
 from ..emotions import LABELS, NEUTRAL, Label, label_of, mixture, normalize, ranked
 from ..errors import ModelError
-from . import ModalityEvidence, absent
+from . import ENGLISH_READING, ModalityEvidence, absent
 from .own_words import OwnWordsReading
 
 log = logging.getLogger(__name__)
@@ -535,7 +535,7 @@ def words_evidence(text: str | Sequence[str] | None, *, reliability: float = 1.0
         detail["truncated_to"] = MAX_CHARS
     # Which readings the scores hold: the English models' and/or the own-language list's. Only
     # words the English models read are handed to the LLM to interpret (``textualized._has``).
-    detail["readings"] = (["english"] if readable else []) + (["own_words"] if own is not None else [])
+    detail["readings"] = ([ENGLISH_READING] if readable else []) + (["own_words"] if own is not None else [])
     if own is not None:
         detail["own_words"] = own.to_dict()
     name = "+".join(([f"words-{method}-v2"] if readable else []) + (["own-words-v1"] if own is not None else []))

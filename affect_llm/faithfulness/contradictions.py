@@ -38,6 +38,7 @@ from .vocab import (
     VOICE_KEYS,
     VOICE_QUALITY,
     WORDS_KEYS,
+    near_words,
     quality_of,
 )
 
@@ -243,11 +244,8 @@ def _quality_at(ctx: Ctx, k: int) -> tuple[str, str] | None:
     toks = ctx.sent.tokens
     if toks[k].text not in QUALITY or not ctx.live(k):
         return None
-    near: dict[str, int] = {}
-    for j in ctx.clause_tokens(toks[k].clause):
-        if 0 < abs(j - k) <= _WINDOW:
-            near[toks[j].text] = min(abs(j - k), near.get(toks[j].text, _WINDOW))
-    return quality_of(toks[k].text, near)
+    clause = [(j, toks[j].text) for j in ctx.clause_tokens(toks[k].clause)]
+    return quality_of(toks[k].text, near_words(clause, k, _WINDOW))
 
 
 def _voice(ctx: Ctx) -> list[Fault]:

@@ -168,13 +168,9 @@ def _shows_a_label(evidence: dict[str, Any]) -> bool:
     Why: "These words suggest that the speaker is angry" of words read angry 0.23, happy 0.22
     (a flat German sentence, translated) names an emotion the channel does not show, beside an
     inference that says only the voice hints at one."""
-    from ..evidence import ModalityEvidence
-    from ..evidence.fusion import clear_label
+    from ..evidence.fusion import clear_label_of
 
-    scores = evidence.get("scores") or {}
-    if not scores:
-        return False
-    return clear_label(ModalityEvidence(str(evidence.get("modality", "")), dict(scores), 1.0)) is not None
+    return clear_label_of(evidence.get("scores") or {}) is not None
 
 
 def arousal_claims(text: str) -> list[tuple[str, str]]:
@@ -185,16 +181,12 @@ def arousal_claims(text: str) -> list[tuple[str, str]]:
     after "the voice is loud, with low, steady pitch", "..., which suggests ... low arousal"
     of a voice read as moderate reads as a contradiction, and it is a claim the voice's
     reading does not make."""
-    from .vocab import quality_of
+    from .vocab import near_words, quality_of
 
-    tokens = _WORD.findall(text.lower())
+    tokens = list(enumerate(_WORD.findall(text.lower())))
     out = []
-    for k, word in enumerate(tokens):
-        near: dict[str, int] = {}
-        for j in range(max(0, k - _NEAR), min(len(tokens), k + _NEAR + 1)):
-            if j != k:
-                near[tokens[j]] = min(abs(j - k), near.get(tokens[j], _NEAR))
-        q = quality_of(word, near)
+    for k, word in tokens:
+        q = quality_of(word, near_words(tokens, k, _NEAR))
         if q is not None and q[0] == "arousal":
             out.append((word, q[1]))
     return out

@@ -116,6 +116,16 @@ _add("high-energy", "arousal", "high", None)
 _add("low-energy", "arousal", "low", None)
 
 
+def near_words(tokens: list[tuple[int, str]], k: int, window: int) -> dict[str, int]:
+    """The words within ``window`` positions of position ``k``, each at its smallest distance;
+    ``tokens`` are (position, word) pairs (a clause's, or a whole text's)."""
+    near: dict[str, int] = {}
+    for j, word in tokens:
+        if 0 < abs(j - k) <= window:
+            near[word] = min(abs(j - k), near.get(word, window))
+    return near
+
+
 def quality_of(word: str, near: dict[str, int]) -> tuple[str, str] | None:
     """(attribute, value) that ``word`` claims about the voice, or None; ``near`` maps the words
     around it (same clause, within a few tokens) to their distance. Of several readings the one

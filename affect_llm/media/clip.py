@@ -454,7 +454,7 @@ def _decode(path: Path, num_frames: int, max_side: int, sample_rate: int) -> dic
     try:
         vr = decord.VideoReader(uri, ctx=decord.cpu(0))
     except decord.DECORDError as exc:
-        if "video stream" in str(exc):
+        if no_video_stream(exc):
             return _decode_sound_only(uri, sample_rate, exc)
         raise
     total = len(vr)
@@ -513,6 +513,11 @@ def _decode(path: Path, num_frames: int, max_side: int, sample_rate: int) -> dic
     return {"frames": frames, "times": times, "duration": duration, "fps": fps, "width": width,
             "height": height, "total": total, "downscaled": size is not None, "audio": audio,
             "audio_note": audio_note}
+
+
+def no_video_stream(exc: BaseException) -> bool:
+    """Whether decord refused a file for having no video stream (a sound-only file, or neither)."""
+    return "video stream" in str(exc)
 
 
 def _decode_sound_only(uri: str, sample_rate: int, no_video: Exception) -> dict:
@@ -591,7 +596,7 @@ def _to_input_error(name: str, exc: BaseException, captured: _Captured) -> Input
     msg = _clean_native_message(str(exc))
     if isinstance(exc, _AudioError):
         return InputError(f"{name}: the audio track cannot be decoded ({msg}): {_FIX_HINT}")
-    if "video stream" in msg:
+    if no_video_stream(exc):
         return InputError(f"{name} has neither a picture nor sound: give a video or an audio recording")
     if isinstance(exc, AssertionError) and "frame count" in msg:
         return InputError(f"{name} contains no video frames: give a video with at least one frame")
