@@ -144,7 +144,7 @@ class WordCues:
         if not self.subtitle:
             return "No words were spoken or given."
         if self.translation and self.translation_reliable is not False:
-            lang = f" (in {self.language}; in English: \"{self.translation}\")"
+            lang = f" (in {self.language}; translated automatically into English: \"{self.translation}\")"
         elif self.translation:
             lang = f" (in {self.language}; its English translation is uncertain)"
         else:

@@ -77,7 +77,10 @@ def verbal(cues: dict[str, Any]) -> str:
         source = "automatic transcript" if words.get("source") == "whisper" else "subtitle"
         quote = f"In the text, the {source} reads{unclear}: \"{words['subtitle']}\""
         if words.get("translation") and words.get("translation_reliable") is not False:
-            quote += f" (in English: \"{words['translation']}\")"
+            # Named as an automatic rendering: Whisper translates confidently and sometimes
+            # wrongly (EmoDB's "Der Lappen liegt auf dem Eisschrank" came out "The bottle is on
+            # the ice cream!"), and "in English:" alone reads as what the words mean.
+            quote += f" (translated automatically into English: \"{words['translation']}\")"
         return quote + _second_hearing(words)
     if words.get("heard"):
         return ("In the text, speech can be heard, but it could not be understood reliably, "

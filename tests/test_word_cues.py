@@ -111,8 +111,15 @@ def test_a_reliable_transcript_is_quoted_with_its_translation():
     tr = _spanish("I feel very lonely and sad, life has no meaning.", -0.6)
     words = word_cues_from(None, "none", tr, None)
     assert tr.reliable and words.translation_reliable is True
-    assert "lonely" in verbal({"words": {"subtitle": words.subtitle, "translation": words.translation,
-                                         "translation_reliable": True}})
+    sentence = verbal({"words": {"subtitle": words.subtitle, "translation": words.translation,
+                                 "translation_reliable": True}})
+    # shown as the machine's rendering, never as plainly "in English" (Whisper translates
+    # confidently and sometimes wrongly)
+    assert 'translated automatically into English: "I feel very lonely' in sentence
+    from affect_llm.faithfulness import check_sentence  # and the checker finds nothing invented in it
+
+    assert check_sentence(sentence, {"words": {"subtitle": words.subtitle, "translation": words.translation,
+                                               "translation_reliable": True, "language": "es"}}) == []
 
 
 def _decide(decide, words):
