@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import InputError
-from .inference import MEDIA_SUFFIXES
+from .inference import MEDIA_SUFFIXES, SOUND_SUFFIXES
 
 log = logging.getLogger(__name__)
 
@@ -49,9 +49,13 @@ class UploadLimits:
         return int(self.max_mb * 1024 * 1024)
 
     def describe(self) -> str:
-        """The limits in words, for labels and help texts."""
-        return (f"{', '.join(sorted(self.suffixes))}; at most {human_size(self.max_bytes)} "
-                f"and {self.max_seconds:g} s")
+        """The limits in words, for labels and help texts: "a video (.avi, ...) or a sound recording
+        (.aac, ...); at most 200 MB and 120 s" (the kinds apart: the demo has a box for each)."""
+        video = sorted(s for s in self.suffixes if s not in SOUND_SUFFIXES)
+        sound = sorted(s for s in self.suffixes if s in SOUND_SUFFIXES)
+        kinds = [f"{kind} ({', '.join(types)})"
+                 for kind, types in (("a video", video), ("a sound recording", sound)) if types]
+        return f"{' or '.join(kinds)}; at most {human_size(self.max_bytes)} and {self.max_seconds:g} s"
 
     def to_dict(self) -> dict[str, object]:
         return {"max_mb": self.max_mb, "max_seconds": self.max_seconds, "suffixes": sorted(self.suffixes)}
@@ -101,10 +105,81 @@ def check_size(name: str, nbytes: int, limits: UploadLimits) -> None:
         raise UploadRejected(f"{name} is empty (0 bytes): upload the video file again", status=422)
 
 
+# Where ``AVFormatContext.url`` lies, by libavformat major version; ``start_time`` and ``duration``
+# (int64, in AV_TIME_BASE units) follow it. 58 (FFmpeg 4, decord's wheels) keeps the old
+# ``filename[1024]`` before it; 61 (FFmpeg 7) added stream groups and moved the chapters before it.
+_URL_OFFSET = {58: 1080, 59: 56, 60: 56, 61: 88}
+_FILENAME_OFFSET_58 = 56
+_AV_TIME_BASE = 1_000_000
+_AV_NOPTS_VALUE = -(2 ** 63)
+
+
+def header_duration(path: Path) -> float | None:
+    """Seconds as the container states them (``AVFormatContext.duration`` after the stream probe,
+    which reads a few packets: WAV's data size, FLAC's STREAMINFO, MP4's ``mvhd``, an MP3's
+    Xing/VBRI frame or its bit rate), or ``None`` when unknown. Why: a sound file has no video
+    index, and decoding an hour of audio to learn its length is what the admission check must avoid.
+
+    The field is read through the libavformat decord ships (``media.clip._libavformat``), whose
+    struct layout depends on its version: only known layouts are read, and only once the ``url``
+    field holds the path just opened (the layout check); anything else is ``None``.
+    """
+    import ctypes
+    import os
+
+    from .media.clip import _libavformat
+
+    try:
+        lib = _libavformat()
+    except Exception as exc:  # noqa: BLE001 - no decord, no libavformat: the decoder decides
+        log.debug("libavformat unavailable for %s: %s", path, exc)
+        return None
+    if lib is None:
+        return None
+    lib.avformat_version.restype = ctypes.c_uint
+    version = lib.avformat_version()
+    major, minor = version >> 16, (version >> 8) & 0xFF
+    url_offset = _URL_OFFSET.get(major)
+    if url_offset is None or (major == 58 and minor < 7):  # the url field came in 58.7
+        log.debug("libavformat %d.%d: AVFormatContext layout unknown, %s's duration not read", major, minor,
+                  path)
+        return None
+    uri = os.fsencode(str(path))
+    ctx = ctypes.c_void_p()
+    if lib.avformat_open_input(ctypes.byref(ctx), uri, None, None) < 0:
+        return None
+    try:
+        if lib.avformat_find_stream_info(ctx, None) < 0:
+            return None
+        base = ctx.value
+        if major == 58 and ctypes.string_at(base + _FILENAME_OFFSET_58, min(len(uri), 1023)) != uri[:1023]:
+            return None  # inline, so checked before any pointer is followed
+        if ctypes.c_char_p.from_address(base + url_offset).value != uri:
+            log.debug("libavformat %d.%d: AVFormatContext.url is not where expected; %s's duration not read",
+                      major, minor, path)
+            return None
+        duration = ctypes.c_int64.from_address(base + url_offset + 16).value
+    finally:
+        lib.avformat_close_input(ctypes.byref(ctx))
+    if duration == _AV_NOPTS_VALUE or duration <= 0:
+        return None
+    return duration / _AV_TIME_BASE
+
+
+def _decoded_duration(path: Path) -> float | None:
+    """Seconds of sound counted by decoding it all (at 8 kHz mono, the cheapest decord offers):
+    the last resort for a container that states no duration (a raw stream, a broken header)."""
+    import decord
+
+    ar = decord.AudioReader(str(path), ctx=decord.cpu(0), sample_rate=8000, mono=True)
+    return ar.shape[1] / 8000
+
+
 def probe_duration(path: Path, timeout_s: float = PROBE_TIMEOUT_S) -> float | None:
-    """Seconds of video from the container's index (no frame is decoded), of sound for a
-    sound-only file (decoded, within the timeout), or ``None`` when the file cannot be opened:
-    the decoder then reports why, in its own words."""
+    """Seconds of video from the container's index (no frame is decoded); of sound, for a
+    sound-only file, from the container's header (``header_duration``), decoded only when the
+    header states none; ``None`` when the file cannot be opened or the probe outlasts
+    ``timeout_s``: the decoder then reports why, in its own words."""
     from .media.clip import native_stderr_to_log, no_video_stream
 
     result: dict[str, float] = {}
@@ -118,8 +193,11 @@ def probe_duration(path: Path, timeout_s: float = PROBE_TIMEOUT_S) -> float | No
             except decord.DECORDError as exc:
                 if not no_video_stream(exc):
                     raise
-                ar = decord.AudioReader(str(path), ctx=decord.cpu(0), sample_rate=8000, mono=True)
-                result["duration"] = ar.shape[1] / 8000
+                duration = header_duration(path)
+                if duration is None:
+                    log.debug("%s states no duration: decoding its sound to measure it", path.name)
+                    duration = _decoded_duration(path)
+                result["duration"] = duration
                 return
             fps = float(vr.get_avg_fps())
             if fps > 0:

@@ -169,6 +169,70 @@ def test_upload_checks(example_clips, audio_only, tmp_path):
     assert safe_filename("") == "upload.mp4"
 
 
+@pytest.fixture(scope="module")
+def minute_of_sound(tmp_path_factory) -> dict[str, Path]:
+    """A 60 s tone as .wav, .mp3 and .m4a (ffmpeg's lavfi sine source): long enough that decoding
+    it is real work, short enough to make in a moment."""
+    import shutil
+    import subprocess
+
+    if shutil.which("ffmpeg") is None:
+        pytest.skip("ffmpeg is not installed: `apt-get install -y ffmpeg`")
+    folder = tmp_path_factory.mktemp("minute")
+    files = {}
+    for suffix in ("wav", "mp3", "m4a"):
+        files[suffix] = folder / f"minute.{suffix}"
+        subprocess.run(["ffmpeg", "-nostdin", "-v", "error", "-y", "-f", "lavfi", "-i",
+                        "sine=frequency=220:duration=60", "-ac", "1", "-ar", "16000", str(files[suffix])],
+                       check=True)
+    return files
+
+
+@pytest.mark.parametrize("suffix", ["wav", "mp3", "m4a"])
+def test_a_long_sound_files_duration_comes_from_its_header(minute_of_sound, suffix, monkeypatch):
+    """The admission check of a sound upload reads the length the container states; the sound is
+    not decoded (a decoder that fails proves it), and the limit refuses it by that length."""
+    import decord
+
+    from affect_llm import uploads
+
+    path = minute_of_sound[suffix]
+    assert uploads.header_duration(path) == pytest.approx(60, abs=0.2)  # the header route answers
+
+    def no_decoding(*args, **kwargs):
+        raise AssertionError("the sound was decoded to learn its length")
+
+    monkeypatch.setattr(decord, "AudioReader", no_decoding)
+    assert uploads.probe_duration(path) == pytest.approx(60, abs=0.2)
+    with pytest.raises(UploadRejected, match=rf"minute.{suffix} lasts 60 s, over the 30 s limit"):
+        check_duration(path, UploadLimits(max_seconds=30))
+
+
+def test_a_sound_file_without_a_stated_duration_is_decoded_to_measure_it(minute_of_sound, monkeypatch):
+    from affect_llm import uploads
+
+    monkeypatch.setattr(uploads, "header_duration", lambda path: None)  # as a raw stream without a header
+    assert uploads.probe_duration(minute_of_sound["wav"]) == pytest.approx(60, abs=0.05)
+
+
+def test_the_header_is_read_only_through_a_known_layout(minute_of_sound, monkeypatch):
+    """The duration is a struct field whose place depends on the libavformat version: an unknown
+    version is not guessed at (None: the decode measures instead)."""
+    from affect_llm import uploads
+
+    monkeypatch.setattr(uploads, "_URL_OFFSET", {})
+    assert uploads.header_duration(minute_of_sound["wav"]) is None
+    assert uploads.probe_duration(minute_of_sound["wav"]) == pytest.approx(60, abs=0.05)
+
+
+def test_upload_limits_name_the_video_and_the_sound_types_apart():
+    text = UploadLimits(max_mb=1, max_seconds=30).describe()
+    video, sound = text.split(" or a sound recording ")
+    assert video.startswith("a video (") and ".mp4" in video and ".wav" not in video
+    assert ".wav" in sound and ".mp3" in sound and ".mp4" not in sound
+    assert text.endswith("at most 1 MB and 30 s")
+
+
 # --------------------------------------------------------------------------- the API with a real model
 @pytest.fixture(scope="module")
 def model(fast_model):
