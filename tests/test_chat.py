@@ -220,6 +220,48 @@ def test_demo_deletes_a_visitors_upload_when_their_session_ends(example_clips, f
     assert not left.exists() and not written.exists()
 
 
+def test_demo_explains_a_sound_recording(media_dir, make_examples, fast_model, tmp_path, monkeypatch):
+    """A voice recording (.wav) in the demo's sound box: through the same ``explain`` as a video,
+    wired as Gradio calls it, to an answer that says the recording is sound only; the page says
+    what it accepts, and filling one box empties the other."""
+    gr = pytest.importorskip("gradio", reason="the demo extra is not installed: pip install -e '.[demo]'")
+    from gradio.helpers import special_args
+
+    from affect_llm.demo.app import build_demo
+    from affect_llm.models import load_model
+
+    monkeypatch.setenv("GRADIO_TEMP_DIR", str(tmp_path / "gradio"))
+    words = "I waited all day and nobody called me back."
+    wav = tmp_path / "voicemail.wav"
+    make_examples.synthesize(words, ["-v", "en-us"], wav)
+    demo = build_demo(model=load_model(str(fast_model)), examples=[], wheel=None)
+    by_id = {getattr(b, "elem_id", None): b for b in demo.blocks.values()}
+    intro = by_id["intro"].value
+    assert "sound recording" in intro and ".wav" in intro and ".mp3" in intro and ".mp4" in intro
+    assert isinstance(by_id["sound"], gr.Audio) and isinstance(by_id["clip"], gr.Video)
+
+    perceive = next(f for f in demo.fns.values() if f.api_name == "perceive")
+    stream = next(f.fn for f in demo.fns.values() if f.api_name == "explain")
+    assert [b.elem_id for b in perceive.inputs] == ["clip", "subtitle", "sound"]
+    # the arguments as Gradio builds them: the video box empty, the request put in its place
+    args, *_ = special_args(perceive.fn, [None, words, str(wav)], gr.Request(session_hash="listener"))
+    steps = list(perceive.fn(*args))
+    assert "voicemail.wav" in steps[0][0] and "sound only" in steps[0][0]  # the status while reading
+    status, frames, faces, cues, _, _, conv = steps[-1]
+    assert conv is not None, status
+    assert frames == [] and faces == [] and "sound only" in cues
+    *_, last = [step for step in stream(conv) if isinstance(step[0], list)]
+    answer = last[0][0]["content"]
+    assert "Visually, there is nothing to see, since the recording is sound only" in answer
+    assert "**Emotions:**" in answer and conv.answer.emotions
+
+    clears = {(f.inputs[0].elem_id, f.outputs[0].elem_id): f.fn for f in demo.fns.values()
+              if len(f.inputs) == 1 and len(f.outputs) == 1 and f.api_visibility == "private"}
+    assert clears[("sound", "clip")](str(wav)) is None  # a recording empties the video box ...
+    assert clears[("clip", "sound")]("clip.mp4") is None  # ... and a video the sound box
+    assert clears[("sound", "clip")](None) == gr.skip()  # an emptied box changes nothing
+
+
 # --------------------------------------------------------------------------- the web demo in Chromium
 def _free_port() -> int:
     with socket.socket() as s:

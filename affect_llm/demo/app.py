@@ -1,5 +1,10 @@
 """The chat demo (Gradio): a clip in; frames, faces, words, cues, a streamed explanation, follow-ups.
 
+A clip is a video or a sound recording (.wav, .mp3, ...): two upload boxes, one for each, since
+the video box's file picker offers only videos and a recording needs a player, not a screen;
+whichever was filled last is the clip, and both go through the same ``explain`` (a recording is
+then read without a picture, as ``describe`` reads one).
+
 It is the ``describe`` pipeline behind a browser page, with nothing demo-only in between:
 ``perceive`` reads the clip, ``model.answer_stream`` (the same generation as ``model.answer``)
 writes the explanation token by token, and ``model.followup`` answers questions about the same
@@ -30,6 +35,7 @@ import gradio as gr
 
 from ..cues import VoiceCues
 from ..errors import InputError
+from ..inference import SOUND_SUFFIXES
 from ..perception import PerceiveOptions, perceive
 from ..uploads import UploadLimits, check_upload
 from .conversation import DEFAULT_FOLLOWUP_TOKENS, Conversation, check_text_field
@@ -59,6 +65,10 @@ _DEFAULT_LAYOUT = object()  # "use default_layout()" (None means the plain polar
 def find_examples(folder: Path = EXAMPLES_DIR) -> list[Path]:
     """The example clips of a source checkout (``examples/*.mp4``); none in a wheel install."""
     return sorted(folder.glob("*.mp4")) if folder.is_dir() else []
+
+
+def _is_sound(path: Path) -> bool:
+    return path.suffix.lower() in SOUND_SUFFIXES
 
 
 def _model_view(p: Any) -> Any:
@@ -163,15 +173,20 @@ def build_demo(model_spec: str = "default", *, model: EmotionModel | None = None
     layout = default_layout() if wheel is _DEFAULT_LAYOUT else wheel
     files = SessionFiles(gr.utils.get_upload_folder(), keep=lambda: _kept_in_cache(demo))
 
-    def explain(video: str | None, subtitle: str | None, request: gr.Request) -> Iterator[tuple]:
+    def explain(video: str | None, subtitle: str | None, request: gr.Request,
+                sound: str | None = None) -> Iterator[tuple]:
+        # inputs: the video box, the subtitle, the sound box (last, so callers of the video-only
+        # signature keep working; the boxes clear each other, so at most one is filled)
         # outputs: status, frames, faces, cues, chat, wheel plot, state
+        clip = video or sound
         session = getattr(request, "session_hash", None)
-        if session and video:
-            files.hold(session, video)  # and the visitor's previous upload is deleted
-        if not video:
-            yield _status("Pick an example clip or upload a video first."), [], [], "", [], None, None
+        if session and clip:
+            files.hold(session, clip)  # and the visitor's previous upload is deleted
+        if not clip:
+            yield _status("Pick an example clip, or upload a video or a sound recording first."), \
+                [], [], "", [], None, None
             return
-        path = Path(video)
+        path = Path(clip)
         try:
             check_text_field("subtitle", subtitle)
             check_upload(path, limits, name=path.name)
@@ -179,7 +194,8 @@ def build_demo(model_spec: str = "default", *, model: EmotionModel | None = None
             gr.Warning(str(exc))
             yield _error(str(exc)), [], [], "", [], None, None
             return
-        yield _status(f"Reading **{_md_escape(path.name)}**: frames, faces, voice, words…"), [], [], "", [], None, None
+        reading = "voice, words (sound only)" if _is_sound(path) else "frames, faces, voice, words"
+        yield _status(f"Reading **{_md_escape(path.name)}**: {reading}…"), [], [], "", [], None, None
         try:
             p = perceive(path, replace(options, subtitle=(subtitle or "").strip() or None))
         except InputError as exc:
@@ -213,7 +229,8 @@ def build_demo(model_spec: str = "default", *, model: EmotionModel | None = None
             yield gr.skip(), gr.skip(), gr.skip(), gr.skip()
             return
         if conv is None or conv.answer is None:
-            yield gr.skip(), question, _status("Explain a clip first: pick an example or upload a video."), conv
+            yield gr.skip(), question, _status("Explain a clip first: pick an example, or upload a video "
+                                               "or a sound recording."), conv
             return
         try:
             check_text_field("question", q)
@@ -229,16 +246,20 @@ def build_demo(model_spec: str = "default", *, model: EmotionModel | None = None
         gr.Markdown("## affect-llm — which emotions does the person show, and why?\n"
                     "Pick an example clip or upload one, then **Explain**. The model reads the face, "
                     "the voice and the words, explains the emotions clue by clue, and answers follow-up "
-                    f"questions about the same clip. Uploads: {limits.describe()}.")
+                    "questions about the same clip. A sound recording works too: the voice and the words "
+                    f"are read, and the face is said to be missing. Uploads: {limits.describe()}.",
+                    elem_id="intro")
         state = gr.State(None, time_to_live=STATE_TTL_S)
         with gr.Row(equal_height=False):
             with gr.Column(scale=2, min_width=300):
-                video = gr.Video(label="Clip", sources=["upload"], format=None, include_audio=True,
+                video = gr.Video(label="Clip: a video", sources=["upload"], format=None, include_audio=True,
                                  height=300, elem_id="clip")
                 if examples:
                     gr.Examples(examples=[[str(p)] for p in examples], inputs=[video],
                                 example_labels=[p.stem for p in examples], label="Example clips",
                                 elem_id="examples")
+                sound = gr.Audio(label="… or a sound recording (no picture: voice and words only)",
+                                 sources=["upload"], type="filepath", format=None, elem_id="sound")
                 subtitle = gr.Textbox(label="What the person says (optional)", lines=1, elem_id="subtitle",
                                       placeholder="leave empty to transcribe the audio with Whisper")
                 explain_btn = gr.Button("Explain", variant="primary", elem_id="explain")
@@ -262,7 +283,12 @@ def build_demo(model_spec: str = "default", *, model: EmotionModel | None = None
             with gr.Column(scale=2):
                 plot = gr.Plot(label="Emotion words", elem_id="wheel", format="png")
 
-        explain_btn.click(explain, [video, subtitle], [status, frames, faces, cues, chat, plot, state],
+        # One clip at a time: filling one box empties the other (an emptied box changes nothing).
+        video.change(lambda v: gr.skip() if v is None else None, [video], [sound], queue=False,
+                     api_visibility="private")
+        sound.change(lambda a: gr.skip() if a is None else None, [sound], [video], queue=False,
+                     api_visibility="private")
+        explain_btn.click(explain, [video, subtitle, sound], [status, frames, faces, cues, chat, plot, state],
                           concurrency_limit=2, api_name="perceive").then(
             stream, [state], [chat, status, plot, state], concurrency_id="llm", concurrency_limit=1,
             api_name="explain")
