@@ -237,3 +237,18 @@ def test_the_voice_is_described_by_its_arousal_and_the_checker_accepts_it():
     assert check_explanation(f"{acoustic} {said}", cues) == []
     for label in ("fearful", "sad"):  # the voice's own label is never put in a sentence
         assert label not in acoustic + said
+
+
+def test_a_clear_face_that_the_voice_outweighed_is_still_named():
+    """A Javanese angry clip: the face shows surprise (0.31), the voice's tone leans to fear
+    (0.32) and the pool follows the voice. The voice reads arousal, so this is no conflict, but
+    "only the tone of the voice hints at fear" alone hid what the face clearly showed."""
+    face = ModalityEvidence("face", normalize({"surprised": 0.31, "fearful": 0.18, "sad": 0.14, "neutral": 0.12,
+                                               "angry": 0.1, "happy": 0.08, "disgusted": 0.07}), 0.53)
+    voice = ModalityEvidence("voice", normalize({"fearful": 0.32, "angry": 0.25, "happy": 0.13, "surprised": 0.1,
+                                                 "neutral": 0.08, "sad": 0.06, "disgusted": 0.06}), 0.31,
+                             reads="arousal", arousal="high")
+    fusion = fuse({"face": face, "voice": voice, "words": absent("words", "not understood")})
+    assert fusion.emotions[0] == "fearful" and fusion.expressed == {"face": "surprised"}
+    assert fusion.conflicts == []
+    assert fusion.summary() == "only the tone of the voice hints at fear, though the face points to surprise"

@@ -161,13 +161,16 @@ class Fusion:
         return "no emotion is clear enough to name" if set_aside else "no channel shows a clear emotion"
 
     def _set_aside(self, top: Label) -> str:
-        """", though the face points to no emotion" beside an emotional decision (rule 3c), or ",
-        though the words point to sadness" beside a neutral one: a label channel's clear reading
-        that the decision did not take and no conflict names (neutral is no rival emotion)."""
+        """", though the face points to no emotion" beside an emotional decision (rule 3c), ",
+        though the words point to sadness" beside a neutral one, or ", though the face points to
+        surprise" beside a fear that only the voice's tone hinted at: a label channel's clear
+        reading that the decision did not take and no conflict names. (Neutral is no rival
+        emotion; and the voice reads arousal, so its lean against a face is no conflict, yet
+        "only the tone of the voice hints at fear" alone would hide the face's clear surprise.)"""
         if top == NEUTRAL:
             aside = {m: lab for m, lab in self.expressed.items() if lab != NEUTRAL and lab not in self.emotions}
         else:
-            aside = {m: lab for m, lab in self.expressed.items() if lab == NEUTRAL}
+            aside = {m: lab for m, lab in self.expressed.items() if lab != top}
         by_label: dict[Label, list[str]] = {}
         for m, lab in aside.items():
             by_label.setdefault(lab, []).append(m)
