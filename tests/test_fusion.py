@@ -252,3 +252,22 @@ def test_a_clear_face_that_the_voice_outweighed_is_still_named():
     assert fusion.emotions[0] == "fearful" and fusion.expressed == {"face": "surprised"}
     assert fusion.conflicts == []
     assert fusion.summary() == "only the tone of the voice hints at fear, though the face points to surprise"
+
+
+def test_nothing_is_named_beside_the_decision_that_no_channel_shows():
+    """Rule 3, an EmoDB anger ("Der Lappen liegt auf dem Eisschrank", 08a01Wa): the voice leans
+    angry and the flat sentence reads nothing clearly, yet the pool's runners-up were named too:
+    "angry, and possibly fearful and happy". A runner-up no channel shows is not named."""
+    voice = ModalityEvidence("voice", normalize({"neutral": 0.058, "happy": 0.17, "sad": 0.057, "angry": 0.416,
+                                                 "fearful": 0.129, "surprised": 0.104, "disgusted": 0.066}), 0.227,
+                             reads="arousal", arousal="high")
+    words = ModalityEvidence("words", normalize({"neutral": 0.182, "happy": 0.075, "sad": 0.162, "angry": 0.109,
+                                                 "fearful": 0.184, "surprised": 0.099, "disgusted": 0.189}), 0.417,
+                             flat_weight=0.25)
+    fusion = fuse({"face": absent("face", "no picture"), "voice": voice, "words": words})
+    assert fusion.ranked[1][1] >= 0.6 * fusion.ranked[0][1]  # a runner-up close enough to be named...
+    assert fusion.emotions == ["angry"]  # ...that no channel shows
+    # A label that a channel does show is still named beside the decision (a conflict, here).
+    smiling = _ev("face", "happy", 0.5, 0.6)
+    both = fuse({"face": smiling, "voice": voice, "words": _ev("words", "angry", 0.5, 0.8)})
+    assert both.emotions[:2] == ["angry", "happy"] and both.conflicts
