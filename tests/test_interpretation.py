@@ -96,6 +96,19 @@ FLAT_WORDS = {"angry": 0.23, "happy": 0.22, "disgusted": 0.17, "neutral": 0.14, 
               "fearful": 0.06}
 
 
+def test_a_loud_voice_is_not_called_calm():
+    """A German espeak clip: "the voice is loud, with low, steady pitch ..., which suggests that
+    the speaker is expressing their emotions of relaxation and calmness", of a voice read as
+    moderate: calm words fit a voice that is not aroused, not one the sentence has just called loud."""
+    from affect_llm.faithfulness.interpretation import off_reading
+
+    cues = _decided(STILL_FACE, SAD_WORDS, None, {"face": "neutral", "words": "sad"})
+    continuation = ", which suggests that the speaker is expressing their emotions of relaxation and calmness."
+    assert off_reading(continuation, "acoustic", cues) == []
+    loud = {**cues, "voice": {**cues.get("voice", {}), "phrases": ["low, steady pitch", "loud voice"]}}
+    assert off_reading(continuation, "acoustic", loud) == ["relaxed", "calm"]
+
+
 def test_words_that_clearly_show_no_emotion_suggest_none():
     """EmoDB's "Der Lappen liegt auf dem Eisschrank!" read through its translation as angry 0.23,
     happy 0.22: no clear label, and the inference says only the voice hints at anger. "These

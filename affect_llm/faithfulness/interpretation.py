@@ -120,7 +120,9 @@ def off_reading(continuation: str, section: str, cues: dict[str, Any]) -> list[s
     and reads as a contradiction. The face and the words may name what they express or give
     ``CHANNEL_SUPPORT``; the voice shows arousal only (``evidence.fusion``, rule 5), so it may
     name a label whose arousal its reading fits, and calm when it is not aroused ("joy and
-    happiness" of a voice of moderate arousal is a claim the voice cannot make). A face or words
+    happiness" of a voice of moderate arousal is a claim the voice cannot make), and calm not of a
+    voice measured as loud ("the voice is loud, ..., which suggests ... relaxation and calmness"
+    of a German clip read as moderate). A face or words
     that clearly show no label (``fusion.clear_label``) suggest no emotion at all."""
     from ..emotions import label_of
     from ..evidence.fusion import fits
@@ -150,9 +152,11 @@ def off_reading(continuation: str, section: str, cues: dict[str, Any]) -> list[s
     else:  # a channel that clearly shows nothing ("angry 0.23, happy 0.22") suggests nothing
         allowed = {"neutral"}
 
+    loud = "loud voice" in ((cues.get("voice") or {}).get("phrases") or [])
+
     def unshown(word: str, lab: str) -> bool:
-        if channel == "voice" and word in CALM_WORDS:  # calm words describe a voice that is not aroused
-            return reading == "high"
+        if channel == "voice" and word in CALM_WORDS:  # calm words describe a voice that is not aroused...
+            return reading == "high" or loud  # ...and not one just described as loud
         return lab not in allowed
 
     out = [m.word for m, lab in mentions if lab and not m.negated and unshown(m.word, lab)] + out
