@@ -99,71 +99,10 @@ def check_name(name: str, limits: UploadLimits) -> None:
 def check_size(name: str, nbytes: int, limits: UploadLimits) -> None:
     if nbytes > limits.max_bytes:
         raise UploadRejected(f"{name} is {human_size(nbytes)}, over the {human_size(limits.max_bytes)} upload limit: "
-                             "cut or compress the clip (e.g. `ffmpeg -i IN -t 60 -crf 28 out.mp4`)",
+                             "cut or compress the recording (e.g. `ffmpeg -i IN -t 60 -crf 28 out.mp4`)",
                              status=413)
     if nbytes == 0:
-        raise UploadRejected(f"{name} is empty (0 bytes): upload the video file again", status=422)
-
-
-# Where ``AVFormatContext.url`` lies, by libavformat major version; ``start_time`` and ``duration``
-# (int64, in AV_TIME_BASE units) follow it. 58 (FFmpeg 4, decord's wheels) keeps the old
-# ``filename[1024]`` before it; 61 (FFmpeg 7) added stream groups and moved the chapters before it.
-_URL_OFFSET = {58: 1080, 59: 56, 60: 56, 61: 88}
-_FILENAME_OFFSET_58 = 56
-_AV_TIME_BASE = 1_000_000
-_AV_NOPTS_VALUE = -(2 ** 63)
-
-
-def header_duration(path: Path) -> float | None:
-    """Seconds as the container states them (``AVFormatContext.duration`` after the stream probe,
-    which reads a few packets: WAV's data size, FLAC's STREAMINFO, MP4's ``mvhd``, an MP3's
-    Xing/VBRI frame or its bit rate), or ``None`` when unknown. Why: a sound file has no video
-    index, and decoding an hour of audio to learn its length is what the admission check must avoid.
-
-    The field is read through the libavformat decord ships (``media.clip._libavformat``), whose
-    struct layout depends on its version: only known layouts are read, and only once the ``url``
-    field holds the path just opened (the layout check); anything else is ``None``.
-    """
-    import ctypes
-    import os
-
-    from .media.clip import _libavformat
-
-    try:
-        lib = _libavformat()
-    except Exception as exc:  # noqa: BLE001 - no decord, no libavformat: the decoder decides
-        log.debug("libavformat unavailable for %s: %s", path, exc)
-        return None
-    if lib is None:
-        return None
-    lib.avformat_version.restype = ctypes.c_uint
-    version = lib.avformat_version()
-    major, minor = version >> 16, (version >> 8) & 0xFF
-    url_offset = _URL_OFFSET.get(major)
-    if url_offset is None or (major == 58 and minor < 7):  # the url field came in 58.7
-        log.debug("libavformat %d.%d: AVFormatContext layout unknown, %s's duration not read", major, minor,
-                  path)
-        return None
-    uri = os.fsencode(str(path))
-    ctx = ctypes.c_void_p()
-    if lib.avformat_open_input(ctypes.byref(ctx), uri, None, None) < 0:
-        return None
-    try:
-        if lib.avformat_find_stream_info(ctx, None) < 0:
-            return None
-        base = ctx.value
-        if major == 58 and ctypes.string_at(base + _FILENAME_OFFSET_58, min(len(uri), 1023)) != uri[:1023]:
-            return None  # inline, so checked before any pointer is followed
-        if ctypes.c_char_p.from_address(base + url_offset).value != uri:
-            log.debug("libavformat %d.%d: AVFormatContext.url is not where expected; %s's duration not read",
-                      major, minor, path)
-            return None
-        duration = ctypes.c_int64.from_address(base + url_offset + 16).value
-    finally:
-        lib.avformat_close_input(ctypes.byref(ctx))
-    if duration == _AV_NOPTS_VALUE or duration <= 0:
-        return None
-    return duration / _AV_TIME_BASE
+        raise UploadRejected(f"{name} is empty (0 bytes): upload the file again", status=422)
 
 
 def _decoded_duration(path: Path) -> float | None:
@@ -177,10 +116,10 @@ def _decoded_duration(path: Path) -> float | None:
 
 def probe_duration(path: Path, timeout_s: float = PROBE_TIMEOUT_S) -> float | None:
     """Seconds of video from the container's index (no frame is decoded); of sound, for a
-    sound-only file, from the container's header (``header_duration``), decoded only when the
-    header states none; ``None`` when the file cannot be opened or the probe outlasts
+    sound-only file, from the container's header (``media.clip.header_duration``), decoded only
+    when the header states none; ``None`` when the file cannot be opened or the probe outlasts
     ``timeout_s``: the decoder then reports why, in its own words."""
-    from .media.clip import native_stderr_to_log, no_video_stream
+    from .media.clip import header_duration, native_stderr_to_log, no_video_stream
 
     result: dict[str, float] = {}
 
@@ -238,7 +177,7 @@ def check_upload(path: Path, limits: UploadLimits, name: str | None = None) -> N
         raise UploadRejected(f"{name}: the upload cannot be read ({why}); upload it again") from exc
     if not stat.S_ISREG(st.st_mode):
         # Before the duration probe: opening a FIFO or a device blocks until someone writes to it.
-        raise UploadRejected(f"{name} is {file_kind(st.st_mode)}, not a regular file: give a video file",
-                             status=422)
+        raise UploadRejected(f"{name} is {file_kind(st.st_mode)}, not a regular file: give a video or "
+                             "sound file", status=422)
     check_size(name, st.st_size, limits)
     check_duration(path, limits, name)

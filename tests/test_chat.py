@@ -366,7 +366,7 @@ def test_demo_in_chromium_bad_upload_shows_the_reason(page, tmp_path, gradio_tem
     page.wait_for_timeout(1500)
     page.locator("#explain").click()
     status = _wait_status(page, "Cannot use this clip", timeout_s=60)
-    assert "notes.mp4 is a text file, not a video" in status
+    assert "notes.mp4 is a text file, not a video or a sound recording" in status
     page.screenshot(path=str(ARTIFACTS / "chat-bad-upload.png"))
     uploaded = list(gradio_temp.rglob("notes.mp4"))
     assert len(uploaded) == 1  # Gradio's copy of the upload, on the server

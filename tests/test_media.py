@@ -114,12 +114,12 @@ def test_parallel_readers_give_the_same_clip(media_dir, monkeypatch):
 
 BAD_INPUTS = {
     "zero_byte": "empty",
-    "text_as_mp4": "text file",
+    "text_as_mp4": "text file, not a video or a sound recording",
     "image_as_mp4": "image",
     "random_bytes": "cannot be decoded",
     "truncated_mp4": "truncated",
     "truncated_moov_mp4": "truncated",
-    "no_streams": "neither a picture nor sound",
+    "no_streams": "neither a picture nor sound: give a video or a sound recording",
     "directory": "directory",
     "missing_path": "does not exist",
 }

@@ -150,10 +150,10 @@ def test_upload_checks(example_clips, audio_only, tmp_path):
     with pytest.raises(UploadRejected, match=r"notes.txt: '.txt' is not a type accepted here") as exc:
         check_name("notes.txt", limits)
     assert exc.value.status == 422
-    with pytest.raises(UploadRejected, match="over the 1 MB upload limit") as exc:
+    with pytest.raises(UploadRejected, match="over the 1 MB upload limit: cut or compress the recording") as exc:
         check_size("big.mp4", 5 * 1024 * 1024, limits)
     assert exc.value.status == 413
-    with pytest.raises(UploadRejected, match="empty"):
+    with pytest.raises(UploadRejected, match=r"empty \(0 bytes\): upload the file again"):
         check_size("empty.mp4", 0, limits)
     with pytest.raises(UploadRejected, match=r"cheerful.mp4 lasts 5 s, over the 3 s limit"):
         check_duration(example_clips["cheerful"], limits)
@@ -195,9 +195,10 @@ def test_a_long_sound_files_duration_comes_from_its_header(minute_of_sound, suff
     import decord
 
     from affect_llm import uploads
+    from affect_llm.media.clip import header_duration
 
     path = minute_of_sound[suffix]
-    assert uploads.header_duration(path) == pytest.approx(60, abs=0.2)  # the header route answers
+    assert header_duration(path) == pytest.approx(60, abs=0.2)  # the header route answers
 
     def no_decoding(*args, **kwargs):
         raise AssertionError("the sound was decoded to learn its length")
@@ -210,8 +211,9 @@ def test_a_long_sound_files_duration_comes_from_its_header(minute_of_sound, suff
 
 def test_a_sound_file_without_a_stated_duration_is_decoded_to_measure_it(minute_of_sound, monkeypatch):
     from affect_llm import uploads
+    from affect_llm.media import clip
 
-    monkeypatch.setattr(uploads, "header_duration", lambda path: None)  # as a raw stream without a header
+    monkeypatch.setattr(clip, "header_duration", lambda path: None)  # as a raw stream without a header
     assert uploads.probe_duration(minute_of_sound["wav"]) == pytest.approx(60, abs=0.05)
 
 
@@ -219,9 +221,10 @@ def test_the_header_is_read_only_through_a_known_layout(minute_of_sound, monkeyp
     """The duration is a struct field whose place depends on the libavformat version: an unknown
     version is not guessed at (None: the decode measures instead)."""
     from affect_llm import uploads
+    from affect_llm.media import clip
 
-    monkeypatch.setattr(uploads, "_URL_OFFSET", {})
-    assert uploads.header_duration(minute_of_sound["wav"]) is None
+    monkeypatch.setattr(clip, "_URL_OFFSET", {})
+    assert clip.header_duration(minute_of_sound["wav"]) is None
     assert uploads.probe_duration(minute_of_sound["wav"]) == pytest.approx(60, abs=0.05)
 
 
@@ -353,7 +356,7 @@ def test_bad_uploads_get_422_with_the_one_line_reason(client_factory, tmp_path):
     renamed.write_bytes(notes.read_bytes())
     with client_factory(limits=UploadLimits(max_seconds=3)) as client:
         for path, expected in ((notes, "notes.txt: '.txt' is not a type accepted here"),
-                               (renamed, "notes.mp4 is a text file, not a video")):
+                               (renamed, "notes.mp4 is a text file, not a video or a sound recording")):
             with open(path, "rb") as f:
                 r = client.post("/describe", files={"file": (path.name, f, "application/octet-stream")})
             assert r.status_code == 422, r.text

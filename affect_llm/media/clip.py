@@ -70,6 +70,8 @@ _IMAGE_MAGIC = {
     b"II*\x00": "TIFF",
     b"MM\x00*": "TIFF",
 }
+# What to give instead of a file with neither a picture nor sound (a photo, a text file).
+_GIVE_MEDIA = "give a video or a sound recording such as .mp4 or .wav"
 _FIX_HINT = "re-export it as .mp4 (e.g. `ffmpeg -i IN -c:v libx264 -c:a aac out.mp4`)"
 
 
@@ -209,16 +211,18 @@ def check_regular_file(path: Path) -> os.stat_result:
     try:
         st = os.stat(path)
     except FileNotFoundError as exc:
-        raise InputError(f"{name} does not exist: check the path to the video clip") from exc
+        raise InputError(f"{name} does not exist: check the path to the video or sound file") from exc
     except PermissionError as exc:
         raise InputError(f"{name} cannot be read (permission denied): fix its permissions") from exc
     except (OSError, ValueError) as exc:  # ValueError: a NUL byte in the path
         why = getattr(exc, "strerror", None) or str(exc)
-        raise InputError(f"{name!r} cannot be opened ({why}): check the path to the video clip") from exc
+        raise InputError(f"{name!r} cannot be opened ({why}): check the path to the video or sound "
+                         "file") from exc
     if stat.S_ISDIR(st.st_mode):
-        raise InputError(f"{name} is a directory: give a video file (e.g. clip.mp4) instead")
+        raise InputError(f"{name} is a directory: give a video or sound file (e.g. clip.mp4 or memo.wav) "
+                         "instead")
     if not stat.S_ISREG(st.st_mode):
-        raise InputError(f"{name} is {file_kind(st.st_mode)}, not a regular file: give a video file "
+        raise InputError(f"{name} is {file_kind(st.st_mode)}, not a regular file: give a video or sound file "
                          "(copy the stream into a file first)")
     return st
 
@@ -234,7 +238,8 @@ def _probe_file(path: Path) -> None:
         try:
             st = os.fstat(fd)
             if not stat.S_ISREG(st.st_mode):
-                raise InputError(f"{name} is {file_kind(st.st_mode)}, not a regular file: give a video file")
+                raise InputError(f"{name} is {file_kind(st.st_mode)}, not a regular file: give a video or "
+                                 "sound file")
             size = st.st_size
             head = os.pread(fd, 1024, 0)
         finally:
@@ -244,15 +249,15 @@ def _probe_file(path: Path) -> None:
     except OSError as exc:
         raise InputError(f"{name} cannot be read ({exc.strerror}): check the file") from exc
     if size == 0:
-        raise InputError(f"{name} is empty (0 bytes): re-export or re-download the video")
+        raise InputError(f"{name} is empty (0 bytes): re-export or re-download it")
     for magic, kind in _IMAGE_MAGIC.items():
         if head.startswith(magic):
-            raise InputError(f"{name} is a {kind} image, not a video: give a video file "
-                             f"(a still photo can be turned into one with ffmpeg -loop 1 -t 3)")
+            raise InputError(f"{name} is a {kind} image, not a video or a sound recording: {_GIVE_MEDIA} "
+                             "(a still photo can be turned into a video with ffmpeg -loop 1 -t 3)")
     if head[8:12] == b"WEBP" and head.startswith(b"RIFF"):
-        raise InputError(f"{name} is a WebP image, not a video: give a video file")
+        raise InputError(f"{name} is a WebP image, not a video or a sound recording: {_GIVE_MEDIA}")
     if _looks_like_text(head):
-        raise InputError(f"{name} is a text file, not a video: give a video file such as .mp4")
+        raise InputError(f"{name} is a text file, not a video or a sound recording: {_GIVE_MEDIA}")
 
 
 def _looks_like_text(head: bytes) -> bool:
@@ -340,7 +345,7 @@ _AVMEDIA_TYPE_AUDIO = 1
 
 @functools.lru_cache(maxsize=1)
 def _libavformat() -> ctypes.CDLL | None:
-    """The libavformat decord links (already loaded with it), with the four calls typed; None when
+    """The libavformat decord links (already loaded with it), with the five calls typed; None when
     it cannot be found (another decord build): audio is then read without the check."""
     import decord
 
@@ -361,11 +366,29 @@ def _libavformat() -> ctypes.CDLL | None:
             lib.av_find_best_stream.restype = ctypes.c_int
             lib.avformat_close_input.argtypes = [ptr]
             lib.avformat_close_input.restype = None
+            lib.avformat_version.argtypes = []
+            lib.avformat_version.restype = ctypes.c_uint
             return lib
         except (OSError, AttributeError):
             continue
     log.debug("libavformat not found next to decord: audio streams are not checked before reading")
     return None
+
+
+@contextmanager
+def _opened(lib: ctypes.CDLL, uri: bytes) -> Iterator[ctypes.c_void_p | None]:
+    """``uri`` opened by libavformat: its ``AVFormatContext``, closed on leaving; ``None`` when
+    libavformat cannot open it (it then frees the context itself). Why one helper: every reader
+    of the header must close what it opened, or a file descriptor (and a deleted upload's disk
+    space) is lost per file."""
+    ctx = ctypes.c_void_p()
+    if lib.avformat_open_input(ctypes.byref(ctx), uri, None, None) < 0:
+        yield None
+        return
+    try:
+        yield ctx
+    finally:
+        lib.avformat_close_input(ctypes.byref(ctx))
 
 
 def _audio_stream_state(uri: str) -> bool | None:
@@ -377,18 +400,66 @@ def _audio_stream_state(uri: str) -> bool | None:
     lib = _libavformat()
     if lib is None:
         return None
-    ctx = ctypes.c_void_p()
-    if lib.avformat_open_input(ctypes.byref(ctx), os.fsencode(uri), None, None) < 0:
-        return None
-    try:
+    with _opened(lib, os.fsencode(uri)) as ctx:
+        if ctx is None:
+            return None
         found = lib.av_find_best_stream(ctx, _AVMEDIA_TYPE_AUDIO, -1, -1, None, 0)
         if found == _AVERROR_STREAM_NOT_FOUND and lib.avformat_find_stream_info(ctx, None) >= 0:
             found = lib.av_find_best_stream(ctx, _AVMEDIA_TYPE_AUDIO, -1, -1, None, 0)
-    finally:
-        lib.avformat_close_input(ctypes.byref(ctx))
     if found >= 0:
         return True
     return False if found == _AVERROR_STREAM_NOT_FOUND else None
+
+
+# Where ``AVFormatContext.url`` lies, by libavformat major version; ``start_time`` and ``duration``
+# (int64, in AV_TIME_BASE units) follow it. 58 (FFmpeg 4, decord's wheels) keeps the old
+# ``filename[1024]`` before it; 61 (FFmpeg 7) added stream groups and moved the chapters before it.
+_URL_OFFSET = {58: 1080, 59: 56, 60: 56, 61: 88}
+_FILENAME_OFFSET_58 = 56
+_AV_TIME_BASE = 1_000_000
+_AV_NOPTS_VALUE = -(2 ** 63)
+
+
+def header_duration(path: str | os.PathLike) -> float | None:
+    """Seconds as the container states them (``AVFormatContext.duration`` after the stream probe,
+    which reads a few packets: WAV's data size, FLAC's STREAMINFO, MP4's ``mvhd``, an MP3's
+    Xing/VBRI frame or its bit rate), or ``None`` when unknown. Why: a sound file has no video
+    index, and decoding an hour of audio to learn its length is what an upload's admission check
+    (``uploads.probe_duration``) must avoid.
+
+    The field is read through the libavformat decord ships (``_libavformat``), whose struct layout
+    depends on its version: only known layouts are read, and only once the ``url`` field holds the
+    path just opened (the layout check); anything else is ``None``.
+    """
+    try:
+        lib = _libavformat()
+    except Exception as exc:  # noqa: BLE001 - no decord, no libavformat: the decoder decides
+        log.debug("libavformat unavailable for %s: %s", path, exc)
+        return None
+    if lib is None:
+        return None
+    version = lib.avformat_version()
+    major, minor = version >> 16, (version >> 8) & 0xFF
+    url_offset = _URL_OFFSET.get(major)
+    if url_offset is None or (major == 58 and minor < 7):  # the url field came in 58.7
+        log.debug("libavformat %d.%d: AVFormatContext layout unknown, %s's duration not read", major, minor,
+                  path)
+        return None
+    uri = os.fsencode(str(path))
+    with _opened(lib, uri) as ctx:
+        if ctx is None or lib.avformat_find_stream_info(ctx, None) < 0:
+            return None
+        base = ctx.value
+        if major == 58 and ctypes.string_at(base + _FILENAME_OFFSET_58, min(len(uri), 1023)) != uri[:1023]:
+            return None  # inline, so checked before any pointer is followed
+        if ctypes.c_char_p.from_address(base + url_offset).value != uri:
+            log.debug("libavformat %d.%d: AVFormatContext.url is not where expected; %s's duration not read",
+                      major, minor, path)
+            return None
+        duration = ctypes.c_int64.from_address(base + url_offset + 16).value
+    if duration == _AV_NOPTS_VALUE or duration <= 0:
+        return None
+    return duration / _AV_TIME_BASE
 
 
 def _read_audio(uri: str, sample_rate: int) -> tuple[np.ndarray | None, str]:
@@ -597,7 +668,7 @@ def _to_input_error(name: str, exc: BaseException, captured: _Captured) -> Input
     if isinstance(exc, _AudioError):
         return InputError(f"{name}: the audio track cannot be decoded ({msg}): {_FIX_HINT}")
     if no_video_stream(exc):
-        return InputError(f"{name} has neither a picture nor sound: give a video or an audio recording")
+        return InputError(f"{name} has neither a picture nor sound: {_GIVE_MEDIA}")
     if isinstance(exc, AssertionError) and "frame count" in msg:
         return InputError(f"{name} contains no video frames: give a video with at least one frame")
     if isinstance(exc, MemoryError):
@@ -615,9 +686,9 @@ def _to_input_error(name: str, exc: BaseException, captured: _Captured) -> Input
     own = [ln for ln in captured.text.splitlines() if name in ln]
     reason = _clean_native_message(own[-1]) if own else msg
     if reason.startswith("Error reading"):
-        reason = "not a recognisable video container"
+        reason = "not a recognisable video or sound container"
     reason = reason.replace(name, "").strip(" ,:.") or "unknown decoder error"
-    return InputError(f"{name} cannot be decoded as a video ({reason}): {_FIX_HINT}")
+    return InputError(f"{name} cannot be decoded ({reason}): {_FIX_HINT}")
 
 
 def _has_mp4_header(name: str) -> bool:
