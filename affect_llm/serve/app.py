@@ -477,9 +477,9 @@ def _resolve_request_path(given: str, root: Path) -> Path:
         raise ApiError(422, f"{shown} cannot be read ({getattr(exc, 'strerror', None) or exc}): "
                        f"give a file inside {root}") from exc
     if stat.S_ISDIR(st.st_mode):
-        raise ApiError(422, f"{shown} is a folder: give a video file inside {root}")
+        raise ApiError(422, f"{shown} is a folder: give a video or sound file inside {root}")
     if not stat.S_ISREG(st.st_mode):
-        raise ApiError(422, f"{shown} is {file_kind(st.st_mode)}, not a regular file: give a video file")
+        raise ApiError(422, f"{shown} is {file_kind(st.st_mode)}, not a regular file: give a video or sound file")
     return resolved
 
 
