@@ -76,9 +76,7 @@ def perceive(path: str | Path, options: PerceiveOptions | None = None) -> Percep
     from .encoders.expression import read_faces
     from .media.clip import read_clip
     from .media.faces import detect_faces
-    from .media.prosody import analyze_prosody
     from .media.subtitle import resolve_subtitle
-    from .media.vad import voice_activity
 
     options = options or PerceiveOptions()
     path = Path(path)
@@ -89,11 +87,7 @@ def perceive(path: str | Path, options: PerceiveOptions | None = None) -> Percep
         faces = detect_faces(clip.frames)
     with _timed(timings, "expression_s"):
         expressions = read_faces(clip.frames, faces)
-    with _timed(timings, "prosody_s"):
-        prosody = analyze_prosody(clip.audio, clip.sample_rate)
-    with _timed(timings, "vad_s"):
-        speech = heard_speech(voice_activity(clip.audio, clip.sample_rate))
-    prosody = prosody if speech else unspoken(prosody)
+    prosody, speech = listen(clip.audio, clip.sample_rate, timings)
 
     subtitle, source = resolve_subtitle(path, options.subtitle)
     transcript = None
@@ -144,12 +138,25 @@ def heard_speech(activity: Any) -> bool:
     return activity.confident_s >= MIN_VAD_SPEECH_S
 
 
-def unspoken(prosody: Any) -> Any:
-    """The pitch tracker's result for sound the VAD heard no speech in: no voice, nothing measured
-    (the sound's activity is kept: it says the track was not silent)."""
-    from .media.prosody import Prosody
+def listen(audio: np.ndarray | None, sample_rate: int,
+           timings: dict[str, float] | None = None) -> tuple[Any, bool]:
+    """The voice in ``audio``: (``media.prosody.Prosody``, whether speech was heard).
 
-    return Prosody(speech_found=False, voiced_ratio=prosody.voiced_ratio, active_s=prosody.active_s)
+    The one place that decides there is speech: the VAD first (``heard_speech``), then prosody
+    measured only inside the spans it heard speech in (no spans when it heard none), so music,
+    laughter or noise between the utterances is not read as the voice. ``timings`` gets
+    ``vad_s`` and ``prosody_s``. ``eval/real_speech_eval.py`` measures the voice through here.
+    """
+    from .media.prosody import analyze_prosody
+    from .media.vad import voice_activity
+
+    timings = {} if timings is None else timings
+    with _timed(timings, "vad_s"):
+        activity = voice_activity(audio, sample_rate)
+    speech = heard_speech(activity)
+    with _timed(timings, "prosody_s"):
+        prosody = analyze_prosody(audio, sample_rate, speech=activity.speech_spans() if speech else ())
+    return prosody, speech
 
 
 def _second_opinion_model(options: PerceiveOptions, transcript: Transcript | None,

@@ -13,7 +13,7 @@ import pytest
 from affect_llm.errors import ModelError
 from affect_llm.media import vad
 from affect_llm.media.prosody import analyze_prosody
-from affect_llm.perception import heard_speech
+from affect_llm.perception import heard_speech, listen
 
 SR = 16_000
 
@@ -83,6 +83,56 @@ def test_segments_follow_silero_s_hysteresis():
         vad.voice_activity(np.zeros(8000, np.float32), 8000)
 
 
+def _music(seconds: float) -> np.ndarray:
+    """A music bed: a held C major chord (131, 165, 196 Hz) under a plucked melody of 0.4 s notes
+    with two harmonics, peak about 1."""
+    t = np.arange(int(seconds * SR)) / SR
+    chord = sum(np.sin(2 * np.pi * f * t) for f in (130.8, 164.8, 196.0)) / 3.0
+    notes = np.array([523.3, 587.3, 659.3, 698.5, 784.0, 698.5, 659.3, 587.3])
+    phase = 2 * np.pi * np.cumsum(notes[(t // 0.4).astype(int) % notes.size]) / SR
+    pluck = np.minimum(1.0, (t % 0.4) / 0.02) * np.exp(-3.0 * (t % 0.4))
+    melody = np.sin(phase) + 0.5 * np.sin(2 * phase) + 0.25 * np.sin(3 * phase)
+    return (chord + 0.7 * pluck * melody).astype(np.float32)
+
+
+def test_prosody_measures_the_speech_the_vad_hears_not_the_music_around_it(sentence):
+    """Music 10 dB under the voice, alone for 1.5 s before and after the sentence: measured over
+    the whole clip by the energy rule, the speech ran from 0.0 to 6.1 s and lasted 6.1 s (the
+    sentence: 1.5 to 4.3 s, 2.8 s), so pauses, rate and every per-second measure were the
+    music's; inside the VAD's speech spans the span is the sentence's. (Music *under* the words
+    still reaches the pitch tracker: no span can take it out.)"""
+    pad = np.zeros(int(1.5 * SR), np.float32)
+    clean = np.concatenate([pad, sentence, pad])
+    level = np.sqrt(np.mean(np.square(sentence[np.abs(sentence) > 0.01 * np.abs(sentence).max()])))
+    bed = _music(clean.size / SR)[:clean.size]
+    mixed = clean + bed * (level * 10 ** (-10 / 20) / np.sqrt(np.mean(np.square(bed))))
+    (ref, heard_clean), (got, heard_mixed) = listen(clean, SR), listen(mixed, SR)
+    assert heard_clean and heard_mixed and ref.speech_found and got.speech_found
+    assert analyze_prosody(mixed, SR).speech_start_s < 0.5  # why: the energy rule alone reads the music
+    # The sentence's span, give or take the spans' lead and tail (music runs on into them).
+    slack = vad.SPAN_LEAD_S + vad.SPAN_TAIL_S + 0.15  # the music also holds the VAD on a little longer
+    assert ref.speech_start_s - slack < got.speech_start_s <= ref.speech_start_s + 0.05
+    assert ref.speech_end_s - 0.05 <= got.speech_end_s < ref.speech_end_s + slack
+    assert abs(got.speech_s - ref.speech_s) < slack
+    # The clean sentence is measured as before: the spans hold all of its sound.
+    assert ref == analyze_prosody(clean, SR)
+
+
+def test_speech_spans_widen_and_merge_segments_and_lone_confident_windows():
+    w = vad.WINDOW_S
+    probs = np.array([0.1] * 5 + [0.9] * 10 + [0.1] * 20 + [0.7] + [0.1] * 10, dtype=np.float32)
+    activity = vad.VoiceActivity(segments=vad.segments_of(probs), probs=probs)
+    assert activity.segments == ((round(5 * w, 3), round(15 * w, 3)),)  # the lone window is no segment
+    assert activity.speech_spans(lead_s=w, tail_s=w) == ((round(4 * w, 3), round(16 * w, 3)),
+                                                           (round(34 * w, 3), round(37 * w, 3)))
+    lead, tail = vad.SPAN_LEAD_S, vad.SPAN_TAIL_S
+    assert activity.speech_spans() == ((round(5 * w - lead, 3), round(15 * w + tail, 3)),
+                                       (round(35 * w - lead, 3), round(36 * w + tail, 3)))
+    assert activity.speech_spans(lead_s=20 * w) == ((0.0, round(37 * w, 3)),)  # near spans merge
+    assert vad.voice_activity(None).speech_spans() == ()
+    assert not analyze_prosody(_chord(2.0), SR, speech=()).speech_found  # no spans: no speech
+
+
 def test_a_missing_model_says_which_wheel_to_install(monkeypatch):
     monkeypatch.setattr(vad, "_model", None)
     monkeypatch.setattr(vad, "PACKAGE", "silero_vad_not_installed")
@@ -104,5 +154,5 @@ def test_a_tone_only_clip_is_perceived_without_speech_or_words(media_dir, make_e
     assert not cues["voice"]["speech_found"] and "speech" in cues["missing"] and "words" in cues["missing"]
     assert p.subtitle is None and p.subtitle_source == "none" and "transcribe_s" not in p.timings
     assert cues["evidence"]["voice"]["reliability"] == 0
-    assert p.prosody.active_s > 3.0  # the track is not silent: it is sound without a voice
+    assert p.prosody.active_s == 0  # sound outside the speech the VAD heard is not measured at all
 

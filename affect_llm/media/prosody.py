@@ -6,8 +6,9 @@ every value can be checked by ear. The whole analysis is vectorised over frames 
 audio takes ~0.1 s) and needs nothing beyond numpy.
 
 Frames: 25 ms windows every 10 ms. A frame is *active* when its energy clears an adaptive
-threshold (see ``_activity_threshold``) and *voiced* when it is active and YIN finds a clear
-period between 60 and 500 Hz.
+threshold (see ``_activity_threshold``) and, where a voice-activity detector gave the speech
+spans (``perception`` always does), lies inside one; it is *voiced* when it is active and YIN
+finds a clear period between 60 and 500 Hz.
 
 Two kinds of fields. *Descriptive* ones (mean pitch in Hz, active level in dBFS) say what the
 clip sounds like but are poor emotion cues: absolute pitch mostly tells a woman's voice from a
@@ -26,6 +27,7 @@ from __future__ import annotations
 import itertools
 import logging
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -129,9 +131,9 @@ class Prosody:
     spectral_flux: float | None = None  # mean change of the normalised 0-5 kHz band spectrum between voiced frames, 0..1
     voiced_segment_s: float | None = None  # mean length of the voiced stretches, seconds
     voiced_segments_per_s: float | None = None  # voiced stretches per second of speech
-    # Seconds of frames above the activity threshold, voiced or not: sound that may be speech
-    # even where the pitch tracker finds too little voicing to measure a voice (a creaky or
-    # codec-worn recording), so the words can still be asked for (``perception``).
+    # Seconds of active frames (above the activity threshold, inside the speech spans when given),
+    # voiced or not: sound that may be speech even where the pitch tracker finds too little
+    # voicing to measure a voice (a whisper; a creaky or codec-worn recording).
     active_s: float = 0.0
 
     def describe(self) -> list[str]:
@@ -427,17 +429,34 @@ def _pitch_movement(f0: np.ndarray, voiced: np.ndarray, median_hz: float) -> flo
     return float(steps.mean() / HOP_S) if steps.size else None
 
 
+def _in_spans(spans: Sequence[tuple[float, float]], n_frames: int) -> np.ndarray:
+    """Which of ``n_frames`` frames have their centre inside one of ``spans`` (seconds)."""
+    centres = np.arange(n_frames) * HOP_S + WIN_S / 2.0
+    inside = np.zeros(n_frames, dtype=bool)
+    for a, b in spans:
+        inside |= (centres >= a) & (centres < b)
+    return inside
+
+
 def _r(v: float | None, nd: int = 2) -> float | None:
     return None if v is None else round(float(v), nd)
 
 
 # --------------------------------------------------------------------------- entry point
-def analyze_prosody(audio: np.ndarray | None, sample_rate: int = 16000) -> Prosody:
+def analyze_prosody(audio: np.ndarray | None, sample_rate: int = 16000,
+                    speech: Sequence[tuple[float, float]] | None = None) -> Prosody:
     """Pitch, loudness, pace and pauses of the speech in ``audio`` (mono float, any scale up to 1.0).
 
-    ``None``, silence, or sound without voicing (noise, music without a clear pitch is not
-    excluded) give ``speech_found=False``. Pitch outliers more than an octave from the median
-    are treated as tracking errors (octave jumps) and ignored.
+    ``speech``: the (start_s, end_s) spans a voice-activity detector heard speech in
+    (``media.vad.VoiceActivity.speech_spans``). Frames outside them are neither active nor
+    voiced, so music, laughter or a door between the utterances does not move the pitch range,
+    level, rate or spectrum, and pauses are the silences inside the speech; an empty sequence
+    means no speech. ``None`` (a caller without a VAD): the energy rule alone, which calls any
+    sound above the threshold active and any periodic sound voiced.
+
+    ``None`` audio, silence, or sound without voicing give ``speech_found=False``. Pitch
+    outliers more than an octave from the median are treated as tracking errors (octave jumps)
+    and ignored.
     """
     if audio is None:
         return Prosody(speech_found=False)
@@ -449,6 +468,8 @@ def analyze_prosody(audio: np.ndarray | None, sample_rate: int = 16000) -> Proso
     db = frame_energy_db(x, win, hop)
     thr = _activity_threshold(db)
     active = db > thr
+    if speech is not None:
+        active &= _in_spans(speech, db.size)
     if active.sum() < MIN_VOICED_FRAMES:
         log.debug("prosody: no active frames above %.1f dBFS", thr)
         return Prosody(speech_found=False)

@@ -4,7 +4,8 @@ Why: the pitch tracker (``media.prosody``) calls any periodic sound voiced, so a
 tones under pink noise was measured as a "quiet, monotone, slow" voice and Whisper was asked for
 its words; films, TV and vlogs often have music under or instead of speech. Silero VAD is a small
 network trained to tell speech from music and noise, so speech is claimed only where it hears
-speech (``perception``). Figures: ``eval/results/vad.md``.
+speech, and prosody is measured only inside the spans it hears speech in (``perception.listen``,
+``VoiceActivity.speech_spans``). Figures: ``eval/results/vad.md``.
 
 The weights ship in the ``silero-vad`` wheel (installed ``--no-deps``). Its ``__init__`` imports
 ``silero_vad.model``, which sets ``torch.set_num_threads(1)`` for the whole process, so the
@@ -51,6 +52,14 @@ THRESHOLD = 0.5
 NEG_THRESHOLD = THRESHOLD - 0.15
 MIN_SILENCE_S = 0.1
 MIN_SEGMENT_S = 0.25
+# The spans prosody is measured in (``VoiceActivity.speech_spans``) reach this far past the
+# speech the model heard, so a word's onset and its trailing consonant are kept. The model's
+# probability crosses 0.5 one to three windows after a word's energy onset, while its ends (at
+# 0.35, after 100 ms) come late enough: without a pad, the active frames contiguous with a span
+# and outside it were 53-69 ms a clip before the span on RAVDESS, CASIA and EMOVO (18 on EmoDB),
+# 0-9 ms after it; three windows before left 12-16 ms (Silero's own ``speech_pad_ms`` is 30).
+SPAN_LEAD_S = 3 * WINDOW_S
+SPAN_TAIL_S = WINDOW_S
 
 CONTEXT = 64  # samples of the previous window the model sees before each window
 KERNEL = 3  # the encoder's convolutions: kernel 3, padding 1 (strides read from the model)
@@ -76,6 +85,24 @@ class VoiceActivity:
         """Seconds of windows the model calls speech (probability >= ``THRESHOLD``), in segments
         or not: a short shout, or speech cut by the clip's end, is too short for a segment."""
         return round(int(np.count_nonzero(self.probs >= THRESHOLD)) * WINDOW_S, 3)
+
+    def speech_spans(self, lead_s: float = SPAN_LEAD_S,
+                     tail_s: float = SPAN_TAIL_S) -> tuple[tuple[float, float], ...]:
+        """Where speech is, as (start_s, end_s) spans for measuring it (``media.prosody``): the
+        segments and the confident windows outside them, each begun ``lead_s`` earlier and ended
+        ``tail_s`` later, overlaps merged. The windows count because ``perception`` claims speech
+        on them: a short shout, or speech cut by the clip's end, is too short for a segment yet is
+        what it heard."""
+        windows = np.flatnonzero(self.probs >= THRESHOLD).tolist()
+        confident = [(i * WINDOW_S, (i + 1) * WINDOW_S) for i in windows]
+        spans: list[list[float]] = []
+        for a, b in sorted([*self.segments, *confident]):
+            a, b = max(0.0, a - lead_s), b + tail_s
+            if spans and a <= spans[-1][1]:
+                spans[-1][1] = max(spans[-1][1], b)
+            else:
+                spans.append([a, b])
+        return tuple((round(a, 3), round(b, 3)) for a, b in spans)
 
 
 def _sigmoid(x: np.ndarray) -> np.ndarray:
