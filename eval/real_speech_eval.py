@@ -21,7 +21,8 @@ Labels come from the file names of two common corpora, or from a CSV:
 
 Two modes:
 
-* ``--mode voice`` (default, ~0.05 s a clip): prosody -> the voice channel alone, and the fusion
+* ``--mode voice`` (default, ~0.1 s a clip): the product's VAD and prosody
+  (``perception.listen``) -> the voice channel alone, and the fusion
   of the voice with the words read from ``--words`` (the corpus's sentence, or none). Both
   corpora above use emotionally flat sentences, so the voice must carry the emotion.
 * ``--mode pipeline`` (~2-5 s a clip): each recording goes through ``perception.perceive`` as
@@ -145,16 +146,18 @@ def load_audio(path: Path, sample_rate: int = 16_000):
 
 
 def run_voice(items: list[Item], words: str | None) -> list[dict]:
+    """The voice as the product hears it (``perception.listen``: the VAD, then prosody inside the
+    speech it heard), read with the corpus's language norms, then fused with ``words``."""
     from affect_llm.evidence import absent
     from affect_llm.evidence.fusion import fuse
     from affect_llm.evidence.voice import voice_evidence
     from affect_llm.evidence.words import words_evidence
-    from affect_llm.media.prosody import analyze_prosody
+    from affect_llm.perception import listen
 
     words_ev = words_evidence(words) if words else absent("words", "no words given")
     rows = []
     for it in items:
-        prosody = analyze_prosody(load_audio(it.path), 16_000)
+        prosody, _ = listen(load_audio(it.path), 16_000)
         voice = voice_evidence(prosody, True, language=it.corpus_language or "en")
         fusion = fuse({"face": absent("face", "no picture"), "voice": voice, "words": words_ev})
         rows.append({"file": it.path.name, "gold": it.label, "speaker": it.speaker,
