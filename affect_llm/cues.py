@@ -36,6 +36,11 @@ class FaceCues:
     per_frame: list[str | None] = field(default_factory=list)
 
     @property
+    def picture(self) -> bool:
+        """Whether the clip had a picture at all: a sound-only recording samples no frames."""
+        return self.frames > 0
+
+    @property
     def found(self) -> bool:
         return self.frames_with_face > 0
 
@@ -44,7 +49,7 @@ class FaceCues:
         return self.found and self.first_half != self.second_half
 
     def text(self) -> str:
-        if not self.frames:
+        if not self.picture:
             return "There is no picture (a sound-only recording), so facial expression is unknown."
         if not self.found:
             return (f"No face was detected in any of the {self.frames} sampled frames, so facial "

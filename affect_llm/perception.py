@@ -305,7 +305,7 @@ def decide(face: Any, expressions: np.ndarray | None, found: np.ndarray | None, 
     voice = voice_cues(audio_track, prosody, heard.get("arousal_word"), (heard.get("dimensions") or {}).get("effort"),
                        words_heard=words.source == "whisper" and bool(words.subtitle))
     missing = [name for name, absent in (
-        ("picture", face.frames == 0),  # a sound-only recording
+        ("picture", not face.picture),  # a sound-only recording
         ("face", not face.found),
         ("audio", not audio_track),
         ("speech", audio_track and not voice.speech_found),
