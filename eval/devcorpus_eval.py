@@ -18,7 +18,7 @@ Figures (all over the answered clips; an error record counts as wrong):
   labels; strictly: exactly the face's and the gold label) and how many explanations name both
   labels (emotion words read with the scorer's extractor, mapped by ``emotions.label_of``);
   also conflicts reported where none was planted;
-* faithfulness: ``affect_llm.faithfulness.faithfulness_report(records)`` when that exists;
+* faithfulness: ``affect_llm.faithfulness.faithfulness_report(records)``;
 * face readings: what the pipeline's face channel read for each photo (``cues.face``).
 
     python eval/devcorpus_eval.py --run [--languages en,es] [--limit N] [--name devcorpus]
@@ -293,21 +293,10 @@ def _face_readings(recs: list[dict[str, Any]], gold: list[dict[str, Any]]) -> di
 
 
 def _faithfulness(recs: list[dict[str, Any]]) -> dict[str, Any]:
-    try:
-        from affect_llm import faithfulness
-    except ImportError as exc:
-        return {"available": False, "why": f"affect_llm.faithfulness not importable ({exc})"}
-    fn = getattr(faithfulness, "faithfulness_report", None)
-    if fn is None:
-        return {"available": False, "why": "affect_llm.faithfulness has no faithfulness_report yet"}
-    try:
-        rep = fn([r for r in recs if "error" not in r])
-        rep = rep.to_dict() if hasattr(rep, "to_dict") else rep
-        json.dumps(rep)
-    except Exception as exc:  # noqa: BLE001 - a module under construction must not sink the whole report
-        log.warning("faithfulness_report failed: %s", exc)
-        return {"available": False, "why": f"faithfulness_report failed: {type(exc).__name__}: {exc}"}
-    return {"available": True, "report": rep}
+    """The product's checker over the answered records (``affect_llm.faithfulness``)."""
+    from affect_llm.faithfulness import faithfulness_report
+
+    return {"available": True, "report": faithfulness_report([r for r in recs if "error" not in r])}
 
 
 # --------------------------------------------------------------------------- markdown

@@ -18,7 +18,10 @@ existing ``infer.jsonl`` without running anything.
 Figures, per corpus: the answer's first-named emotion against the gold label; each channel's top
 label alone (face, voice, words), counted only on the clips where that channel is present
 (reliability > 0); per-label recall of each; how often a face was found; and the clips where the
-answer was wrong while a channel alone was right (which channel). Results go to
+answer was wrong while a channel alone was right (which channel); how many emotions the answer
+names a clip; and the product's own faithfulness check of every explanation
+(``affect_llm.faithfulness.faithfulness_report``: faults by kind) with how many of its sections
+were generated, regenerated or rendered (``grounding``). Results go to
 ``eval/results/<name>.{md,json}``.
 
     python eval/real_video_eval.py /data/javanese_av --name real_video_javanese_av [--note TEXT]
@@ -147,6 +150,7 @@ def report(rows: list[dict]) -> dict:
         "chance_uniform": round(1 / len(labels), 3) if labels else None,
         "accuracy": {name: accuracy(done, key) for name, key in keys.items()},
         "gold_among_named": rate(sum(r["gold"] in r["emotions"] for r in done), len(done)),
+        "emotions_per_clip": round(sum(len(r["emotions"]) for r in done) / len(done), 2) if done else None,
         "present": {m: rate(sum(r.get(f"{m}_top") is not None for r in done), len(done)) for m in CHANNELS},
         "face_found": rate(sum(r["face_found"] for r in done), len(done)),
         "recall": {name: {lab: accuracy([r for r in done if r["gold"] == lab], key) for lab in labels}
@@ -166,6 +170,22 @@ def report(rows: list[dict]) -> dict:
     }
 
 
+def faithfulness(records: list[dict]) -> dict:
+    """The product's checker over the explanations, plus how each section was written.
+
+    Why: the answer's figures say whether the emotion was right; this says whether the words
+    beside it keep to what was measured, on real clips rather than the synthetic corpus. The
+    per-record detail is kept only for explanations with faults (the JSON stays small)."""
+    from affect_llm.faithfulness import faithfulness_report
+
+    done = [r for r in records if "error" not in r]
+    rep = faithfulness_report(done)
+    rep["per_record"] = [r for r in rep["per_record"] if r["faults"]]
+    grounding = Counter(how for r in done for how in (r.get("grounding") or {}).values())
+    return {**rep, "grounding": dict(grounding.most_common()),
+            "grounding_recorded": sum(bool(r.get("grounding")) for r in done)}
+
+
 def markdown(name: str, meta: dict, rep: dict) -> str:
     from affect_llm.emotions import LABELS
 
@@ -177,7 +197,8 @@ def markdown(name: str, meta: dict, rep: dict) -> str:
              "Built by `eval/real_video_eval.py`; the per-clip records stay beside the clips (infer.jsonl).", "",
              *([meta["note"], ""] if meta.get("note") else []),
              f"Chance (uniform over the corpus's labels): {rep['chance_uniform']}. "
-             f"Face found: {rep['face_found']}. Gold among all the emotions named: {rep['gold_among_named']}.", "",
+             f"Face found: {rep['face_found']}. Gold among all the emotions named: {rep['gold_among_named']}; "
+             f"emotions named per clip: {rep['emotions_per_clip']}.", "",
              "| who names | accuracy (where present) | present on |", "|---|---|---|",
              f"| the answer (first-named) | {rep['accuracy']['answer']} | all |"]
     lines += [f"| {m} channel's top, alone | {rep['accuracy'][m]} | {rep['present'][m]} |" for m in CHANNELS]
@@ -195,8 +216,25 @@ def markdown(name: str, meta: dict, rep: dict) -> str:
                 for m in CHANNELS],
               "", "Language heard: " + ", ".join(f"{k} {v}" for k, v in rep["heard_language"].items()),
               "", "Answer per speaker: " + ", ".join(f"{k} {v}" for k, v in rep["per_speaker_answer"].items()),
-              "", *confusion_table(rep["confusion"], LABELS, "named first", "named")]
+              "", *confusion_table(rep["confusion"], LABELS, "named first", "named"),
+              *faithfulness_lines(rep.get("faithfulness"))]
     return "\n".join(lines) + "\n"
+
+
+def faithfulness_lines(fa: dict | None) -> list[str]:
+    """The faithfulness section of the report: explanations checked, faults by kind, grounding."""
+    if not fa:
+        return []
+    kinds = ", ".join(f"{k} {v}" for k, v in fa["per_kind"].items())
+    worst = "; ".join(f"{r['id']}: " + ", ".join(f"{k} {v}" for k, v in r["counts"].items() if v)
+                      for r in fa["per_record"][:8])
+    grounding = ", ".join(f"{k} {v}" for k, v in fa["grounding"].items()) or "not recorded"
+    return ["", "## Faithfulness of the explanations", "",
+            f"`affect_llm.faithfulness.faithfulness_report` over {fa['records']} explanations "
+            f"({len(fa['skipped'])} skipped), {fa['sentences']} sentences: {fa['faults']} faults ({kinds}); "
+            f"explanations with a fault: {fa['explanations_with_faults']}; clean rate {fa['clean_rate']}.",
+            f"Sections by how they were written (`grounding`, on {fa['grounding_recorded']} records): {grounding}.",
+            *([f"With faults: {worst}."] if worst else [])]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -222,6 +260,7 @@ def main(argv: list[str] | None = None) -> int:
             "infer_args": args.infer_args or "(defaults)", "seconds": round(time.time() - start, 1),
             "score_only": args.score_only, "note": args.note}
     rep = report(rows)
+    rep["faithfulness"] = faithfulness([records[c["id"]] for c in clips if c["id"] in records])
     write_results(args.name, {"meta": meta, "report": rep, "rows": rows}, markdown(args.name, meta, rep))
     return 0
 
