@@ -55,7 +55,7 @@ def main(argv: list[str] | None = None) -> int:
     from affect_llm.evidence.fusion import fuse
     from affect_llm.evidence.voice import voice_evidence
     from affect_llm.evidence.words import words_evidence
-    from affect_llm.media.prosody import analyze_prosody
+    from affect_llm.perception import listen
 
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("folders", nargs="+", type=Path)
@@ -68,7 +68,7 @@ def main(argv: list[str] | None = None) -> int:
         first_half = {s for s in speakers[: len(speakers) // 2]}
         clips = []
         for it in items:
-            prosody = analyze_prosody(load_audio(it.path), 16_000)
+            prosody, _ = listen(load_audio(it.path), 16_000)  # VAD, then prosody in its speech
             voice = voice_evidence(prosody, True, language=it.corpus_language or "en")
             clips.append((it, voice, words_evidence(sentence_of(it.path))))
         for fw in FLAT_WEIGHTS:

@@ -43,19 +43,22 @@ CACHE = Path.home() / ".cache" / "affect-llm" / "voice_diagnose"
 
 
 def measure(folder: Path) -> list[dict]:
-    """Prosody of every labelled clip in ``folder`` (cached per prosody.py version)."""
+    """Prosody of every labelled clip in ``folder``, as the product measures it (cached per prosody.py and vad.py version)."""
     from affect_llm.media import prosody as pros
+    from affect_llm.media import vad
+    from affect_llm.perception import listen
 
-    version = hashlib.sha256(Path(pros.__file__).read_bytes()).hexdigest()[:12]
+    # the measures depend on the VAD too: prosody is measured inside the speech it hears
+    version = hashlib.sha256(Path(pros.__file__).read_bytes() + Path(vad.__file__).read_bytes()).hexdigest()[:12]
     cache = CACHE / f"{folder.name}-{version}.json"
     if cache.exists():
         return json.loads(cache.read_text())
     items = read_items(folder, None)
     rows, start = [], time.time()
     for i, it in enumerate(items, 1):
-        p = pros.analyze_prosody(load_audio(it.path), 16_000)
+        p, _ = listen(load_audio(it.path), 16_000)  # the product's path: VAD, then prosody in its speech
         rows.append({"file": it.path.name, "gold": it.label, "speaker": it.speaker,
-                     "language": it.language or it.corpus_language or "en",
+                     "language": it.corpus_language or "en",
                      "prosody": {k: v for k, v in dataclasses.asdict(p).items() if k != "contour"}})
         if i % 200 == 0:
             print(f"  {folder.name}: {i}/{len(items)} ({time.time() - start:.0f} s)", flush=True)

@@ -40,7 +40,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from affect_llm.emotions import LABELS
 from affect_llm.evidence.voice import voice_evidence
-from affect_llm.media.prosody import analyze_prosody
+from affect_llm.perception import listen
 
 SR = 16000
 
@@ -138,8 +138,8 @@ def run(aac: bool) -> dict:
             for label, style in STYLES.items():
                 for reg, suffix in REGISTERS.items():
                     x = post(speak(ssml(text, lang, style), VOICES[lang] + suffix, aac), style, seed=si)
-                    ev = voice_evidence(analyze_prosody(x, SR), True, language=lang)
-                    quiet = voice_evidence(analyze_prosody(x * 0.1, SR), True, language=lang)
+                    ev = voice_evidence(listen(x, SR)[0], True, language=lang)  # VAD, then prosody in its speech
+                    quiet = voice_evidence(listen(x * 0.1, SR)[0], True, language=lang)
                     rows.append({"lang": lang, "sentence": si, "intended": label, "register": reg,
                                  "top": ev.top(1)[0][0], "top_p": ev.top(1)[0][1], "reliability": ev.reliability,
                                  "arousal": ev.detail["arousal"], "scores": ev.scores,
