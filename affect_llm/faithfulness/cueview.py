@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..emotions import AROUSAL, EXPRESSION_TO_LABEL, LABELS, Label, label_of
+from ..evidence.fusion import clear_label_of
 
 # media.prosody's thresholds, repeated (importing it pulls numpy into `--help`'s path).
 HIGH_PITCH_HZ, LOW_PITCH_HZ = 220.0, 120.0
@@ -305,10 +306,16 @@ class CueView:
             if lab:
                 out.add(lab)
         for ev in self.evidence.values():
-            if not isinstance(ev, dict) or (_num(ev.get("reliability")) or 0.0) < MIN_RELIABILITY:
+            if not isinstance(ev, dict) or (_num(ev.get("reliability")) or 0.0) <= 0:
                 continue
             scores = ev.get("scores") or {}
-            out.update(lab for lab, p in scores.items() if lab in LABELS and (_num(p) or 0.0) >= MODALITY_FLOOR)
+            if ev.get("reads", "label") == "label" and clear_label_of(scores) is None:
+                out.add("neutral")  # a present channel that shows no clear emotion: "no clear emotion"
+            if (_num(ev.get("reliability")) or 0.0) >= MIN_RELIABILITY:
+                out.update(lab for lab, p in scores.items() if lab in LABELS and (_num(p) or 0.0) >= MODALITY_FLOOR)
+        if self.evidence and self.face_found:  # what the face was measured to look like, half by half
+            out.update(lab for key in ("dominant", "first_half", "second_half")
+                       if (lab := EXPRESSION_TO_LABEL.get(self.face.get(key) or "")))
         if not self.evidence:  # other systems, older outputs: the cues themselves
             if self.face_found:
                 out.update(self.face_labels)

@@ -7,7 +7,9 @@ supported when its label is in ``CueView.supported_labels``:
 
 * with an ``evidence`` record: some channel with reliability >= 0.2 gives the label >= 0.2
   (uniform is 0.14), or the fusion ranks it >= 0.1, names it among its emotions, or a channel
-  expresses it;
+  expresses it, or it is the face's measured look overall or in either half; neutral also when
+  some present label channel shows no clear label. (Until then 6 of 240 of our own rendered
+  explanations of real video were flagged for stating these measured facts.)
 * without one (other systems, older outputs): the face shows it (mean probability >= 0.15, a
   half's or the clip's dominant class, or the top class of >= 1/4 of the face frames), the
   words contain an emotion word of that label, or the voice's measured arousal matches the
