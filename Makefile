@@ -37,3 +37,11 @@ devcorpus: setup
 real-speech: setup
 	@test -n "$(REAL)" || { echo "give REAL=/path/to/labelled/audio (see eval/README.md)"; exit 2; }
 	$(BIN)/python eval/real_speech_eval.py "$(REAL)" $(ARGS)
+
+# `make real-video REAL=/path/to/clips`: the whole product on labelled *real* video you have (a
+# folder with labels.csv: path,label[,speaker,language]), channel by channel, with the checker's
+# count over every explanation; writes eval/results/real_video.{md,json} (ARGS="--name X --sample 60").
+.PHONY: real-video
+real-video: setup
+	@test -n "$(REAL)" || { echo "give REAL=/path/to/labelled/clips with labels.csv (see eval/README.md)"; exit 2; }
+	$(BIN)/python eval/real_video_eval.py "$(REAL)" $(ARGS)
