@@ -17,6 +17,16 @@ def _voice(label: str, p: float = 0.5, reliability: float = 0.6, arousal: str = 
     return ev
 
 
+def _tone(scores: dict, reliability: float, arousal: str = "high") -> ModalityEvidence:
+    """Voice evidence from a real clip's recorded scores (its label scores; it shows arousal)."""
+    return ModalityEvidence("voice", normalize(scores), reliability, reads="arousal", arousal=arousal)
+
+
+def _flat_words(scores: dict, reliability: float) -> ModalityEvidence:
+    """Words evidence from a real clip's recorded scores, at the flat-words weight (rule 1b)."""
+    return ModalityEvidence("words", normalize(scores), reliability, flat_weight=0.25)
+
+
 def test_two_agreeing_channels_outvote_a_smiling_face_and_the_conflict_is_named():
     fusion = fuse({"face": _ev("face", "happy", 0.65, 0.6), "voice": _voice("angry", 0.5, 0.6),
                    "words": _ev("words", "angry", 0.4)})
@@ -97,12 +107,10 @@ def test_weak_leans_that_add_up_are_said_to_add_up():
     """EmoDB, Whisper's translation of a flat sentence leaning to happy below the bar, and an
     energetic voice leaning to fear and joy: the answer is happy, and its reason must not read
     "since no channel shows a clear emotion" alone."""
-    voice = ModalityEvidence("voice", normalize({"neutral": 0.12, "happy": 0.21, "sad": 0.06, "angry": 0.1,
-                                                 "fearful": 0.22, "surprised": 0.17, "disgusted": 0.12}), 0.3,
-                             reads="arousal", arousal="high")
-    words = ModalityEvidence("words", normalize({"neutral": 0.40, "happy": 0.36, "sad": 0.04, "angry": 0.05,
-                                                 "fearful": 0.05, "surprised": 0.06, "disgusted": 0.04}), 0.8,
-                             flat_weight=0.25)
+    voice = _tone({"neutral": 0.12, "happy": 0.21, "sad": 0.06, "angry": 0.1,
+                   "fearful": 0.22, "surprised": 0.17, "disgusted": 0.12}, 0.3)
+    words = _flat_words({"neutral": 0.40, "happy": 0.36, "sad": 0.04, "angry": 0.05,
+                         "fearful": 0.05, "surprised": 0.06, "disgusted": 0.04}, 0.8)
     fusion = fuse({"face": absent("face", "no face"), "voice": voice, "words": words})
     assert fusion.emotions[0] == "happy" and fusion.expressed == {} and fusion.hints == []
     assert fusion.summary() == "no channel shows a clear emotion, but together they lean to happiness"
@@ -245,9 +253,8 @@ def test_a_clear_face_that_the_voice_outweighed_is_still_named():
     "only the tone of the voice hints at fear" alone hid what the face clearly showed."""
     face = ModalityEvidence("face", normalize({"surprised": 0.31, "fearful": 0.18, "sad": 0.14, "neutral": 0.12,
                                                "angry": 0.1, "happy": 0.08, "disgusted": 0.07}), 0.53)
-    voice = ModalityEvidence("voice", normalize({"fearful": 0.32, "angry": 0.25, "happy": 0.13, "surprised": 0.1,
-                                                 "neutral": 0.08, "sad": 0.06, "disgusted": 0.06}), 0.31,
-                             reads="arousal", arousal="high")
+    voice = _tone({"fearful": 0.32, "angry": 0.25, "happy": 0.13, "surprised": 0.1,
+                   "neutral": 0.08, "sad": 0.06, "disgusted": 0.06}, 0.31)
     fusion = fuse({"face": face, "voice": voice, "words": absent("words", "not understood")})
     assert fusion.emotions[0] == "fearful" and fusion.expressed == {"face": "surprised"}
     assert fusion.conflicts == []
@@ -258,12 +265,10 @@ def test_nothing_is_named_beside_the_decision_that_no_channel_shows():
     """Rule 3, an EmoDB anger ("Der Lappen liegt auf dem Eisschrank", 08a01Wa): the voice leans
     angry and the flat sentence reads nothing clearly, yet the pool's runners-up were named too:
     "angry, and possibly fearful and happy". A runner-up no channel shows is not named."""
-    voice = ModalityEvidence("voice", normalize({"neutral": 0.058, "happy": 0.17, "sad": 0.057, "angry": 0.416,
-                                                 "fearful": 0.129, "surprised": 0.104, "disgusted": 0.066}), 0.227,
-                             reads="arousal", arousal="high")
-    words = ModalityEvidence("words", normalize({"neutral": 0.182, "happy": 0.075, "sad": 0.162, "angry": 0.109,
-                                                 "fearful": 0.184, "surprised": 0.099, "disgusted": 0.189}), 0.417,
-                             flat_weight=0.25)
+    voice = _tone({"neutral": 0.058, "happy": 0.17, "sad": 0.057, "angry": 0.416,
+                   "fearful": 0.129, "surprised": 0.104, "disgusted": 0.066}, 0.227)
+    words = _flat_words({"neutral": 0.182, "happy": 0.075, "sad": 0.162, "angry": 0.109,
+                         "fearful": 0.184, "surprised": 0.099, "disgusted": 0.189}, 0.417)
     fusion = fuse({"face": absent("face", "no picture"), "voice": voice, "words": words})
     assert fusion.ranked[1][1] >= 0.6 * fusion.ranked[0][1]  # a runner-up close enough to be named...
     assert fusion.emotions == ["angry"]  # ...that no channel shows

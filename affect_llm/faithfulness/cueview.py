@@ -72,10 +72,7 @@ class CueView:
             lab = EXPRESSION_TO_LABEL.get(cls)
             if lab and (_num(p) or 0.0) >= FACE_FLOOR:
                 out.add(lab)
-        for key in ("dominant", "first_half", "second_half"):
-            lab = EXPRESSION_TO_LABEL.get(self.face.get(key) or "")
-            if lab:
-                out.add(lab)
+        out.update(self.face_look)
         frames = [f for f in self.face.get("per_frame") or [] if f]
         for cls in set(frames):
             if frames.count(cls) >= max(1.0, FACE_FRAME_SHARE * len(frames)) and cls in EXPRESSION_TO_LABEL:
@@ -85,6 +82,12 @@ class CueView:
             out.update(lab for lab, p in (ev.get("scores") or {}).items()
                        if lab in LABELS and (_num(p) or 0.0) >= MODALITY_FLOOR)
         return out
+
+    @functools.cached_property
+    def face_look(self) -> set[Label]:
+        """The face's measured look over the clip and in either half, as the visual sentence states it."""
+        return {lab for key in ("dominant", "first_half", "second_half")
+                if (lab := EXPRESSION_TO_LABEL.get(self.face.get(key) or ""))}
 
     @functools.cached_property
     def face_dominant(self) -> Label | None:
@@ -314,8 +317,7 @@ class CueView:
             if (_num(ev.get("reliability")) or 0.0) >= MIN_RELIABILITY:
                 out.update(lab for lab, p in scores.items() if lab in LABELS and (_num(p) or 0.0) >= MODALITY_FLOOR)
         if self.evidence and self.face_found:  # what the face was measured to look like, half by half
-            out.update(lab for key in ("dominant", "first_half", "second_half")
-                       if (lab := EXPRESSION_TO_LABEL.get(self.face.get(key) or "")))
+            out.update(self.face_look)
         if not self.evidence:  # other systems, older outputs: the cues themselves
             if self.face_found:
                 out.update(self.face_labels)

@@ -126,7 +126,7 @@ def off_reading(continuation: str, section: str, cues: dict[str, Any]) -> list[s
     that clearly show no label (``fusion.clear_label``) suggest no emotion at all."""
     from ..emotions import label_of
     from ..evidence.fusion import fits
-    from .cueview import extractor
+    from .cueview import CueView, extractor
 
     channel = _SECTION_CHANNEL.get(section)
     if channel is None:
@@ -152,7 +152,7 @@ def off_reading(continuation: str, section: str, cues: dict[str, Any]) -> list[s
     else:  # a channel that clearly shows nothing ("angry 0.23, happy 0.22") suggests nothing
         allowed = {"neutral"}
 
-    loud = "loud voice" in ((cues.get("voice") or {}).get("phrases") or [])
+    loud = CueView(cues).loudness == "loud"  # the checker's one reading of how loud the voice was called
 
     def unshown(word: str, lab: str) -> bool:
         if channel == "voice" and word in CALM_WORDS:  # calm words describe a voice that is not aroused...
