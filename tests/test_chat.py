@@ -246,14 +246,22 @@ def test_demo_explains_a_sound_recording(media_dir, make_examples, fast_model, t
     # the arguments as Gradio builds them: the video box empty, the request put in its place
     args, *_ = special_args(perceive.fn, [None, words, str(wav)], gr.Request(session_hash="listener"))
     steps = list(perceive.fn(*args))
-    assert "voicemail.wav" in steps[0][0] and "sound only" in steps[0][0]  # the status while reading
+    assert "voicemail.wav" in steps[0][0]  # the status while reading
     status, frames, faces, cues, _, _, conv = steps[-1]
     assert conv is not None, status
+    assert "sound only" in status  # said once the file is read, not guessed from its suffix
     assert frames == [] and faces == [] and "sound only" in cues
     *_, last = [step for step in stream(conv) if isinstance(step[0], list)]
     answer = last[0][0]["content"]
     assert "Visually, there is nothing to see, since the recording is sound only" in answer
     assert "**Emotions:**" in answer and conv.answer.emotions
+
+    # a video container holding sound alone is announced as sound only too, once read
+    voice_mp4 = tmp_path / "voice.mp4"
+    subprocess.run(["ffmpeg", "-v", "error", "-y", "-i", str(wav), "-c:a", "aac", str(voice_mp4)], check=True)
+    args, *_ = special_args(perceive.fn, [str(voice_mp4), words, None], gr.Request(session_hash="viewer"))
+    status = list(perceive.fn(*args))[-1][0]
+    assert "sound only" in status, status
 
     clears = {(f.inputs[0].elem_id, f.outputs[0].elem_id): f.fn for f in demo.fns.values()
               if len(f.inputs) == 1 and len(f.outputs) == 1 and f.api_visibility == "private"}

@@ -35,7 +35,6 @@ import gradio as gr
 
 from ..cues import VoiceCues
 from ..errors import InputError
-from ..inference import SOUND_SUFFIXES
 from ..perception import PerceiveOptions, perceive
 from ..uploads import UploadLimits, check_upload
 from .conversation import DEFAULT_FOLLOWUP_TOKENS, Conversation, check_text_field
@@ -65,10 +64,6 @@ _DEFAULT_LAYOUT = object()  # "use default_layout()" (None means the plain polar
 def find_examples(folder: Path = EXAMPLES_DIR) -> list[Path]:
     """The example clips of a source checkout (``examples/*.mp4``); none in a wheel install."""
     return sorted(folder.glob("*.mp4")) if folder.is_dir() else []
-
-
-def _is_sound(path: Path) -> bool:
-    return path.suffix.lower() in SOUND_SUFFIXES
 
 
 def _model_view(p: Any) -> Any:
@@ -194,8 +189,7 @@ def build_demo(model_spec: str = "default", *, model: EmotionModel | None = None
             gr.Warning(str(exc))
             yield _error(str(exc)), [], [], "", [], None, None
             return
-        reading = "voice, words (sound only)" if _is_sound(path) else "frames, faces, voice, words"
-        yield _status(f"Reading **{_md_escape(path.name)}**: {reading}…"), [], [], "", [], None, None
+        yield _status(f"Reading **{_md_escape(path.name)}**…"), [], [], "", [], None, None
         try:
             p = perceive(path, replace(options, subtitle=(subtitle or "").strip() or None))
         except InputError as exc:
@@ -205,7 +199,9 @@ def build_demo(model_spec: str = "default", *, model: EmotionModel | None = None
             return
         frames = [(f, f"{t:.1f} s") for f, t in zip(p.clip.frames, p.clip.frame_times)]
         faces = [(c, "face" if found else "no face: whole frame") for c, found in zip(_model_view(p), p.faces.found)]
-        yield (_status(f"Explaining **{_md_escape(p.clip_id)}**…"), frames, faces, cues_markdown(p), [],
+        # What was read is known only now: an .mp4 may hold sound alone, a .wav never a picture.
+        read = "frames, faces, voice, words" if p.clip.has_picture else "voice, words: sound only"
+        yield (_status(f"Explaining **{_md_escape(p.clip_id)}** ({read})…"), frames, faces, cues_markdown(p), [],
                None, Conversation(p))
 
     def stream(conv: Conversation | None) -> Iterator[tuple]:
