@@ -109,7 +109,10 @@ def perceive(path: str | Path, options: PerceiveOptions | None = None) -> Percep
             cross_check(transcript, other)
         if not prosody.speech_found and not (transcript.text.strip() and transcript.text_reliable):
             transcript = None  # sound the pitch tracker found no voice in, and no words in it either
-    words = word_cues_from(subtitle, source, transcript, options.language)
+    spoken = None
+    if subtitle is not None and options.transcribe and clip.audio is not None and speech:
+        spoken = _translate_given(subtitle, clip.audio, options, timings)
+    words = word_cues_from(subtitle, source, transcript, options.language, spoken_translation=spoken)
 
     with _timed(timings, "evidence_s"):
         cues = decide(face_cues(expressions, faces.found, len(clip.frames)), expressions, faces.found,
@@ -185,9 +188,31 @@ ROUGH_TRANSLATION_LOGPROB = -1.3
 ROUGH_TRANSLATION_RELIABILITY = 0.5
 
 
+def _translate_given(subtitle: str, audio: np.ndarray, options: PerceiveOptions,
+                     timings: dict[str, float]) -> Transcript | None:
+    """Whisper's English translation of the speech beside ``subtitle`` when that text is not
+    English and the speech says it (``encoders.speech.translate`` says why), or None: English
+    words (nothing to do), nothing to translate, or speech that does not say the given words. The
+    language is the user's ``--language``, else the text's guessed one, else Whisper's detection."""
+    from .encoders.whisper_audio import load_whisper
+    from .evidence.own_words import guess_language, reads_as_english
+    from .media.subtitle import bound_words
+
+    if reads_as_english(subtitle, options.language):
+        return None
+    said = bound_words(subtitle)[0]  # the words the answer uses; a pasted essay is never decoded
+    with _timed(timings, "translate_s"):
+        return load_whisper(options.whisper).translate(audio, said, options.language or guess_language(said))
+
+
 def word_cues_from(subtitle: str | None, source: str, transcript: Transcript | None,
-                   language: str | None) -> WordCues:
+                   language: str | None, spoken_translation: Transcript | None = None) -> WordCues:
     """The words the answer may use: given text wins; a transcript only when it is reliable.
+
+    Given text in another language comes with ``spoken_translation``, Whisper's English rendering
+    of speech that says it (:func:`_translate_given`): it is kept as a rough translation (read at
+    reduced weight while above ``ROUGH_TRANSLATION_LOGPROB``, never quoted): the speech was heard
+    to say the given words, but nothing checks the English against them.
 
     Both are cut to the word budget (``media.subtitle.MAX_WORDS``). An unreliable transcript is
     kept as ``heard`` (shown to the user, never quoted as what the person said). Words heard
@@ -205,7 +230,12 @@ def word_cues_from(subtitle: str | None, source: str, transcript: Transcript | N
 
     if subtitle:
         text, cut = bound_words(subtitle)
-        return WordCues(subtitle=text, source=source, language=language, truncated=cut)
+        rough = None
+        if spoken_translation is not None:
+            rough = _rough_translation(spoken_translation.translation, spoken_translation.translation_avg_logprob)
+            rough = bound_words(rough)[0] if rough else None
+        return WordCues(subtitle=text, source=source, language=language, truncated=cut,
+                        translation=rough, translation_reliable=False if rough else None)
     if transcript is None:
         return WordCues(subtitle=None, source="none")
     if not transcript.text.strip():  # speech was found, but Whisper made out no words (a soft,

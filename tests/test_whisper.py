@@ -372,6 +372,39 @@ def test_english_only_model_hands_other_languages_to_base(wa, base, spanish):
 
 
 @base_installed
+def test_translate_gives_the_english_of_speech_that_says_the_given_words(wa, base, spanish, speech):
+    """For a subtitle given in another language: the speech's English when the speech says those
+    words (the same English as ``transcribe`` gives); nothing for other words, or English speech;
+    tiny.en hands the work to base."""
+    tr = base.translate(spanish, SPANISH)
+    assert tr is not None and tr.language == "es" and tr.text == SPANISH
+    assert tr.avg_logprob > -1.0  # Whisper hears the given words in the speech
+    assert tr.translation == base.transcribe(spanish).translation
+    assert base.translate(spanish, SPANISH, language="es").translation == tr.translation  # no detection needed
+    assert wa.translate(spanish, SPANISH, language="es").translation == tr.translation
+    # words the speech does not say get no English: it would translate something else, or nothing
+    assert base.translate(spanish, "El informe tiene cuatro secciones y la última trata del presupuesto.") is None
+    assert base.translate(speech, "Hoy hace sol.") is None  # English speech
+    assert base.translate(spanish, " ".join([SPANISH] * 40)) is None  # more words than a window holds
+
+
+@base_installed
+def test_a_given_spanish_subtitle_brings_the_speechs_english(base, tmp_path):
+    """The whole path: a Spanish subtitle given with Spanish speech gets Whisper's English (read,
+    not quoted); an English subtitle asks Whisper nothing."""
+    from affect_llm.perception import PerceiveOptions, perceive
+
+    _espeak(SPANISH, tmp_path, voice="es", speed=130)
+    wav = tmp_path / "speech-es.wav"
+    p = perceive(wav, PerceiveOptions(subtitle=SPANISH))
+    assert p.cues.words.subtitle == SPANISH and p.cues.words.source == "user"
+    assert p.cues.words.translation and p.cues.words.translation_reliable is False
+    assert "translate_s" in p.timings and "english" in p.cues.evidence["words"].detail["readings"]
+    english = perceive(wav, PerceiveOptions(subtitle="Today I am very happy, this is wonderful news."))
+    assert "translate_s" not in english.timings and english.cues.words.translation is None
+
+
+@base_installed
 @pytest.mark.parametrize("kind", ["tone+noise", "hum"])
 def test_non_speech_is_unreliable(base, kind):
     t = np.arange(3 * SR) / SR

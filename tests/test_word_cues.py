@@ -75,6 +75,34 @@ def test_a_given_chinese_subtitle_is_read_through_its_own_words():
     assert not flat.present  # no emotion word: the list is silent, which is no evidence of calm
 
 
+def test_a_given_foreign_subtitle_is_read_through_the_speechs_translation_too():
+    """A Spanish subtitle with no word of the Spanish list, beside Whisper's English of the speech:
+    the subtitle is what is quoted; the English is read at reduced weight and quoted nowhere.
+    Before, the channel was silent here, though without the subtitle it would have read that
+    English: giving the right words made it read less."""
+    from affect_llm.perception import decide
+
+    said = "La vida ya no tiene sentido para mí, todo se acabó."
+    spoken = Transcript("", language="es", translation="Life has no meaning for me anymore, it is all over.",
+                        translation_avg_logprob=-0.8)
+    words = word_cues_from(said, "subtitle", None, None, spoken_translation=spoken)
+    assert words.subtitle == said and words.source == "subtitle"
+    assert words.translation == spoken.translation and words.translation_reliable is False
+    ev = _decide(decide, words).evidence["words"]
+    assert ev.present and abs(ev.reliability - ROUGH_TRANSLATION_RELIABILITY) < 1e-9
+    assert ev.detail["readings"] == ["english"] and ev.top(1)[0][0] == "sad"
+    assert not _decide(decide, word_cues_from(said, "subtitle", None, None)).evidence["words"].present
+    cues = {"words": {"subtitle": words.subtitle, "translation": words.translation, "source": "subtitle",
+                      "translation_reliable": False, "language": "es"}}
+    sentence = verbal(cues)
+    assert said in sentence and "meaning" not in sentence
+    faults = check_explanation('The person says "Life has no meaning for me anymore".', cues)
+    assert any(f.kind == "quote" for f in faults), faults
+    # an English that Whisper barely believed is not read at all
+    guess = Transcript("", language="es", translation="I'm going to the store.", translation_avg_logprob=-1.6)
+    assert word_cues_from(said, "subtitle", None, None, spoken_translation=guess).translation is None
+
+
 def test_a_short_english_subtitle_is_read_and_a_short_italian_one_is_not():
     """No function word to guess a language by: English words make it English. "Terrible, just
     terrible." went unread (a given subtitle needed one English function word in six)."""

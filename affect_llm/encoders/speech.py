@@ -467,6 +467,57 @@ def transcribe(wa: WhisperAudio, audio: np.ndarray, language: str | None = None,
     return judge(tr, given)
 
 
+def translate(wa: WhisperAudio, audio: np.ndarray, said: str, language: str | None = None, *,
+              silence_rms: float = DEFAULT_SILENCE_RMS) -> Transcript | None:
+    """The English of speech whose words are given (``said``, in ``language``), when the speech
+    says them: a ``Transcript`` of ``said`` with ``avg_logprob`` how likely Whisper finds those
+    words in the audio (teacher-forced, one decoder pass), and ``translation`` the translate
+    task's English; None when there is nothing to read: near-silent audio, English speech, an
+    English-only model, audio over one 30 s window, no English decoded, or speech that does not
+    say the given words (their log-probability under ``LOGPROB_THRESHOLD``, Whisper's own bar
+    for a decoding it would reject).
+
+    Why: a subtitle given in another language (``--subtitle``, a sidecar) wins over Whisper as
+    what was said, yet the words channel's models read English. Without this its sentences were
+    read only through the own-language word list (most feeling is not said in feeling words), so
+    giving a clip its right subtitle made the words channel read *less* than Whisper's own
+    hearing would have. Why the check: a translation of speech Whisper cannot hear, or of words
+    other than the given ones, is invented ("Thank you very much." beside a Spanish subtitle
+    the speech did not say, at -3.7; synthetic Mandarin that Whisper cannot hear, at -1.4 to
+    -3.9, gave "I will make a toast to the king of the world."), while speech saying its
+    subtitle scores -0.5 to -0.9 (``eval/results/devcorpus_subtitled.md``).
+    """
+    import torch
+
+    audio = _as_mono(audio)
+    language = normalize_language(language)
+    rms = loud_level(audio)
+    if (not wa.model.is_multilingual or not np.isfinite(rms) or rms < silence_rms or language == "en"
+            or audio.size > wa.n_samples or not said.strip()):
+        return None
+    duration = audio.size / SAMPLE_RATE
+    with wa._transcribe_lock, torch.no_grad():
+        features = wa.model.encoder(wa.log_mel(torch.from_numpy(audio)[None]))
+        probability = None
+        if language is None:
+            language, probability = _detect(wa, features)
+            if language == "en":
+                return None
+        tokenizer = _tokenizer(wa, language, "transcribe")
+        prompt, tokens = list(tokenizer.sot_sequence_including_notimestamps), tokenizer.encode(" " + said.strip())
+        if len(prompt) + len(tokens) > wa.model.dims.n_text_ctx:  # more words than 30 s of speech holds
+            return None
+        heard = float(np.mean(_token_logprobs(wa, features, prompt, tokens)))
+        if heard < LOGPROB_THRESHOLD:
+            log.debug("the speech does not say the given words (log-probability %.2f): no translation", heard)
+            return None
+        text, logprob = _translate_window(wa, features, language, duration)
+    if not text:
+        return None
+    return Transcript(said.strip(), language=language, language_probability=probability, avg_logprob=heard,
+                      translation=text, translation_avg_logprob=logprob)
+
+
 def _tokenizer(wa: WhisperAudio, language: str | None, task: str) -> Any:
     from whisper.tokenizer import get_tokenizer
 

@@ -390,6 +390,16 @@ class WhisperAudio:
         return speech.transcribe(self, audio, code, translate=translate, silence_rms=silence_rms)
 
 
+    def translate(self, audio: np.ndarray, said: str, language: str | None = None, *,
+                  silence_rms: float = DEFAULT_SILENCE_RMS) -> Transcript | None:
+        """The English of the speech in ``audio`` when it says ``said``, words given in another
+        language (:func:`affect_llm.encoders.speech.translate`); an English-only model hands the
+        work to the multilingual ``"base"``, as :meth:`transcribe` does."""
+        if not self.model.is_multilingual:
+            return load_whisper(MULTILINGUAL_SPEC, str(self.device)).translate(
+                audio, said, language, silence_rms=silence_rms)
+        return speech.translate(self, audio, said, speech.normalize_language(language), silence_rms=silence_rms)
+
 def load_whisper(spec: str = "bundled", device: str = "cpu") -> WhisperAudio:
     """The Whisper named by ``spec`` on ``device``, loaded once per process and (spec, device).
 

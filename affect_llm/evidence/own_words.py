@@ -5,7 +5,8 @@ reaches them through Whisper's English translation, and that translation is the 
 Whisper base translates Mandarin and Spanish loosely ("estoy muy feliz, es el mejor día de mi
 vida" came out "I'm very happy, it's the best Niamimima."), often fails its checks (then nothing
 is read), and translates a subtitle the user *gives* not at all: a Chinese subtitle was quoted,
-never scored. Yet the plainest evidence in words is a word that names a feeling, and such a
+never scored (now the speech's own English comes beside it, ``perception._translate_given``, as
+a rough translation). Yet the plainest evidence in words is a word that names a feeling, and such a
 word survives a bad translation in the original: "triste", "开心", "Angst".
 
 So this module holds, per language, a short list of words and phrases that name or plainly
