@@ -41,9 +41,22 @@ def visual(cues: dict[str, Any]) -> str:
         change = f", changing from {LOOK[first]} in the first half to {LOOK[second]} in the second"
     else:
         change = " and stays so throughout" if n == total else ", staying so throughout"
+    change += _unclear_face(cues)
     if n == total:
         return f"In the video, the face looks mostly {dom} across the {total} sampled frames{change}"
     return f"In the video, a face is seen in {n} of {total} sampled frames and looks mostly {dom}{change}"
+
+
+def _unclear_face(cues: dict[str, Any]) -> str:
+    """", though not clearly" when the face's scores favour no label clearly (``fusion.clear_label``),
+    else "". Why: the look is the expression model's top class over the frames, which any face
+    has; on real video a face reading "mostly sad" at 0.23 beside surprise and neutral at 0.18 was
+    set aside by the fusion, and "the face looks mostly sad ... feels disgusted, since the tone
+    of the voice hints at disgust" left the reader to wonder why the face did not count."""
+    from .evidence.fusion import clear_label_of
+
+    scores = ((cues.get("evidence") or {}).get("face") or {}).get("scores")
+    return ", though not clearly" if scores and clear_label_of(scores) is None else ""
 
 
 def acoustic(cues: dict[str, Any]) -> str:

@@ -294,3 +294,30 @@ def test_the_rendered_facts_of_a_real_video_raise_no_alarm():
     # ... but with a face happy throughout and words clearly angry, nothing shows calm.
     [fault] = check_sentence("The person seems neutral.", _real_video_cues(ANGRY, "happy"))
     assert fault.kind == "emotion"
+
+
+def test_a_face_that_favours_no_label_clearly_is_said_to_be_unclear():
+    """Real Javanese video: "the face looks mostly sad ... feels disgusted, since the tone of the
+    voice hints at disgust" left the reader to wonder why the face did not count. Its scores (sad
+    0.23 beside surprise and neutral at 0.18) favour no label clearly, and the sentence now says
+    so; a clear face is described as before; and the checker accepts both."""
+    from affect_llm.evidence.fusion import clear_label_of
+    from affect_llm.observations import closing, visual
+
+    unclear = {"neutral": 0.175, "happy": 0.07, "sad": 0.231, "angry": 0.137, "fearful": 0.137, "surprised": 0.178,
+               "disgusted": 0.072}
+    assert clear_label_of(unclear) is None
+    cues = _real_video_cues(FLAT, "sad")
+    cues["face"].update(found=True, dominant="sad", first_half="sad",
+                        mean_probs={"sad": 0.29, "surprise": 0.2, "neutral": 0.196})
+    cues["evidence"]["face"]["scores"] = unclear
+    cues["fusion"] = {"ranked": [["fearful", 0.19], ["sad", 0.18], ["disgusted", 0.17]], "emotions": ["disgusted"],
+                      "expressed": {}, "hints": ["voice"]}
+    sentence = closing("visual", cues)
+    assert sentence == "In the video, the face looks mostly sad across the 8 sampled frames and stays so throughout, " \
+                       "though not clearly."
+    assert check_sentence(sentence, cues) == []
+    clear = _real_video_cues(FLAT, "happy")
+    clear["face"]["found"] = True
+    assert visual(clear).endswith("the 8 sampled frames and stays so throughout")
+    assert visual({k: v for k, v in clear.items() if k != "evidence"}) == visual(clear)  # no record: as measured
