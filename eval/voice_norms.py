@@ -49,7 +49,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from voice_pitch_level import FIVE, measure, parse_corpus  # noqa: E402
+from voice_pitch_level import FIVE, measure_all  # noqa: E402
 
 OFF = 0.3  # spreads: a zero point this far from a corpus's neutral median is "off" there
 LOSS_LIMIT = 0.02
@@ -178,11 +178,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("corpora", nargs="+", help="NAME=DIR[:labels.csv]")
     p.add_argument("--json", type=Path)
     args = p.parse_args(argv)
-    data = {}
-    for spec in args.corpora:
-        name, folder, labels = parse_corpus(spec)
-        data[name] = measure(name, folder, labels)
-    out = analyse(data)
+    out = analyse(measure_all(args.corpora))
     if args.json:
         args.json.write_text(json.dumps(out, indent=1) + "\n")
     return 0

@@ -133,6 +133,16 @@ def parse_corpus(spec: str) -> tuple[str, Path, Path | None]:
     return name, Path(folder), Path(labels) if labels else None
 
 
+def measure_all(specs: list[str]) -> dict[str, list[dict]]:
+    """Every corpus of ``NAME=DIR[:labels.csv]`` specs, measured (or read from the cache), by name."""
+    data = {}
+    for spec in specs:
+        name, folder, labels = parse_corpus(spec)
+        data[name] = measure(name, folder, labels)
+        print(f"{name}: {len(data[name])} clips measured", flush=True)
+    return data
+
+
 def measure(name: str, folder: Path, labels: Path | None) -> list[dict]:
     """Prosody (the product's path) and formants of every labelled clip, cached."""
     from affect_llm.media import prosody as pros
@@ -439,11 +449,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("corpora", nargs="+", help="NAME=DIR[:labels.csv]")
     p.add_argument("--json", type=Path)
     args = p.parse_args(argv)
-    data = {}
-    for spec in args.corpora:
-        name, folder, labels = parse_corpus(spec)
-        data[name] = measure(name, folder, labels)
-        print(f"{name}: {len(data[name])} clips measured", flush=True)
+    data = measure_all(args.corpora)
     if args.what == "analyse":
         out = analyse(data)
         if args.json:
