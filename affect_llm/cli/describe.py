@@ -22,14 +22,16 @@ def register(sub: argparse._SubParsersAction) -> None:
         "  affect-llm describe clip.mp4 --model ./my-finetuned-model --json\n"
         "  affect-llm describe interview.wav          # sound only: voice and words, no face\n\n"
         "Words come from --subtitle, else a sidecar CLIP.srt / CLIP.txt, else Whisper (base: any\n"
-        "language, translated to English; a transcript it is unsure of is never quoted).\n"
+        "language, translated to English; a transcript it is unsure of is never quoted). Given\n"
+        "words in another language are quoted as given; the speech's English, when Whisper hears\n"
+        "those words in it, is read too but never quoted.\n"
         "The emotions are decided from the face, voice and words evidence (see the report's\n"
         "Evidence table); the LLM only writes, and every sentence is checked against the cues.",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("clip", help="video file (mp4, mkv, avi, webm, ...) or sound recording (wav, mp3, flac, ...)")
-    p.add_argument("--subtitle", metavar="TEXT", help="what the person says (skips transcription; "
-                   "cut to 120 words)")
+    p.add_argument("--subtitle", metavar="TEXT", help="what the person says, in any language (skips "
+                   "transcription; cut to 120 words)")
     add_perception_options(p)
     p.add_argument("--question", choices=["description", "labels"], default="description",
                    help="what to ask a trained AffectGPT folder: its reasoning (default) or the list of "
