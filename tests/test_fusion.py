@@ -69,7 +69,9 @@ def test_a_still_face_does_not_outvote_words_that_say_an_emotion():
     assert fusion.ranked[0][0] == "neutral"  # the pool alone leans to neutral...
     assert fusion.emotions[0] == "sad"  # ...but the expressed emotion close behind it decides
     assert fusion.conflicts == []
-    assert fusion.summary() == "only the words point to sadness, though the face points to no emotion"
+    assert fusion.emotions == ["sad", "disgusted"]  # the voice's tone leans to disgust: named, with its reason
+    assert fusion.summary() == ("only the words point to sadness, though the face points to no emotion, "
+                                "while the tone of the voice hints at disgust")
     # Far below neutral (barely readable words under a clearly still face), neutral stays, and
     # the sadness it set aside is named.
     faint = ModalityEvidence("words", normalize({"sad": 0.3, "neutral": 0.2} | {lab: 0.1 for lab in
@@ -113,7 +115,8 @@ def test_weak_leans_that_add_up_are_said_to_add_up():
                          "fearful": 0.05, "surprised": 0.06, "disgusted": 0.04}, 0.8)
     fusion = fuse({"face": absent("face", "no face"), "voice": voice, "words": words})
     assert fusion.emotions[0] == "happy" and fusion.expressed == {} and fusion.hints == []
-    assert fusion.summary() == "no channel shows a clear emotion, but together they lean to happiness"
+    assert fusion.summary() == ("no channel shows a clear emotion, but together they lean to happiness, "
+                                "while the tone of the voice hints at fear")
 
 
 def test_absent_and_unreliable_channels_do_not_count():
@@ -276,3 +279,18 @@ def test_nothing_is_named_beside_the_decision_that_no_channel_shows():
     smiling = _ev("face", "happy", 0.5, 0.6)
     both = fuse({"face": smiling, "voice": voice, "words": _ev("words", "angry", 0.5, 0.8)})
     assert both.emotions[:2] == ["angry", "happy"] and both.conflicts
+
+
+def test_an_emotion_named_beside_the_decision_for_the_voices_tone_is_given_its_reason():
+    """Real Javanese clip 01-02-05: a smiling face decides, and the voice's tone leans to fear, so
+    the answer is "happy, and possibly fearful"; the summary said only "the face points to
+    happiness, and the voice sounds high-energy", no reason for the fear."""
+    face = ModalityEvidence("face", normalize({"neutral": 0.071, "happy": 0.325, "sad": 0.067, "angry": 0.079,
+                                               "fearful": 0.182, "surprised": 0.219, "disgusted": 0.057}), 0.6)
+    voice = _tone({"neutral": 0.06, "happy": 0.107, "sad": 0.058, "angry": 0.16, "fearful": 0.327, "surprised": 0.188,
+                   "disgusted": 0.099}, 0.246)
+    fusion = fuse({"face": face, "voice": voice, "words": absent("words", "not understood")})
+    assert fusion.emotions == ["happy", "fearful"] and fusion.leans == {"voice": "fearful"} and fusion.hints == []
+    assert fusion.summary() == ("the face points to happiness, and the voice sounds high-energy, "
+                                "while the tone of the voice hints at fear")
+    assert fusion.to_dict()["leans"] == {"voice": "fearful"}

@@ -19,7 +19,8 @@ The rule, in full:
 3. The normalised result is the fused distribution; ``ranked`` lists it strongest first.
    The answer names the top label and every other non-neutral label that reaches ``KEEP_RATIO``
    of the top's score and that some present channel *shows* (as in rule 3b: a label channel's
-   clear label, the voice's lean), at most ``MAX_EMOTIONS``. Why shown: a runner-up of the pool
+   clear label, the voice's lean), at most ``MAX_EMOTIONS``; the summary gives a lean's extra its
+   reason (", while the tone of the voice hints at fear"), a clear label's is a conflict. Why shown: a runner-up of the pool
    that no channel shows is the sum of weak leans, and "possibly happy and disgusted" beside an
    EmoDB anger was named from nothing anyone could point to. On the five real speech samples
    (re-fused, eval/results/real_speech_*_pipeline.json) this cut the labels named from 1.6-2.2
@@ -127,8 +128,13 @@ class Fusion:
     conflicts: list[Conflict]
     weights: dict[str, float]
     aroused: dict[str, Arousal] = field(default_factory=dict)  # arousal channel -> its clear reading
+    # arousal channel -> the non-neutral label its scores lean to (rule 3b: its tone *hints* at it)
+    leans: dict[str, Label] = field(default_factory=dict)
 
-    hints: list[str] = field(default_factory=list)  # arousal channels whose label reading is the decision
+    @property
+    def hints(self) -> list[str]:
+        """Arousal channels whose lean is the decision."""
+        return [m for m, lab in self.leans.items() if lab == self.emotions[0]]
 
     @property
     def ranked(self) -> list[tuple[Label, float]]:
@@ -148,7 +154,20 @@ class Fusion:
             return "; ".join(_conflict_clause(c, self.emotions[0]) for c in self.conflicts)
         top = self.emotions[0]
         aside = self._set_aside(top)
-        return self._agreement(top, set_aside=bool(aside)) + aside
+        return self._agreement(top, set_aside=bool(aside)) + aside + self._hinted_extras()
+
+    def _hinted_extras(self) -> str:
+        """", while the tone of the voice hints at disgust" for an emotion named beside the decision
+        that only an arousal channel's lean shows (rule 3). Why: "happy, and possibly disgusted,
+        since the face points to happiness" gave no reason for the disgust. (An extra that a label
+        channel shows clearly is a conflict, and the conflict has its own sentence.)"""
+        shown = set(self.expressed.values())
+        out = []
+        for lab in self.emotions[1:]:
+            group = [m for m, lean in self.leans.items() if lean == lab]
+            if group and lab not in shown:
+                out.append(f", while the tone of {_join([_NOUN[m] for m in group])} hints at {EMOTION_NOUN[lab]}")
+        return "".join(out)
 
     def _agreement(self, top: Label, set_aside: bool = False) -> str:
         labelled = [m for m in self.agree if m in self.expressed]
@@ -190,6 +209,7 @@ class Fusion:
                 "aroused": dict(self.aroused),
                 "agree": list(self.agree),
                 "hints": list(self.hints),
+                "leans": dict(self.leans),
                 "conflicts": [c.to_dict() for c in self.conflicts],
                 "weights": {m: round(w, 3) for m, w in self.weights.items()},
                 "summary": self.summary()}
@@ -318,10 +338,10 @@ def fuse(evidence: dict[str, ModalityEvidence]) -> Fusion:
 
     agree = [m for m, lab in expressed.items() if lab == top] + \
         [m for m, a in aroused.items() if fits(a, top)]
-    hints = [m for m, lab in showing.items() if evidence[m].reads == "arousal" and lab == top]
+    leans = {m: lab for m, lab in showing.items() if evidence[m].reads == "arousal"}
     conflicts = _conflicts(expressed, aroused, top)
     return Fusion(scores=scores, emotions=emotions, expressed=expressed, agree=agree, conflicts=conflicts,
-                  weights=weights, aroused=aroused, hints=hints)
+                  weights=weights, aroused=aroused, leans=leans)
 
 
 def _ordered(evidence: dict[str, ModalityEvidence]) -> list[str]:
