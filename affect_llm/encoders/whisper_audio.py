@@ -389,7 +389,6 @@ class WhisperAudio:
                 audio, code, translate=translate, silence_rms=silence_rms)
         return speech.transcribe(self, audio, code, translate=translate, silence_rms=silence_rms)
 
-
     def translate(self, audio: np.ndarray, said: str, language: str | None = None, *,
                   silence_rms: float = DEFAULT_SILENCE_RMS) -> Transcript | None:
         """The English of the speech in ``audio`` when it says ``said``, words given in another
@@ -399,6 +398,7 @@ class WhisperAudio:
             return load_whisper(MULTILINGUAL_SPEC, str(self.device)).translate(
                 audio, said, language, silence_rms=silence_rms)
         return speech.translate(self, audio, said, speech.normalize_language(language), silence_rms=silence_rms)
+
 
 def load_whisper(spec: str = "bundled", device: str = "cpu") -> WhisperAudio:
     """The Whisper named by ``spec`` on ``device``, loaded once per process and (spec, device).

@@ -20,12 +20,13 @@ The rule, in full:
    The answer names the top label and every other non-neutral label that reaches ``KEEP_RATIO``
    of the top's score and that some present channel *shows* (as in rule 3b: a label channel's
    clear label, the voice's lean), at most ``MAX_EMOTIONS``; the summary gives a lean's extra its
-   reason (", while the tone of the voice hints at fear"), a clear label's is a conflict. Why shown: a runner-up of the pool
-   that no channel shows is the sum of weak leans, and "possibly happy and disgusted" beside an
-   EmoDB anger was named from nothing anyone could point to. On the five real speech samples
-   (re-fused, eval/results/real_speech_*_pipeline.json) this cut the labels named from 1.6-2.2
-   to 1.0-1.1 a clip, the first-named unchanged; the set F1 against the single gold label rose
-   on RAVDESS, EmoDB and EMOVO (mean of the five 0.32 -> 0.36) and moved by 0.003 on CASIA and Urdu. Neutral is named only when it is the top, or
+   reason (", while the tone of the voice hints at fear"), a clear label's is a conflict. Why
+   shown: a runner-up of the pool that no channel shows is the sum of weak leans, and "possibly
+   happy and disgusted" beside an EmoDB anger was named from nothing anyone could point to. On
+   the five real speech samples (re-fused, eval/results/real_speech_*_pipeline.json) this cut
+   the labels named from 1.6-2.2 to 1.0-1.1 a clip, the first-named unchanged; the set F1
+   against the single gold label rose on RAVDESS, EmoDB and EMOVO (mean of the five 0.32 ->
+   0.36) and moved by 0.003 on CASIA and Urdu. Neutral is named only when it is the top, or
    when the fused distribution is flat (its top under ``FLAT_TOP``, 1.5 times the uniform 1/7)
    and no channel clearly shows an emotion: evidence that points nowhere is no emotion. (Two
    channels showing different emotions also flatten the pool; that is a conflict, not calm.)
