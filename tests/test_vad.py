@@ -118,6 +118,25 @@ def test_prosody_measures_the_speech_the_vad_hears_not_the_music_around_it(sente
     assert ref == analyze_prosody(clean, SR)
 
 
+def test_music_around_the_speech_does_not_raise_the_bar_inside_it(sentence):
+    """Music 10 dB over the voice, alone for 1.5 s before and after the sentence (an intro, an
+    outro), the speech span given: the whole clip's activity bar rose with the music, so a third
+    of the sentence's own frames fell under it (active 2.5 -> 1.8 s) and its level spread shrank
+    (5.5 -> 3.8 dB). Inside the span the bar is the speech's own, and the same frames are measured."""
+    pad = int(1.5 * SR)
+    span = ((1.5, 1.5 + sentence.size / SR),)
+    clean = np.concatenate([np.zeros(pad, np.float32), sentence, np.zeros(pad, np.float32)])
+    level = np.sqrt(np.mean(np.square(sentence[np.abs(sentence) > 0.01 * np.abs(sentence).max()])))
+    bed = _music(1.5)[:pad]
+    bed = bed * (level * 10 ** (10 / 20) / np.sqrt(np.mean(np.square(bed))))
+    mixed = np.concatenate([bed, sentence, bed]).astype(np.float32)
+    ref, got = analyze_prosody(clean, SR, speech=span), analyze_prosody(mixed, SR, speech=span)
+    assert ref.speech_found and got.speech_found
+    assert abs(got.active_s - ref.active_s) < 0.1, (got.active_s, ref.active_s)
+    assert abs(got.level_std_db - ref.level_std_db) < 0.3, (got.level_std_db, ref.level_std_db)
+    assert abs(got.voiced_s - ref.voiced_s) < 0.1, (got.voiced_s, ref.voiced_s)
+
+
 def test_speech_spans_widen_and_merge_segments_and_lone_confident_windows():
     w = vad.WINDOW_S
     probs = np.array([0.1] * 5 + [0.9] * 10 + [0.1] * 20 + [0.7] + [0.1] * 10, dtype=np.float32)

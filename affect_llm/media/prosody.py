@@ -200,6 +200,13 @@ def _activity_threshold(db: np.ndarray) -> float:
     ``SPEECH_RANGE_DB`` under the loud frames (95th percentile), the dynamic range of speech.
     For clips whose loud frames reach -40 dBFS the relative bound wins, so the same frames
     are active at any recording level.
+
+    With the VAD's speech spans, the lower of two bars holds: the whole clip's and the speech's
+    own. Silence around the speech shows the true noise floor better than speech without pauses
+    does (the whole clip's bar, as measured on the real corpora); but music or noise around the
+    speech is no floor under it: music as loud as the voice, alone before and after an espeak
+    sentence, raised the whole clip's bar from -50 to -30 dBFS, and the quiet half of the
+    syllables became "pauses" (pause share 0 -> 0.10, voiced share 0.61 -> 0.50: a sadder voice).
     """
     floor, loud = np.percentile(db, 10), np.percentile(db, 95)
     return float(max(ACTIVE_FLOOR_DB, min(floor + 10.0, loud - 15.0), loud - SPEECH_RANGE_DB))
@@ -467,9 +474,13 @@ def analyze_prosody(audio: np.ndarray | None, sample_rate: int = 16000,
 
     db = frame_energy_db(x, win, hop)
     thr = _activity_threshold(db)
-    active = db > thr
     if speech is not None:
-        active &= _in_spans(speech, db.size)
+        inside = _in_spans(speech, db.size)
+        if inside.any():  # sound outside the speech may only lower the bar, never raise it (below)
+            thr = min(thr, _activity_threshold(db[inside]))
+        active = (db > thr) & inside
+    else:
+        active = db > thr
     if active.sum() < MIN_VOICED_FRAMES:
         log.debug("prosody: no active frames above %.1f dBFS", thr)
         return Prosody(speech_found=False)
