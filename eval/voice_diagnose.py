@@ -42,15 +42,20 @@ from real_speech_eval import load_audio, read_items  # noqa: E402
 CACHE = Path.home() / ".cache" / "affect-llm" / "voice_diagnose"
 
 
-def measure(folder: Path) -> list[dict]:
-    """Prosody of every labelled clip in ``folder``, as the product measures it (cached per prosody.py and vad.py version)."""
+def prosody_version() -> str:
+    """The cache key of measured prosody: the source of ``media/prosody.py`` and ``media/vad.py``
+    (the measures depend on the VAD too: prosody is measured inside the speech it hears)."""
     from affect_llm.media import prosody as pros
     from affect_llm.media import vad
+
+    return hashlib.sha256(Path(pros.__file__).read_bytes() + Path(vad.__file__).read_bytes()).hexdigest()[:12]
+
+
+def measure(folder: Path) -> list[dict]:
+    """Prosody of every labelled clip in ``folder``, as the product measures it (cached per ``prosody_version``)."""
     from affect_llm.perception import listen
 
-    # the measures depend on the VAD too: prosody is measured inside the speech it hears
-    version = hashlib.sha256(Path(pros.__file__).read_bytes() + Path(vad.__file__).read_bytes()).hexdigest()[:12]
-    cache = CACHE / f"{folder.name}-{version}.json"
+    cache = CACHE / f"{folder.name}-{prosody_version()}.json"
     if cache.exists():
         return json.loads(cache.read_text())
     items = read_items(folder, None)

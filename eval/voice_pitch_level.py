@@ -39,7 +39,6 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import hashlib
 import json
 import math
 import sys
@@ -145,13 +144,12 @@ def measure_all(specs: list[str]) -> dict[str, list[dict]]:
 
 def measure(name: str, folder: Path, labels: Path | None) -> list[dict]:
     """Prosody (the product's path) and formants of every labelled clip, cached."""
-    from affect_llm.media import prosody as pros
-    from affect_llm.media import vad
     from affect_llm.media.prosody import analyze_prosody
     from affect_llm.media.vad import voice_activity
     from affect_llm.perception import heard_speech
+    from voice_diagnose import prosody_version
 
-    version = hashlib.sha256(Path(pros.__file__).read_bytes() + Path(vad.__file__).read_bytes()).hexdigest()[:12]
+    version = prosody_version()  # voice_diagnose's key: the two scripts share one cache
     cache = CACHE / f"{folder.name}-{version}.json"
     fcache = CACHE / f"{folder.name}-{version}-formants.json"
     if cache.exists() and fcache.exists():

@@ -447,7 +447,7 @@ def transcribe(wa: WhisperAudio, audio: np.ndarray, language: str | None = None,
                          f"use the multilingual 'base' model")
     given = language is not None
     with wa._transcribe_lock, torch.no_grad():
-        features = wa.model.encoder(wa.log_mel(torch.from_numpy(audio)[None]))
+        features = _encode(wa, audio)
         probability = None
         if not multilingual:
             language = "en"
@@ -497,7 +497,7 @@ def translate(wa: WhisperAudio, audio: np.ndarray, said: str, language: str | No
         return None
     duration = audio.size / SAMPLE_RATE
     with wa._transcribe_lock, torch.no_grad():
-        features = wa.model.encoder(wa.log_mel(torch.from_numpy(audio)[None]))
+        features = _encode(wa, audio)
         probability = None
         if language is None:
             language, probability = _detect(wa, features)
@@ -516,6 +516,14 @@ def translate(wa: WhisperAudio, audio: np.ndarray, said: str, language: str | No
         return None
     return Transcript(said.strip(), language=language, language_probability=probability, avg_logprob=heard,
                       translation=text, translation_avg_logprob=logprob)
+
+
+def _encode(wa: WhisperAudio, audio: np.ndarray) -> torch.Tensor:
+    """Encoder states of up to 30 s of mono 16 kHz ``audio``: detection, transcription and
+    translation all decode from them (call under ``wa._transcribe_lock`` and ``no_grad``)."""
+    import torch
+
+    return wa.model.encoder(wa.log_mel(torch.from_numpy(audio)[None]))
 
 
 def _tokenizer(wa: WhisperAudio, language: str | None, task: str) -> Any:
