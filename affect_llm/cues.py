@@ -77,6 +77,25 @@ class VoiceCues:
     # the answer's rendered sentence (``observations.acoustic``), the CLI table, the demo and the
     # checker's fault all build on this clause, so none of them drifts into claiming a measure.
     PITCH_UNTRACKED: ClassVar[str] = "its pitch could not be tracked"
+    # True when the speech was measured for less than ``media.prosody.BRIEF_SPEECH_S`` (``prosody``'s
+    # ``active_s`` says how long): ``phrases`` hold only pitch level and loudness, and everything
+    # said of them is said of that stretch, after :meth:`briefly_measured`'s clause; pace, pauses,
+    # intonation and pitch variation (``BRIEF_UNSAID``) are not claimed. Like ``PITCH_UNTRACKED``,
+    # the prompt, the rendered sentence, the CLI table, the demo and the checker's fault share it.
+    brief: bool = False
+    BRIEFLY: ClassVar[str] = "only {seconds:.1f} s of the speech was clear enough to measure"
+    BRIEF_UNSAID: ClassVar[str] = "its pace, pauses, intonation and pitch variation"
+
+    @classmethod
+    def briefly_measured(cls, voice: dict[str, Any]) -> str | None:
+        """"only 0.2 s of the speech was clear enough to measure" for a briefly measured voice
+        (a cues record's ``voice``: ``brief`` and ``prosody.active_s``), else None."""
+        if voice.get("brief") is not True:
+            return None
+        seconds = (voice.get("prosody") or {}).get("active_s")
+        if not isinstance(seconds, (int, float)):
+            return "only a brief stretch of the speech was clear enough to measure"
+        return cls.BRIEFLY.format(seconds=seconds)
 
     def text(self) -> str:
         if not self.audio_track:
@@ -85,6 +104,10 @@ class VoiceCues:
             return "The audio track holds no clear speech."
         if not self.tone_measured:
             return f"Speech can be heard, but {self.PITCH_UNTRACKED}, so the tone of voice was not measured."
+        brief = self.briefly_measured(asdict(self))
+        if brief:
+            return (f"Voice: {brief}, so {self.BRIEF_UNSAID} are unknown; in that stretch: "
+                    + "; ".join(self.phrases) + ".")
         return "Voice: " + "; ".join(self.phrases) + "."
 
 
@@ -257,4 +280,4 @@ def voice_cues(audio_track: bool, prosody: Any, arousal: str | None = None,
     if arousal is not None:
         summary["arousal"] = arousal
     return VoiceCues(audio_track=audio_track, speech_found=True, phrases=list(heard.describe()),
-                     prosody=summary)
+                     prosody=summary, brief=heard.brief)

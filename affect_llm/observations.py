@@ -73,7 +73,12 @@ def acoustic(cues: dict[str, Any]) -> str:
     phrases = list(voice.get("phrases") or [])
     loud = next((p for p in phrases if p.endswith(" voice")), None)
     rest = [p for p in phrases if p is not loud]  # loudness is vocal effort (cues.loudness_from_effort)
-    head = f"In the audio, the voice is {loud.removesuffix(' voice')}" if loud else "In the audio, the speaker talks"
+    # A briefly measured voice: what was measured is said of that stretch, after the clause that
+    # says how short it was ("In the audio, only 0.2 s of the speech was clear enough to measure:
+    # there the voice is loud, with high pitch"); its phrases hold no pace or pauses.
+    brief = VoiceCues.briefly_measured(voice)
+    lead = f"In the audio, {brief}: there" if brief else "In the audio,"
+    head = f"{lead} the voice is {loud.removesuffix(' voice')}" if loud else f"{lead} the speaker talks"
     return head + (f", with {_join(rest)}" if rest else "")
 
 

@@ -36,3 +36,71 @@ def test_a_quiet_recording_of_an_effortful_voice_is_loud_and_no_effort_means_no_
                         "prosody": unmeasured.prosody}}
     assert acoustic(record).startswith("In the audio, the speaker talks")
     assert check_explanation("The voice is loud.", record) == []  # nothing measured to contradict
+
+
+# A real Javanese anger clip (02-01-06_01): 0.18 s of its 3.7 s speech span passed the activity
+# bar, and its voice was described as "fast speech and 1 pause (3.5 s)", measures of a fragment.
+def _fragment(active_s: float = 0.18) -> Prosody:
+    return Prosody(speech_found=True, pitch_mean_hz=262.0, pitch_range_semitones=9.1, pitch_slope="falling",
+                   energy_mean_db=-20.0, loudness="loud", speaking_rate_sps=11.11, pause_count=1,
+                   pause_total_s=3.52, voiced_s=0.15, active_s=active_s)
+
+
+def _record(cues) -> dict:
+    return {"voice": {"audio_track": True, "speech_found": True, "phrases": cues.phrases, "prosody": cues.prosody,
+                      "brief": cues.brief}}
+
+
+def test_a_briefly_measured_voice_is_described_as_a_stretch_without_pace_or_pauses():
+    from affect_llm.cli.describe import _voice_line
+
+    cues = voice_cues(True, _fragment(), "high", effort=1.5)
+    assert cues.brief and cues.phrases == ["high pitch", "loud voice"]
+    record = _record(cues)
+    sentence = acoustic(record)
+    assert sentence == ("In the audio, only 0.2 s of the speech was clear enough to measure: "
+                        "there the voice is loud, with high pitch")
+    assert check_explanation(sentence + ".", record) == []
+    clause = "only 0.2 s of the speech was clear enough to measure"
+    assert cues.text().startswith(f"Voice: {clause}, so its pace, pauses, intonation and pitch variation are unknown")
+    assert _voice_line({**record["voice"], "prosody": {**cues.prosody, "arousal": "high"}}) == \
+        f"high energy; {clause}: high pitch; loud voice"
+    for said in (sentence, cues.text().split("in that stretch:")[1], _voice_line(record["voice"])):
+        assert not any(w in said for w in ("fast", "pause", "falling", "varied"))
+
+
+def test_the_demo_table_says_the_voice_was_measured_briefly():
+    from types import SimpleNamespace
+
+    demo = __import__("pytest").importorskip("affect_llm.demo.app")
+    cues = voice_cues(True, _fragment(), "high", effort=1.5)
+    record = {"face": {"frames_with_face": 0, "frames": 8, "found": False}, "voice": _record(cues)["voice"],
+              "words": {}, "clip": {"summary": ""}, "candidates": ["angry"], "missing": []}
+    table = demo.cues_markdown(SimpleNamespace(cues_dict=lambda: record, subtitle_source="none", subtitle=None,
+                                               timings={}))
+    assert "| voice | only 0.2 s of the speech was clear enough to measure: high pitch; loud voice |" in table
+
+
+def test_a_voice_measured_long_enough_keeps_its_pace_and_pauses():
+    cues = voice_cues(True, _fragment(active_s=2.5), "high", effort=1.5)
+    assert not cues.brief and "fast speech" in cues.phrases and "1 pause (3.5 s)" in cues.phrases
+    record = _record(cues)
+    assert acoustic(record).startswith("In the audio, the voice is loud, with high, varied pitch")
+    assert check_explanation("The speech is fast.", record) == []
+    assert [f.why for f in check_explanation("The speech is slow.", record)] == \
+        ["says the speech is slow, but the pace is fast (11.1 syllables/s)"]
+
+
+def test_a_half_second_of_voicing_is_measured_briefly():
+    import numpy as np
+
+    from affect_llm.media.prosody import BRIEF_SPEECH_S, analyze_prosody
+
+    sr = 16000
+    t = np.arange(int(0.5 * sr)) / sr
+    tone = sum(np.sin(2 * np.pi * 180.0 * h * t) / h for h in range(1, 6)).astype(np.float32) * 0.3
+    silence = np.zeros(sr, np.float32)
+    p = analyze_prosody(np.concatenate([silence, tone, silence]), sr)
+    assert p.speech_found and 0 < p.active_s < BRIEF_SPEECH_S and p.brief
+    said = " ".join(p.describe())
+    assert said.startswith("medium pitch") and not any(w in said for w in ("pause", "speech", "pace", "intonation"))

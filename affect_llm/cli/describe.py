@@ -117,7 +117,9 @@ def _voice_line(voice: dict) -> str:
     if voice.get("tone_measured") is False:
         return f"speech heard; {VoiceCues.PITCH_UNTRACKED}, so the tone was not measured"
     arousal = (voice.get("prosody") or {}).get("arousal")
-    return "; ".join(([f"{arousal} energy"] if arousal else []) + voice["phrases"])
+    brief = VoiceCues.briefly_measured(voice)  # then the phrases are said of that stretch only
+    measured = [f"{brief}: " + "; ".join(voice["phrases"])] if brief else voice["phrases"]
+    return "; ".join(([f"{arousal} energy"] if arousal else []) + measured)
 
 
 def _words_line(cues: dict) -> str:

@@ -97,6 +97,8 @@ def cues_markdown(p: Any) -> str:
     lines.append(f"| face | {face_text} |")
     if voice["speech_found"]:
         voice_text = "; ".join(voice["phrases"]) or f"speech heard; {VoiceCues.PITCH_UNTRACKED}"
+        brief = VoiceCues.briefly_measured(voice)  # the phrases are said of that stretch only
+        voice_text = f"{brief}: {voice_text}" if brief else voice_text
     else:
         voice_text = "no audio track" if not voice["audio_track"] else "no clear speech"
     lines.append(f"| voice | {_md_escape(voice_text)} |")

@@ -92,6 +92,20 @@ PITCH_LOWPASS_HZ = 1000.0
 FLUX_LOW_HZ, FLUX_TOP_HZ, FLUX_BANDS = 50.0, 5000.0, 24
 # Aperiodicity (YIN dip) is bounded here before HNR = 10 log10((1 - a) / a) is taken.
 APERIODICITY_MIN = 1e-3
+# Seconds of active speech (``Prosody.active_s``) under which the voice counts as measured only
+# *briefly*: its pace, pauses, intonation and pitch variation are not described, only its pitch
+# level and loudness, said of that stretch (``Prosody.brief``, ``cues.VoiceCues.briefly_measured``).
+# Active seconds, not voiced ones: pace (syllable nuclei over the speech time) and pauses (gaps
+# between active frames) are measured on the active frames, and voiced seconds run about 0.7 of
+# them on ordinary speech (a 1 s floor on voiced_s would mark 18 of the 239 Javanese clips with
+# speech, ordinary 1.5-2 s utterances). Why 1 s: one syllable nucleus counted more or less moves
+# the rate by 1 / active_s syllables per second; at 1 s that is half the width of the "moderate"
+# band (SLOW_SPS-FAST_SPS, 3-5), below it one miscounted syllable can carry the pace across a
+# whole band (a real Javanese anger clip, 0.18 s active in a 3.7 s speech span: "fast speech"
+# at 11 syllables/s and "1 pause (3.5 s)", which was the speech the activity bar left out).
+# Intonation and pitch variation are the course of the utterance, which a syllable or two does
+# not show; pitch level and vocal effort are in every voiced frame, so a short stretch shows them.
+BRIEF_SPEECH_S = 1.0
 
 
 @dataclass
@@ -136,14 +150,25 @@ class Prosody:
     # voicing to measure a voice (a whisper; a creaky or codec-worn recording).
     active_s: float = 0.0
 
+    @property
+    def brief(self) -> bool:
+        """Speech measured for less than ``BRIEF_SPEECH_S``: too short to describe its pace, pauses,
+        intonation or pitch variation. ``active_s`` 0 with speech found means not recorded (a
+        ``Prosody`` built by hand): ``analyze_prosody`` finds speech only in 0.1 s or more."""
+        return self.speech_found and 0.0 < self.active_s < BRIEF_SPEECH_S
+
     def describe(self) -> list[str]:
-        """Short phrases for the explanation, e.g. ``["high, varied pitch", "loud voice", "fast speech"]``."""
+        """Short phrases for the explanation, e.g. ``["high, varied pitch", "loud voice", "fast speech"]``;
+        for a :attr:`brief` voice only its pitch level and loudness (``["high pitch", "loud voice"]``)."""
         if not self.speech_found:
             return ["no speech detected"]
         out = []
+        if self.brief:
+            if self.pitch_mean_hz is not None:
+                out.append(f"{self._pitch_level()} pitch")
+            return out + ([f"{self.loudness} voice"] if self.loudness else [])
         if self.pitch_mean_hz is not None:
-            level = ("high" if self.pitch_mean_hz >= HIGH_PITCH_HZ else
-                     "low" if self.pitch_mean_hz <= LOW_PITCH_HZ else "medium")
+            level = self._pitch_level()
             rng = self.pitch_range_semitones or 0.0
             var = "varied" if rng >= VARIED_SEMITONES else "monotone" if rng <= MONOTONE_SEMITONES else "steady"
             out.append(f"{level}, {var} pitch")
@@ -160,6 +185,11 @@ class Prosody:
             out.append(f"{self.pause_count} pause{'s' if self.pause_count > 1 else ''} "
                        f"({self.pause_total_s:.1f} s)")
         return out
+
+    def _pitch_level(self) -> str:
+        """"high" / "low" / "medium": the mean pitch against the adult register bands."""
+        hz = self.pitch_mean_hz or 0.0
+        return "high" if hz >= HIGH_PITCH_HZ else "low" if hz <= LOW_PITCH_HZ else "medium"
 
 
 # --------------------------------------------------------------------------- framing and energy
