@@ -81,6 +81,22 @@ def test_the_demo_table_says_the_voice_was_measured_briefly():
     assert "| voice | only 0.2 s of the speech was clear enough to measure: high pitch; loud voice |" in table
 
 
+def test_a_pace_or_pause_claimed_for_a_briefly_measured_voice_is_a_contradiction():
+    record = _record(voice_cues(True, _fragment(), "high", effort=1.5))
+    for planted, word in (("The voice is loud, with fast speech.", "fast"),
+                          ("She speaks with no pauses.", "pauses"),
+                          ("There is one long pause.", "pause"),
+                          ("The pitch is varied and falling.", "varied")):
+        faults = check_explanation(planted, record)
+        assert [f.kind for f in faults][:1] == ["contradiction"], planted
+        assert faults[0].text == word and "only 0.2 s of the speech was clear enough to measure" in faults[0].why
+    # saying what is unknown is what a faithful answer does
+    assert check_explanation("Its pace and pauses are unknown, but the voice is loud.", record) == []
+    # a record written before ``brief`` existed is judged by its active seconds
+    old = {"voice": {k: v for k, v in record["voice"].items() if k != "brief"}}
+    assert [f.kind for f in check_explanation("The speech is fast.", old)] == ["contradiction"]
+
+
 def test_a_voice_measured_long_enough_keeps_its_pace_and_pauses():
     cues = voice_cues(True, _fragment(active_s=2.5), "high", effort=1.5)
     assert not cues.brief and "fast speech" in cues.phrases and "1 pause (3.5 s)" in cues.phrases

@@ -248,6 +248,35 @@ def _quality_at(ctx: Ctx, k: int) -> tuple[str, str] | None:
     return quality_of(toks[k].text, near_words(clause, k, _WINDOW))
 
 
+# What a briefly measured voice (``CueView.brief_clause``) does not show, by the attribute a claim
+# is about: any claim about these is a fault, whatever it says.
+_UNSHOWN_BY_BRIEF = {"pace": "its pace", "pauses": "its pauses", "slope": "its intonation",
+                     "variation": "how its pitch varies"}
+
+
+# Words that say a measure is not known ("its pace is unknown", "the pauses could not be measured"):
+# such a clause states what a briefly measured voice does not show, as a faithful answer may. Not
+# the plain negators: "no pauses", "not fast" are claims about the fragment.
+_UNKNOWN = frozenset({"unknown", "unmeasured", "uncertain", "unclear", "unable", "impossible", "cannot",
+                      "couldn't", "can't"})
+_KNOWING = frozenset({"measured", "known", "determined", "told", "tell", "judged", "assessed", "tracked"})
+
+
+def _says_unknown(ctx: Ctx, k: int) -> bool:
+    """The clause of token ``k`` says a measure is unknown (``_UNKNOWN``, or "not" soon before a ``_KNOWING`` word)."""
+    toks = ctx.sent.tokens
+    words = [toks[j].text for j in ctx.clause_tokens(toks[k].clause)]
+    if any(w in _UNKNOWN for w in words):
+        return True
+    return any((w == "not" or w.endswith("n't")) and _KNOWING & set(words[i + 1:i + 3]) for i, w in enumerate(words))
+
+
+def _brief_fault(ctx: Ctx, k: int, attr: str) -> Fault:
+    """"describes its pace ('fast'), but only 0.2 s of the speech was clear enough to measure, so it is unknown"."""
+    return _fault(ctx, k, k, f"describes {_UNSHOWN_BY_BRIEF[attr]} ('{ctx.sent.tokens[k].text}'), but "
+                             f"{ctx.view.brief_clause}, so it is unknown")
+
+
 def _voice(ctx: Ctx) -> list[Fault]:
     view = ctx.view
     if not view.speech_present or ctx.voice_missing_flagged:
@@ -256,6 +285,10 @@ def _voice(ctx: Ctx) -> list[Fault]:
     for k in range(len(ctx.sent.tokens)):
         q = _quality_at(ctx, k)
         if q is None or q[0] == "pauses":
+            continue
+        if view.brief_clause and q[0] in _UNSHOWN_BY_BRIEF:
+            if not _says_unknown(ctx, k):
+                out.append(_brief_fault(ctx, k, q[0]))
             continue
         why = _quality_fault(view, q[0], q[1], ctx.negated_before(k))
         if why:
@@ -322,7 +355,13 @@ def _quality_fault(view: cv.CueView, attr: str, value: str, negated: bool) -> st
 def _pauses(ctx: Ctx) -> list[Fault]:
     view = ctx.view
     n = view.pauses
-    if n is None or not view.speech_present or ctx.voice_missing_flagged:
+    if not view.speech_present or ctx.voice_missing_flagged:
+        return []
+    if view.brief_clause:  # too little speech measured to count its pauses: any pause claim is one
+        k = next((k for k, tok in enumerate(ctx.sent.tokens) if ctx.live(k) and not _says_unknown(ctx, k) and (
+            tok.text in PAUSE_WORDS or (_quality_at(ctx, k) or ("",))[0] == "pauses")), None)
+        return [] if k is None else [_brief_fault(ctx, k, "pauses")]
+    if n is None:
         return []
     toks, out = ctx.sent.tokens, []
     for k, tok in enumerate(toks):

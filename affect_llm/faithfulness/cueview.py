@@ -28,6 +28,9 @@ PITCH_MID_HZ = (HIGH_PITCH_HZ + LOW_PITCH_HZ) / 2  # 170 Hz
 RANGE_MID_ST = (VARIED_SEMITONES + MONOTONE_SEMITONES) / 2  # 5.5 semitones
 LOUD_MID_DB = (LOUD_DB + QUIET_DB) / 2  # -25 dBFS
 RATE_MID_SPS = (FAST_SPS + SLOW_SPS) / 2  # 4 syllables/s
+# media.prosody.BRIEF_SPEECH_S, repeated: records written before ``voice.brief`` existed are
+# judged by their ``prosody.active_s`` (``CueView.brief_clause``).
+BRIEF_SPEECH_S = 1.0
 
 # Emotion support (see FAITHFULNESS.md): a label is supported when a present channel gives it
 # at least MODALITY_FLOOR (uniform is 1/7 = 0.14), or the fusion ranks it at FUSION_FLOOR or more.
@@ -141,6 +144,23 @@ class CueView:
         """Speech was heard (its words made out) but the voice could not be measured."""
         return bool(self.speech_present) and self.voice.get("tone_measured") is False
 
+    @functools.cached_property
+    def brief_clause(self) -> str | None:
+        """"only 0.2 s of the speech was clear enough to measure" when the voice was measured only
+        briefly (``VoiceCues.brief``), else None: then its pace, pauses, intonation and pitch
+        variation were not measured, and a claim about them is a fault whatever it says. A record
+        without ``brief`` (written before it) is judged by ``prosody.active_s``; one without either
+        (another system's) is never brief."""
+        from ..cues import VoiceCues  # here: the checker reads the JSON record and needs no numpy to load
+
+        if not self.speech_present or self.tone_unmeasured:
+            return None
+        if "brief" in self.voice:
+            return VoiceCues.briefly_measured(self.voice)
+        seconds = _num(self.prosody.get("active_s"))
+        brief = seconds is not None and 0.0 < seconds < BRIEF_SPEECH_S
+        return VoiceCues.briefly_measured({**self.voice, "brief": brief})
+
     def _phrase(self, *words: str) -> bool:
         return any(w in p for p in self.voice.get("phrases") or [] for w in words)
 
@@ -155,7 +175,7 @@ class CueView:
         if hz is not None:
             return "high" if hz >= HIGH_PITCH_HZ else "low" if hz <= LOW_PITCH_HZ else "medium"
         for level in ("high", "low", "medium"):
-            if self._phrase(f"{level},"):
+            if self._phrase(f"{level},", f"{level} pitch"):
                 return level
         return None
 
