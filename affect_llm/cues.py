@@ -83,18 +83,18 @@ class VoiceCues:
     # intonation and pitch variation (``BRIEF_UNSAID``) are not claimed. Like ``PITCH_UNTRACKED``,
     # the prompt, the rendered sentence, the CLI table, the demo and the checker's fault share it.
     brief: bool = False
-    BRIEFLY: ClassVar[str] = "only {seconds:.1f} s of the speech was clear enough to measure"
+    BRIEFLY: ClassVar[str] = "only {seconds:.1f} s of speech was clear enough to measure"
     BRIEF_UNSAID: ClassVar[str] = "its pace, pauses, intonation and pitch variation"
 
     @classmethod
     def briefly_measured(cls, voice: dict[str, Any]) -> str | None:
-        """"only 0.2 s of the speech was clear enough to measure" for a briefly measured voice
+        """"only 0.2 s of speech was clear enough to measure" for a briefly measured voice
         (a cues record's ``voice``: ``brief`` and ``prosody.active_s``), else None."""
         if voice.get("brief") is not True:
             return None
         seconds = (voice.get("prosody") or {}).get("active_s")
         if not isinstance(seconds, (int, float)):
-            return "only a brief stretch of the speech was clear enough to measure"
+            return "only a brief stretch of speech was clear enough to measure"
         return cls.BRIEFLY.format(seconds=seconds)
 
     def text(self) -> str:

@@ -74,7 +74,7 @@ def acoustic(cues: dict[str, Any]) -> str:
     loud = next((p for p in phrases if p.endswith(" voice")), None)
     rest = [p for p in phrases if p is not loud]  # loudness is vocal effort (cues.loudness_from_effort)
     # A briefly measured voice: what was measured is said of that stretch, after the clause that
-    # says how short it was ("In the audio, only 0.2 s of the speech was clear enough to measure:
+    # says how short it was ("In the audio, only 0.2 s of speech was clear enough to measure:
     # there the voice is loud, with high pitch"); its phrases hold no pace or pauses.
     brief = VoiceCues.briefly_measured(voice)
     lead = f"In the audio, {brief}: there" if brief else "In the audio,"

@@ -58,10 +58,10 @@ def test_a_briefly_measured_voice_is_described_as_a_stretch_without_pace_or_paus
     assert cues.brief and cues.phrases == ["high pitch", "loud voice"]
     record = _record(cues)
     sentence = acoustic(record)
-    assert sentence == ("In the audio, only 0.2 s of the speech was clear enough to measure: "
+    assert sentence == ("In the audio, only 0.2 s of speech was clear enough to measure: "
                         "there the voice is loud, with high pitch")
     assert check_explanation(sentence + ".", record) == []
-    clause = "only 0.2 s of the speech was clear enough to measure"
+    clause = "only 0.2 s of speech was clear enough to measure"
     assert cues.text().startswith(f"Voice: {clause}, so its pace, pauses, intonation and pitch variation are unknown")
     assert _voice_line({**record["voice"], "prosody": {**cues.prosody, "arousal": "high"}}) == \
         f"high energy; {clause}: high pitch; loud voice"
@@ -78,7 +78,7 @@ def test_the_demo_table_says_the_voice_was_measured_briefly():
               "words": {}, "clip": {"summary": ""}, "candidates": ["angry"], "missing": []}
     table = demo.cues_markdown(SimpleNamespace(cues_dict=lambda: record, subtitle_source="none", subtitle=None,
                                                timings={}))
-    assert "| voice | only 0.2 s of the speech was clear enough to measure: high pitch; loud voice |" in table
+    assert "| voice | only 0.2 s of speech was clear enough to measure: high pitch; loud voice |" in table
 
 
 def test_a_pace_or_pause_claimed_for_a_briefly_measured_voice_is_a_contradiction():
@@ -89,12 +89,16 @@ def test_a_pace_or_pause_claimed_for_a_briefly_measured_voice_is_a_contradiction
                           ("The pitch is varied and falling.", "varied")):
         faults = check_explanation(planted, record)
         assert [f.kind for f in faults][:1] == ["contradiction"], planted
-        assert faults[0].text == word and "only 0.2 s of the speech was clear enough to measure" in faults[0].why
+        assert faults[0].text == word and "only 0.2 s of speech was clear enough to measure" in faults[0].why
     # saying what is unknown is what a faithful answer does
     assert check_explanation("Its pace and pauses are unknown, but the voice is loud.", record) == []
     # a record written before ``brief`` existed is judged by its active seconds
+    from affect_llm.faithfulness import cueview
+    from affect_llm.media import prosody
+
     old = {"voice": {k: v for k, v in record["voice"].items() if k != "brief"}}
     assert [f.kind for f in check_explanation("The speech is fast.", old)] == ["contradiction"]
+    assert cueview.BRIEF_SPEECH_S == prosody.BRIEF_SPEECH_S  # the checker's copy of the floor
 
 
 def test_a_voice_measured_long_enough_keeps_its_pace_and_pauses():

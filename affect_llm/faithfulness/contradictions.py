@@ -272,7 +272,7 @@ def _says_unknown(ctx: Ctx, k: int) -> bool:
 
 
 def _brief_fault(ctx: Ctx, k: int, attr: str) -> Fault:
-    """"describes its pace ('fast'), but only 0.2 s of the speech was clear enough to measure, so it is unknown"."""
+    """"describes its pace ('fast'), but only 0.2 s of speech was clear enough to measure, so it is unknown"."""
     return _fault(ctx, k, k, f"describes {_UNSHOWN_BY_BRIEF[attr]} ('{ctx.sent.tokens[k].text}'), but "
                              f"{ctx.view.brief_clause}, so it is unknown")
 

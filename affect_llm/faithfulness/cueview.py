@@ -146,7 +146,7 @@ class CueView:
 
     @functools.cached_property
     def brief_clause(self) -> str | None:
-        """"only 0.2 s of the speech was clear enough to measure" when the voice was measured only
+        """"only 0.2 s of speech was clear enough to measure" when the voice was measured only
         briefly (``VoiceCues.brief``), else None: then its pace, pauses, intonation and pitch
         variation were not measured, and a claim about them is a fault whatever it says. A record
         without ``brief`` (written before it) is judged by ``prosody.active_s``; one without either
