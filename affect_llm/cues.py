@@ -34,6 +34,17 @@ class FaceCues:
     first_half: str | None = None
     second_half: str | None = None
     per_frame: list[str | None] = field(default_factory=list)
+    # How much the mouth moved between the sampled frames (``media.face_motion``), None when not
+    # measured (fewer than 3 frames with a face).
+    mouth_motion: float | None = None
+
+    @property
+    def still(self) -> bool:
+        """The face's mouth did not move between the sampled frames: a photograph, a poster, or
+        someone not speaking (``media.face_motion.still``)."""
+        from .media.face_motion import still
+
+        return still(self.mouth_motion)
 
     @property
     def picture(self) -> bool:
@@ -60,8 +71,9 @@ class FaceCues:
         main = look[ranked[0][0]] + (f", sometimes {look[ranked[1][0]]}" if ranked[1][1] >= 0.15 else "")
         change = (f"it changes from {look[self.first_half]} to {look[self.second_half]} during the clip"
                   if self.changes else f"it stays {look[self.dominant]} throughout")
+        still = " Its mouth does not move between the frames." if self.still else ""
         return (f"A face is visible in {self.frames_with_face} of {self.frames} sampled frames. "
-                f"Facial expression: mostly {main}; {change}.")
+                f"Facial expression: mostly {main}; {change}.{still}")
 
 
 @dataclass
@@ -215,6 +227,7 @@ class Cues:
     def to_dict(self) -> dict[str, Any]:
         d = {"face": asdict(self.face), "voice": asdict(self.voice), "words": asdict(self.words)}
         d["face"]["found"] = self.face.found
+        d["face"]["still"] = self.face.still
         d["evidence"] = {name: ev.to_dict() for name, ev in self.evidence.items()}
         d["fusion"] = self.fusion.to_dict()
         d["candidates"] = self.candidates
@@ -222,8 +235,10 @@ class Cues:
         return d
 
 
-def face_cues(probs: np.ndarray | None, found: np.ndarray | None, frames: int) -> FaceCues:
-    """Summarize per-frame expression probabilities ``[N, 7]`` over frames where a face was found."""
+def face_cues(probs: np.ndarray | None, found: np.ndarray | None, frames: int,
+              mouth_motion: float | None = None) -> FaceCues:
+    """Summarize per-frame expression probabilities ``[N, 7]`` over frames where a face was found;
+    ``mouth_motion`` is ``media.face_motion.mouth_motion`` of the same frames (None: not measured)."""
     if probs is None or found is None or not np.any(found):
         return FaceCues(frames=frames, frames_with_face=0, per_frame=[None] * frames)
     probs = np.asarray(probs, dtype=np.float64)
@@ -241,6 +256,7 @@ def face_cues(probs: np.ndarray | None, found: np.ndarray | None, frames: int) -
         first_half=first,
         second_half=second,
         per_frame=per_frame,
+        mouth_motion=None if mouth_motion is None else round(float(mouth_motion), 3),
     )
 
 

@@ -76,6 +76,7 @@ def perceive(path: str | Path, options: PerceiveOptions | None = None) -> Percep
     from .encoders.expression import read_faces
     from .media.clip import read_clip
     from .media.faces import detect_faces
+    from .media.face_motion import mouth_motion
     from .media.subtitle import resolve_subtitle
 
     options = options or PerceiveOptions()
@@ -87,6 +88,8 @@ def perceive(path: str | Path, options: PerceiveOptions | None = None) -> Percep
         faces = detect_faces(clip.frames)
     with _timed(timings, "expression_s"):
         expressions = read_faces(clip.frames, faces)
+    with _timed(timings, "face_motion_s"):
+        motion = mouth_motion(clip.frames, faces.boxes) if clip.has_picture else None
     prosody, speech = listen(clip.audio, clip.sample_rate, timings)
 
     subtitle, source = resolve_subtitle(path, options.subtitle)
@@ -115,7 +118,7 @@ def perceive(path: str | Path, options: PerceiveOptions | None = None) -> Percep
     words = word_cues_from(subtitle, source, transcript, options.language, spoken_translation=spoken)
 
     with _timed(timings, "evidence_s"):
-        cues = decide(face_cues(expressions, faces.found, len(clip.frames)), expressions, faces.found,
+        cues = decide(face_cues(expressions, faces.found, len(clip.frames), motion), expressions, faces.found,
                       clip.audio is not None, prosody, words)
     subtitle, source = words.subtitle, words.source
     log.info("perceived %s: missing=%s decision=%s", path.name, cues.missing, cues.candidates)
@@ -327,7 +330,10 @@ def decide(face: Any, expressions: np.ndarray | None, found: np.ndarray | None, 
     language = words.language or guess_language(words.subtitle)
     own = read_own_words(words.subtitle, language) if words.subtitle else None
     evidence = {
-        "face": face_evidence(expressions, found, face.frames),
+        # A face whose mouth does not move while speech is heard is not shown to be the speaker's
+        # (a photograph under a voice-over, cover art, a listener): ``evidence.face`` says why.
+        "face": face_evidence(expressions, found, face.frames,
+                              still_while_speaking=face.still and prosody is not None and prosody.speech_found),
         "voice": voice_evidence(prosody, audio_track, language=language),
         "words": words_evidence(english, reliability=trust, own=own, own_reliability=heard_well),
     }

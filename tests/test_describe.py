@@ -43,6 +43,21 @@ def test_describe_example_clip_console_script(example_clips):
     assert result["timings"]["total_s"] > 0
 
 
+def test_a_shouted_complaint_over_a_smiling_portrait_is_answered_angry(capsys, example_clips, fast_model):
+    """``examples/angry.mp4``: "This is completely unacceptable!" shouted over a still smiling
+    portrait. The portrait's mouth never moves while the speech is heard, so it weighs less
+    (``evidence.face``) and the words decide; the smile is still named as a conflict, with why it lost."""
+    from affect_llm.faithfulness import check_explanation
+
+    result = describe_json(capsys, str(example_clips["angry"]), "--model", str(fast_model))
+    cues = result["cues"]
+    assert result["emotions"][0] == "angry"
+    assert cues["face"]["still"] is True and cues["evidence"]["face"]["pool_share"] == 0.25
+    assert cues["fusion"]["expressed"]["face"] == "happy" and cues["fusion"]["conflicts"]
+    assert "mouth does not move while speech is heard" in result["explanation"]
+    assert check_explanation(result["explanation"], cues) == []
+
+
 def test_human_report(capsys, good_clip):
     assert main(["describe", str(good_clip), "--subtitle", "I passed the exam!"]) == 0
     out = capsys.readouterr().out

@@ -47,6 +47,10 @@ class ModalityEvidence:
     # clear label, or neutral): 1 for the face and the voice, whose calm is an observation of
     # the person; less for the words, whose flatness mostly is not (fusion rule 1b).
     flat_weight: float = 1.0
+    # The share of its weight the channel brings to the pool whatever it shows (fusion rule 1c): 1,
+    # but less for a face whose mouth does not move while speech is heard (``evidence.face``). Its
+    # reading still shows and may conflict; it only weighs less in the decision.
+    pool_share: float = 1.0
 
     @property
     def present(self) -> bool:
@@ -59,6 +63,7 @@ class ModalityEvidence:
         return {"modality": self.modality, "reliability": round(self.reliability, 3),
                 "method": self.method, "reads": self.reads,
                 **({"arousal": self.arousal} if self.arousal is not None else {}),
+                **({"pool_share": self.pool_share} if self.pool_share != 1.0 else {}),
                 "scores": {lab: round(self.scores[lab], 3) for lab in LABELS},
                 "top": [[lab, round(p, 3)] for lab, p in self.top()],
                 "detail": self.detail}

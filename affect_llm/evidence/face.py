@@ -12,6 +12,17 @@ wrong or right, while the model is right on about 66 % of FER2013's test faces (
 real video). Mixing its mean with the uniform distribution (``CALIBRATION`` of the model, the
 rest uniform) brings the top score of a confident reading down to about 0.66, so a face is as
 sure in the fusion as the model is accurate, and no surer.
+
+A face whose mouth does not move while speech is heard (``media.face_motion``) enters the
+fusion's pool at ``STILL_FACE_SHARE`` of its weight (``ModalityEvidence.pool_share``). Why: the
+face seen is then not shown to be the speaker's as they speak: a photograph under a voice-over,
+a podcast's cover art, a poster, a listener. ``examples/angry.mp4`` (a smiling portrait under a
+shouted "This is completely unacceptable!") was answered "happy, and possibly angry": the
+portrait's smile outweighed the words. Its reading still *shows* (the fusion names the conflict,
+"the words point to anger, but the face points to happiness"), it just cannot outvote the
+speaker's own voice and words. A quarter, not nothing: when the voice and the words say nothing
+the still face still leans the answer. No real talking face of the 240 Javanese AV clips is
+called still (``eval/face_motion.py``), so on real talking-head video nothing changes.
 """
 
 from __future__ import annotations
@@ -29,9 +40,14 @@ CALIBRATION = 0.6
 METHOD = "fer-mini-xception"
 
 
-def face_evidence(probs: np.ndarray | None, found: np.ndarray | None, frames: int) -> ModalityEvidence:
+STILL_FACE_SHARE = 0.25
+
+
+def face_evidence(probs: np.ndarray | None, found: np.ndarray | None, frames: int, *,
+                  still_while_speaking: bool = False) -> ModalityEvidence:
     """``probs``: ``[N, 7]`` expression probabilities (``EXPRESSION_CLASSES`` order) per sampled frame;
-    ``found``: ``[N]`` bool, a face in that frame; ``frames``: how many frames were sampled."""
+    ``found``: ``[N]`` bool, a face in that frame; ``frames``: how many frames were sampled;
+    ``still_while_speaking``: the face's mouth did not move while speech was heard (module doc)."""
     if probs is None or found is None or not np.any(found) or frames <= 0:
         return absent("face", "no picture (a sound-only recording)" if frames <= 0 else
                       f"no face in any of the {frames} sampled frames")
@@ -41,6 +57,10 @@ def face_evidence(probs: np.ndarray | None, found: np.ndarray | None, frames: in
     raw = normalize({EXPRESSION_TO_LABEL[c]: float(p) for c, p in zip(EXPRESSION_CLASSES, mean)})
     scores = {lab: CALIBRATION * raw[lab] + (1 - CALIBRATION) / len(LABELS) for lab in LABELS}
     ratio = len(idx) / frames
+    detail = {"frames_with_face": len(idx), "frames": int(frames),
+              "model_probs": {lab: round(v, 3) for lab, v in raw.items()}}
+    if still_while_speaking:
+        detail["still_while_speaking"] = True
     return ModalityEvidence(modality="face", scores=scores, reliability=round(MAX_RELIABILITY * ratio, 3),
-                            method=METHOD, detail={"frames_with_face": len(idx), "frames": int(frames),
-                                    "model_probs": {lab: round(v, 3) for lab, v in raw.items()}})
+                            method=METHOD, detail=detail,
+                            pool_share=STILL_FACE_SHARE if still_while_speaking else 1.0)

@@ -12,6 +12,10 @@ The rule, in full:
    pool at ``ModalityEvidence.flat_weight`` of its reliability: the words' (``words.
    FLAT_WORDS_WEIGHT``), since a flat sentence says little about how its speaker feels; the face
    and the voice keep theirs, since a still face or a calm voice is an observation of the person.
+   1c. A channel also enters the pool at its ``ModalityEvidence.pool_share``: a face whose mouth
+   does not move while speech is heard at a quarter (``face.STILL_FACE_SHARE``), since it is not
+   shown to be the speaker's face as they speak (a photograph under a voice-over). Only the pool
+   weight changes: the channel still expresses its label (rule 4) and a conflict is named.
 2. Neutral is then multiplied by ``NEUTRAL_DISCOUNT``: a channel that reads neutral has found
    *no* emotional signal, which is weaker evidence than a signal another channel did find (a
    still face beside an angry voice is common in real recordings; a *smiling* face beside it is
@@ -131,6 +135,8 @@ class Fusion:
     aroused: dict[str, Arousal] = field(default_factory=dict)  # arousal channel -> its clear reading
     # arousal channel -> the non-neutral label its scores lean to (rule 3b: its tone *hints* at it)
     leans: dict[str, Label] = field(default_factory=dict)
+    # present channels that entered the pool at less than their weight (rule 1c), e.g. a still face
+    weighed_less: list[str] = field(default_factory=list)
 
     @property
     def hints(self) -> list[str]:
@@ -152,10 +158,17 @@ class Fusion:
         if not self.weights or not any(w > 0 for w in self.weights.values()):
             return "no channel carried usable evidence"
         if self.conflicts:
-            return "; ".join(_conflict_clause(c, self.emotions[0]) for c in self.conflicts)
+            return "; ".join(_conflict_clause(c, self.emotions[0]) for c in self.conflicts) + self._why_less()
         top = self.emotions[0]
         aside = self._set_aside(top)
-        return self._agreement(top, set_aside=bool(aside)) + aside + self._hinted_extras()
+        return self._agreement(top, set_aside=bool(aside)) + aside + self._hinted_extras() + self._why_less()
+
+    def _why_less(self) -> str:
+        """"; the face's mouth does not move while speech is heard, so it counts less" when a channel
+        weighed less (rule 1c) shows a label the decision did not take: the reader sees why it lost."""
+        top = self.emotions[0]
+        return "".join(f"; {WEIGHED_LESS_BECAUSE[m]}" for m in self.weighed_less
+                       if m in WEIGHED_LESS_BECAUSE and self.expressed.get(m) not in (None, top))
 
     def _hinted_extras(self) -> str:
         """", while the tone of the voice hints at disgust" for an emotion named beside the decision
@@ -211,12 +224,15 @@ class Fusion:
                 "agree": list(self.agree),
                 "hints": list(self.hints),
                 "leans": dict(self.leans),
+                "weighed_less": list(self.weighed_less),
                 "conflicts": [c.to_dict() for c in self.conflicts],
                 "weights": {m: round(w, 3) for m, w in self.weights.items()},
                 "summary": self.summary()}
 
 
 _NOUN = {"face": "the face", "voice": "the voice", "words": "the words"}
+# Why a channel entered the pool at less than its weight (rule 1c), as the summary says it.
+WEIGHED_LESS_BECAUSE = {"face": "the face's mouth does not move while speech is heard, so it counts less"}
 EMOTION_NOUN = {"neutral": "no emotion", "happy": "happiness", "sad": "sadness", "angry": "anger",
                  "fearful": "fear", "surprised": "surprise", "disgusted": "disgust"}
 
@@ -297,6 +313,7 @@ def fuse(evidence: dict[str, ModalityEvidence]) -> Fusion:
     clear = {m: clear_label(evidence[m]) for m in order_m}  # in ORDER, as sentences list them
     for name, ev in evidence.items():
         w = max(0.0, ev.reliability) * (ev.flat_weight if clear[name] in (None, NEUTRAL) else 1.0)  # rule 1b
+        w *= ev.pool_share  # rule 1c
         weights[name] = w
         for lab in LABELS:
             logs[lab] += w * math.log(max(ev.scores.get(lab, 0.0), FLOOR))
@@ -341,8 +358,9 @@ def fuse(evidence: dict[str, ModalityEvidence]) -> Fusion:
         [m for m, a in aroused.items() if fits(a, top)]
     leans = {m: lab for m, lab in showing.items() if evidence[m].reads == "arousal"}
     conflicts = _conflicts(expressed, aroused, top)
+    weighed_less = [m for m in order_m if evidence[m].present and evidence[m].pool_share < 1.0]
     return Fusion(scores=scores, emotions=emotions, expressed=expressed, agree=agree, conflicts=conflicts,
-                  weights=weights, aroused=aroused, leans=leans)
+                  weights=weights, aroused=aroused, leans=leans, weighed_less=weighed_less)
 
 
 def _ordered(evidence: dict[str, ModalityEvidence]) -> list[str]:

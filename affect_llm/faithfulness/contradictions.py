@@ -47,7 +47,7 @@ _WINDOW = 4  # tokens between a quality word and its anchor ("her voice is low a
 
 def check(ctx: Ctx) -> list[Fault]:
     faults: list[Fault] = []
-    for fn in (_missing, _face, _time, _frames, _voice, _pauses):
+    for fn in (_missing, _face, _time, _stillness, _frames, _voice, _pauses):
         faults.extend(fn(ctx))
     return faults
 
@@ -175,6 +175,37 @@ def _time(ctx: Ctx) -> list[Fault]:
                 break
         else:
             out.extend(_from_to(ctx, clause, first_half, second_half))
+    return out
+
+
+# Whether the face moves (``face.still``): "its mouth does not move", "a motionless face", "a still
+# photograph" say it is still; "her mouth moves as she speaks" says it moves.
+_MOVE_WORDS = frozenset({"move", "moves", "moving", "moved", "movement", "movements"})
+_STILL_WORDS = frozenset({"motionless", "unmoving", "static", "frozen", "photograph", "photo"})
+
+
+def _stillness(ctx: Ctx) -> list[Fault]:
+    """A face clause that says the face (its mouth) moves, or does not, against ``face.still``;
+    nothing when it was not measured."""
+    still = ctx.view.face_still
+    if still is None or ctx.face_missing_flagged:
+        return []
+    toks, out = ctx.sent.tokens, []
+    for clause in ctx.clauses():
+        if not _face_clause(ctx, clause):
+            continue
+        for k in ctx.clause_tokens(clause):
+            word = toks[k].text
+            says_still = word in _STILL_WORDS or (word in _MOVE_WORDS and ctx.negated_before(k))
+            says_moves = word in _MOVE_WORDS and not ctx.negated_before(k)
+            if says_still and not still:
+                out.append(_fault(ctx, k, k, "says the face does not move, but its mouth moved between the "
+                                             "sampled frames"))
+                break
+            if says_moves and still:
+                out.append(_fault(ctx, k, k, "says the face moves, but its mouth does not move between the "
+                                             "sampled frames"))
+                break
     return out
 
 

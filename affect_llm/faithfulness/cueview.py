@@ -102,6 +102,14 @@ class CueView:
                 EXPRESSION_TO_LABEL.get(self.face.get("second_half") or ""))
 
     @functools.cached_property
+    def face_still(self) -> bool | None:
+        """Whether the face's mouth stayed still between the sampled frames (``face.still``,
+        ``media.face_motion``); None when not measured (no face, or a record without it)."""
+        if not self.face_found or self.face.get("mouth_motion") is None:
+            return None
+        return bool(self.face.get("still"))
+
+    @functools.cached_property
     def face_changes(self) -> bool | None:
         first, second = self.face_halves
         if not self.face_found or first is None or second is None:
