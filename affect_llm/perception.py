@@ -237,7 +237,11 @@ def word_cues_from(subtitle: str | None, source: str, transcript: Transcript | N
         if spoken_translation is not None:
             rough = _rough_translation(spoken_translation.translation, spoken_translation.translation_avg_logprob)
             rough = bound_words(rough)[0] if rough else None
-        return WordCues(subtitle=text, source=source, language=language, truncated=cut,
+        probability = None
+        if language is None and spoken_translation is not None:  # the language Whisper translated from
+            language, probability = spoken_translation.language, spoken_translation.language_probability
+        return WordCues(subtitle=text, source=source, language=language, language_probability=probability,
+                        truncated=cut,
                         translation=rough, translation_reliable=False if rough else None)
     if transcript is None:
         return WordCues(subtitle=None, source="none")

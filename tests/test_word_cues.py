@@ -88,6 +88,8 @@ def test_a_given_foreign_subtitle_is_read_through_the_speechs_translation_too():
     words = word_cues_from(said, "subtitle", None, None, spoken_translation=spoken)
     assert words.subtitle == said and words.source == "subtitle"
     assert words.translation == spoken.translation and words.translation_reliable is False
+    assert words.language == "es"  # the language Whisper translated from, recorded with the words
+    assert word_cues_from(said, "subtitle", None, "ca", spoken_translation=spoken).language == "ca"  # --language wins
     ev = _decide(decide, words).evidence["words"]
     assert ev.present and abs(ev.reliability - ROUGH_TRANSLATION_RELIABILITY) < 1e-9
     assert ev.detail["readings"] == ["english"] and ev.top(1)[0][0] == "sad"

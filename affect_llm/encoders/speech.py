@@ -437,22 +437,14 @@ def transcribe(wa: WhisperAudio, audio: np.ndarray, language: str | None = None,
     if wa.n_positions * 2 != whisper.audio.N_FRAMES:
         raise ModelError(f"{wa.source}: transcription needs 30 s windows (n_audio_ctx 1500), "
                          f"this model has {wa.n_positions}")
-    rms = loud_level(audio)
-    if not np.isfinite(rms) or rms < silence_rms:
-        log.debug("loud-frame RMS %.2e below %.1e: treated as silence", rms, silence_rms)
+    if not _audible(audio, silence_rms):
         return Transcript("", language=language, reasons=["the audio is near-silent"])
-    multilingual = wa.model.is_multilingual
-    if not multilingual and language not in (None, "en"):
+    if not wa.model.is_multilingual and language not in (None, "en"):
         raise ModelError(f"{wa.encoder_id} is English-only and cannot transcribe {language!r}: "
                          f"use the multilingual 'base' model")
     given = language is not None
     with wa._transcribe_lock, torch.no_grad():
-        features = _encode(wa, audio)
-        probability = None
-        if not multilingual:
-            language = "en"
-        elif language is None:
-            language, probability = _detect(wa, features)
+        features, language, probability = _encode_and_detect(wa, audio, language)
         if audio.size <= wa.n_samples:
             tr = _decode_window(wa, features, language, audio.size / SAMPLE_RATE)
             if language != "en" and translate and tr.text:
@@ -491,18 +483,14 @@ def translate(wa: WhisperAudio, audio: np.ndarray, said: str, language: str | No
 
     audio = _as_mono(audio)
     language = normalize_language(language)
-    rms = loud_level(audio)
-    if (not wa.model.is_multilingual or not np.isfinite(rms) or rms < silence_rms or language == "en"
-            or audio.size > wa.n_samples or not said.strip()):
+    if (not wa.model.is_multilingual or language == "en" or audio.size > wa.n_samples or not said.strip()
+            or not _audible(audio, silence_rms)):
         return None
     duration = audio.size / SAMPLE_RATE
     with wa._transcribe_lock, torch.no_grad():
-        features = _encode(wa, audio)
-        probability = None
-        if language is None:
-            language, probability = _detect(wa, features)
-            if language == "en":
-                return None
+        features, language, probability = _encode_and_detect(wa, audio, language)
+        if language == "en":
+            return None
         tokenizer = _tokenizer(wa, language, "transcribe")
         prompt, tokens = list(tokenizer.sot_sequence_including_notimestamps), tokenizer.encode(" " + said.strip())
         if len(prompt) + len(tokens) > wa.model.dims.n_text_ctx:  # more words than 30 s of speech holds
@@ -524,6 +512,28 @@ def _encode(wa: WhisperAudio, audio: np.ndarray) -> torch.Tensor:
     import torch
 
     return wa.model.encoder(wa.log_mel(torch.from_numpy(audio)[None]))
+
+
+def _audible(audio: np.ndarray, silence_rms: float) -> bool:
+    """Whether ``audio`` is loud enough to ask Whisper for words (:func:`loud_level`)."""
+    rms = loud_level(audio)
+    if np.isfinite(rms) and rms >= silence_rms:
+        return True
+    log.debug("loud-frame RMS %.2e below %.1e: treated as silence", rms, silence_rms)
+    return False
+
+
+def _encode_and_detect(wa: WhisperAudio, audio: np.ndarray,
+                       language: str | None) -> tuple[torch.Tensor, str, float | None]:
+    """Encoder states of ``audio`` (:func:`_encode`) and its language with the probability Whisper
+    gives it: ``language`` when given (probability None), ``"en"`` for an English-only model,
+    else detected from the same states (call under ``wa._transcribe_lock`` and ``no_grad``)."""
+    features = _encode(wa, audio)
+    if not wa.model.is_multilingual:
+        return features, "en", None
+    if language is None:
+        return (features, *_detect(wa, features))
+    return features, language, None
 
 
 def _tokenizer(wa: WhisperAudio, language: str | None, task: str) -> Any:
