@@ -144,25 +144,34 @@ def heard_speech(activity: Any) -> bool:
     return activity.confident_s >= MIN_VAD_SPEECH_S
 
 
+def speech_spans(audio: np.ndarray | None, sample_rate: int,
+                 timings: dict[str, float] | None = None) -> tuple[tuple[float, float], ...]:
+    """Where the VAD (``media.vad``) hears speech in ``audio``, as (start, end) seconds: empty
+    when it heard too little to claim any (``heard_speech``). ``timings`` gets ``vad_s``."""
+    from .media.vad import voice_activity
+
+    with _timed({} if timings is None else timings, "vad_s"):
+        activity = voice_activity(audio, sample_rate)
+    return tuple(activity.speech_spans()) if heard_speech(activity) else ()
+
+
 def listen(audio: np.ndarray | None, sample_rate: int,
            timings: dict[str, float] | None = None) -> tuple[Any, bool]:
     """The voice in ``audio``: (``media.prosody.Prosody``, whether speech was heard).
 
-    The one place that decides there is speech: the VAD first (``heard_speech``), then prosody
-    measured only inside the spans it heard speech in (no spans when it heard none), so music,
+    The one place that decides there is speech: the VAD first (:func:`speech_spans`), then prosody
+    measured only inside the spans it heard speech in (none when it heard none), so music,
     laughter or noise between the utterances is not read as the voice. ``timings`` gets
-    ``vad_s`` and ``prosody_s``. ``eval/real_speech_eval.py`` measures the voice through here.
+    ``vad_s`` and ``prosody_s``. ``eval/real_speech_eval.py`` measures the voice through here;
+    ``eval/voice_pitch_level.py`` through :func:`speech_spans`, since it needs the spans too.
     """
     from .media.prosody import analyze_prosody
-    from .media.vad import voice_activity
 
     timings = {} if timings is None else timings
-    with _timed(timings, "vad_s"):
-        activity = voice_activity(audio, sample_rate)
-    speech = heard_speech(activity)
+    spans = speech_spans(audio, sample_rate, timings)
     with _timed(timings, "prosody_s"):
-        prosody = analyze_prosody(audio, sample_rate, speech=activity.speech_spans() if speech else ())
-    return prosody, speech
+        prosody = analyze_prosody(audio, sample_rate, speech=spans)
+    return prosody, bool(spans)
 
 
 def _second_opinion_model(options: PerceiveOptions, transcript: Transcript | None,

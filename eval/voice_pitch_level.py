@@ -145,8 +145,7 @@ def measure_all(specs: list[str]) -> dict[str, list[dict]]:
 def measure(name: str, folder: Path, labels: Path | None) -> list[dict]:
     """Prosody (the product's path) and formants of every labelled clip, cached."""
     from affect_llm.media.prosody import analyze_prosody
-    from affect_llm.media.vad import voice_activity
-    from affect_llm.perception import heard_speech
+    from affect_llm.perception import speech_spans
     from voice_diagnose import prosody_version
 
     version = prosody_version()  # voice_diagnose's key: the two scripts share one cache
@@ -159,8 +158,7 @@ def measure(name: str, folder: Path, labels: Path | None) -> list[dict]:
     rows, forms, start = [], {}, time.time()
     for i, it in enumerate(items, 1):
         audio = load_audio(it.path)
-        activity = voice_activity(audio, 16_000)  # as perception.listen, keeping the spans
-        spans = activity.speech_spans() if heard_speech(activity) else ()
+        spans = speech_spans(audio, 16_000)  # as perception.listen, keeping the spans
         p = analyze_prosody(audio, 16_000, speech=spans)
         key = str(it.path.relative_to(folder))
         rows.append({"file": key, "gold": it.label, "speaker": it.speaker, "language": it.corpus_language or "en",
