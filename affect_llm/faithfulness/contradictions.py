@@ -179,9 +179,10 @@ def _time(ctx: Ctx) -> list[Fault]:
 
 
 # Whether the face moves (``face.still``): "its mouth does not move", "a motionless face", "a still
-# photograph" say it is still; "her mouth moves as she speaks" says it moves.
+# photograph" say it is still; "her mouth moves as she speaks" says it moves. Not "static" or
+# "frozen": "a static expression" says the expression does not change, which ``_time`` checks.
 _MOVE_WORDS = frozenset({"move", "moves", "moving", "moved", "movement", "movements"})
-_STILL_WORDS = frozenset({"motionless", "unmoving", "static", "frozen", "photograph", "photo"})
+_STILL_WORDS = frozenset({"motionless", "unmoving", "photograph", "photo"})
 
 
 def _stillness(ctx: Ctx) -> list[Fault]:
