@@ -77,13 +77,16 @@ def render(result: dict) -> None:
     console.print(f"[bold]Emotions:[/] {', '.join(result['emotions'])}{conf}")
     if fusion.get("summary"):
         console.print(f"[bold]Agreement:[/] {fusion['summary']}")
-    evidence = Table(title="Evidence (each channel's top labels; weight = reliability)", box=None)
+    evidence = Table(title="Evidence (each channel's top labels; weight = reliability, × its share in the pool "
+                           "when less)", box=None)
     for col in ("channel", "weight", "top labels", "measured"):
         evidence.add_column(col)
     face, voice = cues["face"], cues["voice"]
     measured = {
         "face": (f"{face['frames_with_face']}/{face['frames']} frames, mostly {face['dominant']} "
-                 f"({face['first_half']} → {face['second_half']})") if face["found"] else "no face",
+                 f"({face['first_half']} → {face['second_half']})"
+                 + ("; mouth still while speech is heard" if _still_while_speaking(cues) else ""))
+        if face["found"] else "no face",
         "voice": _voice_line(voice),
         "words": _words_line(cues),
     }
@@ -92,7 +95,8 @@ def render(result: dict) -> None:
         if ev is None:
             continue
         top = ", ".join(f"{lab} {p:.2f}" for lab, p in ev["top"]) if ev["reliability"] > 0 else "—"
-        evidence.add_row(name, f"{ev['reliability']:.2f}", top, measured[name])
+        share = f" × {ev['pool_share']:g}" if ev.get("pool_share", 1.0) != 1.0 else ""  # fusion rule 1c
+        evidence.add_row(name, f"{ev['reliability']:.2f}{share}", top, measured[name])
     evidence.add_row("[bold]fused[/]", "", ", ".join(f"{lab} {p:.2f}" for lab, p in fusion.get("ranked", [])[:3]), "")
     console.print(evidence)
     if cues["missing"]:
@@ -104,6 +108,11 @@ def render(result: dict) -> None:
         console.print("[dim]sentences: " + ", ".join(f"{k} {v}" for k, v in grounding.items()) + "[/]")
     t = result["timings"]
     console.print("[dim]timings: " + ", ".join(f"{k[:-2]} {v:.2f}s" for k, v in t.items()) + "[/]")
+
+
+def _still_while_speaking(cues: dict) -> bool:
+    """The face weighed less because its mouth did not move while speech was heard (``evidence.face``)."""
+    return bool(((cues.get("evidence") or {}).get("face") or {}).get("detail", {}).get("still_while_speaking"))
 
 
 def _voice_line(voice: dict) -> str:

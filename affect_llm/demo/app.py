@@ -110,7 +110,8 @@ def cues_markdown(p: Any) -> str:
     for name, ev in (cues.get("evidence") or {}).items():
         if ev["reliability"] > 0:
             top = ", ".join(f"{lab} {p:.2f}" for lab, p in ev["top"])
-            lines.append(f"| {name} reads | {top} (weight {ev['reliability']:.2f}) |")
+            share = f" × {ev['pool_share']:g} in the decision" if ev.get("pool_share", 1.0) != 1.0 else ""  # rule 1c
+            lines.append(f"| {name} reads | {top} (weight {ev['reliability']:.2f}{share}) |")
     fusion = cues.get("fusion") or {}
     lines.append(f"| decision | {', '.join(cues['candidates']) or '—'} ({_md_escape(fusion.get('summary', ''))}) |")
     if cues["missing"]:
