@@ -63,6 +63,19 @@ def test_a_real_face_video_is_not_still():
     assert motion is not None and not still(motion)
 
 
+def test_many_frames_cost_no_more_than_eight(monkeypatch):
+    """``describe --frames 64`` must not align 2,016 pairs: eight evenly spaced faces are compared."""
+    import affect_llm.media.face_motion as fm
+
+    frames = np.concatenate([_zoomed_portrait()] * 3)  # 24 frames of the still portrait
+    boxes = detect_faces(frames).boxes
+    calls = []
+    real = fm._mouth_residual
+    monkeypatch.setattr(fm, "_mouth_residual", lambda a, b: calls.append(1) or real(a, b))
+    assert still(mouth_motion(frames, boxes))
+    assert len(calls) == fm.MAX_FACES * (fm.MAX_FACES - 1) // 2
+
+
 def test_too_few_faces_are_not_measured():
     frames = _zoomed_portrait()
     boxes = detect_faces(frames).boxes

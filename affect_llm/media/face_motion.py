@@ -53,6 +53,9 @@ GROW = 0.15  # the detector's box grown by this share on each side, so the chin 
 MOUTH = (0.66, 0.86, 0.32, 0.68)  # rows, then columns, as shares of the grown crop
 PERCENTILE = 75
 MIN_FACES = 3  # fewer frames with a face than this: not measured (None)
+# At most this many frames (evenly spaced among those with a face) are compared, pair by pair:
+# the cost grows with the square of the frames, and ``describe --frames 64`` would align 2,016 pairs.
+MAX_FACES = 8
 # Under this the mouth did not move between the sampled frames (module table: photos <= 0.058,
 # real talking faces >= 0.093): a round value between the two groups.
 STILL_MOUTH = 0.075
@@ -89,10 +92,14 @@ def _mouth_residual(a: np.ndarray, b: np.ndarray) -> float | None:
 def mouth_motion(frames: np.ndarray, boxes: Sequence[tuple[int, int, int, int] | None]) -> float | None:
     """How much the face's mouth changes between the sampled ``frames`` (RGB ``[N, H, W, 3]``),
     the face being ``boxes`` (x, y, w, h per frame, None where none was found); see the module
-    doc. None when fewer than ``MIN_FACES`` frames hold a face, or too few pairs align."""
-    crops = [_crop(f, b) for f, b in zip(frames, boxes) if b is not None and b[2] > 0 and b[3] > 0]
-    if len(crops) < MIN_FACES:
+    doc. None when fewer than ``MIN_FACES`` frames hold a face, or too few pairs align. Over
+    ``MAX_FACES`` frames with a face, that many evenly spaced ones are compared."""
+    faces = [(f, b) for f, b in zip(frames, boxes) if b is not None and b[2] > 0 and b[3] > 0]
+    if len(faces) < MIN_FACES:
         return None
+    if len(faces) > MAX_FACES:
+        faces = [faces[int(i)] for i in np.linspace(0, len(faces) - 1, MAX_FACES).round()]
+    crops = [_crop(f, b) for f, b in faces]
     residuals = [r for i in range(len(crops)) for j in range(i + 1, len(crops))
                  if (r := _mouth_residual(crops[i], crops[j])) is not None]
     if len(residuals) < MIN_FACES:
