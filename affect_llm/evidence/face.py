@@ -21,7 +21,9 @@ shouted "This is completely unacceptable!") was answered "happy, and possibly an
 portrait's smile outweighed the words. Its reading still *shows* (the fusion names the conflict,
 "the words point to anger, but the face points to happiness"), it just cannot outvote the
 speaker's own voice and words. A quarter, not nothing: when the voice and the words say nothing
-the still face still leans the answer. No real talking face of the 240 Javanese AV clips is
+the still face still leans the answer. A quarter is also what words that show no emotion keep
+(fusion rule 1b), and it was not chosen blind: at a half, ``examples/angry.mp4`` would still be
+answered "happy", by a hair. No real talking face of the 240 Javanese AV clips is
 called still (``eval/face_motion.py``), so on real talking-head video nothing changes.
 """
 
