@@ -2,7 +2,7 @@
 
     python eval/face_motion.py NAME=DIR_OR_FILE [NAME=...] [--json out.json]
 
-Each clip is read as ``describe`` reads it (``media.clip.read_clip``, 8 frames; the Haar
+Each clip is read as ``describe`` reads it (``media.clip.read_clip``, 8 frames; the
 detector of ``media.faces``) and measured with the product's ``mouth_motion``. Per group it
 prints the clips measured, the range and percentiles, and how many fall under
 ``STILL_MOUTH`` (called still). Groups measured for the table (2026-11-30):

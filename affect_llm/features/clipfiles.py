@@ -6,7 +6,7 @@ The MER2025 / MER-UniBench releases ship, next to each ``video/<name>.mp4``,
 itself, so a reproduction has to read them. ``ClipFiles`` names the three files of one sample;
 ``FeatureExtractor.from_clip`` takes it wherever it takes a video path, and the feature cache
 keys it on all three files' bytes (``clip_digest``), so a face stream made from the release's
-crops never shares a cache entry with one made from our Haar crops.
+crops never shares a cache entry with one made from the crops of our own detector.
 
 The ``.npy`` layout (upstream's ``compress_images_to_npy`` and ``load_face``): one array
 ``[T, H, W, 3]`` uint8, every aligned face OpenFace wrote for the clip, in frame order, read with

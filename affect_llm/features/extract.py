@@ -1,7 +1,7 @@
 """Run the frozen encoders on a clip: the one place features are made, for the cache and live use.
 
 ``FeatureExtractor`` reads a clip the way ``perceive`` does (``read_clip`` with the same frame
-count and size limit, Haar face crops) and turns each configured stream into a ``[T, D]``
+count and size limit, the detected face's crops) and turns each configured stream into a ``[T, D]``
 tensor:
 
 * ``audio``  — Whisper encoder states over the real audio only (50 per second, padding cut off);
@@ -37,6 +37,7 @@ log = logging.getLogger(__name__)
 # Bump when the way features are made changes (cropping, trimming, rounding): old caches go stale.
 EXTRACTOR_VERSION = 1
 PRECOMPUTED = "precomputed"
+FACE_DETECTOR = "blazeface-full-range"  # ``media.faces``; a faces stream's cache id names it
 
 
 @dataclass(frozen=True)
@@ -195,6 +196,8 @@ class FeatureExtractor:
             "feature_dtype": self.feature_dtype,
             # absent by default and without a faces stream (it changes nothing there): old caches stay valid
             **({"openface_bgr": True} if self.openface_bgr and any(s.source == "faces" for s in self.streams) else {}),
+            # who cut the face crops: features of the Haar cascade's crops (no key) are another entry
+            **({"face_detector": FACE_DETECTOR} if any(s.source == "faces" for s in self.streams) else {}),
         }
 
     @property
