@@ -91,3 +91,12 @@ def test_a_face_cut_by_the_frame_edge_stays_inside_it(model):
     assert track.found.all()
     x, y, w, h = track.boxes[0]
     assert x >= 0 and y >= 0 and x + w <= img.shape[1] and y + h <= img.shape[0]
+
+
+def test_a_face_that_fills_the_frame_is_found_by_looking_again_with_room_around_it(model):
+    mk = _make_examples()
+    close_up = np.ascontiguousarray(mk.astronaut()[75:165, 170:250])  # brows to chin, cheek to cheek
+    track = detect_faces(close_up[None])
+    assert track.found.all()
+    x, y, w, h = track.boxes[0]
+    assert w > 0.6 * close_up.shape[1]  # the whole face, not a part of it

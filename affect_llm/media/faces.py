@@ -37,6 +37,7 @@ MIN_FACE_FRACTION = 0.06  # smallest face side, as a fraction of the shorter ima
 # this share of the box's width, and the square's side is this share of the width.
 CASCADE_LIFT = 0.088
 CASCADE_SCALE = 0.925
+CLOSE_UP_PAD = 0.5  # a frame without a face is looked at again grown by this share on each side
 
 CROP_SIDE = 224  # side of the crops the learned face stream and the demo are given
 CROP_MARGIN = 0.2  # ... grown by this share of the face box on each side
@@ -84,6 +85,21 @@ class _Detector:
 
         self.model = BlazeFace()
 
+    def _detect_padded(self, frame: np.ndarray) -> list[tuple[tuple[float, float, float, float], float]]:
+        """BlazeFace on the frame grown by ``CLOSE_UP_PAD`` of its longer side on each side (edge
+        pixels repeated), boxes back in the frame's pixels.
+
+        Why: a face that fills the frame (a close-up, a dataset's tight face crop) is larger than
+        any the model was trained to box; padded, it is a size it knows. Labelled tight crops
+        (``encoders.expression``): CK+48's 309 faces, found in 48 as they are, 275 padded; FER2013's
+        280, 13 and 156. Only where nothing was found, so other frames cost nothing more.
+        """
+        import cv2
+
+        pad = round(CLOSE_UP_PAD * max(frame.shape[:2]))
+        grown = cv2.copyMakeBorder(np.ascontiguousarray(frame), pad, pad, pad, pad, cv2.BORDER_REPLICATE)
+        return [((x - pad, y - pad, w, h), score) for (x, y, w, h), score in self.model.detect(grown)]
+
     def largest_face(self, frame: np.ndarray) -> tuple[int, int, int, int] | None:
         """Box of the largest face in an RGB frame, in that frame's pixels, in the cascade's geometry.
 
@@ -91,7 +107,8 @@ class _Detector:
         the nearest one; BlazeFace's scores of real faces differ by a few hundredths.
         """
         min_side = MIN_FACE_FRACTION * min(frame.shape[:2])
-        faces = [box for box, _ in self.model.detect(frame) if box[2] >= min_side]
+        found = self.model.detect(frame) or self._detect_padded(frame)
+        faces = [box for box, _ in found if box[2] >= min_side]
         if not faces:
             return None
         x, y, w, h = cascade_box(max(faces, key=lambda b: b[2] * b[3]))
