@@ -11,9 +11,11 @@ to the folder; labels read with ``emotions.label_of``). The language column is o
 product detects the language from the speech, as it does for a user's clip.
 
 Run: the clips are written to ``<folder>/manifest.jsonl`` and run through ``python -m affect_llm
-infer`` into ``<folder>/infer.jsonl`` (resumable: rerun and finished clips are skipped). The
-records are kept there so a fusion rule can be re-measured offline. ``--score-only`` reads an
-existing ``infer.jsonl`` without running anything.
+infer`` into ``<folder>/infer.jsonl``. The records are kept there so a fusion rule can be
+re-measured offline. A run starts afresh: an earlier ``infer.jsonl`` is moved aside to
+``infer.before-<time>.jsonl`` (kept, never overwritten), because records of an older pipeline
+would otherwise be scored under this one's commit. ``--resume`` keeps it and runs only the clips
+it lacks (after an interruption); ``--score-only`` reads it without running anything.
 
 Figures, per corpus: the answer's first-named emotion against the gold label; each channel's top
 label alone (face, voice, words), counted only on the clips where that channel is present
@@ -25,7 +27,7 @@ were generated, regenerated or rendered (``grounding``). Results go to
 ``eval/results/<name>.{md,json}``.
 
     python eval/real_video_eval.py /data/javanese_av --name real_video_javanese_av [--note TEXT]
-        [--sample N] [--score-only] [--infer-args "--workers 0"]
+        [--sample N] [--resume | --score-only] [--infer-args "--workers 0"]
 """
 
 from __future__ import annotations
@@ -88,6 +90,18 @@ def run_infer(folder: Path, clips: list[dict], extra: list[str]) -> Path:
     print("$", " ".join(shlex.quote(a) for a in cmd), flush=True)
     subprocess.run(cmd, check=True, env=os.environ.copy())
     return records
+
+
+def set_aside(records: Path) -> Path | None:
+    """Move an earlier records file to ``<stem>.before-<time>.jsonl``; its new path, or None."""
+    if not records.exists():
+        return None
+    kept = records.with_name(f"{records.stem}.before-{time.strftime('%Y%m%d-%H%M%S')}{records.suffix}")
+    while kept.exists():
+        kept = kept.with_name(kept.stem + "-1" + kept.suffix)
+    records.rename(kept)
+    print(f"earlier records moved aside to {kept} (--resume keeps them)", flush=True)
+    return kept
 
 
 def read_records(path: Path) -> dict[str, dict]:
@@ -244,6 +258,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--note", default="", help="a line for the report, e.g. the corpus and its licence")
     p.add_argument("--sample", type=int, default=0, help="about N clips, the same number per label (0: all)")
     p.add_argument("--score-only", action="store_true", help="score an existing infer.jsonl; run nothing")
+    p.add_argument("--resume", action="store_true",
+                   help="keep an existing infer.jsonl and run only the clips it lacks (default: move it aside)")
     p.add_argument("--infer-args", default="", help="more arguments for affect-llm infer, e.g. '--workers 0'")
     args = p.parse_args(argv)
 
@@ -253,6 +269,8 @@ def main(argv: list[str] | None = None) -> int:
         clips = sample_per_label(clips, args.sample)
     start = time.time()
     if not args.score_only:
+        if not args.resume:
+            set_aside(folder / RECORDS)
         run_infer(folder, clips, shlex.split(args.infer_args))
     records = read_records(folder / RECORDS)
     rows = [row_of(c, records.get(c["id"])) for c in clips]
