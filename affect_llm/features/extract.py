@@ -29,6 +29,7 @@ import numpy as np
 import torch
 
 from ..errors import ModelError
+from ..media.faces import DETECTOR_ID
 from .batch import ClipFeatures
 from .clipfiles import ClipFiles, load_openface_faces, load_wav
 
@@ -37,7 +38,6 @@ log = logging.getLogger(__name__)
 # Bump when the way features are made changes (cropping, trimming, rounding): old caches go stale.
 EXTRACTOR_VERSION = 1
 PRECOMPUTED = "precomputed"
-FACE_DETECTOR = "blazeface-full-range"  # ``media.faces``; a faces stream's cache id names it
 
 
 @dataclass(frozen=True)
@@ -197,7 +197,7 @@ class FeatureExtractor:
             # absent by default and without a faces stream (it changes nothing there): old caches stay valid
             **({"openface_bgr": True} if self.openface_bgr and any(s.source == "faces" for s in self.streams) else {}),
             # who cut the face crops: features of the Haar cascade's crops (no key) are another entry
-            **({"face_detector": FACE_DETECTOR} if any(s.source == "faces" for s in self.streams) else {}),
+            **({"face_detector": DETECTOR_ID} if any(s.source == "faces" for s in self.streams) else {}),
         }
 
     @property

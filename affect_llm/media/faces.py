@@ -38,6 +38,9 @@ MIN_FACE_FRACTION = 0.06  # smallest face side, as a fraction of the shorter ima
 # this share of the box's width, and the square's side is this share of the width.
 CASCADE_LIFT = 0.088
 CASCADE_SCALE = 0.925
+# What finds the faces, by name: a learned face stream's feature cache id carries it
+# (``features.extract``), so crops cut by another detector are never served from the cache.
+DETECTOR_ID = "blazeface-full-range"
 CLOSE_UP_PAD = 0.5  # a frame without a face is looked at again grown by this share on each side
 
 CROP_SIDE = 224  # side of the crops the learned face stream and the demo are given
