@@ -91,14 +91,8 @@ def face_reading(frames: np.ndarray, boxes: list) -> tuple[str | None, bool]:
     return (top[0][0] if top else None), bool(cues.still)
 
 
-def iou(a, b) -> float:
-    x0, y0 = max(a[0], b[0]), max(a[1], b[1])
-    x1, y1 = min(a[0] + a[2], b[0] + b[2]), min(a[1] + a[3], b[1] + b[3])
-    inter = max(0, x1 - x0) * max(0, y1 - y0)
-    return inter / (a[2] * a[3] + b[2] * b[3] - inter)
-
-
 def measure(folder: Path, frames: int) -> tuple[list[dict], list[tuple[float, float, float]]]:
+    from affect_llm.media.blazeface import iou
     from affect_llm.media.clip import read_clip
 
     detectors = {"blazeface": product_detector(), "haar": Cascade()}
@@ -119,7 +113,7 @@ def measure(folder: Path, frames: int) -> tuple[list[dict], list[tuple[float, fl
         row["frames"] = len(clip.frames)
         rows.append(row)
         for b, h in zip(boxes["blazeface"], boxes["haar"]):
-            if b is not None and h is not None and iou(b, h) > 0.3:
+            if b is not None and h is not None and iou(np.array(b, float), np.array([h], float))[0] > 0.3:
                 geometry.append(((h[0] + h[2] / 2 - b[0] - b[2] / 2) / b[2], (h[1] + h[3] / 2 - b[1] - b[3] / 2) / b[2],
                                  h[2] / b[2]))
     return rows, geometry

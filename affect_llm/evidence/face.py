@@ -23,8 +23,9 @@ portrait's smile outweighed the words. Its reading still *shows* (the fusion nam
 speaker's own voice and words. A quarter, not nothing: when the voice and the words say nothing
 the still face still leans the answer. A quarter is also what words that show no emotion keep
 (fusion rule 1b), and it was not chosen blind: at a half, ``examples/angry.mp4`` would still be
-answered "happy", by a hair. No real talking face of the 240 Javanese AV clips is
-called still (``eval/face_motion.py``), so on real talking-head video nothing changes.
+answered "happy", by a hair. Of the 240 real talking faces of Javanese AV, one is called still
+(its lips stay closed in all 8 sampled frames; ``eval/face_motion.py``), so on real
+talking-head video little changes.
 """
 
 from __future__ import annotations
