@@ -37,6 +37,10 @@ class FaceCues:
     # How much the mouth moved between the sampled frames (``media.face_motion``), None when not
     # measured (fewer than 3 frames with a face).
     mouth_motion: float | None = None
+    # People whose faces were seen (``media.faces.link_people``), and why the one read is read:
+    # "mouth" (theirs clearly moved most while speech was heard), "largest", or "only" (one person).
+    people: int = 1
+    chosen_by: str = "only"
 
     @property
     def still(self) -> bool:
@@ -72,8 +76,22 @@ class FaceCues:
         change = (f"it changes from {look[self.first_half]} to {look[self.second_half]} during the clip"
                   if self.changes else f"it stays {look[self.dominant]} throughout")
         still = " Its mouth does not move between the frames." if self.still else ""
-        return (f"A face is visible in {self.frames_with_face} of {self.frames} sampled frames. "
-                f"Facial expression: mostly {main}; {change}.{still}")
+        return (f"{self.whose_face().capitalize()} is visible in {self.frames_with_face} of {self.frames} sampled "
+                f"frames. Facial expression: mostly {main}; {change}.{still}")
+
+    def whose_face(self) -> str:
+        """"a face"; with several people in view, which one is read (``which_face``)."""
+        return which_face(self.people, self.chosen_by) or "a face"
+
+
+def which_face(people: int | None, chosen_by: str | None) -> str | None:
+    """With several people in view, which face is read: "of the 2 faces seen, the one whose mouth
+    moves while speech is heard" (``chosen_by`` "mouth") or "of the 2 faces seen, the largest";
+    None for one person. One wording for the prompt and the rendered sentence."""
+    if not people or people < 2:
+        return None
+    which = "the one whose mouth moves while speech is heard" if chosen_by == "mouth" else "the largest"
+    return f"of the {people} faces seen, {which}"
 
 
 @dataclass
@@ -236,11 +254,12 @@ class Cues:
 
 
 def face_cues(probs: np.ndarray | None, found: np.ndarray | None, frames: int,
-              mouth_motion: float | None = None) -> FaceCues:
+              mouth_motion: float | None = None, people: int = 1, chosen_by: str = "only") -> FaceCues:
     """Summarize per-frame expression probabilities ``[N, 7]`` over frames where a face was found;
-    ``mouth_motion`` is ``media.face_motion.mouth_motion`` of the same frames (None: not measured)."""
+    ``mouth_motion`` is ``media.face_motion.mouth_motion`` of the same frames (None: not measured);
+    ``people`` and ``chosen_by`` say whose face that is (``media.faces.FaceTrack``)."""
     if probs is None or found is None or not np.any(found):
-        return FaceCues(frames=frames, frames_with_face=0, per_frame=[None] * frames)
+        return FaceCues(frames=frames, frames_with_face=0, per_frame=[None] * frames, people=0)
     probs = np.asarray(probs, dtype=np.float64)
     idx = np.flatnonzero(found)
     mean = probs[idx].mean(0)
@@ -257,6 +276,8 @@ def face_cues(probs: np.ndarray | None, found: np.ndarray | None, frames: int,
         second_half=second,
         per_frame=per_frame,
         mouth_motion=None if mouth_motion is None else round(float(mouth_motion), 3),
+        people=people,
+        chosen_by=chosen_by,
     )
 
 

@@ -30,6 +30,8 @@ def visual(cues: dict[str, Any]) -> str:
     """"In the video, a face is seen in 7 of 8 sampled frames and looks mostly happy, staying so
     throughout". The frame count is said of the face, not of the expression: "looks mostly sad
     in 8 of 8 frames, changing from angry ..." read as sad in every frame."""
+    from .cues import which_face
+
     face = cues["face"]
     if face.get("frames") == 0:
         return "Visually, there is nothing to see, since the recording is sound only, so the facial expression gives no clue"
@@ -42,6 +44,10 @@ def visual(cues: dict[str, Any]) -> str:
     else:
         change = " and stays so throughout" if n == total else ", staying so throughout"
     change += _unclear_face(cues)
+    which = which_face(face.get("people"), face.get("chosen_by"))
+    if which:  # "In the video, of the 2 faces seen, the one whose mouth moves ... looks mostly angry"
+        seen = f" in {n} of {total} sampled frames" if n < total else f" across the {total} sampled frames"
+        return f"In the video, {which} looks mostly {dom}{seen}{change}"
     if n == total:
         return f"In the video, the face looks mostly {dom} across the {total} sampled frames{change}"
     return f"In the video, a face is seen in {n} of {total} sampled frames and looks mostly {dom}{change}"

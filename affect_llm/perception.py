@@ -84,13 +84,13 @@ def perceive(path: str | Path, options: PerceiveOptions | None = None) -> Percep
     timings: dict[str, float] = {}
     with _timed(timings, "decode_s"):
         clip = read_clip(path, num_frames=options.num_frames, max_side=options.max_side)
-    with _timed(timings, "faces_s"):
-        faces = detect_faces(clip.frames)
+    prosody, speech = listen(clip.audio, clip.sample_rate, timings)
+    with _timed(timings, "faces_s"):  # with two people in view, the speaker's face (media.faces)
+        faces = detect_faces(clip.frames, speech_heard=bool(speech))
     with _timed(timings, "expression_s"):
         expressions = read_faces(clip.frames, faces)
     with _timed(timings, "face_motion_s"):
         motion = mouth_motion(clip.frames, faces.boxes) if clip.has_picture else None
-    prosody, speech = listen(clip.audio, clip.sample_rate, timings)
 
     subtitle, source = resolve_subtitle(path, options.subtitle)
     transcript = None
@@ -118,8 +118,8 @@ def perceive(path: str | Path, options: PerceiveOptions | None = None) -> Percep
     words = word_cues_from(subtitle, source, transcript, options.language, spoken_translation=spoken)
 
     with _timed(timings, "evidence_s"):
-        cues = decide(face_cues(expressions, faces.found, len(clip.frames), motion), expressions, faces.found,
-                      clip.audio is not None, prosody, words)
+        face = face_cues(expressions, faces.found, len(clip.frames), motion, faces.people, faces.chosen_by)
+        cues = decide(face, expressions, faces.found, clip.audio is not None, prosody, words)
     subtitle, source = words.subtitle, words.source
     log.info("perceived %s: missing=%s decision=%s", path.name, cues.missing, cues.candidates)
     return Perception(clip_id=path.stem, path=path, clip=clip, faces=faces, expressions=expressions,

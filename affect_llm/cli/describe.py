@@ -68,6 +68,8 @@ def render(result: dict) -> None:
     from rich.panel import Panel
     from rich.table import Table
 
+    from ..cues import which_face
+
     console = Console()
     cues = result["cues"]
     console.print(Panel(result["explanation"], title=f"[bold]{result['id']}[/] — explanation",
@@ -85,7 +87,8 @@ def render(result: dict) -> None:
     measured = {
         "face": (f"{face['frames_with_face']}/{face['frames']} frames, mostly {face['dominant']} "
                  f"({face['first_half']} → {face['second_half']})"
-                 + ("; mouth still while speech is heard" if _still_while_speaking(cues) else ""))
+                 + ("; mouth still while speech is heard" if _still_while_speaking(cues) else "")
+                 + (f"; {which}" if (which := which_face(face.get("people"), face.get("chosen_by"))) else ""))
         if face["found"] else "no face",
         "voice": _voice_line(voice),
         "words": _words_line(cues),

@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Any
 
 import gradio as gr
 
-from ..cues import VoiceCues
+from ..cues import VoiceCues, which_face
 from ..errors import InputError
 from ..perception import PerceiveOptions, perceive
 from ..uploads import UploadLimits, check_upload
@@ -94,6 +94,8 @@ def cues_markdown(p: Any) -> str:
     face_text = f"{face['frames_with_face']}/{face['frames']} frames"
     if face["found"]:
         face_text += f", mostly **{face['dominant']}** ({face['first_half']} → {face['second_half']})"
+        which = which_face(face.get("people"), face.get("chosen_by"))
+        face_text += f"; {which}" if which else ""
     lines.append(f"| face | {face_text} |")
     if voice["speech_found"]:
         voice_text = "; ".join(voice["phrases"]) or f"speech heard; {VoiceCues.PITCH_UNTRACKED}"

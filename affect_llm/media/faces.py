@@ -19,6 +19,14 @@ places the mouth as a share of the box, so ``cascade_box`` moves BlazeFace's box
 cascade puts it; the constants are the median offsets over the 1,458 Javanese frames where both
 found the same face. (Read on BlazeFace's own box, the face channel got 93 of 240 against 91:
 the same within noise, and one more real face was called still.)
+
+**Several people in the picture** (a two-shot, an interview, a scene from a series): the faces
+are linked across the sampled frames into people (``link_people``), and the one read is the
+speaker's, where that can be seen (``pick_speaker``): while speech is heard, the face whose mouth
+clearly moves most (``media.face_motion``); otherwise the largest person (the nearest, most
+often the subject). Measured on two-person composites of the real Javanese clips, each beside a
+larger listener of the same corpus (``eval/two_faces.py``, ``eval/results/two_faces.md``). A
+frame with one face, in a clip where no frame has two, is read exactly as before.
 """
 
 from __future__ import annotations
@@ -26,7 +34,9 @@ from __future__ import annotations
 import functools
 import logging
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Literal
 
 import numpy as np
 
@@ -40,8 +50,23 @@ CASCADE_LIFT = 0.088
 CASCADE_SCALE = 0.925
 # What finds the faces, by name: a learned face stream's feature cache id carries it
 # (``features.extract``), so crops cut by another detector are never served from the cache.
-DETECTOR_ID = "blazeface-full-range"
+DETECTOR_ID = "blazeface-full-range/people"
 CLOSE_UP_PAD = 0.5  # a frame without a face is looked at again grown by this share on each side
+
+# Linking faces into people across the sampled frames (``link_people``): a face continues a
+# person when its centre lies within ``LINK_DISTANCE`` of that person's last face side from the
+# last face's centre, and neither side is more than ``LINK_SIZE`` times the other. Sampled frames
+# lie 0.3-1 s apart: a seated speaker's face moves a small part of its own width in that time,
+# while two people side by side are a face width or more apart.
+LINK_DISTANCE = 0.5
+LINK_SIZE = 1.5
+MIN_PERSON_FRAMES = 2  # a face seen in one sampled frame only is not counted as a person in view
+# Read another face than the largest only when its mouth moves this many times more than any
+# other's (``pick_speaker``): both mouths move when both people talk, or when the listener
+# smiles or nods, and then who is heard cannot be seen.
+SPEAKER_MARGIN = 1.5
+
+Box = tuple[int, int, int, int]
 
 CROP_SIDE = 224  # side of the crops the learned face stream and the demo are given
 CROP_MARGIN = 0.2  # ... grown by this share of the face box on each side
@@ -49,7 +74,8 @@ CROP_MARGIN = 0.2  # ... grown by this share of the face box on each side
 
 @dataclass
 class FaceTrack:
-    """The largest face per frame (``boxes``, ``found``) and, on first use, one crop per frame
+    """One person's face per frame (``boxes``, ``found``: the speaker's, or the largest person's;
+    ``detect_faces``) and, on first use, one crop per frame
     (``crops``): the face grown by ``margin``, or the centre square of the frame where none was found.
 
     The crops are cut lazily because only the learned face stream (``features.extract``) and the
@@ -62,6 +88,11 @@ class FaceTrack:
     found: np.ndarray  # [N] bool
     size: int = CROP_SIDE
     margin: float = CROP_MARGIN
+    people: int = 1  # people whose faces were seen (``link_people``); 0 when no face was found
+    # Why this person's face is the one read, when there were several: "mouth" (theirs clearly
+    # moved most while speech was heard) or "largest" (nothing showed who speaks); "only" when
+    # one person was seen.
+    chosen_by: Literal["only", "largest", "mouth"] = "only"
 
     @functools.cached_property
     def crops(self) -> np.ndarray:
@@ -104,21 +135,27 @@ class _Detector:
         grown = cv2.copyMakeBorder(np.ascontiguousarray(frame), pad, pad, pad, pad, cv2.BORDER_REPLICATE)
         return [((x - pad, y - pad, w, h), score) for (x, y, w, h), score in self.model.detect(grown)]
 
-    def largest_face(self, frame: np.ndarray) -> tuple[int, int, int, int] | None:
-        """Box of the largest face in an RGB frame, in that frame's pixels, in the cascade's geometry.
+    def faces(self, frame: np.ndarray) -> list[Box]:
+        """Boxes of the faces in an RGB frame, largest first, in that frame's pixels, in the
+        cascade's geometry, each cut to the part inside the frame.
 
-        The largest, not the most confident: in a clip of one person speaking the speaker's face is
+        Largest first, not most confident: in a clip of one person speaking the speaker's face is
         the nearest one; BlazeFace's scores of real faces differ by a few hundredths.
         """
         min_side = MIN_FACE_FRACTION * min(frame.shape[:2])
         found = self.model.detect(frame) or self._detect_padded(frame)
-        faces = [box for box, _ in found if box[2] >= min_side]
-        if not faces:
-            return None
-        x, y, w, h = cascade_box(max(faces, key=lambda b: b[2] * b[3]))
-        height, width = frame.shape[:2]  # a face at the frame's edge: keep the part inside it
-        x0, y0, x1, y1 = max(0, x), max(0, y), min(width, x + w), min(height, y + h)
-        return (x0, y0, x1 - x0, y1 - y0) if x1 > x0 and y1 > y0 else None
+        height, width = frame.shape[:2]
+        boxes = []
+        for box in sorted((b for b, _ in found if b[2] >= min_side), key=lambda b: -b[2] * b[3]):
+            x, y, w, h = cascade_box(box)  # a face at the frame's edge: keep the part inside it
+            x0, y0, x1, y1 = max(0, x), max(0, y), min(width, x + w), min(height, y + h)
+            if x1 > x0 and y1 > y0:
+                boxes.append((x0, y0, x1 - x0, y1 - y0))
+        return boxes
+
+    def largest_face(self, frame: np.ndarray) -> Box | None:
+        """Box of the largest face in an RGB frame (``faces``' first), None when there is none."""
+        return next(iter(self.faces(frame)), None)
 
 
 _DETECTOR_LOCK = threading.Lock()
@@ -195,11 +232,81 @@ def crop_faces(frames: np.ndarray, boxes: list[tuple[int, int, int, int] | None]
     return crops
 
 
-def detect_faces(frames: np.ndarray, size: int = CROP_SIDE, margin: float = CROP_MARGIN) -> FaceTrack:
-    """Largest face per frame; its ``size`` x ``size`` RGB crop, with ``margin`` of the box on each
-    side, is cut when first read (``FaceTrack.crops``).
+def link_people(per_frame: Sequence[Sequence[Box]]) -> list[list[Box | None]]:
+    """The faces of each frame (largest first) linked across the frames into people: one box or
+    None per frame for each person, the most prominent person first (the largest summed face
+    area: seen longest and nearest). Where no frame holds two faces, every face is one person's,
+    exactly as the largest face per frame was read before people were told apart. Otherwise a
+    face continues the nearest person last seen within ``LINK_DISTANCE`` at a similar size
+    (``LINK_SIZE``), or starts a new one; a person seen in fewer than ``MIN_PERSON_FRAMES``
+    frames is dropped (a face glimpsed once, or a detection that is no face), unless no one is
+    seen longer."""
+    n = len(per_frame)
+    if not any(per_frame):
+        return []
+    if max(len(faces) for faces in per_frame) == 1:
+        return [[faces[0] if faces else None for faces in per_frame]]
+    people: list[list[Box | None]] = []
+    last: list[Box] = []  # each person's face where last seen
+    for i, faces in enumerate(per_frame):
+        free = set(range(len(people)))  # a person has one face a frame
+        for box in faces:
+            near = [(d, p) for p in free if (d := _step(last[p], box)) is not None]
+            if near:
+                p = min(near)[1]
+                free.discard(p)
+            else:
+                people.append([None] * n)
+                last.append(box)
+                p = len(people) - 1
+            people[p][i], last[p] = box, box
+    people = [p for p in people if sum(b is not None for b in p) >= MIN_PERSON_FRAMES] or people
+    return sorted(people, key=lambda p: -sum(b[2] * b[3] for b in p if b is not None))
 
-    Frames without a detectable face get the centre square of the whole frame instead, and
+
+def _step(before: Box, after: Box) -> float | None:
+    """How far a face moved from ``before`` to ``after`` (centre to centre, in pixels), or None
+    when ``after`` cannot be the same person's face: too far (``LINK_DISTANCE`` of the side it
+    had) or of another size (``LINK_SIZE``)."""
+    (x0, y0, w0, h0), (x1, y1, w1, h1) = before, after
+    dx, dy = abs(x1 + w1 / 2 - x0 - w0 / 2), abs(y1 + h1 / 2 - y0 - h0 / 2)
+    if max(w0, w1) > LINK_SIZE * min(w0, w1) or max(dx, dy) > LINK_DISTANCE * w0:
+        return None
+    return dx + dy
+
+
+def pick_speaker(frames: np.ndarray, people: Sequence[Sequence[Box | None]],
+                 speech_heard: bool) -> tuple[int, Literal["only", "largest", "mouth"]]:
+    """Which person's face to read (an index into ``people``, most prominent first) and why.
+
+    While speech is heard, the speaker is the person whose mouth moves (``media.face_motion``):
+    the one whose mouth motion passes ``STILL_MOUTH`` and is at least ``SPEAKER_MARGIN`` times
+    every other's. Otherwise (no speech; both mouths move, or neither does; too few frames of a
+    face to measure it) the most prominent person, who in a clip of one scene is most often its
+    subject.
+    """
+    if len(people) < 2:
+        return 0, "only"
+    if not speech_heard:
+        return 0, "largest"
+    from .face_motion import STILL_MOUTH, mouth_motion
+
+    motions = [mouth_motion(frames, boxes) for boxes in people]
+    log.debug("mouth motion of the %d people seen: %s", len(people), motions)
+    order = sorted(range(len(people)), key=lambda i: -1.0 if motions[i] is None else motions[i], reverse=True)
+    top, runner_up = motions[order[0]], motions[order[1]]
+    if top is not None and top >= STILL_MOUTH and (runner_up is None or top >= SPEAKER_MARGIN * runner_up):
+        return order[0], "mouth"
+    return 0, "largest"
+
+
+def detect_faces(frames: np.ndarray, size: int = CROP_SIDE, margin: float = CROP_MARGIN,
+                 speech_heard: bool = False) -> FaceTrack:
+    """One person's face per frame: the speaker's where several people are seen and speech is
+    heard (``pick_speaker``), else the most prominent person's. Its ``size`` x ``size`` RGB crop,
+    with ``margin`` of the box on each side, is cut when first read (``FaceTrack.crops``).
+
+    Frames without that person's face get the centre square of the whole frame instead, and
     ``found`` is False for them, so the downstream models still see every time step. These crops
     go to the learned face stream and the demo; the expression model cuts its own, tighter ones
     from the same boxes (``crop_faces``, ``encoders.expression.read_faces``).
@@ -210,7 +317,13 @@ def detect_faces(frames: np.ndarray, size: int = CROP_SIDE, margin: float = CROP
     frames = frames.astype(np.uint8, copy=False)
     n = frames.shape[0]
     det = _detector()
-    boxes = [det.largest_face(frame) for frame in frames]
+    people = link_people([det.faces(frame) for frame in frames])
+    if not people:
+        boxes, chosen, why = [None] * n, 0, "only"
+    else:
+        chosen, why = pick_speaker(frames, people, speech_heard)
+        boxes = list(people[chosen])
     found = np.array([box is not None for box in boxes], dtype=bool)
-    log.info("faces found in %d of %d frames", int(found.sum()), n)
-    return FaceTrack(frames=frames, boxes=boxes, found=found, size=size, margin=margin)
+    log.info("faces found in %d of %d frames (%d people seen, read: %s)", int(found.sum()), n, len(people), why)
+    return FaceTrack(frames=frames, boxes=boxes, found=found, size=size, margin=margin,
+                     people=len(people), chosen_by=why)

