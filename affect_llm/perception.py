@@ -126,8 +126,6 @@ def perceive(path: str | Path, options: PerceiveOptions | None = None) -> Percep
                       prosody=prosody, subtitle=subtitle, subtitle_source=source, cues=cues, timings=timings)
 
 
-
-
 def speech_spans(audio: np.ndarray | None, sample_rate: int,
                  timings: dict[str, float] | None = None) -> tuple[tuple[float, float], ...]:
     """Where the VAD (``media.vad``) hears speech in ``audio``, as (start, end) seconds: empty

@@ -2,8 +2,8 @@
 
 ``tests/data/faithfulness_cases.jsonl`` holds hand-written cue records (a smiling face with loud
 angry words, a clip with no face, a silent clip whose expression changes, a Spanish clip with a
-translation, a Mandarin clip whose transcript is unreliable, and an older output without an
-evidence record) and explanations written against them: ``bad`` ones with exactly one planted
+translation, a Mandarin clip whose transcript is unreliable, an older output without an
+evidence record, and a two-shot whose speaker's face is read) and explanations written against them: ``bad`` ones with exactly one planted
 fault of a known kind, ``good`` ones written from the cues in varied, natural wording.
 """
 

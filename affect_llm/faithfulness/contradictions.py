@@ -7,7 +7,8 @@ Each check reads one kind of claim and compares it with the cue that measured it
   state the absence, "no face can be seen", are what a faithful explanation says);
 * the face: an emotion or facial action said of the face must be one the face shows
   (``CueView.face_labels``); "mostly X" must be the dominant expression; change over time must
-  match the two halves of the clip; "in N of M frames" must match the frame counts;
+  match the two halves of the clip; "in N of M frames" must match the frame counts; "two
+  faces", "another face" must match how many people's faces were seen (``face.people``);
 * the voice: pitch level, pitch variation, rising/falling intonation, loudness, pace, pauses
   and arousal ("low-energy"), each against its measure. A claim is contradicted only when the
   measure lies on the other side of the scale's middle (thresholds in ``cueview``; "moderate"
@@ -47,7 +48,7 @@ _WINDOW = 4  # tokens between a quality word and its anchor ("her voice is low a
 
 def check(ctx: Ctx) -> list[Fault]:
     faults: list[Fault] = []
-    for fn in (_missing, _face, _time, _stillness, _frames, _voice, _pauses):
+    for fn in (_missing, _face, _time, _stillness, _frames, _faces_seen, _voice, _pauses):
         faults.extend(fn(ctx))
     return faults
 
@@ -267,6 +268,35 @@ def _frames(ctx: Ctx) -> list[Fault]:
         elif n is not None and n not in allowed:
             out.append(_fault(ctx, k, last, f"says {n} frames, but the face was found in {with_face} of {total} "
                                             "and no expression covers that many"))
+    return out
+
+
+# "two faces", "both faces", "several faces", "another face": how many people's faces the
+# sentence says are in view, held to ``face.people``. Only of faces: "two people" may be people
+# the speaker talks about.
+_FACES_SEEN = re.compile(r"\b(\d+|both|" + "|".join(w for w in NUMBER_WORDS if len(w) > 2)
+                         + "|" + "|".join(MANY_WORDS) + r")\s+(?:different\s+|other\s+)?faces\b"
+                         r"|\b(another|other|second)\s+face\b")
+
+
+def _faces_seen(ctx: Ctx) -> list[Fault]:
+    seen = ctx.view.faces_seen
+    if not seen or ctx.face_missing_flagged:
+        return []
+    out = []
+    for m in _FACES_SEEN.finditer(ctx.sent.lower):
+        if any(a <= m.start() < b for a, b in ctx.sent.quotes):
+            continue
+        k = ctx.sent.index_at(m.start())
+        if k is None or not ctx.live(k):
+            continue
+        word = m.group(1) or m.group(2)
+        said = 2 if word == "both" else (_count(word) if word not in MANY_WORDS else None)
+        last = ctx.sent.index_at(m.end() - 1) or k
+        if said is not None and said >= 2 and said != seen:
+            out.append(_fault(ctx, k, last, f"says {said} faces are seen, but {seen} {'was' if seen == 1 else 'were'}"))
+        elif (said is None or said >= 2) and seen < 2:
+            out.append(_fault(ctx, k, last, "speaks of more than one face, but one face was seen"))
     return out
 
 

@@ -102,6 +102,16 @@ class CueView:
                 EXPRESSION_TO_LABEL.get(self.face.get("second_half") or ""))
 
     @functools.cached_property
+    def faces_seen(self) -> int | None:
+        """How many people's faces were seen (``face.people``, ``media.faces.link_people``): a record
+        from before people were told apart read one face, so one when a face was found; None
+        when it cannot tell."""
+        if not self.face_found:
+            return None if self.face_found is None else 0
+        people = self.face.get("people")
+        return people if isinstance(people, int) else 1
+
+    @functools.cached_property
     def face_still(self) -> bool | None:
         """Whether the face's mouth stayed still between the sampled frames (``face.still``,
         ``media.face_motion``); None when not measured (no face, or a record without it)."""
