@@ -19,7 +19,7 @@ Each check reads one kind of claim and compares it with the cue that measured it
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 from ..emotions import Label
 from . import cueview as cv
@@ -243,6 +243,17 @@ def _count(word: str) -> int | None:
     return n if n is not None and n >= 0 else None
 
 
+def _live_matches(ctx: Ctx, pattern: re.Pattern) -> Iterator[tuple[re.Match, int, int]]:
+    """Each match of ``pattern`` that is the explanation's own claim (outside quoted speech and the
+    section opener, ``Ctx.live``), with its first and last token."""
+    for m in pattern.finditer(ctx.sent.lower):
+        if any(a <= m.start() < b for a, b in ctx.sent.quotes):
+            continue
+        k = ctx.sent.index_at(m.start())
+        if k is not None and ctx.live(k):
+            yield m, k, ctx.sent.index_at(m.end() - 1) or k
+
+
 def _frames(ctx: Ctx) -> list[Fault]:
     view = ctx.view
     if not view.face_found or ctx.face_missing_flagged:
@@ -252,17 +263,11 @@ def _frames(ctx: Ctx) -> list[Fault]:
         return []
     allowed = {with_face, total, *view.face_frame_counts().values()}
     out = []
-    for m in _FRAMES.finditer(ctx.sent.lower):
-        if any(a <= m.start() < b for a, b in ctx.sent.quotes):
-            continue
-        k = ctx.sent.index_at(m.start())
-        if k is None or not ctx.live(k):
-            continue
+    for m, k, last in _live_matches(ctx, _FRAMES):
         if m.group(1):
             n, of = _count(m.group(1)), _count(m.group(2))
         else:
             n, of = _count(m.group(3)), None
-        last = ctx.sent.index_at(m.end() - 1) or k
         if of is not None and isinstance(total, int) and of != total:
             out.append(_fault(ctx, k, last, f"says {of} frames were sampled, but {total} were"))
         elif n is not None and n not in allowed:
@@ -284,15 +289,9 @@ def _faces_seen(ctx: Ctx) -> list[Fault]:
     if not seen or ctx.face_missing_flagged:
         return []
     out = []
-    for m in _FACES_SEEN.finditer(ctx.sent.lower):
-        if any(a <= m.start() < b for a, b in ctx.sent.quotes):
-            continue
-        k = ctx.sent.index_at(m.start())
-        if k is None or not ctx.live(k):
-            continue
+    for m, k, last in _live_matches(ctx, _FACES_SEEN):
         word = m.group(1) or m.group(2)
         said = 2 if word == "both" else (_count(word) if word not in MANY_WORDS else None)
-        last = ctx.sent.index_at(m.end() - 1) or k
         if said is not None and said >= 2 and said != seen:
             out.append(_fault(ctx, k, last, f"says {said} faces are seen, but {seen} {'was' if seen == 1 else 'were'}"))
         elif (said is None or said >= 2) and seen < 2:
