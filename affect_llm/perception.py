@@ -73,10 +73,8 @@ def _timed(timings: dict[str, float], key: str) -> Iterator[None]:
 
 def perceive(path: str | Path, options: PerceiveOptions | None = None) -> Perception:
     """Run the perception stages on one clip. Bad input raises ``InputError`` naming the file."""
-    from .encoders.expression import read_faces
     from .media.clip import read_clip
     from .media.faces import detect_faces
-    from .media.face_motion import mouth_motion
     from .media.subtitle import resolve_subtitle
 
     options = options or PerceiveOptions()
@@ -87,10 +85,7 @@ def perceive(path: str | Path, options: PerceiveOptions | None = None) -> Percep
     prosody, speech = listen(clip.audio, clip.sample_rate, timings)
     with _timed(timings, "faces_s"):  # with two people in view, the speaker's face (media.faces)
         faces = detect_faces(clip.frames, speech_heard=bool(speech))
-    with _timed(timings, "expression_s"):
-        expressions = read_faces(clip.frames, faces)
-    with _timed(timings, "face_motion_s"):
-        motion = mouth_motion(clip.frames, faces.boxes) if clip.has_picture else None
+    expressions, face = face_channel(clip.frames, faces, timings)
 
     subtitle, source = resolve_subtitle(path, options.subtitle)
     transcript = None
@@ -118,12 +113,29 @@ def perceive(path: str | Path, options: PerceiveOptions | None = None) -> Percep
     words = word_cues_from(subtitle, source, transcript, options.language, spoken_translation=spoken)
 
     with _timed(timings, "evidence_s"):
-        face = face_cues(expressions, faces.found, len(clip.frames), motion, faces.people, faces.chosen_by)
         cues = decide(face, expressions, faces.found, clip.audio is not None, prosody, words)
     subtitle, source = words.subtitle, words.source
     log.info("perceived %s: missing=%s decision=%s", path.name, cues.missing, cues.candidates)
     return Perception(clip_id=path.stem, path=path, clip=clip, faces=faces, expressions=expressions,
                       prosody=prosody, subtitle=subtitle, subtitle_source=source, cues=cues, timings=timings)
+
+
+def face_channel(frames: np.ndarray, faces: Any,
+                 timings: dict[str, float] | None = None) -> tuple[np.ndarray | None, Any]:
+    """What the face read in ``frames`` shows (``faces``: ``media.faces.FaceTrack``): the expression
+    model's probabilities ``[N, 7]`` (None without a face) and their summary, ``cues.FaceCues``
+    (dominant expression, its change, whether the mouth moves, whose face it is). ``timings``
+    gets ``expression_s`` and ``face_motion_s``. The one way the face is read: ``perceive`` and
+    the face measures in ``eval/`` call it."""
+    from .encoders.expression import read_faces
+    from .media.face_motion import mouth_motion
+
+    timings = {} if timings is None else timings
+    with _timed(timings, "expression_s"):
+        expressions = read_faces(frames, faces)
+    with _timed(timings, "face_motion_s"):
+        motion = mouth_motion(frames, faces.boxes) if len(frames) else None
+    return expressions, face_cues(expressions, faces.found, len(frames), motion, faces.people, faces.chosen_by)
 
 
 def speech_spans(audio: np.ndarray | None, sample_rate: int,

@@ -76,16 +76,12 @@ def product_detector():
 
 def face_reading(frames: np.ndarray, boxes: list) -> tuple[str | None, bool]:
     """The face channel's top label and whether the face is called still, from these boxes."""
-    from affect_llm.cues import face_cues
-    from affect_llm.encoders.expression import read_faces
     from affect_llm.evidence.face import face_evidence
-    from affect_llm.media.face_motion import mouth_motion
     from affect_llm.media.faces import FaceTrack
+    from affect_llm.perception import face_channel
 
     found = np.array([b is not None for b in boxes], dtype=bool)
-    track = FaceTrack(frames=frames, boxes=boxes, found=found)
-    expressions = read_faces(frames, track)
-    cues = face_cues(expressions, found, len(frames), mouth_motion(frames, boxes))
+    expressions, cues = face_channel(frames, FaceTrack(frames=frames, boxes=boxes, found=found))
     ev = face_evidence(expressions, found, cues.frames)
     top = ev.top(1) if ev.present else []
     return (top[0][0] if top else None), bool(cues.still)

@@ -148,20 +148,18 @@ def read_via_video(img: np.ndarray, work: Path) -> dict:
 
 def read_via_frames(img: np.ndarray) -> dict:
     """The same functions as ``perceive`` uses, on ``FRAMES`` identical frames (no codec)."""
-    from affect_llm.cues import face_cues
-    from affect_llm.encoders.expression import read_faces
     from affect_llm.evidence import absent
     from affect_llm.evidence.face import face_evidence
     from affect_llm.evidence.fusion import fuse
     from affect_llm.media.faces import detect_faces
+    from affect_llm.perception import face_channel
 
     frames = np.repeat(img[None], FRAMES, axis=0)
     faces = detect_faces(frames)
-    probs = read_faces(frames, faces)
+    probs, face = face_channel(frames, faces)
     ev = face_evidence(probs, faces.found, FRAMES)
     fusion = fuse({"face": ev, "voice": absent("voice", "no audio"), "words": absent("words", "no words")})
-    return {"found": faces.found, "face": face_cues(probs, faces.found, FRAMES), "evidence": ev,
-            "first": fusion.emotions[0], "boxes": faces.boxes}
+    return {"found": faces.found, "face": face, "evidence": ev, "first": fusion.emotions[0], "boxes": faces.boxes}
 
 
 def row_of(item: Item, size: str, via: str, read: dict) -> dict:

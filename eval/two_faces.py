@@ -94,27 +94,22 @@ def build(src: Path, out: Path, listener: str, limit: int | None) -> None:
 
 
 def _read(path: Path, choose: bool) -> dict:
-    from affect_llm.cues import face_cues
-    from affect_llm.encoders.expression import read_faces
     from affect_llm.evidence.face import face_evidence
     from affect_llm.media.clip import read_clip
-    from affect_llm.media.face_motion import mouth_motion
     from affect_llm.media.faces import detect_faces
-    from affect_llm.perception import listen
+    from affect_llm.perception import face_channel, listen
 
     clip = read_clip(path, num_frames=8)
     _, speech = listen(clip.audio, clip.sample_rate, {})
     track = detect_faces(clip.frames, speech_heard=choose and bool(speech))
-    probs = read_faces(clip.frames, track)
+    probs, cues = face_channel(clip.frames, track)
     width = clip.frames.shape[2]
     sides = Counter("left" if x + w / 2 < width / 2 else "right" for x, _, w, _ in filter(None, track.boxes))
-    motion = mouth_motion(clip.frames, track.boxes)
-    cues = face_cues(probs, track.found, len(clip.frames), motion)
     ev = face_evidence(probs, track.found, cues.frames)
     top = [label for label, _ in ev.top(1)] if ev.present else []
     return {"side_read": sides.most_common(1)[0][0] if sides else None, "people": track.people,
             "chosen_by": track.chosen_by, "face_top": top[0] if top else None,
-            "mouth_motion": motion}
+            "mouth_motion": cues.mouth_motion}
 
 
 def measure(folder: Path, json_out: Path | None, choose: bool = True) -> None:
