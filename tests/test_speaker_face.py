@@ -159,3 +159,18 @@ def test_a_learned_face_stream_is_given_the_speakers_face_too(two_shot_clip):
     extracted = ex.from_clip(two_shot_clip)["faces"]
     torch.testing.assert_close(extracted, faces_of(detect_faces(clip.frames, speech_heard=True)))
     assert not torch.allclose(extracted, faces_of(detect_faces(clip.frames, speech_heard=False)))
+
+
+def test_a_second_box_on_one_face_is_not_a_second_person():
+    """The detector's boxes are the model's; a small box inside a larger face (an eye) is dropped."""
+    from affect_llm.media import faces as faces_module
+
+    class Model:
+        def detect(self, frame):
+            return [((100.0, 100.0, 200.0, 200.0), 0.9), ((150.0, 140.0, 60.0, 60.0), 0.7),
+                    ((500.0, 120.0, 150.0, 150.0), 0.8)]
+
+    detector = faces_module._Detector.__new__(faces_module._Detector)
+    detector.model = Model()
+    boxes = detector.faces(np.zeros((480, 800, 3), np.uint8))
+    assert len(boxes) == 2 and boxes[0][2] > boxes[1][2] and boxes[1][0] > 400

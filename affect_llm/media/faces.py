@@ -140,22 +140,29 @@ class _Detector:
         cascade's geometry, each cut to the part inside the frame.
 
         Largest first, not most confident: in a clip of one person speaking the speaker's face is
-        the nearest one; BlazeFace's scores of real faces differ by a few hundredths.
+        the nearest one; BlazeFace's scores of real faces differ by a few hundredths. A box whose
+        centre lies inside a larger one is dropped: two people's faces do not overlap that much,
+        and a second box on one face (an eye, a mouth) must not be read as a second person.
         """
         min_side = MIN_FACE_FRACTION * min(frame.shape[:2])
         found = self.model.detect(frame) or self._detect_padded(frame)
         height, width = frame.shape[:2]
-        boxes = []
+        boxes: list[Box] = []
         for box in sorted((b for b, _ in found if b[2] >= min_side), key=lambda b: -b[2] * b[3]):
             x, y, w, h = cascade_box(box)  # a face at the frame's edge: keep the part inside it
             x0, y0, x1, y1 = max(0, x), max(0, y), min(width, x + w), min(height, y + h)
-            if x1 > x0 and y1 > y0:
+            if x1 > x0 and y1 > y0 and not any(_inside((x0 + x1) / 2, (y0 + y1) / 2, b) for b in boxes):
                 boxes.append((x0, y0, x1 - x0, y1 - y0))
         return boxes
 
     def largest_face(self, frame: np.ndarray) -> Box | None:
         """Box of the largest face in an RGB frame (``faces``' first), None when there is none."""
         return next(iter(self.faces(frame)), None)
+
+
+def _inside(x: float, y: float, box: Box) -> bool:
+    bx, by, bw, bh = box
+    return bx <= x <= bx + bw and by <= y <= by + bh
 
 
 _DETECTOR_LOCK = threading.Lock()
