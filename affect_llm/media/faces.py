@@ -331,6 +331,6 @@ def detect_faces(frames: np.ndarray, size: int = CROP_SIDE, margin: float = CROP
         chosen, why = pick_speaker(frames, people, speech_heard)
         boxes = list(people[chosen])
     found = np.array([box is not None for box in boxes], dtype=bool)
-    log.info("faces found in %d of %d frames (%d people seen, read: %s)", int(found.sum()), n, len(people), why)
+    log.info("faces found in %d of %d frames (people seen: %d; the face read: %s)", int(found.sum()), n, len(people), why)
     return FaceTrack(frames=frames, boxes=boxes, found=found, size=size, margin=margin,
                      people=len(people), chosen_by=why)
