@@ -76,12 +76,9 @@ class FaceCues:
         change = (f"it changes from {look[self.first_half]} to {look[self.second_half]} during the clip"
                   if self.changes else f"it stays {look[self.dominant]} throughout")
         still = " Its mouth does not move between the frames." if self.still else ""
-        return (f"{self.whose_face().capitalize()} is visible in {self.frames_with_face} of {self.frames} sampled "
+        whose = which_face(self.people, self.chosen_by) or "a face"
+        return (f"{whose.capitalize()} is visible in {self.frames_with_face} of {self.frames} sampled "
                 f"frames. Facial expression: mostly {main}; {change}.{still}")
-
-    def whose_face(self) -> str:
-        """"a face"; with several people in view, which one is read (``which_face``)."""
-        return which_face(self.people, self.chosen_by) or "a face"
 
 
 def which_face(people: int | None, chosen_by: str | None) -> str | None:

@@ -71,7 +71,8 @@ class Cascade:
 def product_detector():
     from affect_llm.media.faces import _detector
 
-    return _detector().largest_face
+    detector = _detector()
+    return lambda frame: next(iter(detector.faces(frame)), None)  # the largest face, as describe read it
 
 
 def face_reading(frames: np.ndarray, boxes: list) -> tuple[str | None, bool]:

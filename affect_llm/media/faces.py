@@ -155,10 +155,6 @@ class _Detector:
                 boxes.append((x0, y0, x1 - x0, y1 - y0))
         return boxes
 
-    def largest_face(self, frame: np.ndarray) -> Box | None:
-        """Box of the largest face in an RGB frame (``faces``' first), None when there is none."""
-        return next(iter(self.faces(frame)), None)
-
 
 def _inside(x: float, y: float, box: Box) -> bool:
     bx, by, bw, bh = box
