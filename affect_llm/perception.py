@@ -125,16 +125,17 @@ def face_channel(frames: np.ndarray, faces: Any,
     """What the face read in ``frames`` shows (``faces``: ``media.faces.FaceTrack``): the expression
     model's probabilities ``[N, 7]`` (None without a face) and their summary, ``cues.FaceCues``
     (dominant expression, its change, whether the mouth moves, whose face it is). ``timings``
-    gets ``expression_s`` and ``face_motion_s``. The one way the face is read: ``perceive`` and
-    the face measures in ``eval/`` call it."""
+    gets ``expression_s`` and ``face_motion_s``. The mouth motion is the track's own
+    (``FaceTrack.mouth_motion``, on the frames it was found in): where it was already measured to
+    choose between several people, it is not measured again, and ``face_motion_s`` is near nothing.
+    The one way the face is read: ``perceive`` and the face measures in ``eval/`` call it."""
     from .encoders.expression import read_faces
-    from .media.face_motion import mouth_motion
 
     timings = {} if timings is None else timings
     with _timed(timings, "expression_s"):
         expressions = read_faces(frames, faces)
     with _timed(timings, "face_motion_s"):
-        motion = mouth_motion(frames, faces.boxes) if len(frames) else None
+        motion = faces.mouth_motion
     return expressions, face_cues(expressions, faces.found, len(frames), motion, faces.people, faces.chosen_by)
 
 

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from affect_llm.cues import face_cues
-from affect_llm.media.faces import detect_faces, link_people, pick_speaker
+from affect_llm.media.faces import FaceTrack, detect_faces, link_people, pick_speaker
 from affect_llm.observations import visual
 
 from devcorpus import _feat_file, _make_examples
@@ -90,7 +90,48 @@ def test_two_moving_mouths_leave_the_largest_face():
     track = detect_faces(frames, speech_heard=True)
     assert track.people == 2 and track.chosen_by == "largest"
     assert all(box[0] < w for box in track.boxes if box is not None)
-    assert pick_speaker(frames, link_people([[(0, 0, 50, 50)]] * n), speech_heard=True) == (0, "only")
+    one = [FaceTrack.from_boxes(frames, boxes) for boxes in link_people([[(0, 0, 50, 50)]] * n)]
+    assert pick_speaker(one, speech_heard=True) == (0, "only")
+
+
+def test_whether_speech_is_heard_is_asked_once_and_only_of_two_people():
+    """``speech_heard`` as a callable (``features.extract`` passes the VAD so): asked exactly once
+    when two people are seen, and its answer decides; never asked of one person, whose face is
+    read whatever is heard."""
+    frames, split = _two_shot()
+    asked = []
+
+    def heard(answer):
+        return lambda: asked.append(answer) or answer
+
+    assert detect_faces(frames, speech_heard=heard(True)).chosen_by == "mouth" and asked == [True]
+    asked.clear()
+    assert detect_faces(frames, speech_heard=heard(False)).chosen_by == "largest" and asked == [False]
+    asked.clear()
+    alone = detect_faces(np.ascontiguousarray(frames[:, :, split:]), speech_heard=heard(True))  # the speaker
+    assert asked == [] and alone.people == 1 and alone.chosen_by == "only" and alone.found.sum() >= 6
+
+
+def test_the_mouth_is_measured_once_per_person(monkeypatch):
+    """The mouths measured to choose the speaker are kept on the tracks (``FaceTrack.mouth_motion``):
+    reading the chosen face (``perception.face_channel``) does not measure it again."""
+    from affect_llm.media import face_motion
+    from affect_llm.perception import face_channel
+
+    frames, _ = _two_shot()
+    measured = []
+
+    def counted(frames, boxes):
+        measured.append(boxes)
+        return real(frames, boxes)
+
+    real = face_motion.mouth_motion
+    monkeypatch.setattr(face_motion, "mouth_motion", counted)
+    track = detect_faces(frames, speech_heard=True)
+    assert len(measured) == 2 and track.chosen_by == "mouth"
+    _, cues = face_channel(frames, track)
+    assert len(measured) == 2 and track.boxes in measured
+    assert cues.mouth_motion == round(real(frames, track.boxes), 3) and not cues.still
 
 
 def test_the_explanation_says_whose_face_is_read():
@@ -140,17 +181,23 @@ def test_describe_reads_the_speaker_of_a_two_shot(two_shot_clip):
     assert all(x > width / 3 for x, _, _, _ in filter(None, perception.faces.boxes))  # his, on the right
 
 
-def test_a_learned_face_stream_is_given_the_speakers_face_too(two_shot_clip):
-    """Training features (``features.extract``) read the same person as ``describe``."""
-    import torch
-
+def _face_stream_extractor():
+    """A ``FeatureExtractor`` with one learned face stream and nothing else."""
     from affect_llm.features.extract import FeatureExtractor
-    from affect_llm.media.clip import read_clip
     from affect_llm.models.affectgpt.config import AffectGPTConfig, FusionConfig, ModalityConfig
 
     cfg = AffectGPTConfig(modalities=[ModalityConfig("faces", "faces", "mobilenet_v2", tokens=1)],
                           fusion=FusionConfig(kind="none"), modality_dropout=0.0).validate()
-    ex = FeatureExtractor.from_config(cfg)
+    return FeatureExtractor.from_config(cfg)
+
+
+def test_a_learned_face_stream_is_given_the_speakers_face_too(two_shot_clip):
+    """Training features (``features.extract``) read the same person as ``describe``."""
+    import torch
+
+    from affect_llm.media.clip import read_clip
+
+    ex = _face_stream_extractor()
     clip = read_clip(two_shot_clip, num_frames=ex.num_frames, max_side=ex.max_side)
 
     def faces_of(track):
@@ -159,6 +206,25 @@ def test_a_learned_face_stream_is_given_the_speakers_face_too(two_shot_clip):
     extracted = ex.from_clip(two_shot_clip)["faces"]
     torch.testing.assert_close(extracted, faces_of(detect_faces(clip.frames, speech_heard=True)))
     assert not torch.allclose(extracted, faces_of(detect_faces(clip.frames, speech_heard=False)))
+
+
+def test_features_run_the_vad_only_where_two_people_are_seen(two_shot_clip, good_clip, monkeypatch):
+    """Whether speech is heard only picks between people: a clip of one person (with speech) is
+    read without running the VAD, a two-shot runs it once."""
+    from affect_llm.media import vad
+
+    calls = []
+
+    def counted(*args, **kwargs):
+        calls.append(1)
+        return real(*args, **kwargs)
+
+    real = vad.voice_activity
+    monkeypatch.setattr(vad, "voice_activity", counted)
+    ex = _face_stream_extractor()
+    assert ex.from_clip(good_clip)["faces"] is not None and calls == []
+    ex.from_clip(two_shot_clip)
+    assert calls == [1]
 
 
 def test_a_second_box_on_one_face_is_not_a_second_person():

@@ -270,9 +270,10 @@ class FeatureExtractor:
             from ..media.faces import detect_faces
             from ..media.vad import voice_activity
 
-            # The face read as ``describe`` reads it: with two people in view, the speaker's.
-            heard = audio is not None and voice_activity(audio, rate).heard
-            faces = detect_faces(frames, speech_heard=heard)
+            # The face read as ``describe`` reads it: with two people in view, the speaker's. The
+            # VAD is asked only then (``detect_faces``): with one person its answer changes nothing.
+            faces = detect_faces(frames,
+                                 speech_heard=lambda: audio is not None and voice_activity(audio, rate).heard)
             crops = faces.crops[faces.found] if faces.found.any() else None
         return self.from_arrays(frames, crops, audio, rate)
 

@@ -23,10 +23,13 @@ the same within noise, and one more real face was called still.)
 **Several people in the picture** (a two-shot, an interview, a scene from a series): the faces
 are linked across the sampled frames into people (``link_people``), and the one read is the
 speaker's, where that can be seen (``pick_speaker``): while speech is heard, the face whose mouth
-clearly moves most (``media.face_motion``); otherwise the largest person (the nearest, most
-often the subject). Measured on two-person composites of the real Javanese clips, each beside a
-larger listener of the same corpus (``eval/two_faces.py``, ``eval/results/two_faces.md``). A
-frame with one face, in a clip where no frame has two, is read exactly as before.
+clearly moves most (``media.face_motion``, measured once per person: ``FaceTrack.mouth_motion``);
+otherwise the largest person (the nearest, most often the subject). Measured on two-person
+composites of the real Javanese clips, each beside a larger listener of the same corpus
+(``eval/two_faces.py``, ``eval/results/two_faces.md``). A frame with one face, in a clip where no
+frame has two, is read exactly as before. Whether speech is heard is asked only when several
+people are seen (``detect_faces``' ``speech_heard`` may be a callable), so a caller that has not
+run a voice detector yet need not run one for a clip of one person.
 """
 
 from __future__ import annotations
@@ -34,7 +37,7 @@ from __future__ import annotations
 import functools
 import logging
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -74,13 +77,19 @@ CROP_MARGIN = 0.2  # ... grown by this share of the face box on each side
 
 @dataclass
 class FaceTrack:
-    """One person's face per frame (``boxes``, ``found``: the speaker's, or the largest person's;
-    ``detect_faces``) and, on first use, one crop per frame
-    (``crops``): the face grown by ``margin``, or the centre square of the frame where none was found.
+    """One person's face per frame (``boxes``, ``found``) and, on first use, one crop per frame
+    (``crops``): the face grown by ``margin``, or the centre square of the frame where none was
+    found; and, on first use, how much its mouth moves (``mouth_motion``).
+
+    ``detect_faces`` makes one per person seen and hands on the one read (the speaker's, or the
+    largest person's; ``pick_speaker``), with ``people`` and ``chosen_by`` set.
 
     The crops are cut lazily because only the learned face stream (``features.extract``) and the
     demo's gallery read them; the default model's expression reader cuts its own from ``boxes``
-    (``crop_faces``, ``encoders.expression.read_faces``), so ``describe`` never pays for them.
+    (``crop_faces``, ``encoders.expression.read_faces``), so ``describe`` never pays for them. The
+    mouth motion is kept because two readers want it: ``pick_speaker`` (only with several people
+    in view) and ``perception.face_channel``, which then reads the chosen person's without
+    measuring it again.
     """
 
     frames: np.ndarray = field(repr=False)  # [N, H, W, 3] uint8 RGB: the frames the boxes lie in
@@ -94,10 +103,26 @@ class FaceTrack:
     # one person was seen.
     chosen_by: Literal["only", "largest", "mouth"] = "only"
 
+    @classmethod
+    def from_boxes(cls, frames: np.ndarray, boxes: Sequence[Box | None], size: int = CROP_SIDE,
+                   margin: float = CROP_MARGIN) -> FaceTrack:
+        """The track of a person whose face is ``boxes`` (None where not seen) in ``frames``."""
+        boxes = list(boxes)
+        found = np.array([box is not None for box in boxes], dtype=bool)
+        return cls(frames=frames, boxes=boxes, found=found, size=size, margin=margin)
+
     @functools.cached_property
     def crops(self) -> np.ndarray:
         """``[N, size, size, 3]`` uint8 RGB, cut on first access and kept."""
         return crop_faces(self.frames, self.boxes, self.size, self.margin)
+
+    @functools.cached_property
+    def mouth_motion(self) -> float | None:
+        """``media.face_motion.mouth_motion`` of this face, measured on first access and kept
+        (None when too few frames hold the face)."""
+        from .face_motion import mouth_motion
+
+        return mouth_motion(self.frames, self.boxes)
 
     @property
     def found_ratio(self) -> float:
@@ -278,23 +303,26 @@ def _step(before: Box, after: Box) -> float | None:
     return dx + dy
 
 
-def pick_speaker(frames: np.ndarray, people: Sequence[Sequence[Box | None]],
-                 speech_heard: bool) -> tuple[int, Literal["only", "largest", "mouth"]]:
-    """Which person's face to read (an index into ``people``, most prominent first) and why.
+def pick_speaker(people: Sequence[FaceTrack],
+                 speech_heard: bool | Callable[[], bool]) -> tuple[int, Literal["only", "largest", "mouth"]]:
+    """Which person's face to read (an index into ``people``, one ``FaceTrack`` per person, most
+    prominent first) and why.
 
-    While speech is heard, the speaker is the person whose mouth moves (``media.face_motion``):
-    the one whose mouth motion passes ``STILL_MOUTH`` and is at least ``SPEAKER_MARGIN`` times
-    every other's. Otherwise (no speech; both mouths move, or neither does; too few frames of a
-    face to measure it) the most prominent person, who in a clip of one scene is most often its
-    subject.
+    While speech is heard, the speaker is the person whose mouth moves (``FaceTrack.mouth_motion``,
+    measured here and kept for whoever reads the chosen face next): the one whose mouth motion
+    passes ``STILL_MOUTH`` and is at least ``SPEAKER_MARGIN`` times every other's. Otherwise (no
+    speech; both mouths move, or neither does; too few frames of a face to measure it) the most
+    prominent person, who in a clip of one scene is most often its subject. ``speech_heard`` may
+    be a callable, asked once and only when several people are seen: with one, its answer would
+    change nothing.
     """
     if len(people) < 2:
         return 0, "only"
-    if not speech_heard:
+    if not (speech_heard() if callable(speech_heard) else speech_heard):
         return 0, "largest"
-    from .face_motion import STILL_MOUTH, mouth_motion
+    from .face_motion import STILL_MOUTH
 
-    motions = [mouth_motion(frames, boxes) for boxes in people]
+    motions = [person.mouth_motion for person in people]
     log.debug("mouth motion of the %d people seen: %s", len(people), motions)
     order = sorted(range(len(people)), key=lambda i: -1.0 if motions[i] is None else motions[i], reverse=True)
     top, runner_up = motions[order[0]], motions[order[1]]
@@ -304,10 +332,14 @@ def pick_speaker(frames: np.ndarray, people: Sequence[Sequence[Box | None]],
 
 
 def detect_faces(frames: np.ndarray, size: int = CROP_SIDE, margin: float = CROP_MARGIN,
-                 speech_heard: bool = False) -> FaceTrack:
+                 speech_heard: bool | Callable[[], bool] = False) -> FaceTrack:
     """One person's face per frame: the speaker's where several people are seen and speech is
     heard (``pick_speaker``), else the most prominent person's. Its ``size`` x ``size`` RGB crop,
     with ``margin`` of the box on each side, is cut when first read (``FaceTrack.crops``).
+
+    ``speech_heard``: whether speech is heard, or a callable that answers it, asked at most once
+    and only when several people are seen, so a caller that has not run a voice detector yet
+    (``features.extract``) runs it only where it decides something.
 
     Frames without that person's face get the centre square of the whole frame instead, and
     ``found`` is False for them, so the downstream models still see every time step. These crops
@@ -320,13 +352,14 @@ def detect_faces(frames: np.ndarray, size: int = CROP_SIDE, margin: float = CROP
     frames = frames.astype(np.uint8, copy=False)
     n = frames.shape[0]
     det = _detector()
-    people = link_people([det.faces(frame) for frame in frames])
+    people = [FaceTrack.from_boxes(frames, boxes, size, margin)
+              for boxes in link_people([det.faces(frame) for frame in frames])]
     if not people:
-        boxes, chosen, why = [None] * n, 0, "only"
+        track, why = FaceTrack.from_boxes(frames, [None] * n, size, margin), "only"
     else:
-        chosen, why = pick_speaker(frames, people, speech_heard)
-        boxes = list(people[chosen])
-    found = np.array([box is not None for box in boxes], dtype=bool)
-    log.info("faces found in %d of %d frames (people seen: %d; the face read: %s)", int(found.sum()), n, len(people), why)
-    return FaceTrack(frames=frames, boxes=boxes, found=found, size=size, margin=margin,
-                     people=len(people), chosen_by=why)
+        chosen, why = pick_speaker(people, speech_heard)
+        track = people[chosen]  # the same object: its mouth motion, if measured, is kept
+    track.people, track.chosen_by = len(people), why
+    log.info("faces found in %d of %d frames (people seen: %d; the face read: %s)",
+             int(track.found.sum()), n, len(people), why)
+    return track
