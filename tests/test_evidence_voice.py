@@ -210,6 +210,31 @@ def test_hnr_falls_as_noise_joins_the_voice():
     assert analyze_prosody(speech, SR).hnr_db > analyze_prosody(_with_noise(speech, 10), SR).hnr_db + 2.0
 
 
+@pytest.mark.parametrize("profile", [ANGRY, SAD, NEUTRAL])
+def test_noise_under_the_voice_is_not_read_as_effort(profile):
+    """White noise 10 dB under the voice (a street, a fan) adds to the high band of every frame;
+    read frame by frame it passed for a pressed voice (real speech: +1.5 z). The effort read from
+    the background-free average spectrum stays where the clean recording's is, and the
+    recording's distance over its background is reported."""
+    import affect_llm.media.prosody as prosody
+
+    x = np.concatenate([np.zeros(SR // 2, np.float32), speechlike(**profile), np.zeros(SR // 2, np.float32)])
+    frames = x[: x.size // 320 * 320].reshape(-1, 320)
+    energy = np.sort((frames ** 2).mean(axis=1))
+    speech_level = np.sqrt(energy[energy.size // 2:].mean())  # the louder half of the 20 ms frames
+    noisy = (x + np.random.default_rng(1).normal(0.0, speech_level * 10 ** (-10 / 20), x.size)).astype(np.float32)
+    clean_p, noisy_p = analyze_prosody(x, SR), analyze_prosody(noisy, SR)
+    assert clean_p.background_snr_db > 40.0 and 5.0 < noisy_p.background_snr_db < 15.0
+    assert abs(dimensions(noisy_p)["effort"] - dimensions(clean_p)["effort"]) < 0.5
+    frames_only = dict(CLEAN_SNR_DB=-100.0, NOISY_SNR_DB=-200.0)  # the frame-by-frame reading alone
+    with pytest.MonkeyPatch.context() as mp:
+        for name, value in frames_only.items():
+            mp.setattr(prosody, name, value)
+        frame_shift = dimensions(analyze_prosody(noisy, SR))["effort"] - dimensions(clean_p)["effort"]
+    # A lax or ordinary voice's high band is weak, so noise fills it (a pressed voice's is strong).
+    assert frame_shift > (0.3 if profile is ANGRY else 1.0)
+
+
 def test_spectral_flux_follows_articulation_not_gain():
     steady = analyze_prosody(speechlike(vowels=1, pitch_sd_st=0.0), SR).spectral_flux
     articulated = speechlike(vowels=5, pitch_sd_st=2.0)
