@@ -209,8 +209,9 @@ voice read high arousal for 0.67-0.87 of the clips (0.38-0.73 as recorded), nami
 ``media.prosody`` now reads the spectral balance from the voiced frames' average spectrum with
 the clip's background subtracted wherever the background lies less than 20 dB under the voice
 (frame by frame above 20 dB, the average spectrum alone at 10 dB, mixed between), on the frame
-reading's zero points. No profile, norm or weight changed, and no clip as recorded moved (their
-backgrounds lie 20 dB or more under the voice): the five corpora read exactly as in v5. Under
+reading's zero points. No profile, norm or weight changed. The corpora as recorded lie 20 dB or
+more over their backgrounds, so they read as in v5: no clip of RAVDESS, EmoDB, CASIA or EMOVO
+moved, and 3 of Urdu's 400 broadcast clips did (one fewer right, 128 -> 127). Under
 white noise 10 dB under, high arousal falls back to 0.46-0.71 and the top label's mean rises
 0.30 -> 0.33 (RAVDESS +0.09, EmoDB +0.08, CASIA +0.07, EMOVO -0.02, Urdu -0.06). The average
 spectrum alone, everywhere, was tried first: it cured noise as well but read the anger of Urdu's
