@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from affect_llm.cues import voice_cues
 from affect_llm.faithfulness import check_explanation
 from affect_llm.media.prosody import Prosody
@@ -124,3 +126,17 @@ def test_a_half_second_of_voicing_is_measured_briefly():
     assert p.speech_found and 0 < p.active_s < BRIEF_SPEECH_S and p.brief
     said = " ".join(p.describe())
     assert said.startswith("medium pitch") and not any(w in said for w in ("pause", "speech", "pace", "intonation"))
+
+
+def test_a_voice_over_background_noise_says_so_and_a_clean_one_does_not():
+    """Where the background lies under 20 dB below the voice, the voice's effort is read from its
+    background-free spectrum (``media.prosody``); the reader is told the recording was noisy."""
+    noisy = voice_cues(True, replace(_prosody("loud", -20.0), background_snr_db=12.5), "high", effort=1.0)
+    clean = voice_cues(True, replace(_prosody("loud", -20.0), background_snr_db=45.0), "high", effort=1.0)
+    assert noisy.phrases[-1] == "noise in the background" and "noise in the background" not in clean.phrases
+    assert noisy.prosody["background_snr_db"] == 12.5
+    sentence = acoustic(_record(noisy))
+    assert sentence.endswith("no pauses and noise in the background")
+    assert check_explanation(sentence + ".", _record(noisy)) == []
+    brief = voice_cues(True, replace(_fragment(), background_snr_db=12.5), "high", effort=1.5)
+    assert brief.phrases == ["high pitch", "loud voice", "noise in the background"]

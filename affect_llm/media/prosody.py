@@ -184,7 +184,7 @@ class Prosody:
         if self.brief:
             if self.pitch_mean_hz is not None:
                 out.append(f"{self._pitch_level()} pitch")
-            return out + ([f"{self.loudness} voice"] if self.loudness else [])
+            return out + ([f"{self.loudness} voice"] if self.loudness else []) + self._noise()
         if self.pitch_mean_hz is not None:
             level = self._pitch_level()
             rng = self.pitch_range_semitones or 0.0
@@ -202,7 +202,14 @@ class Prosody:
         else:
             out.append(f"{self.pause_count} pause{'s' if self.pause_count > 1 else ''} "
                        f"({self.pause_total_s:.1f} s)")
-        return out
+        return out + self._noise()
+
+    def _noise(self) -> list[str]:
+        """["noise in the background"] where the background lies less than ``CLEAN_SNR_DB`` under
+        the voice: there the voice's effort is read from its background-free average spectrum
+        (``_spectral_balance``), and the reader should know the recording was not clean."""
+        snr = self.background_snr_db
+        return ["noise in the background"] if snr is not None and snr < CLEAN_SNR_DB else []
 
     def _pitch_level(self) -> str:
         """"high" / "low" / "medium": the mean pitch against the adult register bands."""
