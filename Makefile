@@ -38,6 +38,14 @@ real-speech: setup
 	@test -n "$(REAL)" || { echo "give REAL=/path/to/labelled/audio (see eval/README.md)"; exit 2; }
 	$(BIN)/python eval/real_speech_eval.py "$(REAL)" $(ARGS)
 
+# `make noise-robustness REAL=/path/to/labelled/audio`: the voice channel on the same real speech
+# read as recorded and under noise, babble, a phone line, a room (eval/noise_robustness.py; the
+# same names or ARGS="--labels file.csv" as real-speech); writes eval/results/noise_robustness.{md,json}.
+.PHONY: noise-robustness
+noise-robustness: setup
+	@test -n "$(REAL)" || { echo "give REAL=/path/to/labelled/audio (see eval/README.md)"; exit 2; }
+	$(BIN)/python eval/noise_robustness.py "$(REAL)" $(ARGS)
+
 # `make real-video REAL=/path/to/clips`: the whole product on labelled *real* video you have (a
 # folder with labels.csv: path,label[,speaker,language]), channel by channel, with the checker's
 # count over every explanation; writes eval/results/real_video.{md,json} (ARGS="--name X --sample 60").
