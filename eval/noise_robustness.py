@@ -135,6 +135,8 @@ def measure(items: list, audios: list[np.ndarray]) -> list[dict]:
 
 
 def report(rows: list[dict]) -> dict:
+    from affect_llm.evidence.voice import DIMS
+
     by = defaultdict(list)
     for r in rows:
         by[r["condition"]].append(r)
@@ -144,12 +146,13 @@ def report(rows: list[dict]) -> dict:
         rs = by[cond]
         n = len(rs)
         shifts = {}
-        for dim in (rs[0]["dimensions"] or {}) if rs else {}:
+        for dim in DIMS:
             d = [r["dimensions"][dim] - clean[r["file"]]["dimensions"][dim] for r in rs
                  if r["dimensions"] and clean[r["file"]]["dimensions"]
                  and r["dimensions"].get(dim) is not None and clean[r["file"]]["dimensions"].get(dim) is not None]
             shifts[dim] = round(float(np.median(d)), 2) if d else None
-        out[cond] = {"n": n, "voice_top": round(sum(r["voice_top"] == r["gold"] for r in rs) / n, 3),
+        n = max(n, 1)
+        out[cond] = {"n": len(rs), "voice_top": round(sum(r["voice_top"] == r["gold"] for r in rs) / n, 3),
                      "no_voice": sum(r["voice_top"] is None for r in rs),
                      "high_arousal": round(sum(r["arousal"] == "high" for r in rs) / n, 3),
                      "named": dict(Counter(r["voice_top"] for r in rs).most_common(3)),
