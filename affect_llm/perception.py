@@ -22,6 +22,7 @@ from .cues import Cues, WordCues, face_cues, voice_cues
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from .encoders.speech import Transcript
     from .encoders.whisper_audio import WhisperAudio
+    from .media.faces import FaceTrack
 
 log = logging.getLogger(__name__)
 
@@ -85,7 +86,7 @@ def perceive(path: str | Path, options: PerceiveOptions | None = None) -> Percep
     prosody, speech = listen(clip.audio, clip.sample_rate, timings)
     with _timed(timings, "faces_s"):  # with two people in view, the speaker's face (media.faces)
         faces = detect_faces(clip.frames, speech_heard=bool(speech))
-    expressions, face = face_channel(clip.frames, faces, timings)
+    expressions, face = face_channel(faces, timings)
 
     subtitle, source = resolve_subtitle(path, options.subtitle)
     transcript = None
@@ -120,10 +121,10 @@ def perceive(path: str | Path, options: PerceiveOptions | None = None) -> Percep
                       prosody=prosody, subtitle=subtitle, subtitle_source=source, cues=cues, timings=timings)
 
 
-def face_channel(frames: np.ndarray, faces: Any,
-                 timings: dict[str, float] | None = None) -> tuple[np.ndarray | None, Any]:
-    """What the face read in ``frames`` shows (``faces``: ``media.faces.FaceTrack``): the expression
-    model's probabilities ``[N, 7]`` (None without a face) and their summary, ``cues.FaceCues``
+def face_channel(faces: FaceTrack, timings: dict[str, float] | None = None) -> tuple[np.ndarray | None, Any]:
+    """What the face read in its frames shows (``faces``: the one ``media.faces.FaceTrack`` read,
+    which holds the frames its boxes lie in): the expression model's probabilities ``[N, 7]``
+    (None without a face) and their summary, ``cues.FaceCues``
     (dominant expression, its change, whether the mouth moves, whose face it is). ``timings``
     gets ``expression_s`` and ``face_motion_s``. The mouth motion is the track's own
     (``FaceTrack.mouth_motion``, on the frames it was found in): where it was already measured to
@@ -133,10 +134,10 @@ def face_channel(frames: np.ndarray, faces: Any,
 
     timings = {} if timings is None else timings
     with _timed(timings, "expression_s"):
-        expressions = read_faces(frames, faces)
+        expressions = read_faces(faces.frames, faces)
     with _timed(timings, "face_motion_s"):
         motion = faces.mouth_motion
-    return expressions, face_cues(expressions, faces.found, len(frames), motion, faces.people, faces.chosen_by)
+    return expressions, face_cues(expressions, faces.found, len(faces.frames), motion, faces.people, faces.chosen_by)
 
 
 def speech_spans(audio: np.ndarray | None, sample_rate: int,

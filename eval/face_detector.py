@@ -81,9 +81,9 @@ def face_reading(frames: np.ndarray, boxes: list) -> tuple[str | None, bool]:
     from affect_llm.media.faces import FaceTrack
     from affect_llm.perception import face_channel
 
-    found = np.array([b is not None for b in boxes], dtype=bool)
-    expressions, cues = face_channel(frames, FaceTrack(frames=frames, boxes=boxes, found=found))
-    ev = face_evidence(expressions, found, cues.frames)
+    track = FaceTrack.from_boxes(frames, boxes)
+    expressions, cues = face_channel(track)
+    ev = face_evidence(expressions, track.found, cues.frames)
     top = ev.top(1) if ev.present else []
     return (top[0][0] if top else None), bool(cues.still)
 

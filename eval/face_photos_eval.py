@@ -156,7 +156,7 @@ def read_via_frames(img: np.ndarray) -> dict:
 
     frames = np.repeat(img[None], FRAMES, axis=0)
     faces = detect_faces(frames)
-    probs, face = face_channel(frames, faces)
+    probs, face = face_channel(faces)
     ev = face_evidence(probs, faces.found, FRAMES)
     fusion = fuse({"face": ev, "voice": absent("voice", "no audio"), "words": absent("words", "no words")})
     return {"found": faces.found, "face": face, "evidence": ev, "first": fusion.emotions[0], "boxes": faces.boxes}

@@ -46,8 +46,9 @@ BABBLE_VOICES = 5
 
 def speech_rms(x: np.ndarray) -> float:
     """RMS of the louder half of the 20 ms frames: the speech's level, not its pauses'."""
-    frames = x[: x.size // 320 * 320].reshape(-1, 320)
-    energy = np.sort((frames.astype(np.float64) ** 2).mean(axis=1))
+    from affect_llm.media.prosody import frame_rms
+
+    energy = np.sort(np.square(frame_rms(x, 320, 320), dtype=np.float64))
     return float(np.sqrt(energy[energy.size // 2:].mean()) + 1e-12)
 
 

@@ -102,7 +102,7 @@ def _read(path: Path, choose: bool) -> dict:
     clip = read_clip(path, num_frames=8)
     _, speech = listen(clip.audio, clip.sample_rate, {})
     track = detect_faces(clip.frames, speech_heard=choose and bool(speech))
-    probs, cues = face_channel(clip.frames, track)
+    probs, cues = face_channel(track)
     width = clip.frames.shape[2]
     sides = Counter("left" if x + w / 2 < width / 2 else "right" for x, _, w, _ in filter(None, track.boxes))
     ev = face_evidence(probs, track.found, cues.frames)

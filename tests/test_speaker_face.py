@@ -129,7 +129,7 @@ def test_the_mouth_is_measured_once_per_person(monkeypatch):
     monkeypatch.setattr(face_motion, "mouth_motion", counted)
     track = detect_faces(frames, speech_heard=True)
     assert len(measured) == 2 and track.chosen_by == "mouth"
-    _, cues = face_channel(frames, track)
+    _, cues = face_channel(track)
     assert len(measured) == 2 and track.boxes in measured
     assert cues.mouth_motion == round(real(frames, track.boxes), 3) and not cues.still
 
