@@ -388,6 +388,41 @@ def test_translate_gives_the_english_of_speech_that_says_the_given_words(wa, bas
     assert base.translate(spanish, " ".join([SPANISH] * 40)) is None  # more words than a window holds
 
 
+# Over 30 s of Spanish at espeak's 140 words a minute, and a text of the same length it does not say.
+LONG_SPANISH = ("Esta mañana salí temprano de casa para ir al mercado del barrio. Compré pan, queso y un poco "
+                "de fruta para toda la semana. En el camino me encontré con una vieja amiga de la escuela. "
+                "Hablamos durante mucho tiempo sobre nuestras familias y el trabajo. Después fuimos juntas a "
+                "tomar un café en la plaza mayor. El sol brillaba y había mucha gente paseando por las calles. "
+                "Al final del día volví a casa muy contenta y cansada. Mañana pienso llamarla otra vez.")
+OTHER_SPANISH = ("El tren de las ocho llegó con una hora de retraso. Los pasajeros esperaban en el andén sin "
+                 "saber qué pasaba. Nadie de la compañía explicó el motivo del problema. Un hombre mayor se "
+                 "sentó en el suelo porque estaba muy cansado. Los niños corrían de un lado a otro sin parar. "
+                 "Cuando por fin llegó el tren, todos subieron con prisa. Nunca olvidaré aquel día.")
+
+
+def test_said_share_counts_the_given_words_heard_in_order():
+    from affect_llm.encoders.speech import said_share
+
+    assert said_share("Compré pan y queso.", "compre pan, y queso") == 0.75  # "compré" misheard
+    assert said_share("queso y pan", "pan y queso") < 0.5  # out of order: not what was said
+    assert said_share("我今天很高兴", "我今天很高興") == 5 / 6  # one character of six in another script
+    assert said_share("", "anything") == 0.0
+
+
+@base_installed
+def test_a_long_clip_with_its_words_given_gets_their_english_too(base, tmp_path):
+    """Over one 30 s window the given words cannot be scored in one decoder pass, and they got no
+    English at all. Now Whisper hears the speech itself and must have heard enough of the given
+    words (``encoders.speech.said_share``), then translates window by window; other words get
+    none, as in a short clip."""
+    audio = _espeak(LONG_SPANISH, tmp_path, voice="es", speed=140)
+    assert audio.size > 30 * SR
+    tr = base.translate(audio, LONG_SPANISH, language="es")
+    assert tr is not None and tr.text == LONG_SPANISH and tr.language == "es"
+    assert {"market", "bread", "cheese", "fruit", "friend", "coffee", "sun"} & _words(tr.translation)
+    assert base.translate(audio, OTHER_SPANISH, language="es") is None
+
+
 @base_installed
 def test_a_given_spanish_subtitle_brings_the_speechs_english(base, tmp_path):
     """The whole path: a Spanish subtitle given with Spanish speech gets Whisper's English (read,
