@@ -80,6 +80,13 @@ Javanese AV, of 240):
 
 0.05 reads three photo corpora better but KDEF and the real video worse; the real video is what
 the product meets, so the box itself stays.
+
+Tried on the same corpora and dropped (2026-12-01; as given / on the canvas, then the video):
+averaging each face with its mirror image: KDEF 0.780 / 0.805 -> 0.829 / 0.780, JAFFE 0.488 /
+0.493 -> 0.446 / 0.460, CK+48 0.573 / 0.683 -> 0.583 / 0.699, FER2013 0.304 / 0.432 -> 0.332 /
+0.429, Javanese 0.379 -> 0.388 (JAFFE loses 0.03-0.04); histogram equalisation of the grey crop
+(global or CLAHE) lost on every corpus (Javanese 0.379 -> 0.34, KDEF as given -> 0.57-0.70); 16
+frames a clip instead of 8 read the video no better (0.362).
 """
 
 
