@@ -41,6 +41,8 @@ class FaceCues:
     # "mouth" (theirs clearly moved most while speech was heard), "largest", or "only" (one person).
     people: int = 1
     chosen_by: str = "only"
+    # Shots among the sampled frames (``media.shots``): the video cuts between them when > 1.
+    shots: int = 1
 
     @property
     def still(self) -> bool:
@@ -84,7 +86,11 @@ class FaceCues:
 def which_face(people: int | None, chosen_by: str | None) -> str | None:
     """With several people in view, which face is read: "of the 2 faces seen, the one whose mouth
     moves while speech is heard" (``chosen_by`` "mouth") or "of the 2 faces seen, the largest";
-    None for one person. One wording for the prompt and the rendered sentence."""
+    None for one person. One wording for the prompt and the rendered sentence.
+
+    Whether the video cuts (``FaceCues.shots``) is not said: a cut is read from how much the
+    picture changes, and a change that is no cut (a light, a fade in half the picture) can pass
+    for one; whose face is read is true either way."""
     if not people or people < 2:
         return None
     which = "the one whose mouth moves while speech is heard" if chosen_by == "mouth" else "the largest"
@@ -251,12 +257,14 @@ class Cues:
 
 
 def face_cues(probs: np.ndarray | None, found: np.ndarray | None, frames: int,
-              mouth_motion: float | None = None, people: int = 1, chosen_by: str = "only") -> FaceCues:
+              mouth_motion: float | None = None, people: int = 1, chosen_by: str = "only",
+              shots: int = 1) -> FaceCues:
     """Summarize per-frame expression probabilities ``[N, 7]`` over frames where a face was found;
     ``mouth_motion`` is ``media.face_motion.mouth_motion`` of the same frames (None: not measured);
-    ``people`` and ``chosen_by`` say whose face that is (``media.faces.FaceTrack``)."""
+    ``people``, ``chosen_by`` and ``shots`` say whose face that is and how the video cuts
+    (``media.faces.FaceTrack``)."""
     if probs is None or found is None or not np.any(found):
-        return FaceCues(frames=frames, frames_with_face=0, per_frame=[None] * frames, people=0)
+        return FaceCues(frames=frames, frames_with_face=0, per_frame=[None] * frames, people=0, shots=shots)
     probs = np.asarray(probs, dtype=np.float64)
     idx = np.flatnonzero(found)
     mean = probs[idx].mean(0)
@@ -275,6 +283,7 @@ def face_cues(probs: np.ndarray | None, found: np.ndarray | None, frames: int,
         mouth_motion=None if mouth_motion is None else round(float(mouth_motion), 3),
         people=people,
         chosen_by=chosen_by,
+        shots=shots,
     )
 
 

@@ -137,7 +137,8 @@ def face_channel(faces: FaceTrack, timings: dict[str, float] | None = None) -> t
         expressions = read_faces(faces.frames, faces)
     with _timed(timings, "face_motion_s"):
         motion = faces.mouth_motion
-    return expressions, face_cues(expressions, faces.found, len(faces.frames), motion, faces.people, faces.chosen_by)
+    return expressions, face_cues(expressions, faces.found, len(faces.frames), motion, faces.people, faces.chosen_by,
+                                  faces.shots)
 
 
 def speech_spans(audio: np.ndarray | None, sample_rate: int,

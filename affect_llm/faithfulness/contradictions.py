@@ -8,7 +8,8 @@ Each check reads one kind of claim and compares it with the cue that measured it
 * the face: an emotion or facial action said of the face must be one the face shows
   (``CueView.face_labels``); "mostly X" must be the dominant expression; change over time must
   match the two halves of the clip; "in N of M frames" must match the frame counts; "two
-  faces", "another face" must match how many people's faces were seen (``face.people``);
+  faces", "another face" must match how many people's faces were seen (``face.people``), and
+  "the video cuts (between N shots)" the shots among the sampled frames (``face.shots``);
 * the voice: pitch level, pitch variation, rising/falling intonation, loudness, pace, pauses
   and arousal ("low-energy"), each against its measure. A claim is contradicted only when the
   measure lies on the other side of the scale's middle (thresholds in ``cueview``; "moderate"
@@ -48,7 +49,7 @@ _WINDOW = 4  # tokens between a quality word and its anchor ("her voice is low a
 
 def check(ctx: Ctx) -> list[Fault]:
     faults: list[Fault] = []
-    for fn in (_missing, _face, _time, _stillness, _frames, _faces_seen, _voice, _pauses):
+    for fn in (_missing, _face, _time, _stillness, _frames, _faces_seen, _shots, _voice, _pauses):
         faults.extend(fn(ctx))
     return faults
 
@@ -296,6 +297,28 @@ def _faces_seen(ctx: Ctx) -> list[Fault]:
             out.append(_fault(ctx, k, last, f"says {said} faces are seen, but {seen} {'was' if seen == 1 else 'were'}"))
         elif (said is None or said >= 2) and seen < 2:
             out.append(_fault(ctx, k, last, "speaks of more than one face, but one face was seen"))
+    return out
+
+
+# "the video cuts between 3 shots", "the camera cuts to", "two shots": the picture changing shot,
+# held to ``face.shots`` (``media.shots``). Neither "shot" alone ("a gunshot") nor "cut" alone
+# ("cutting back spending") is read: only a count of shots, or the video or camera cutting.
+_SHOTS = re.compile(r"\b(\d+|" + "|".join(w for w in NUMBER_WORDS if len(w) > 2) + r")\s+(?:different\s+)?shots\b")
+_CUTS = re.compile(r"\b(?:video|camera|film|picture|scene)\s+(?:then\s+|later\s+)?cut(?:s|ting)?\b")
+
+
+def _shots(ctx: Ctx) -> list[Fault]:
+    shots = ctx.view.shots
+    if shots is None:
+        return []
+    out = []
+    for m, k, last in _live_matches(ctx, _SHOTS):
+        said = _count(m.group(1))
+        if said is not None and said != shots:
+            out.append(_fault(ctx, k, last, f"says {said} shots, but the sampled frames show {shots}"))
+    if shots <= 1 and not out:
+        out += [_fault(ctx, k, last, "says the video cuts, but the sampled frames show one shot")
+                for _, k, last in _live_matches(ctx, _CUTS)]
     return out
 
 

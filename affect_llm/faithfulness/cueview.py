@@ -112,6 +112,13 @@ class CueView:
         return people if isinstance(people, int) else 1
 
     @functools.cached_property
+    def shots(self) -> int | None:
+        """Shots among the sampled frames (``face.shots``, ``media.shots``); None for a record
+        from before cuts were seen, or without a picture."""
+        shots = self.face.get("shots")
+        return shots if isinstance(shots, int) and shots > 0 else None
+
+    @functools.cached_property
     def face_still(self) -> bool | None:
         """Whether the face's mouth stayed still between the sampled frames (``face.still``,
         ``media.face_motion``); None when not measured (no face, or a record without it)."""
