@@ -63,7 +63,10 @@ class FaceCues:
 
     @property
     def changes(self) -> bool:
-        return self.found and self.first_half != self.second_half
+        """The expression reads differently in the two halves of the clip (False when the halves
+        were not read: ``MIN_HALF_FRAMES``)."""
+        halves = (self.first_half, self.second_half)
+        return self.found and None not in halves and halves[0] != halves[1]
 
     def text(self) -> str:
         if not self.picture:
@@ -75,12 +78,15 @@ class FaceCues:
         ranked = sorted(self.mean_probs.items(), key=lambda kv: -kv[1])
         look = EXPRESSION_LOOK
         main = look[ranked[0][0]] + (f", sometimes {look[ranked[1][0]]}" if ranked[1][1] >= 0.15 else "")
-        change = (f"it changes from {look[self.first_half]} to {look[self.second_half]} during the clip"
-                  if self.changes else f"it stays {look[self.dominant]} throughout")
+        change = ""  # too few frames with the face to tell how it goes (``MIN_HALF_FRAMES``)
+        if self.changes:
+            change = f"; it changes from {look[self.first_half]} to {look[self.second_half]} during the clip"
+        elif self.first_half:
+            change = f"; it stays {look[self.dominant]} throughout"
         still = " Its mouth does not move between the frames." if self.still else ""
         whose = which_face(self.people, self.chosen_by) or "a face"
         return (f"{whose.capitalize()} is visible in {self.frames_with_face} of {self.frames} sampled "
-                f"frames. Facial expression: mostly {main}; {change}.{still}")
+                f"frames. Facial expression: mostly {main}{change}.{still}")
 
 
 def which_face(people: int | None, chosen_by: str | None) -> str | None:
@@ -256,6 +262,14 @@ class Cues:
         return d
 
 
+# How the expression goes over the clip ("changing from happy in the first half to sad in the
+# second", or "staying so throughout") is read only when each half of the frames with the face
+# holds at least this many: from one or two frames a half, the expression model's frame-to-frame
+# noise reads as change. A speaker seen in 4 of 8 frames, between cuts to the listener, was said
+# to change in 36 of 84 real Javanese composites, against 29 of the same clips seen whole.
+MIN_HALF_FRAMES = 3
+
+
 def face_cues(probs: np.ndarray | None, found: np.ndarray | None, frames: int,
               mouth_motion: float | None = None, people: int = 1, chosen_by: str = "only",
               shots: int = 1) -> FaceCues:
@@ -268,9 +282,11 @@ def face_cues(probs: np.ndarray | None, found: np.ndarray | None, frames: int,
     probs = np.asarray(probs, dtype=np.float64)
     idx = np.flatnonzero(found)
     mean = probs[idx].mean(0)
-    half = max(1, len(idx) // 2)
-    first = EXPRESSION_LABELS[int(probs[idx[:half]].mean(0).argmax())]
-    second = EXPRESSION_LABELS[int(probs[idx[half:]].mean(0).argmax())] if len(idx) > 1 else first
+    first = second = None
+    if len(idx) >= 2 * MIN_HALF_FRAMES:
+        half = len(idx) // 2
+        first = EXPRESSION_LABELS[int(probs[idx[:half]].mean(0).argmax())]
+        second = EXPRESSION_LABELS[int(probs[idx[half:]].mean(0).argmax())]
     per_frame = [EXPRESSION_LABELS[int(p.argmax())] if f else None for p, f in zip(probs, found)]
     return FaceCues(
         frames=frames,

@@ -41,8 +41,10 @@ def visual(cues: dict[str, Any]) -> str:
     first, second = face.get("first_half"), face.get("second_half")
     if first and second and first != second:
         change = f", changing from {LOOK[first]} in the first half to {LOOK[second]} in the second"
-    else:
+    elif first and second:
         change = " and stays so throughout" if n == total else ", staying so throughout"
+    else:  # too few frames with the face to tell how it goes (``cues.MIN_HALF_FRAMES``)
+        change = ""
     change += _unclear_face(cues)
     which = which_face(face.get("people"), face.get("chosen_by"))
     if which:  # "In the video, of the 2 faces seen, the one whose mouth moves ... looks mostly angry"

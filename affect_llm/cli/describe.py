@@ -85,8 +85,8 @@ def render(result: dict) -> None:
         evidence.add_column(col)
     face, voice = cues["face"], cues["voice"]
     measured = {
-        "face": (f"{face['frames_with_face']}/{face['frames']} frames, mostly {face['dominant']} "
-                 f"({face['first_half']} → {face['second_half']})"
+        "face": (f"{face['frames_with_face']}/{face['frames']} frames, mostly {face['dominant']}"
+                 + (f" ({face['first_half']} → {face['second_half']})" if face.get("first_half") else "")
                  + ("; mouth still while speech is heard" if _still_while_speaking(cues) else "")
                  + (f"; {which}" if (which := which_face(face.get("people"), face.get("chosen_by"))) else ""))
         if face["found"] else "no face",

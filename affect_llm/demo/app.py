@@ -93,7 +93,8 @@ def cues_markdown(p: Any) -> str:
              "| cue | evidence |", "|---|---|"]
     face_text = f"{face['frames_with_face']}/{face['frames']} frames"
     if face["found"]:
-        face_text += f", mostly **{face['dominant']}** ({face['first_half']} → {face['second_half']})"
+        face_text += f", mostly **{face['dominant']}**"
+        face_text += f" ({face['first_half']} → {face['second_half']})" if face.get("first_half") else ""
         which = which_face(face.get("people"), face.get("chosen_by"))
         face_text += f"; {which}" if which else ""
     lines.append(f"| face | {face_text} |")
