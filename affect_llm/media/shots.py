@@ -53,7 +53,7 @@ THUMBNAIL = (16, 12)  # width, height of the layout thumbnail
 class Look:
     """What a frame looks like, coarsely: its colours and its layout."""
 
-    colours: np.ndarray  # normalised HSV histogram, float32
+    colours: np.ndarray  # normalised hue-saturation histogram (``colours_of``), float32
     layout: np.ndarray  # grey thumbnail, zero mean, unit spread
 
 
