@@ -89,6 +89,12 @@ class FaceCues:
                 f"frames. Facial expression: mostly {main}{change}.{still}")
 
 
+def face_halves(face: dict[str, Any]) -> str:
+    """" (happy → sad)": the expression in the two halves of the clip, as the CLI table and the
+    demo show it beside the dominant one; "" when the halves were not read (``MIN_HALF_FRAMES``)."""
+    return f" ({face['first_half']} → {face['second_half']})" if face.get("first_half") else ""
+
+
 def which_face(people: int | None, chosen_by: str | None) -> str | None:
     """With several people in view, which face is read: "of the 2 faces seen, the one whose mouth
     moves while speech is heard" (``chosen_by`` "mouth") or "of the 2 faces seen, the largest";

@@ -152,7 +152,7 @@ def report(rows: list[dict]) -> dict:
                  if r["dimensions"] and clean[r["file"]]["dimensions"]
                  and r["dimensions"].get(dim) is not None and clean[r["file"]]["dimensions"].get(dim) is not None]
             shifts[dim] = round(float(np.median(d)), 2) if d else None
-        n = max(n, 1)
+        n = max(n, 1)  # a share of no clips is 0, not a division by zero
         out[cond] = {"n": len(rs), "voice_top": round(sum(r["voice_top"] == r["gold"] for r in rs) / n, 3),
                      "no_voice": sum(r["voice_top"] is None for r in rs),
                      "high_arousal": round(sum(r["arousal"] == "high" for r in rs) / n, 3),

@@ -113,9 +113,14 @@ def build(src: Path, out: Path, listener: str, limit: int | None, layout: str = 
 
 
 def _duration(path: Path) -> float:
-    out = subprocess.run(["ffprobe", "-v", "error", "-show_entries", "format=duration", "-of", "csv=p=0",
-                          str(path)], check=True, capture_output=True, text=True).stdout
-    return float(out.strip())
+    """Seconds of the clip's video, from its index (``uploads.probe_duration``): the frames
+    ``read_clip`` samples are spread over exactly these."""
+    from affect_llm.uploads import probe_duration
+
+    seconds = probe_duration(path)
+    if seconds is None:
+        raise SystemExit(f"{path}: its duration cannot be read")
+    return seconds
 
 
 def _read(path: Path, choose: bool) -> dict:

@@ -68,7 +68,7 @@ def render(result: dict) -> None:
     from rich.panel import Panel
     from rich.table import Table
 
-    from ..cues import which_face
+    from ..cues import face_halves, which_face
 
     console = Console()
     cues = result["cues"]
@@ -86,7 +86,7 @@ def render(result: dict) -> None:
     face, voice = cues["face"], cues["voice"]
     measured = {
         "face": (f"{face['frames_with_face']}/{face['frames']} frames, mostly {face['dominant']}"
-                 + (f" ({face['first_half']} → {face['second_half']})" if face.get("first_half") else "")
+                 + face_halves(face)
                  + ("; mouth still while speech is heard" if _still_while_speaking(cues) else "")
                  + (f"; {which}" if (which := which_face(face.get("people"), face.get("chosen_by"))) else ""))
         if face["found"] else "no face",

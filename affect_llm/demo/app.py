@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Any
 
 import gradio as gr
 
-from ..cues import VoiceCues, which_face
+from ..cues import VoiceCues, face_halves, which_face
 from ..errors import InputError
 from ..perception import PerceiveOptions, perceive
 from ..uploads import UploadLimits, check_upload
@@ -93,8 +93,7 @@ def cues_markdown(p: Any) -> str:
              "| cue | evidence |", "|---|---|"]
     face_text = f"{face['frames_with_face']}/{face['frames']} frames"
     if face["found"]:
-        face_text += f", mostly **{face['dominant']}**"
-        face_text += f" ({face['first_half']} → {face['second_half']})" if face.get("first_half") else ""
+        face_text += f", mostly **{face['dominant']}**{face_halves(face)}"
         which = which_face(face.get("people"), face.get("chosen_by"))
         face_text += f"; {which}" if which else ""
     lines.append(f"| face | {face_text} |")
