@@ -97,6 +97,8 @@ def test_only_the_listed_languages_are_read():
 @pytest.mark.parametrize("text, language", [
     ("我今天很开心", "zh"), ("今日はとても嬉しいです", None), ("Estoy muy feliz de verte", "es"),
     ("Ich bin so wütend auf dich", "de"), ("I am so happy to see you", "en"), ("ok", None), ("", None),
+    ("C'est inacceptable ! Je vous ai déjà dit trois fois de ne pas toucher à mes affaires !", "fr"),
+    ("Sono molto felice di vederti", "it"), ("Estou muito triste hoje", "pt"),
 ])
 def test_the_language_of_a_given_text_is_guessed_or_left_open(text, language):
     assert guess_language(text) == language
@@ -107,6 +109,8 @@ def test_the_language_of_a_given_text_is_guessed_or_left_open(text, language):
     ("Sono molto felice", None, False), ("Che bello!", None, False), ("Sun Ying Kai Fei Ji", None, False),
     ("Estoy harta", None, False), ("我很难过", None, False), ("Я очень рад", None, False),
     ("Hola", "en", True), ("Great job!", "es", False), ("", None, False),
+    # most of its short words are in WordNet too ("est", "ai", "dit", "mes"): it passed as English
+    ("C'est inacceptable ! Je vous ai déjà dit trois fois de ne pas toucher à mes affaires !", None, False),
 ])
 def test_whether_the_english_models_may_read_a_given_text(text, language, english):
     assert reads_as_english(text, language) is english

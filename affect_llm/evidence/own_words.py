@@ -304,6 +304,16 @@ _MARKERS = {
                     "sind war habe hast mich dich".split()),
     "en": frozenset("the a an and is are was were i you he she it we they to of in on that this not my your "
                     "me do did have has what why how".split()),
+    # Languages without a word list of their own are still told from English: otherwise a French
+    # subtitle, most of whose short words WordNet also holds ("est", "ai", "dit", "mes"), passed
+    # as English, the English models read it, and "C'est inacceptable ! Je vous ai déjà dit trois
+    # fois ..." carried "no clear emotion", with no translation asked for.
+    "fr": frozenset("le la les un une des du et est je tu il elle nous vous ils elles ne pas que qui dans pour "
+                    "avec sur mon ma mes ce cette suis ai au aux".split()),
+    "it": frozenset("il lo gli la le un una e che di da non sono sei mi ti si ma perche io tu lui lei noi voi "
+                    "questo questa molto nel della".split()),
+    "pt": frozenset("o os as um uma e que do da em no na com para nao eu voce ele ela nos meu minha estou esta "
+                    "muito mas porque".split()),
 }
 
 
