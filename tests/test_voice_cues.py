@@ -129,8 +129,9 @@ def test_a_half_second_of_voicing_is_measured_briefly():
 
 
 def test_a_voice_over_background_noise_says_so_and_a_clean_one_does_not():
-    """Where the background lies under 20 dB below the voice, the voice's effort is read from its
-    background-free spectrum (``media.prosody``); the reader is told the recording was noisy."""
+    """Where the background lies less than ``NOISE_SAID_DB`` (15 dB) under the voice, its effort is
+    read mostly from its background-free spectrum (``media.prosody``), and the reader is told the
+    recording was noisy."""
     noisy = voice_cues(True, replace(_prosody("loud", -20.0), background_snr_db=12.5), "high", effort=1.0)
     clean = voice_cues(True, replace(_prosody("loud", -20.0), background_snr_db=45.0), "high", effort=1.0)
     assert noisy.phrases[-1] == "noise in the background" and "noise in the background" not in clean.phrases
