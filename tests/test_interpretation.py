@@ -50,6 +50,13 @@ def test_the_model_retries_a_continuation_that_adds_content():
     # their own words"): retried too.
     denied = {(0, "verbal"): prefix_v + " suggest that the speaker is not happy with their own words."}
     assert list(model._check([CUES], slots[:1], denied)) == [(0, "verbal")]
+    # The same feeling named twice is the small LLM looping, not an explanation (Javanese AV
+    # 01-04-06_01: "..., which suggests that the person is not only surprised but also surprised
+    # by the facial expression"); the rendered sentence replaces it.
+    looped = {(0, "verbal"): prefix_v + " suggest that the speaker is not only angry but also angry at them."}
+    assert "angry (said twice)" in model._check([CUES], slots[:1], looped)[(0, "verbal")]
+    once = {(0, "verbal"): prefix_v + " suggest that the speaker is not only angry but also upset at them."}
+    assert "said twice" not in model._check([CUES], slots[:1], once).get((0, "verbal"), "")
     assert model._llm is None
 
 
@@ -107,6 +114,25 @@ def test_a_loud_voice_is_not_called_calm():
     assert off_reading(continuation, "acoustic", cues) == []
     loud = {**cues, "voice": {**cues.get("voice", {}), "phrases": ["low, steady pitch", "loud voice"]}}
     assert off_reading(continuation, "acoustic", loud) == ["relaxed", "calm"]
+
+
+def test_a_voice_livelier_than_ordinary_speech_is_not_called_calm():
+    """Javanese AV 08-03-02_01: "the voice is moderate, ..., which suggests that the speaker is
+    expressing their emotions of relaxation and calmness" of a voice at arousal +0.28, a hair
+    under "high". Calm words fit a voice at or under ordinary speech's arousal (0), read from the
+    voice channel's own number; without the number (an older record) the reading decides."""
+    from affect_llm.faithfulness.interpretation import off_reading
+
+    continuation = ", which suggests that the speaker is expressing their emotions of relaxation and calmness."
+
+    def at(arousal: float | None) -> dict:
+        cues = _decided(STILL_FACE, SAD_WORDS, None, {"face": "neutral", "words": "sad"})
+        cues["evidence"]["voice"]["detail"] = {} if arousal is None else {"arousal": arousal}
+        return cues
+
+    assert off_reading(continuation, "acoustic", at(0.28)) == ["relaxed", "calm"]
+    assert off_reading(continuation, "acoustic", at(-0.1)) == []
+    assert off_reading(continuation, "acoustic", at(None)) == []
 
 
 def test_words_that_clearly_show_no_emotion_suggest_none():

@@ -216,7 +216,8 @@ class TextualizedModel:
         """(clip, section) -> one line of faults, for each part that fails: the faithfulness
         checker's faults, a continuation that asserts no feeling (no emotion word, or only denied
         ones: it cannot be wrong, but it explains nothing either), one that adds content the facts do
-        not hold ("has a tendency to lie"), or one that reads its section's channel as showing
+        not hold ("has a tendency to lie"), one that names the same feeling twice (the small LLM
+        looping: "not only surprised but also surprised"), or one that reads its section's channel as showing
         what it does not ("the face looks mostly neutral ..., which suggests ... happy"; both
         ``faithfulness.interpretation``)."""
         from ..faithfulness import check_sentence
@@ -234,6 +235,10 @@ class TextualizedModel:
             if not faults and not any(not m.negated for m in _extractor().extract(continuation).mentions) \
                     and not (name == "acoustic" and AROUSAL_WORDS & set(re.findall(r"[a-z-]+", continuation.lower()))):
                 faults.append(continuation.strip(" .") or "an empty clause")
+            asserted = [m.word for m in _extractor().extract(continuation).mentions if not m.negated]
+            twice = sorted({w for w in asserted if asserted.count(w) > 1})
+            if twice:  # "not only surprised but also surprised by the facial expression": words, no sense
+                faults.append(", ".join(f"{w} (said twice)" for w in twice))
             added = new_content(continuation, cues[i], prefixes[(i, name)])
             if added:  # the continuation interprets the facts; it may not add to them
                 faults.append(", ".join(added))
