@@ -562,16 +562,21 @@ def _audible(audio: np.ndarray, silence_rms: float) -> bool:
 
 
 def _encode_and_detect(wa: WhisperAudio, audio: np.ndarray,
-                       language: str | None) -> tuple[torch.Tensor, str, float | None]:
+                       language: str | None) -> tuple[torch.Tensor | None, str, float | None]:
     """Encoder states of ``audio`` (:func:`_encode`) and its language with the probability Whisper
     gives it: ``language`` when given (probability None), ``"en"`` for an English-only model,
-    else detected from the same states (call under ``wa._transcribe_lock`` and ``no_grad``)."""
+    else detected from the same states (call under ``wa._transcribe_lock`` and ``no_grad``).
+
+    Audio over one 30 s window is decoded window by window from states of its own, so there the
+    first window is encoded only to detect the language, and not at all when it is known: the
+    states are then None."""
+    known = language if wa.model.is_multilingual else "en"
+    if known is not None and audio.size > wa.n_samples:
+        return None, known, None
     features = _encode(wa, audio)
-    if not wa.model.is_multilingual:
-        return features, "en", None
-    if language is None:
+    if known is None:
         return (features, *_detect(wa, features))
-    return features, language, None
+    return features, known, None
 
 
 def _tokenizer(wa: WhisperAudio, language: str | None, task: str) -> Any:
