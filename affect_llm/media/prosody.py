@@ -155,10 +155,10 @@ class Prosody:
     speech_s: float | None = None  # speech span minus pauses, seconds
     pause_ratio: float | None = None  # pause time over the speech span
     pitch_median_hz: float | None = None  # descriptive only (register), not an emotion cue
-    pitch_std_semitones: float | None = None  # std of f0 in semitones around the speaker's median
-    pitch_p10_p90_semitones: float | None = None  # 10th-90th percentile f0 range, semitones
+    pitch_std_semitones: float | None = None  # std of f0 in semitones around its phrase's median (_phrases)
+    pitch_p10_p90_semitones: float | None = None  # 10th-90th percentile of the same, semitones
     pitch_movement_st_s: float | None = None  # mean |f0 change| inside voiced runs, semitones per second
-    pitch_slope_semitones: float | None = None  # fitted f0 change over the utterance, semitones
+    pitch_slope_semitones: float | None = None  # fitted f0 change over a phrase, semitones (_trend)
     level_std_db: float | None = None  # std of the voiced frames' levels, dB (gain-free)
     level_p10_p90_db: float | None = None  # 10th-90th percentile range of the voiced frames' levels, dB
     alpha_ratio_db: float | None = None  # energy 1-5 kHz over 50 Hz-1 kHz, voiced frames, dB (higher = more effort)
@@ -389,11 +389,7 @@ def _syllable_nuclei(db: np.ndarray, voiced: np.ndarray, min_db: float) -> int:
     return len(kept)
 
 
-def _slope_word(times: np.ndarray, semitones: np.ndarray) -> str:
-    if times.size < 3 or np.ptp(times) <= 0:
-        return "flat"
-    slope = np.polyfit(times, semitones, 1)[0]
-    change = slope * np.ptp(times)
+def _slope_word(change: float) -> str:
     return "rising" if change >= SLOPE_SEMITONES else "falling" if change <= -SLOPE_SEMITONES else "flat"
 
 
@@ -559,6 +555,54 @@ def _pitch_movement(f0: np.ndarray, voiced: np.ndarray, median_hz: float) -> flo
     return float(steps.mean() / HOP_S) if steps.size else None
 
 
+def _phrases(f0: np.ndarray, voiced: np.ndarray, first: int, last: int,
+             gaps: list[tuple[int, int]]) -> tuple[np.ndarray, np.ndarray]:
+    """Per frame, the number of its phrase (the speech between two pauses, ``gaps`` relative to
+    ``first``; -1 outside the speech) and that phrase's median f0, or the whole clip's where the
+    phrase has under ``MIN_VOICED_FRAMES`` voiced frames.
+
+    Why pitch is read around each phrase's own median, and its trend within phrases
+    (:func:`_trend`): a clip often holds more than one voice (a conversation, an interviewer, a
+    scene), and around the clip's one median the step between a man's and a woman's register
+    (~10 semitones) was read as the voice's pitch variability and as a rising contour. Real
+    calm sentences of a RAVDESS actor and an actress, one after the other with 0.3 s between:
+    happy 22 and neutral 5 of 30 pairs, now neutral 18 and happy 1 (each alone: neutral 46 of
+    60); with both saying the same one of the seven emotions, 0.30 -> 0.40 right (12 pairs a
+    label). A phrase, not a voice: nothing here tells voices apart (the phrases' pitch levels did
+    not: a man and a woman chosen at random, each in some emotion, differ less than the
+    phrases of one speaker often do), so a speaker's own change of level between phrases is no
+    longer pitch movement either. On the six real corpora as recorded, mostly one sentence a
+    clip, the voice's top label moved in 55 of 3,962 clips and each corpus's accuracy by
+    -0.005..+0.002."""
+    clip = float(np.median(f0[voiced]))
+    ref = np.full(f0.size, clip)
+    number = np.full(f0.size, -1)
+    bounds = [first] + [first + g for gap in gaps for g in gap] + [last]
+    for k, (a, b) in enumerate(zip(bounds[::2], bounds[1::2])):
+        number[a:b] = k
+        v = f0[a:b][voiced[a:b]]
+        if v.size >= MIN_VOICED_FRAMES:
+            ref[a:b] = float(np.median(v))
+    return number, ref
+
+
+def _trend(times: np.ndarray, semitones: np.ndarray, phrase: np.ndarray) -> float:
+    """Fitted pitch change over a phrase, semitones: the slope of one line fitted within every
+    phrase (each its own level) times the phrases' mean length, weighted by their frames. One
+    phrase: the slope of its fit times its length, as before phrases were told apart."""
+    tc, sc = times.astype(np.float64), semitones.astype(np.float64)
+    length = 0.0
+    for k in np.unique(phrase):
+        mine = phrase == k
+        tc[mine] -= tc[mine].mean()
+        sc[mine] -= sc[mine].mean()
+        length += mine.sum() * float(np.ptp(times[mine]))
+    spread = float(np.sum(tc * tc))
+    if times.size < 3 or spread <= 0:
+        return 0.0
+    return float(np.sum(tc * sc) / spread) * length / times.size
+
+
 def _in_spans(spans: Sequence[tuple[float, float]], n_frames: int) -> np.ndarray:
     """Which of ``n_frames`` frames have their centre inside one of ``spans`` (seconds)."""
     centres = np.arange(n_frames) * HOP_S + WIN_S / 2.0
@@ -635,8 +679,9 @@ def analyze_prosody(audio: np.ndarray | None, sample_rate: int = 16000,
     speech_s = max(HOP_S, (last - first) * HOP_S - pause_total)
 
     vf0 = f0[voiced]
-    semis = 12.0 * np.log2(vf0 / np.median(vf0))
-    p5, p95 = np.percentile(vf0, [5, 95])
+    phrase, ref_hz = _phrases(f0, voiced, first, last, gaps)
+    semis = 12.0 * np.log2(vf0 / ref_hz[voiced])
+    st5, st95 = np.percentile(semis, [5, 95])
     act_db = db[active]
     energy_mean = float(10.0 * np.log10(np.mean(10.0 ** (act_db / 10.0))))
     loudness = "loud" if energy_mean >= LOUD_DB else "quiet" if energy_mean <= QUIET_DB else "moderate"
@@ -649,11 +694,10 @@ def analyze_prosody(audio: np.ndarray | None, sample_rate: int = 16000,
     # Relative measures: voiced frames within MEASURE_RANGE_DB of the loud voiced level.
     measured = voiced & (db >= np.percentile(db[voiced], 95) - MEASURE_RANGE_DB)
     med_hz = float(np.median(vf0))
-    m_semis = 12.0 * np.log2(f0[measured] / med_hz)
+    m_semis = 12.0 * np.log2(f0[measured] / ref_hz[measured])
     st10, st90 = np.percentile(m_semis, [10, 90])
     m_times = times[measured]
-    slope_st = (float(np.polyfit(m_times, m_semis, 1)[0] * np.ptp(m_times))
-                if m_times.size >= 3 and np.ptp(m_times) > 0 else 0.0)
+    slope_st = _trend(m_times, m_semis, phrase[measured])
     voiced_db = db[measured]
     lv10, lv90 = np.percentile(voiced_db, [10, 90])
     m_rows = measured[act_idx]
@@ -676,8 +720,8 @@ def analyze_prosody(audio: np.ndarray | None, sample_rate: int = 16000,
         active_s=round(act_idx.size * HOP_S, 2),
         pitch_mean_hz=round(float(vf0.mean()), 2),
         pitch_std_hz=round(float(vf0.std()), 2),
-        pitch_range_semitones=round(float(12.0 * np.log2(p95 / p5)), 2),
-        pitch_slope=_slope_word(times[voiced], semis),
+        pitch_range_semitones=round(float(st95 - st5), 2),
+        pitch_slope=_slope_word(_trend(times[voiced], semis, phrase[voiced])),
         energy_mean_db=round(energy_mean, 2),
         energy_std_db=round(float(act_db.std()), 2),
         loudness=loudness,
