@@ -232,10 +232,10 @@ class TextualizedModel:
             continuation = text[len(prefixes[(i, name)]):]
             # It must assert a feeling: only denying one ("not happy with their own words", of
             # angry words) explains nothing, and the small LLM's negations are often confused.
-            if not faults and not any(not m.negated for m in _extractor().extract(continuation).mentions) \
+            asserted = [m.word for m in _extractor().extract(continuation).mentions if not m.negated]
+            if not faults and not asserted \
                     and not (name == "acoustic" and AROUSAL_WORDS & set(re.findall(r"[a-z-]+", continuation.lower()))):
                 faults.append(continuation.strip(" .") or "an empty clause")
-            asserted = [m.word for m in _extractor().extract(continuation).mentions if not m.negated]
             twice = sorted({w for w in asserted if asserted.count(w) > 1})
             if twice:  # "not only surprised but also surprised by the facial expression": words, no sense
                 faults.append(", ".join(f"{w} (said twice)" for w in twice))
