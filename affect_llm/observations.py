@@ -195,12 +195,15 @@ def through_rough_translation(translation_reliable: bool | None, detail: dict[st
 
 
 def _own_words(words: dict[str, Any]) -> str:
-    """' "contenta" is a word of happiness.' when only the own-language list read the words
-    (``evidence.own_words``: no English to score), so the reader knows what the reading rests on;
-    else ""."""
+    """' Among them, "contenta" is a word of happiness.' when the own-language list read the words
+    and found emotion words (``evidence.own_words``), so the reader knows what the reading rests
+    on; else "". Beside an English reading too: German speech heard well but translated badly
+    ("Today I've got a lot to do" for "Ich habe heute im Lotto gewonnen ... wunderbar") was read
+    happy from "wunderbar" alone, and "read through a rough English translation, they suggest the
+    person is happy" named only the translation, which says nothing of the kind."""
     from .evidence.fusion import EMOTION_NOUN
 
-    if words.get("detail", {}).get("readings") != ["own_words"]:
+    if "own_words" not in words.get("detail", {}).get("readings", []):
         return ""
     found = (words["detail"].get("own_words") or {}).get("found") or []
     by_label: dict[str, list[str]] = {}

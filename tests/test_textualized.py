@@ -90,6 +90,15 @@ def test_words_the_channel_could_not_read_are_rendered_not_generated(model):
             assert sentence.endswith('Among them, "contenta" is a word of happiness. These words suggest the person is happy.')
         else:
             assert "could not be read" in sentence
+    # Heard well but translated badly, read happy from its own emotion word: the sentence names
+    # the word, not only the rough translation (a German clip read as a user).
+    said = "Ich habe heute im Lotto gewonnen! Das ist ja wunderbar."
+    words = WordCues(subtitle=said, source="whisper", language="de", transcript_reliable=True,
+                     translation="Today I've got a lot to do. That's it for today.", translation_reliable=False)
+    cues = decide(face_cues(probs, np.ones(n, bool), n), probs, np.ones(n, bool), False, None, words).to_dict()
+    sentence = closing("verbal", cues)
+    assert 'Among them, "wunderbar" is a word of happiness. Read through a rough English translation' in sentence
+    assert check_explanation(sentence, cues) == []
     read = _perception("happy", "I passed the exam, this is wonderful!")
     assert "verbal" in {name for _, name, _ in model.build_prompts([read])[1]}
 
