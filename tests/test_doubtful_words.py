@@ -130,7 +130,7 @@ def test_without_a_second_opinion_the_words_channel_reads_without_the_doubtful_w
     assert words.channel_texts() == ["No, I told you three times already. This is completely."]
     ev = _decide(words).evidence["words"]
     assert ev.reliability == pytest.approx(1 - 1 / 11)
-    assert ev.scores == words_evidence(words.channel_texts()).scores
+    assert ev.scores == pytest.approx(words_evidence(words.channel_texts()).scores)  # weighed by trust: last bits move
     assert ev.scores != words_evidence(as_heard(words.subtitle)).scores  # the guess would have counted
 
 
