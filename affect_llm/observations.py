@@ -107,13 +107,25 @@ def verbal(cues: dict[str, Any]) -> str:
             # wrongly (EmoDB's "Der Lappen liegt auf dem Eisschrank" came out "The bottle is on
             # the ice cream!"), and "in English:" alone reads as what the words mean.
             quote += f" (translated automatically into English: \"{words['translation']}\")"
-        return quote + _second_hearing(words)
+        return _full_stop(quote) + _second_hearing(words)
     if words.get("heard"):
         return ("In the text, speech can be heard, but it could not be understood reliably, "
                 "so the words give no clue")
     if words.get("transcript_reliable") is False:  # speech, but no words made out: not silence
         return "In the text, speech can be heard, but no words could be made out, so the words give no clue"
     return "In the text, no words were spoken or given"
+
+
+def _full_stop(quote: str) -> str:
+    """The quote sentence ended: a full stop after a closing parenthesis, or after a closing
+    quotation mark whose words end without one ("人们保留资格", "La forza trova il passo e rosso").
+    Without it the next sentence ran on: '... reads: "人们保留资格" Read through ...'. The
+    quoted words themselves are never changed: they are checked against the transcript."""
+    inner = quote.rstrip(')"')
+    return quote if inner.endswith(_TERMINAL) and not quote.endswith(")") else quote + "."
+
+
+_TERMINAL = tuple(".!?\u2026\u3002\uff01\uff1f")  # . ! ? ... and the full-width 。！？
 
 
 def _second_hearing(words: dict[str, Any]) -> str:

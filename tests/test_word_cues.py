@@ -152,6 +152,23 @@ def test_a_reliable_transcript_is_quoted_with_its_translation():
                                                "translation_reliable": True, "language": "es"}}) == []
 
 
+
+def test_a_quote_without_its_own_full_stop_ends_its_sentence_before_the_next():
+    """Mandarin and Italian transcripts often end without a full stop: the sentence that follows
+    ran on ('... reads: "人们保留资格" Read through a rough English translation ...')."""
+    from affect_llm.observations import closing
+
+    def ended(subtitle: str, translation: str | None = None) -> str:
+        words = {"subtitle": subtitle, "source": "whisper", "translation": translation,
+                 "translation_reliable": True if translation else None}
+        return closing("verbal", {"words": words, "evidence": {}, "fusion": {}})
+
+    assert '"人们保留资格". These words' in ended("人们保留资格")
+    assert '"好的。" These words' in ended("好的。")  # its own full stop: nothing added, nothing doubled
+    assert '"I told you three times!" These words' in ended("I told you three times!")
+    assert '(translated automatically into English: "The strength!"). These words' in ended("La forza", "The strength!")
+    assert '"¿Qué?" These words' in ended("¿Qué?")
+
 def _decide(decide, words):
     import numpy as np
 
