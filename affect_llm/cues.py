@@ -198,9 +198,16 @@ class WordCues:
           unacceptable") each hearing counts half, so neither guess decides alone, and a word
           that carries the feeling is not simply lost;
         * no second opinion: the words with the doubtful ones left out (a guess must not decide).
+
+        Words that were not understood (no ``subtitle``: only ``heard``) give the channel nothing,
+        not even a second model's hearing of them. It was read: SAVEE's angry "(She?) had your
+        (dark?) suits ..." (9 of 13 words doubtful) was read disgusted through tiny.en's hearing,
+        and the answer said the words "give no clue, which suggests the person is disgusted".
         """
         from .doubt import as_heard, without_doubtful
 
+        if not self.subtitle:
+            return []
         if self.translation or not self.doubtful:
             text = self.translation or self.subtitle
             return [text] if text else []

@@ -159,6 +159,24 @@ def test_a_word_two_models_hear_differently_is_weighed_between_both_hearings():
     assert [f.kind for f in lent] == ["quote"]
 
 
+
+def test_words_not_understood_give_the_words_channel_nothing_not_even_a_second_hearing():
+    """SAVEE's angry "(She?) had your (dark?) suits ...": most words doubtful, so the transcript is
+    not understood; tiny.en's hearing of the same speech was still read (disgusted), and the
+    answer said the words "give no clue, which suggests the person is disgusted"."""
+    from affect_llm.encoders.speech import cross_check
+
+    n = math.floor(DOUBTFUL_SHARE_LIMIT * len(ANGRY.split())) + 1
+    mostly_doubtful = _transcript([(w, LOW if i < n else HIGH) for i, w in enumerate(ANGRY.split())])
+    heard = ANGRY.replace("acceptable", "unacceptable")
+    words = word_cues_from(None, "none", cross_check(mostly_doubtful, Transcript(heard)), None)
+    assert words.subtitle is None and words.heard and words.second_opinion == heard  # shown, kept
+    assert words.channel_texts() == []
+    cues = decide(face_cues(None, None, 4), None, np.zeros(4, bool), True, None, words).to_dict()
+    assert cues["evidence"]["words"]["reliability"] == 0 and "words" in cues["missing"]
+    sentence = closing("verbal", cues)
+    assert sentence.endswith("so the words give no clue.") and check_explanation(sentence, cues) == []
+
 def test_second_hearings_pair_each_marked_stretch_with_what_the_other_model_heard():
     from affect_llm.doubt import second_hearings
 
