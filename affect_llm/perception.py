@@ -348,8 +348,9 @@ def decide(face: Any, expressions: np.ndarray | None, found: np.ndarray | None, 
         "words": words_evidence(english, reliability=trust, own=own, own_reliability=heard_well),
     }
     heard = evidence["voice"].detail if evidence["voice"].present else {}
-    voice = voice_cues(audio_track, prosody, heard.get("arousal_word"), (heard.get("dimensions") or {}).get("effort"),
-                       words_heard=words.source == "whisper" and bool(words.subtitle))
+    dims = heard.get("dimensions") or {}
+    voice = voice_cues(audio_track, prosody, heard.get("arousal_word"), dims.get("effort"),
+                       words_heard=words.source == "whisper" and bool(words.subtitle), flux=dims.get("flux"))
     missing = [name for name, absent in (
         ("picture", not face.picture),  # a sound-only recording
         ("face", not face.found),

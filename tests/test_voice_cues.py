@@ -64,7 +64,7 @@ def test_a_briefly_measured_voice_is_described_as_a_stretch_without_pace_or_paus
                         "there the voice is loud, with high pitch")
     assert check_explanation(sentence + ".", record) == []
     clause = "only 0.2 s of speech was clear enough to measure"
-    assert cues.text().startswith(f"Voice: {clause}, so its pace, pauses, intonation and pitch variation are unknown")
+    assert cues.text().startswith(f"Voice: {clause}, so its pace, pauses, intonation, pitch variation and articulation are unknown")
     assert _voice_line({**record["voice"], "prosody": {**cues.prosody, "arousal": "high"}}) == \
         f"high energy; {clause}: high pitch; loud voice"
     for said in (sentence, cues.text().split("in that stretch:")[1], _voice_line(record["voice"])):
@@ -144,3 +144,25 @@ def test_a_voice_over_background_noise_says_so_and_a_clean_one_does_not():
     assert check_explanation(sentence + ".", _record(noisy)) == []
     brief = voice_cues(True, replace(_fragment(), background_snr_db=12.5), "high", effort=1.5)
     assert brief.phrases == ["high pitch", "loud voice", "noise in the background"]
+
+
+def test_the_articulation_behind_an_arousal_reading_is_named_and_held_to_its_measure():
+    """Spectral flux weighs 0.3 of the voice's arousal; a real Urdu clip at +2.3 z was "moderate,
+    with medium, steady pitch, ... moderate pace and 1 pause, which suggests a high-energy state":
+    an inference with no measure named behind it."""
+    crisp = voice_cues(True, replace(_prosody("loud", -20.0), background_snr_db=12.5), "high", effort=0.1, flux=2.3)
+    assert crisp.phrases[-2:] == ["crisp articulation", "noise in the background"]  # the recording's note last
+    assert crisp.prosody["articulation"] == "crisp"
+    assert "smooth articulation" in voice_cues(True, _prosody("loud", -20.0), "low", effort=0.1, flux=-1.4).phrases
+    ordinary = voice_cues(True, _prosody("loud", -20.0), None, effort=0.1, flux=0.6)
+    assert not any("articulation" in p for p in ordinary.phrases) and "articulation" not in ordinary.prosody
+    assert not any("articulation" in p for p in voice_cues(True, _fragment(), "high", effort=1.5, flux=2.3).phrases)
+    record = _record(crisp)
+    sentence = acoustic(record)
+    assert "moderate pace, no pauses, crisp articulation and noise in the background" in sentence
+    assert check_explanation(sentence + ", which suggests a high-energy state.", record) == []
+    said = check_explanation("In the audio, the speaker's articulation is smooth and slurred.", record)
+    assert [f.kind for f in said] == ["contradiction", "contradiction"]
+    assert check_explanation("The articulation is smooth.", _record(ordinary)) == []  # nothing said to contradict
+    brief = _record(voice_cues(True, _fragment(), "high", effort=1.5, flux=2.3))
+    assert [f.kind for f in check_explanation("The articulation is crisp.", brief)] == ["contradiction"]

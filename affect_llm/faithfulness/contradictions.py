@@ -10,7 +10,7 @@ Each check reads one kind of claim and compares it with the cue that measured it
   match the two halves of the clip; "in N of M frames" must match the frame counts; "two
   faces", "another face" must match how many people's faces were seen (``face.people``), and
   "the video cuts (between N shots)" the shots among the sampled frames (``face.shots``);
-* the voice: pitch level, pitch variation, rising/falling intonation, loudness, pace, pauses
+* the voice: pitch level, pitch variation, rising/falling intonation, loudness, pace, pauses, articulation
   and arousal ("low-energy"), each against its measure. A claim is contradicted only when the
   measure lies on the other side of the scale's middle (thresholds in ``cueview``; "moderate"
   arousal is the middle), so wording on the border between two of the measuring code's own
@@ -335,7 +335,7 @@ def _quality_at(ctx: Ctx, k: int) -> tuple[str, str] | None:
 # What a briefly measured voice (``CueView.brief_clause``) does not show, by the attribute a claim
 # is about: any claim about these is a fault, whatever it says.
 _UNSHOWN_BY_BRIEF = {"pace": "its pace", "pauses": "its pauses", "slope": "its intonation",
-                     "variation": "how its pitch varies"}
+                     "variation": "how its pitch varies", "articulation": "its articulation"}
 
 
 # Words that say a measure is not known ("its pace is unknown", "the pauses could not be measured"):
@@ -424,6 +424,12 @@ def _quality_fault(view: cv.CueView, attr: str, value: str, negated: bool) -> st
             return f"says the voice's arousal is not {value}, but it reads {level}" if level == value else None
         if level is not None and level != "moderate" and level != value:
             return f"says the voice's arousal is {value}, but it reads {level}"
+    elif attr == "articulation":  # only the opposite reading contradicts: ordinary is said of neither
+        said = view.articulation
+        if negated:
+            return f"says the articulation is not {value}, but it is {said}" if said == value else None
+        if said is not None and said != value:
+            return f"says the articulation is {value}, but it is {said}"
     elif attr == "pace":
         pace, rate = view.pace, view.rate
         measured = f"the pace is {pace}" + (f" ({rate:.1f} syllables/s)" if rate is not None else "")

@@ -265,6 +265,15 @@ class CueView:
         return None
 
     @functools.cached_property
+    def articulation(self) -> str | None:
+        """'crisp' | 'smooth' as the measurement words it (``cues.articulation_from_flux``), or None:
+        ordinary, or not said."""
+        s = self.prosody.get("articulation")
+        if s in ("crisp", "smooth"):
+            return s
+        return next((w for w in ("crisp", "smooth") if self._phrase(f"{w} articulation")), None)
+
+    @functools.cached_property
     def pauses(self) -> int | None:
         n = self.prosody.get("pause_count")
         if isinstance(n, int) and not isinstance(n, bool):

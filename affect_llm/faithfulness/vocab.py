@@ -31,7 +31,8 @@ VOICE_QUALITY = frozenset({
     "loudness", "volume", "pace", "tempo", "pause", "pauses", "paused", "pausing", "accent", "timbre",
     "inflection", "delivery", "shout", "shouts", "shouting", "shouted", "yell", "yells", "yelling", "yelled",
     "scream", "screams", "screaming", "screamed", "whisper", "whispers", "whispering", "whispered",
-    "sounds", "sounding", "sounded", "high-pitched", "low-pitched", "monotone", "loud", "loudly", "louder"})
+    "sounds", "sounding", "sounded", "high-pitched", "low-pitched", "monotone", "loud", "loudly", "louder",
+    "articulation", "articulated", "enunciation", "diction"})
 VOICE_KEYS = VOICE_QUALITY | frozenset({"audio", "acoustic", "acoustically", "sound", "speaks", "speaking",
                                         "spoke", "speech", "talks", "talking", "audible", "hear", "hears",
                                         "heard", "hearing", "gasp", "gasps", "sigh", "sighs", "sighing", "laugh",
@@ -107,6 +108,10 @@ _add("fast faster quick quickly rapid rapidly hurried hurriedly rushed brisk bri
      PACE_ANCHORS)
 _add("slow slower slowly unhurried leisurely drawn-out drawling sluggish", "pace", "slow", PACE_ANCHORS)
 _add("continuous continuously uninterrupted non-stop", "pauses", "none", PACE_ANCHORS | {"flow"})
+# How the voice is articulated (``cues.articulation_from_flux``: the spectral flux's reading).
+ARTICULATION_ANCHORS = frozenset({"articulation", "articulated", "enunciation", "diction"})
+_add("crisp crisply sharp clipped precise", "articulation", "crisp", ARTICULATION_ANCHORS)
+_add("smooth smoothly slurred blurred", "articulation", "smooth", ARTICULATION_ANCHORS)
 # The voice's arousal, the one thing its tone shows (``evidence.fusion``, rule 5): "low arousal",
 # "heightened energy", "high-energy". Compared with the voice channel's arousal reading.
 AROUSAL_ANCHORS = frozenset({"arousal", "aroused", "energy", "activation", "intensity", "agitation"})
