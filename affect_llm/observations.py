@@ -121,8 +121,8 @@ def _full_stop(quote: str) -> str:
     quotation mark whose words end without one ("人们保留资格", "La forza trova il passo e rosso").
     Without it the next sentence ran on: '... reads: "人们保留资格" Read through ...'. The
     quoted words themselves are never changed: they are checked against the transcript."""
-    inner = quote.rstrip(')"')
-    return quote if inner.endswith(_TERMINAL) and not quote.endswith(")") else quote + "."
+    ended = quote.endswith('"') and quote[:-1].endswith(_TERMINAL)  # a doubt mark "(word?)" ends no sentence
+    return quote if ended else quote + "."
 
 
 _TERMINAL = tuple(".!?\u2026\u3002\uff01\uff1f")  # . ! ? ... and the full-width 。！？

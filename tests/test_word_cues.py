@@ -168,6 +168,7 @@ def test_a_quote_without_its_own_full_stop_ends_its_sentence_before_the_next():
     assert '"I told you three times!" These words' in ended("I told you three times!")
     assert '(translated automatically into English: "The strength!"). These words' in ended("La forza", "The strength!")
     assert '"¿Qué?" These words' in ended("¿Qué?")
+    assert '"This is completely (acceptable?)". These words' in ended("This is completely (acceptable?)")
 
 def _decide(decide, words):
     import numpy as np
