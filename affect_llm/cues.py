@@ -10,6 +10,7 @@ missing; the faithfulness checker (``affect_llm.faithfulness``) holds explanatio
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any, ClassVar
 
@@ -156,6 +157,23 @@ class VoiceCues:
         return "Voice: " + "; ".join(self.phrases) + "."
 
 
+def rough_translation_shown_only(words: Mapping[str, Any]) -> bool:
+    """Whether the words' English is the rough translation of a *transcript* (``translation_reliable``
+    False, ``source`` "whisper"): shown to the user, never quoted, and not read by the words channel.
+
+    Why not read: Whisper's English of speech it heard well but translated badly (its translation
+    under -1.0 average log-probability, or said over words heard with doubt) reads flat scripts
+    and stock phrases as feelings: "People keep themselves safe." (fearful) for CASIA's
+    "人们保留资格", "I'll see you in the next video." (happy), pinyin like "Sun Ying Kai Fei Ji!".
+    Read at half weight it decided answers; re-fusing the saved evidence of real speech without it
+    (``eval/real_speech_eval.py --mode pipeline``, 84 clips each; 166 clips had such a
+    translation) gave more right answers in every corpus and fewer in none: CASIA 6 -> 8 of 43,
+    EmoDB 22 -> 26 of 52, EMOVO 18 -> 20 of 56, Javanese 4 -> 5 of 11, Urdu 1 -> 1 of 4.
+    The rough English of *given* words (``perception._translate_given``: speech heard to say
+    them) is still read at half weight: there the words themselves are known."""
+    return words.get("translation_reliable") is False and words.get("source") == "whisper"
+
+
 @dataclass
 class WordCues:
     """The words the answer may use, and where they came from.
@@ -203,11 +221,13 @@ class WordCues:
         not even a second model's hearing of them. It was read: SAVEE's angry "(She?) had your
         (dark?) suits ..." (9 of 13 words doubtful) was read disgusted through tiny.en's hearing,
         and the answer said the words "give no clue, which suggests the person is disgusted".
+        Nor does the rough English of a transcript (:func:`rough_translation_shown_only`): the
+        words are then read only in their own language (``evidence.own_words``), where they can be.
         """
         from .doubt import as_heard, without_doubtful
 
-        if not self.subtitle:
-            return []
+        if not self.subtitle or rough_translation_shown_only(self.__dict__):
+            return []  # nothing understood; or heard well, but its English failed its check
         if self.translation or not self.doubtful:
             text = self.translation or self.subtitle
             return [text] if text else []

@@ -188,11 +188,12 @@ def _second_opinion_model(options: PerceiveOptions, transcript: Transcript | Non
     return None if second.encoder_id == first.encoder_id else second
 
 
-# A translation that failed its check (average log-probability under -1.0) after words heard
-# well is still read by the words channel while it stays above ``ROUGH_TRANSLATION_LOGPROB``,
-# at ``ROUGH_TRANSLATION_RELIABILITY``: half a channel's weight, so the voice and the face can
-# outvote it. It is never quoted. Below -1.3 Whisper base's English is mostly invented ("I'm
-# sorry, but I'm going to have to go to bed" for "Por favor, pon las cajas en la mesa").
+# A translation that failed its check (average log-probability under -1.0) is kept as a rough
+# translation while it stays above ``ROUGH_TRANSLATION_LOGPROB``; never quoted. That of given words
+# (``_translate_given``) is read by the words channel at ``ROUGH_TRANSLATION_RELIABILITY``: half a
+# channel's weight, so the voice and the face can outvote it. That of a transcript is shown only
+# (``cues.rough_translation_shown_only`` says why). Below -1.3 Whisper base's English is mostly
+# invented ("I'm sorry, but I'm going to have to go to bed" for "Por favor, pon las cajas en la mesa").
 ROUGH_TRANSLATION_LOGPROB = -1.3
 ROUGH_TRANSLATION_RELIABILITY = 0.5
 
@@ -226,12 +227,13 @@ def word_cues_from(subtitle: str | None, source: str, transcript: Transcript | N
     Both are cut to the word budget (``media.subtitle.MAX_WORDS``). An unreliable transcript is
     kept as ``heard`` (shown to the user, never quoted as what the person said). Words heard
     well whose English translation failed its checks are quoted in their language; the
-    translation is kept (``translation_reliable`` False) for the words channel only while it is
-    above ``ROUGH_TRANSLATION_LOGPROB`` and does not loop.
+    translation is kept (``translation_reliable`` False) while it is above
+    ``ROUGH_TRANSLATION_LOGPROB`` and does not loop, shown to the user and read by no one
+    (``cues.rough_translation_shown_only``).
 
     Words heard with doubt (``encoders.speech.WORD_PROB_THRESHOLD``) stay in the text in the mark
     of ``affect_llm.doubt`` and are listed in ``doubtful``, with a sentence in the reasons. The
-    English translation of speech holding one is treated as rough (read, never quoted): it may
+    English translation of speech holding one is treated as rough (shown, never quoted): it may
     say the guessed word as if it were sure. Given text (``--subtitle``, a sidecar) is never
     doubtful.
     """

@@ -182,7 +182,7 @@ def run_pipeline(items: list[Item]) -> list[dict]:
                      "words_top": p.cues.evidence["words"].top(1)[0][0] if p.cues.evidence["words"].present else None,
                      # each channel's evidence, so a fusion rule can be re-measured offline
                      "evidence": {m: {**ev.to_dict(), "flat_weight": ev.flat_weight} for m, ev in p.cues.evidence.items()},
-                     "translation": words.translation})
+                     "translation": words.translation, "translation_reliable": words.translation_reliable})
         if i % 10 == 0:
             print(f"  {i}/{len(items)}", flush=True)
     return rows

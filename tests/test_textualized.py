@@ -90,28 +90,30 @@ def test_words_the_channel_could_not_read_are_rendered_not_generated(model):
             assert sentence.endswith('Among them, "contenta" is a word of happiness. These words suggest the person is happy.')
         else:
             assert "could not be read" in sentence
-    # Heard well but translated badly, read happy from its own emotion word: the sentence names
-    # the word, not only the rough translation (a German clip read as a user).
+    # Given German words, the speech's English rough, read happy from its own emotion word beside
+    # that English: the sentence names the word, not only the rough translation (a German clip
+    # read as a user). Heard so by Whisper, the rough English is not read: the word alone decides.
     said = "Ich habe heute im Lotto gewonnen! Das ist ja wunderbar."
-    words = WordCues(subtitle=said, source="whisper", language="de", transcript_reliable=True,
-                     translation="Today I've got a lot to do. That's it for today.", translation_reliable=False)
-    cues = decide(face_cues(probs, np.ones(n, bool), n), probs, np.ones(n, bool), False, None, words).to_dict()
-    sentence = closing("verbal", cues)
-    assert 'Among them, "wunderbar" is a word of happiness. Read through a rough English translation' in sentence
-    assert check_explanation(sentence, cues) == []
+    for source, after in (("user", ". Read through a rough English translation"), ("whisper", ". These words suggest")):
+        words = WordCues(subtitle=said, source=source, language="de", transcript_reliable=source == "whisper" or None,
+                         translation="Today I've got a lot to do. That's it for today.", translation_reliable=False)
+        cues = decide(face_cues(probs, np.ones(n, bool), n), probs, np.ones(n, bool), False, None, words).to_dict()
+        sentence = closing("verbal", cues)
+        assert 'Among them, "wunderbar" is a word of happiness' + after in sentence
+        assert check_explanation(sentence, cues) == []
     read = _perception("happy", "I passed the exam, this is wonderful!")
     assert "verbal" in {name for _, name, _ in model.build_prompts([read])[1]}
 
 
 def test_a_reading_through_a_rough_translation_is_rendered_and_says_so(model):
-    """Words heard well whose English failed its check: the translation is read, never quoted, so
-    the sentence names what the reading rests on instead of letting the LLM say "these words
-    suggest sadness" about words the reader sees only in Spanish."""
+    """Given Spanish words whose speech Whisper translated roughly: the translation is read, never
+    quoted, so the sentence names what the reading rests on instead of letting the LLM say "these
+    words suggest sadness" about words the reader sees only in Spanish."""
     from affect_llm.observations import closing
 
     n, probs = 8, _probs("neutral")
     said = "La vida ya no tiene sentido para mí, todo se acabó."  # no word of the Spanish list
-    words = WordCues(subtitle=said, source="whisper", language="es", transcript_reliable=True,
+    words = WordCues(subtitle=said, source="user", language="es",
                      translation="Life has no meaning for me anymore, it is all over.", translation_reliable=False)
     cues = decide(face_cues(probs, np.ones(n, bool), n), probs, np.ones(n, bool), False, None, words)
     rough = SimpleNamespace(cues=cues, subtitle=said)
