@@ -167,7 +167,7 @@ def rough_translation_shown_only(words: Mapping[str, Any]) -> bool:
     "人们保留资格", "I'll see you in the next video." (happy), pinyin like "Sun Ying Kai Fei Ji!".
     Read at half weight it decided answers; re-fusing the saved evidence of real speech without it
     (``eval/real_speech_eval.py --mode pipeline``, 84 clips each; 166 clips had such a
-    translation) gave more right answers in every corpus and fewer in none: CASIA 6 -> 8 of 43,
+    translation) gave more right answers in four corpora, as many in Urdu, fewer in none: CASIA 6 -> 8 of 43,
     EmoDB 22 -> 26 of 52, EMOVO 18 -> 20 of 56, Javanese 4 -> 5 of 11, Urdu 1 -> 1 of 4.
     The rough English of *given* words (``perception._translate_given``: speech heard to say
     them) is still read at half weight: there the words themselves are known."""

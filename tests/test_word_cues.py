@@ -43,8 +43,8 @@ def test_a_rough_translation_is_read_not_quoted():
 
 def test_the_rough_english_of_a_transcript_is_shown_not_read():
     """Whisper's English of speech it heard well but translated badly reads flat scripts and stock
-    phrases as feelings; re-fused without it, real speech of five corpora was answered right more
-    often in each (``cues.rough_translation_shown_only``)."""
+    phrases as feelings; re-fused without it, real speech was answered right more often in four
+    corpora and as often in a fifth (``cues.rough_translation_shown_only``)."""
     from affect_llm.cues import rough_translation_shown_only
     from affect_llm.observations import closing
     from affect_llm.perception import decide
