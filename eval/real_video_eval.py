@@ -15,7 +15,8 @@ infer`` into ``<folder>/infer.jsonl``. The records are kept there so a fusion ru
 re-measured offline. A run starts afresh: an earlier ``infer.jsonl`` is moved aside to
 ``infer.before-<time>.jsonl`` (kept, never overwritten), because records of an older pipeline
 would otherwise be scored under this one's commit. ``--resume`` keeps it and runs only the clips
-it lacks (after an interruption); ``--score-only`` reads it without running anything.
+it lacks (after an interruption); ``--score-only`` reads it without running anything, and reports
+the run that wrote it (``infer.run.json``, kept beside the records).
 
 Figures, per corpus: the answer's first-named emotion against the gold label; each channel's top
 label alone (face, voice, words), counted only on the clips where that channel is present
@@ -50,6 +51,7 @@ from real_speech_eval import confusion_table, pipeline_rev, write_results  # noq
 CHANNELS = ("face", "voice", "words")
 MANIFEST = "manifest.jsonl"
 RECORDS = "infer.jsonl"
+RUN = "infer.run.json"  # beside the records: the run that wrote them (pipeline, arguments, time), for --score-only
 
 
 def read_labels(folder: Path) -> list[dict]:
@@ -206,7 +208,8 @@ def markdown(name: str, meta: dict, rep: dict) -> str:
     w = rep["answer_wrong_channel_right"]
     lines = [f"# Real video: {name}", "",
              f"{meta['when']}; {rep['clips']} clips ({rep['errors']} failed), {rep['speakers']} speakers; "
-             f"pipeline {meta['pipeline']}; `affect-llm infer {meta['infer_args']}`; {meta['seconds']} s.",
+             f"pipeline {meta['pipeline']}; `affect-llm infer {meta['infer_args']}`; {meta['seconds']} s"
+             + (f" (scored again {meta['scored']})." if meta.get("scored") else "."),
              "Real labelled clips of a person speaking on camera; not shipped, not trained on. "
              "Built by `eval/real_video_eval.py`; the per-clip records stay beside the clips (infer.jsonl).", "",
              *([meta["note"], ""] if meta.get("note") else []),
@@ -268,15 +271,22 @@ def main(argv: list[str] | None = None) -> int:
     if args.sample:
         clips = sample_per_label(clips, args.sample)
     start = time.time()
+    run = {"when": time.strftime("%Y-%m-%d %H:%M"), "pipeline": pipeline_rev(),
+           "infer_args": args.infer_args or "(defaults)"}
     if not args.score_only:
         if not args.resume:
             set_aside(folder / RECORDS)
         run_infer(folder, clips, shlex.split(args.infer_args))
+        run["seconds"] = round(time.time() - start, 1)
+        (folder / RUN).write_text(json.dumps(run) + "\n", encoding="utf-8")
+    elif (folder / RUN).exists():  # the report says which run made the records, not this scoring
+        run = {**json.loads((folder / RUN).read_text(encoding="utf-8")), "scored": run["when"]}
+    else:
+        run = {**run, "pipeline": "unknown (no infer.run.json beside the records)", "infer_args": "?",
+               "seconds": "?", "scored": run["when"]}
     records = read_records(folder / RECORDS)
     rows = [row_of(c, records.get(c["id"])) for c in clips]
-    meta = {"when": time.strftime("%Y-%m-%d %H:%M"), "pipeline": pipeline_rev(), "folder": folder.name,
-            "infer_args": args.infer_args or "(defaults)", "seconds": round(time.time() - start, 1),
-            "score_only": args.score_only, "note": args.note}
+    meta = {**run, "folder": folder.name, "score_only": args.score_only, "note": args.note}
     rep = report(rows)
     rep["faithfulness"] = faithfulness([records[c["id"]] for c in clips if c["id"] in records])
     write_results(args.name, {"meta": meta, "report": rep, "rows": rows}, markdown(args.name, meta, rep))
