@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, replace
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal
 
 import numpy as np
 
@@ -157,21 +157,53 @@ class VoiceCues:
         return "Voice: " + "; ".join(self.phrases) + "."
 
 
-def rough_translation_shown_only(words: Mapping[str, Any]) -> bool:
-    """Whether the words' English is the rough translation of a *transcript* (``translation_reliable``
-    False, ``source`` "whisper"): shown to the user, never quoted, and not read by the words channel.
+RoughUse = Literal["read", "shown only"]
+
+# The rough English of a transcript is read (at half weight, times the share heard well) only where
+# few of its words were heard with doubt, at most this share, and the translation passed its own
+# log-probability check: then it is English of speech heard well, and one or two uncertain words
+# ("Was? Das kann doch nicht wahr sein! ...", 2 of 17) should not cost the words of a plainly
+# surprised sentence. Measured on the saved evidence of real speech (the pipeline84 rows of
+# CASIA, EmoDB, EMOVO, Javanese and Urdu, 166 clips with such a translation), reading it up to
+# this share answered as many right as not reading it at all (60 of 166), and every larger share
+# fewer (57 at 1/6 and 1/4, 52 when always read). These acted corpora speak flat scripts, where
+# words can only mislead; the share is where reading stops costing anything there.
+FEW_DOUBTFUL_SHARE = 1 / 8
+
+
+def rough_translation(words: Mapping[str, Any]) -> RoughUse | None:
+    """How the words' rough English (``translation_reliable`` False) is used; None when there is
+    none (no translation, or one that passed its checks). It is never quoted. It is:
+
+    * ``"read"`` at half weight for *given* words (``perception._translate_given``: speech heard
+      to say them), and for a transcript's English over few doubtful words
+      (:data:`FEW_DOUBTFUL_SHARE`) that passed its log-probability check;
+    * ``"shown only"`` otherwise: shown to the user, not read by the words channel.
 
     Why not read: Whisper's English of speech it heard well but translated badly (its translation
-    under -1.0 average log-probability, or said over words heard with doubt) reads flat scripts
-    and stock phrases as feelings: "People keep themselves safe." (fearful) for CASIA's
+    under -1.0 average log-probability, or said over many words heard with doubt) reads flat
+    scripts and stock phrases as feelings: "People keep themselves safe." (fearful) for CASIA's
     "人们保留资格", "I'll see you in the next video." (happy), pinyin like "Sun Ying Kai Fei Ji!".
     Read at half weight it decided answers; re-fusing the saved evidence of real speech without it
     (``eval/real_speech_eval.py --mode pipeline``, 84 clips each; 166 clips had such a
     translation) gave more right answers in four corpora, as many in Urdu, fewer in none: CASIA 6 -> 8 of 43,
     EmoDB 22 -> 26 of 52, EMOVO 18 -> 20 of 56, Javanese 4 -> 5 of 11, Urdu 1 -> 1 of 4.
-    The rough English of *given* words (``perception._translate_given``: speech heard to say
-    them) is still read at half weight: there the words themselves are known."""
-    return words.get("translation_reliable") is False and words.get("source") == "whisper"
+    Takes the words' record (``WordCues`` as a dict, or the ``cues["words"]`` of an answer)."""
+    from .encoders.speech import LOGPROB_THRESHOLD
+
+    if words.get("translation_reliable") is not False or not words.get("translation"):
+        return None
+    if words.get("source") != "whisper":
+        return "read"
+    logprob = (words.get("reliability") or {}).get("translation_avg_logprob")
+    share = words.get("doubtful_share")
+    few = share is not None and share <= FEW_DOUBTFUL_SHARE
+    return "read" if few and logprob is not None and logprob >= LOGPROB_THRESHOLD else "shown only"
+
+
+ROUGH_NOTE: dict[RoughUse, str] = {"read": "rough: read at half weight, not quoted",
+                                   "shown only": "rough: shown only, not read, not quoted"}
+"""How ``describe`` and the demo label a rough translation, after the English they show."""
 
 
 @dataclass
@@ -182,7 +214,7 @@ class WordCues:
     cut to the word budget; ``heard`` is a transcript judged unreliable: kept for the user to see,
     never quoted as the person's words. ``translation`` is the English text the words channel
     read when the speech was not English; ``translation_reliable`` False marks a rough one
-    (read at reduced weight, never quoted).
+    (never quoted; read at reduced weight or shown only: :func:`rough_translation`).
 
     Words Whisper heard with doubt (``encoders.speech.WORD_PROB_THRESHOLD``) stay in ``subtitle``
     and ``heard`` in the mark of ``affect_llm.doubt`` ("completely (acceptable?)"): shown as heard,
@@ -221,12 +253,12 @@ class WordCues:
         not even a second model's hearing of them. It was read: SAVEE's angry "(She?) had your
         (dark?) suits ..." (9 of 13 words doubtful) was read disgusted through tiny.en's hearing,
         and the answer said the words "give no clue, which suggests the person is disgusted".
-        Nor does the rough English of a transcript (:func:`rough_translation_shown_only`): the
-        words are then read only in their own language (``evidence.own_words``), where they can be.
+        Nor does a rough English that is shown only (:func:`rough_translation`): the words are
+        then read only in their own language (``evidence.own_words``), where they can be.
         """
         from .doubt import as_heard, without_doubtful
 
-        if not self.subtitle or rough_translation_shown_only(self.__dict__):
+        if not self.subtitle or rough_translation(self.__dict__) == "shown only":
             return []  # nothing understood; or heard well, but its English failed its check
         if self.translation or not self.doubtful:
             text = self.translation or self.subtitle

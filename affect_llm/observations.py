@@ -177,8 +177,13 @@ def closing(section: str, cues: dict[str, Any]) -> str:
     if section == "acoustic":  # the voice shows arousal, not one of the labels (evidence.fusion, rule 5)
         return core + (f", which suggests {_arousal_state(label)}" if label else "") + "."
     if section == "verbal" and cues["words"].get("subtitle"):
+        from .cues import rough_translation
+
         words = (cues.get("evidence") or {}).get("words") or {}
         if not words.get("reliability", 1.0):
+            if rough_translation(cues["words"]) == "shown only":  # English exists, too uncertain to read
+                return core + (" Their automatic English translation did not pass its checks, so it is not"
+                               " read and they give no clue.")
             return core + " Their meaning could not be read, so they give no clue."  # no English to score
         if through_rough_translation(cues["words"].get("translation_reliable"), words.get("detail")):
             return core + _own_words(words) + " Read through a rough English translation, not quoted since it may be inaccurate, " + \

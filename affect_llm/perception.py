@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .cues import Cues, WordCues, face_cues, voice_cues
+from .cues import Cues, RoughUse, WordCues, face_cues, rough_translation, voice_cues
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from .encoders.speech import Transcript
@@ -191,8 +191,8 @@ def _second_opinion_model(options: PerceiveOptions, transcript: Transcript | Non
 # A translation that failed its check (average log-probability under -1.0) is kept as a rough
 # translation while it stays above ``ROUGH_TRANSLATION_LOGPROB``; never quoted. That of given words
 # (``_translate_given``) is read by the words channel at ``ROUGH_TRANSLATION_RELIABILITY``: half a
-# channel's weight, so the voice and the face can outvote it. That of a transcript is shown only
-# (``cues.rough_translation_shown_only`` says why). Below -1.3 Whisper base's English is mostly
+# channel's weight, so the voice and the face can outvote it. That of a transcript is shown only,
+# unless few of its words were heard with doubt (``cues.rough_translation`` says why). Below -1.3 Whisper base's English is mostly
 # invented ("I'm sorry, but I'm going to have to go to bed" for "Por favor, pon las cajas en la mesa").
 ROUGH_TRANSLATION_LOGPROB = -1.3
 ROUGH_TRANSLATION_RELIABILITY = 0.5
@@ -229,12 +229,12 @@ def word_cues_from(subtitle: str | None, source: str, transcript: Transcript | N
     well whose English translation failed its checks are quoted in their language; the
     translation is kept (``translation_reliable`` False) while it is above
     ``ROUGH_TRANSLATION_LOGPROB`` and does not loop, shown to the user and read by no one
-    (``cues.rough_translation_shown_only``).
+    (``cues.rough_translation``).
 
     Words heard with doubt (``encoders.speech.WORD_PROB_THRESHOLD``) stay in the text in the mark
     of ``affect_llm.doubt`` and are listed in ``doubtful``, with a sentence in the reasons. The
-    English translation of speech holding one is treated as rough (shown, never quoted): it may
-    say the guessed word as if it were sure. Given text (``--subtitle``, a sidecar) is never
+    English translation of speech holding one is treated as rough (never quoted: it may say the
+    guessed word as if it were sure), read at reduced weight only where such words are few. Given text (``--subtitle``, a sidecar) is never
     doubtful.
     """
     from .media.subtitle import bound_words
@@ -267,21 +267,23 @@ def word_cues_from(subtitle: str | None, source: str, transcript: Transcript | N
     if second:
         second, _ = bound_words(second)
     doubtful = [w.text.strip(".,!?;:¡¿\"'()") for w in transcript.doubtful_words]
-    if doubtful and transcript.text_reliable:
-        measures["reasons"] = list(transcript.reasons) + [
-            doubt_reason(doubtful, len(transcript.words), translated=bool(translation), second_opinion=bool(second))]
     common = {"source": "whisper", "language": transcript.language,
               "language_probability": transcript.language_probability, "reliability": measures,
               "truncated": cut, "doubtful": doubtful, "doubtful_share": transcript.doubtful_share,
               "second_opinion": second or None}
     if transcript.reliable and not (doubtful and translation):
-        return WordCues(subtitle=text, translation=translation, transcript_reliable=True,
-                        translation_reliable=True if translation else None, **common)
-    if not transcript.text_reliable:
-        return WordCues(subtitle=None, heard=text, transcript_reliable=False, **common)
-    rough = _rough_translation(translation, transcript.translation_avg_logprob)
-    return WordCues(subtitle=text, translation=rough, transcript_reliable=True,
-                    translation_reliable=False if rough else None, **common)
+        words = WordCues(subtitle=text, translation=translation, transcript_reliable=True,
+                         translation_reliable=True if translation else None, **common)
+    elif not transcript.text_reliable:
+        words = WordCues(subtitle=None, heard=text, transcript_reliable=False, **common)
+    else:
+        rough = _rough_translation(translation, transcript.translation_avg_logprob)
+        words = WordCues(subtitle=text, translation=rough, transcript_reliable=True,
+                         translation_reliable=False if rough else None, **common)
+    if doubtful and transcript.text_reliable:  # said once the use of its English is known
+        words.reliability["reasons"] = list(transcript.reasons) + [
+            doubt_reason(doubtful, len(transcript.words), rough_translation(words.__dict__), bool(second))]
+    return words
 
 
 NO_WORDS_MADE_OUT = "speech was found, but Whisper made out no words in it"
@@ -299,11 +301,15 @@ def _measures(transcript: Transcript, reasons: list[str],
     return {name: getattr(transcript, name) for name in names} | {"reasons": reasons}
 
 
-def doubt_reason(doubtful: list[str], words: int, translated: bool = False, second_opinion: bool = False) -> str:
-    """The reason, in words, that a transcript is quoted with marked words."""
+def doubt_reason(doubtful: list[str], words: int, translation: RoughUse | None = None,
+                 second_opinion: bool = False) -> str:
+    """The reason, in words, that a transcript is quoted with marked words; ``translation`` is how
+    its rough English is used (``cues.rough_translation``), None when it has none."""
     listed = ", ".join(f"'{w}'" for w in doubtful[:5]) + (", ..." if len(doubtful) > 5 else "")
-    if translated:
+    if translation == "read":
         read = "the English translation is read at reduced weight and not quoted"
+    elif translation == "shown only":
+        read = "the English translation is shown only: not read, not quoted"
     elif second_opinion:
         read = "the words channel weighs both models' hearings equally"
     else:

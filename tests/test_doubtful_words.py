@@ -226,6 +226,34 @@ def test_a_translation_of_speech_with_a_doubtful_word_is_neither_read_nor_quoted
     assert "lonely" not in verbal(_decide(w).to_dict())
 
 
+def test_the_translation_of_speech_with_few_doubtful_words_is_read_not_quoted():
+    """One or two uncertain words in a long sentence ("Was? Das kann doch nicht wahr sein! ...", 2
+    of 17) should not cost the words of a plainly felt sentence: its English, when it passed its
+    own check, is read at half weight (``cues.FEW_DOUBTFUL_SHARE``), never quoted. Over more doubt,
+    or after a failed check, it is shown only, and the reason says which."""
+    from affect_llm.cues import FEW_DOUBTFUL_SHARE, rough_translation
+
+    said = "Me siento muy solo y triste hoy, la vida ya no tiene sentido para mí."
+    heard = [(w, LOW if w == "solo" else HIGH) for w in said.split()]
+    assert 1 / len(heard) <= FEW_DOUBTFUL_SHARE
+    english = "I feel very lonely and sad today, life no longer has meaning for me."
+    w = word_cues_from(None, "none", _transcript(heard, translation=english, translation_avg_logprob=-0.4), None)
+    assert w.translation_reliable is False and rough_translation(w.__dict__) == "read"
+    assert w.channel_texts() == [english] and "read at reduced weight" in w.reliability["reasons"][-1]
+    ev = _decide(w).evidence["words"]
+    assert ev.present and ev.top(1)[0][0] == "sad"
+    assert ev.reliability < _decide(word_cues_from(english, "user", None, "en")).evidence["words"].reliability
+    assert "lonely" not in verbal(_decide(w).to_dict())
+
+    failed = _transcript(heard, translation=english, translation_avg_logprob=-1.1)  # under its check
+    doubtful = _transcript([(w_, LOW if w_ in ("solo", "triste") else HIGH) for w_ in said.split()],
+                           translation=english, translation_avg_logprob=-0.4)  # 2 of 14: more than 1/8
+    for tr in (failed, doubtful):
+        w = word_cues_from(None, "none", tr, None)
+        assert rough_translation(w.__dict__) == "shown only" and w.channel_texts() == []
+        assert "shown only" in w.reliability["reasons"][-1]
+
+
 def test_given_text_is_never_doubtful():
     words = word_cues_from("Is this (really?) completely acceptable?", "user", None, "en")
     assert words.doubtful == [] and words.doubtful_share is None

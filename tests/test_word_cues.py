@@ -44,19 +44,20 @@ def test_a_rough_translation_is_read_not_quoted():
 def test_the_rough_english_of_a_transcript_is_shown_not_read():
     """Whisper's English of speech it heard well but translated badly reads flat scripts and stock
     phrases as feelings; re-fused without it, real speech was answered right more often in four
-    corpora and as often in a fifth (``cues.rough_translation_shown_only``)."""
-    from affect_llm.cues import rough_translation_shown_only
+    corpora and as often in a fifth (``cues.rough_translation``). The answer says the English was
+    failed its checks, not that the words' meaning could not be read."""
+    from affect_llm.cues import rough_translation
     from affect_llm.observations import closing
     from affect_llm.perception import decide
 
     said = "La vida ya no tiene sentido para mí, todo se acabó."  # no word of the Spanish list
     words = word_cues_from(None, "none", _spanish("Life has no meaning for me anymore, it is all over.", -1.05, said), None)
-    assert words.translation and words.translation_reliable is False and rough_translation_shown_only(words.__dict__)
+    assert words.translation and words.translation_reliable is False and rough_translation(words.__dict__) == "shown only"
     assert words.channel_texts() == []
     cues = _decide(decide, words)
     assert not cues.evidence["words"].present  # not sad from the English alone
     sentence = closing("verbal", cues.to_dict())
-    assert "could not be read" in sentence and "Life has no meaning" not in sentence
+    assert "translation did not pass its checks" in sentence and "Life has no meaning" not in sentence
     assert check_explanation(sentence, cues.to_dict()) == []
     from affect_llm.cli.describe import _words_line  # the user still sees it, for what it is
 

@@ -135,17 +135,15 @@ def _voice_line(voice: dict) -> str:
 
 
 def _words_line(cues: dict) -> str:
-    from ..cues import rough_translation_shown_only
+    from ..cues import ROUGH_NOTE, rough_translation
 
     words = cues["words"]
     lang = f" [{words['language']}]" if words.get("language") else ""
     if words.get("subtitle"):
         line = f"\"{words['subtitle']}\" ({cues['subtitle_source']}){lang}"
         if words.get("translation"):
-            rough = "" if words.get("translation_reliable") is not False else \
-                " (rough: shown only, not read, not quoted)" if rough_translation_shown_only(words) else \
-                " (rough: read at half weight, not quoted)"
-            line += f" → \"{words['translation']}\"{rough}"
+            use = rough_translation(words)
+            line += f" → \"{words['translation']}\"" + (f" ({ROUGH_NOTE[use]})" if use else "")
         elif words.get("doubtful") and words.get("second_opinion"):  # the channel read both hearings
             line += f"; a second model heard \"{words['second_opinion']}\""
         own = (((cues.get("evidence") or {}).get("words") or {}).get("detail") or {}).get("own_words")

@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Any
 
 import gradio as gr
 
-from ..cues import VoiceCues, face_halves, rough_translation_shown_only, which_face
+from ..cues import ROUGH_NOTE, VoiceCues, face_halves, rough_translation, which_face
 from ..errors import InputError
 from ..perception import PerceiveOptions, perceive
 from ..uploads import UploadLimits, check_upload
@@ -105,9 +105,8 @@ def cues_markdown(p: Any) -> str:
         voice_text = "no audio track" if not voice["audio_track"] else "no clear speech"
     lines.append(f"| voice | {_md_escape(voice_text)} |")
     if words.get("translation"):
-        rough = "" if words.get("translation_reliable") is not False else \
-            ", a rough translation: shown only, not read" if rough_translation_shown_only(words) else \
-            ", a rough translation: read at half weight"
+        use = rough_translation(words)
+        rough = f"; {ROUGH_NOTE[use]}" if use else ""
         lines.append(f"| words in English | “{_md_escape(words['translation'])}” ({words.get('language')}{rough}) |")
     elif words.get("heard"):
         lines.append("| words | speech heard but not understood reliably: not used |")

@@ -299,7 +299,7 @@ class CueView:
     @functools.cached_property
     def quotable(self) -> list[str]:
         """Texts that may be quoted as the person's words: the subtitle and its translation (not a
-        rough translation, ``translation_reliable`` False: the words channel reads it, nobody quotes it)."""
+        rough translation, ``translation_reliable`` False: nobody quotes it, ``cues.rough_translation``)."""
         rough = self.words.get("translation_reliable") is False
         texts = (self.words.get("subtitle"), None if rough else self.words.get("translation"))
         return [t for t in texts if isinstance(t, str) and t.strip()]
