@@ -214,40 +214,53 @@ def test_mostly_doubtful_speech_is_not_quoted_and_the_answer_says_so():
     assert [f.kind for f in check_explanation('She says "¡Flajase otra vez!"', cues)] == ["quote"]
 
 
-def test_a_translation_of_speech_with_a_doubtful_word_is_neither_read_nor_quoted():
-    """It may say the guessed word as if it were sure ("lonely" for "(solo?)"). (Spanish heard as
-    such is read in its own words too: ``test_word_cues``.)"""
+def test_a_translation_of_speech_with_doubtful_words_is_never_quoted_and_read_only_where_it_names_a_feeling():
+    """It may say the guessed word as if it were sure ("lonely" for "(solo?)"), so it is never
+    quoted. Over many doubtful words it is read only where it names a feeling outright
+    (``cues.rough_translation``): a flat rough English is not read at all, one that names sadness
+    is read at half weight. (Spanish heard as such is read in its own words too: ``test_word_cues``.)"""
+    from affect_llm.cues import rough_translation
+
+    heard = [("Mi", HIGH), ("abuelo", HIGH), ("murió", LOW), ("anoche.", HIGH)]  # 1 of 4 doubtful
+    flat = _transcript(heard, translation="My grandfather died last night.", translation_avg_logprob=-0.4)
+    w = word_cues_from(None, "none", flat, None)
+    assert w.translation_reliable is False and rough_translation(w.__dict__) == "shown only"
+    assert not _decide(w).evidence["words"].present and w.channel_texts() == []
+    assert "shown only" in w.reliability["reasons"][-1]
+
     words = [("Me", HIGH), ("siento", HIGH), ("muy", HIGH), ("solo", LOW), ("y", HIGH), ("triste.", HIGH)]
     tr = _transcript(words, translation="I feel very lonely and sad.", translation_avg_logprob=-0.4)
     w = word_cues_from(None, "none", tr, None)
-    assert w.subtitle == "Me siento muy (solo?) y triste." and w.translation_reliable is False
+    assert w.subtitle == "Me siento muy (solo?) y triste." and rough_translation(w.__dict__) == "read"
     ev = _decide(w).evidence["words"]
-    assert not ev.present and w.channel_texts() == []
+    assert ev.present and ev.top(1)[0][0] == "sad" and ev.reliability <= 0.5
     assert "lonely" not in verbal(_decide(w).to_dict())
 
 
 def test_the_translation_of_speech_with_few_doubtful_words_is_read_not_quoted():
     """One or two uncertain words in a long sentence ("Was? Das kann doch nicht wahr sein! ...", 2
-    of 17) should not cost the words of a plainly felt sentence: its English, when it passed its
-    own check, is read at half weight (``cues.FEW_DOUBTFUL_SHARE``), never quoted. Over more doubt,
-    or after a failed check, it is shown only, and the reason says which."""
+    of 17) should not cost the words of a plainly felt sentence, even one that names no feeling:
+    its English, when it passed its own check, is read at half weight (``cues.FEW_DOUBTFUL_SHARE``),
+    never quoted. Over more doubt, or after a failed check, it is shown only, and the reason says which."""
     from affect_llm.cues import FEW_DOUBTFUL_SHARE, rough_translation
+    from affect_llm.evidence.words import names_a_feeling
 
-    said = "Me siento muy solo y triste hoy, la vida ya no tiene sentido para mí."
-    heard = [(w, LOW if w == "solo" else HIGH) for w in said.split()]
+    said = "Mi abuelo murió anoche y la casa está vacía, la vida ya no tiene sentido para mí."
+    heard = [(w, LOW if w == "vacía," else HIGH) for w in said.split()]
     assert 1 / len(heard) <= FEW_DOUBTFUL_SHARE
-    english = "I feel very lonely and sad today, life no longer has meaning for me."
+    english = "My grandfather died last night and the house is empty, life no longer has meaning for me."
+    assert not names_a_feeling(english)
     w = word_cues_from(None, "none", _transcript(heard, translation=english, translation_avg_logprob=-0.4), None)
     assert w.translation_reliable is False and rough_translation(w.__dict__) == "read"
     assert w.channel_texts() == [english] and "read at reduced weight" in w.reliability["reasons"][-1]
     ev = _decide(w).evidence["words"]
     assert ev.present and ev.top(1)[0][0] == "sad"
     assert ev.reliability < _decide(word_cues_from(english, "user", None, "en")).evidence["words"].reliability
-    assert "lonely" not in verbal(_decide(w).to_dict())
+    assert "grandfather" not in verbal(_decide(w).to_dict())
 
     failed = _transcript(heard, translation=english, translation_avg_logprob=-1.1)  # under its check
-    doubtful = _transcript([(w_, LOW if w_ in ("solo", "triste") else HIGH) for w_ in said.split()],
-                           translation=english, translation_avg_logprob=-0.4)  # 2 of 14: more than 1/8
+    doubtful = _transcript([(w_, LOW if w_ in ("murió", "casa", "vacía,") else HIGH) for w_ in said.split()],
+                           translation=english, translation_avg_logprob=-0.4)  # 3 of 16: more than 1/8
     for tr in (failed, doubtful):
         w = word_cues_from(None, "none", tr, None)
         assert rough_translation(w.__dict__) == "shown only" and w.channel_texts() == []

@@ -1,8 +1,9 @@
 """What of a transcript the answer may quote, and what the words channel may read.
 
 Words heard well but translated badly (Whisper base on Spanish, often) are quoted in their
-language; their rough English is shown, quoted nowhere and not read by the words channel (the rough
-English of *given* words is read, at reduced weight).
+language; their rough English is shown and quoted nowhere, and the words channel reads it (at
+reduced weight) only where it names a feeling or few words were in doubt; the rough English of
+*given* words is read, at reduced weight.
 """
 
 from affect_llm.encoders.speech import Transcript, judge
@@ -70,7 +71,7 @@ def test_a_feeling_named_in_the_own_language_counts_in_full_beside_a_rough_trans
     and is trusted as the words heard well."""
     from affect_llm.perception import decide
 
-    words = word_cues_from(None, "none", _spanish("I feel very lonely and sad, life has no meaning.", -1.05), None)
+    words = word_cues_from(None, "none", _spanish("Life has no meaning, I am all alone.", -1.05), None)
     ev = _decide(decide, words).evidence["words"]
     assert ev.reliability == 1.0 and ev.top(1)[0][0] == "sad"
     assert ev.detail["own_words"] == {"language": "es", "found": [["triste", "sad"]]}

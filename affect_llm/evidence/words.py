@@ -395,6 +395,16 @@ def negation_guard(text: str, scores: Scores) -> Scores:
     return normalize({lab: p * (NEGATED_KEEP if lab in negated else 1.0) for lab, p in scores.items()})
 
 
+def names_a_feeling(text: str) -> bool:
+    """Whether ``text`` names an emotion outright and does not negate it ("I'm so happy", "What a
+    surprise!", not "I am not happy"): the scorer's emotion-word reader finds a word of a label
+    other than neutral. A word that names a feeling survives a rough translation better than the
+    rest of a sentence does (``cues.rough_translation`` says where this decides)."""
+    from ..scoring.pipeline import default_extractor
+
+    return any(label_of(w) not in (None, NEUTRAL) for w in default_extractor().extract(text).words)
+
+
 class EnsembleModel:
     """Weighted mean of the members' distributions (each sums to 1), then the negation guard.
 
