@@ -186,10 +186,10 @@ def rough_translation(words: Mapping[str, Any]) -> RoughUse | None:
     "I'll see you in the next video." (happy), pinyin like "Sun Ying Kai Fei Ji!". What it reads
     there is topical closeness, not a feeling anyone named. A word that names one survives the
     translation ("The strength finds peace and joy.", EMOVO, happy; "I am so happy that this is
-    the best time of my life.", espeak Mandarin). Re-fusing saved evidence (``eval/real_speech_eval.py
-    --mode pipeline``, 84 clips each of CASIA, EmoDB, EMOVO, Javanese and Urdu; 166 had such a
-    translation): always read 51 right, never read 60, read where it names a feeling (or few
-    words were in doubt) 63: 3 won, none lost. The synthetic development corpus (90 clips, 25 with
+    the best time of my life.", espeak Mandarin). Re-fusing saved evidence (``eval/words_channel.py
+    --rough``, over ``eval/real_speech_eval.py --mode pipeline`` runs of 84 clips each of CASIA,
+    EmoDB, EMOVO, Javanese and Urdu; 166 had such a translation): always read 51 right, never
+    read 60, read where it names a feeling (or few words were in doubt) 63: 3 won, none lost. The synthetic development corpus (90 clips, 25 with
     one; emotional sentences): never read 47, read where it names a feeling 50.
     Takes the words' record (``WordCues`` as a dict, or the ``cues["words"]`` of an answer)."""
     from .encoders.speech import LOGPROB_THRESHOLD

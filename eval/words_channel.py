@@ -41,7 +41,15 @@ its words read to labels by ``label_of``.
    heard), by the ensemble with and without agreement (``AgreementEnsemble``), and fused (``fusion.fuse``): first-named
    accuracy, and how many clips' words give a clear emotion.
 
-Run: ``python eval/words_channel.py [--skip-llm] [--emer CSV] [--json OUT] [--refuse JSON ...]``.
+6. **Rough translations re-fused** (``--rough eval/results/real_speech_*_pipeline84.json``): those
+   runs read a transcript's rough English (``translation_reliable`` False) at half weight and
+   saved that evidence; each such clip is fused again with its words read always (as saved),
+   never (its own-language emotion words, else nothing), or as shipped (``cues.rough_translation``:
+   where the English names a feeling, or at most 1 word in 8 was heard with doubt, counted from
+   the "(word?)" marks; the translation's log-probability is not saved, so its check is taken as
+   passed). The figures in ``cues.rough_translation``'s docstring come from here.
+
+Run: ``python eval/words_channel.py [--skip-llm] [--emer CSV] [--json OUT] [--refuse JSON ...] [--rough JSON ...]``.
 """
 
 from __future__ import annotations
@@ -554,6 +562,48 @@ def refuse_saved(path: Path, score: Scorer) -> dict[str, float]:
     return {"clips": len(rows), "first": right / len(rows), "word_leads": leads}
 
 
+def _saved_evidence(d: dict):
+    """A channel's evidence exactly as a pipeline run saved it (every field, detail included)."""
+    from affect_llm.evidence import ModalityEvidence
+
+    return ModalityEvidence(modality=d["modality"], scores=dict(d["scores"]), reliability=d["reliability"],
+                            method=d.get("method", ""), detail=d.get("detail") or {}, reads=d.get("reads", "label"),
+                            arousal=d.get("arousal"), flat_weight=d.get("flat_weight", 1.0),
+                            pool_share=d.get("pool_share", 1.0))
+
+
+ROUGH_POLICIES = ("always", "never", "shipped")
+
+
+def refuse_rough(path: Path) -> dict[str, int]:
+    """Right first-named answers among a saved run's clips whose words were read through a rough
+    transcript translation, under each of ``ROUGH_POLICIES`` (the docstring's item 6)."""
+    from affect_llm.cues import FEW_DOUBTFUL_SHARE
+    from affect_llm.evidence import ENGLISH_READING, ModalityEvidence, absent
+    from affect_llm.evidence.fusion import fuse
+    from affect_llm.evidence.words import names_a_feeling
+
+    out = dict.fromkeys(("clips", *ROUGH_POLICIES), 0)
+    for r in json.loads(path.read_text(encoding="utf-8"))["rows"]:
+        ev = {m: _saved_evidence(d) for m, d in r["evidence"].items()}
+        words = ev["words"]
+        if r.get("translation_reliable") is not False or ENGLISH_READING not in words.detail.get("readings", []):
+            continue
+        heard = r.get("heard") or ""
+        doubtful = len(DOUBTFUL.findall(heard)) / max(1, len(heard.split()))
+        few = 0 < doubtful <= FEW_DOUBTFUL_SHARE
+        own = words.detail.get("own_words") or {}  # unread, the channel is its own-language reading
+        unread = dict(ev, words=ModalityEvidence(  # trusted as the words heard well (evidence.words)
+            modality="words", scores=own["scores"], reliability=1.0 - doubtful, method="own-words-v1",
+            flat_weight=words.flat_weight) if own.get("scores") else absent("words", "rough English not read"))
+        answers = {"always": fuse(ev).emotions[0], "never": fuse(unread).emotions[0]}
+        answers["shipped"] = answers["always" if few or names_a_feeling(r["translation"]) else "never"]
+        out["clips"] += 1
+        for policy, answer in answers.items():
+            out[policy] += answer == r["gold"]
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--emer", type=Path, default=DEFAULT_EMER)
@@ -562,8 +612,21 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--json", type=Path, help="also write the table as JSON")
     ap.add_argument("--refuse", type=Path, nargs="*", default=[],
                     help="saved pipeline runs (real_speech_*_pipeline.json) to re-fuse; then only that")
+    ap.add_argument("--rough", type=Path, nargs="*", default=[],
+                    help="saved pipeline runs that read rough translations (real_speech_*_pipeline84.json): "
+                         "re-fuse those clips under each policy; then only that")
     args = ap.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
+    if args.rough:
+        print("| run | clips with a rough transcript translation | right: always read | never | shipped |")
+        print("|---|---|---|---|---|")
+        total = dict.fromkeys(("clips", *ROUGH_POLICIES), 0)
+        for path in args.rough:
+            r = refuse_rough(path)
+            total = {k: total[k] + r[k] for k in total}
+            print(f"| {path.stem} | {r['clips']} | {r['always']} | {r['never']} | {r['shipped']} |", flush=True)
+        print(f"| all | {total['clips']} | {total['always']} | {total['never']} | {total['shipped']} |")
+        return 0
     if args.refuse:
         print("| run | clips | agreement | first-named | clips whose words give a clear emotion |")
         print("|---|---|---|---|---|")
