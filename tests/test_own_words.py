@@ -1,4 +1,5 @@
-"""The person's words read in their own language (``evidence.own_words``): Chinese, Spanish, German."""
+"""The person's words read in their own language (``evidence.own_words``): Chinese, Spanish, German,
+French, Italian, Portuguese."""
 
 import pytest
 
@@ -30,6 +31,18 @@ def top(text, language):
     ("Te extraño tanto.", "es", "sad"),
     ("Hau ab!", "de", "angry"),
     ("Wie schön, dass du da bist!", "de", "happy"),
+    ("Je suis tellement triste aujourd'hui.", "fr", "sad"),
+    ("J'en ai marre, tais-toi !", "fr", "angry"),
+    ("Au secours ! J'ai peur !", "fr", "fearful"),
+    ("C'est dégoûtant.", "fr", "disgusted"),
+    ("Sono molto arrabbiato con te.", "it", "angry"),
+    ("Che schifo!", "it", "disgusted"),
+    ("Mamma mia, non ci posso credere!", "it", "surprised"),  # a phrase that starts with a negator
+    ("Sono così felice di vederti.", "it", "happy"),
+    ("Estou muito feliz hoje.", "pt", "happy"),
+    ("Tenho medo do escuro.", "pt", "fearful"),
+    ("Cala a boca!", "pt", "angry"),
+    ("Que nojo!", "pt", "disgusted"),
 ])
 def test_a_named_feeling_is_read(text, language, label):
     assert top(text, language) == label
@@ -41,6 +54,9 @@ def test_a_named_feeling_is_read(text, language, label):
     ("我不怕", "zh"),
     ("别生气了", "zh"),
     ("Ich habe keine Angst.", "de"),
+    ("Je ne suis pas triste.", "fr"),
+    ("Non ho paura.", "it"),
+    ("Não estou com medo.", "pt"),
 ])
 def test_a_negated_feeling_gives_no_reading(text, language):
     assert read_own_words(text, language) is None
@@ -87,11 +103,12 @@ def test_a_phrase_is_reported_as_written():
 
 
 def test_only_the_listed_languages_are_read():
-    assert LANGUAGES == ("zh", "es", "de")
+    assert LANGUAGES == ("zh", "es", "de", "fr", "it", "pt")
     assert read_own_words("I am so sad.", "en") is None  # English is the sentence models' work
-    assert read_own_words("Je suis triste.", "fr") is None
+    assert read_own_words("Мне очень грустно.", "ru") is None
     assert read_own_words("我很难过", None) is None
     assert language_of("cmn") == "zh" and language_of("ES") == "es" and language_of("zh-TW") == "zh"
+    assert language_of("ita") == "it" and language_of("pt-BR") == "pt" and language_of("fr") == "fr"
 
 
 @pytest.mark.parametrize("text, language", [
@@ -121,5 +138,11 @@ def test_flat_sentences_have_no_reading():
     for text, language in (("Das schwarze Stück Papier befindet sich da oben neben dem Holzstück.", "de"),
                            ("Der Lappen liegt auf dem Eisschrank.", "de"),
                            ("La reunión empieza mañana a las diez en la segunda sala.", "es"),
-                           ("会议明天上午十点开始。", "zh")):
+                           ("会议明天上午十点开始。", "zh"),
+                           ("Gli operai si alzano presto.", "it"),  # EMOVO's scripts
+                           ("I vigili sono muniti di pistola.", "it"),
+                           ("Le train part demain matin à huit heures.", "fr"),
+                           ("Heureusement, il est arrivé à l'heure.", "fr"),  # "fortunately", not "happy"
+                           ("A reunião começa amanhã às dez horas.", "pt"),
+                           ("Vale a pena tentar.", "pt")):
         assert read_own_words(text, language) is None

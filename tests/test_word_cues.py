@@ -118,15 +118,18 @@ def test_a_given_foreign_subtitle_is_read_through_the_speechs_translation_too():
     assert word_cues_from(said, "subtitle", None, None, spoken_translation=guess).translation is None
 
 
-def test_a_short_english_subtitle_is_read_and_a_short_italian_one_is_not():
+def test_a_short_english_subtitle_is_read_in_english_and_a_short_italian_one_in_italian():
     """No function word to guess a language by: English words make it English. "Terrible, just
-    terrible." went unread (a given subtitle needed one English function word in six)."""
+    terrible." went unread (a given subtitle needed one English function word in six). Italian is
+    not read by the English models, but through its own emotion words ("felice")."""
     from affect_llm.perception import decide
 
     bad = _decide(decide, word_cues_from("Terrible, just terrible.", "subtitle", None, None)).evidence["words"]
     assert bad.present and bad.detail["readings"] == ["english"] and bad.top(1)[0][0] != "neutral"
     italian = _decide(decide, word_cues_from("Sono molto felice", "subtitle", None, None)).evidence["words"]
-    assert not italian.present
+    assert italian.detail["readings"] == ["own_words"] and italian.top(1)[0][0] == "happy"
+    flat = _decide(decide, word_cues_from("Gli operai si alzano presto", "subtitle", None, None)).evidence["words"]
+    assert not flat.present
 
 
 def test_a_given_subtitles_language_sets_the_voices_norms():

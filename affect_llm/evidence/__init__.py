@@ -10,8 +10,8 @@ trusted (how many frames had a face, whether speech was found, how sure the tran
   from excited far better than pleasant from unpleasant, so the voice agrees with, contradicts
   and is described by its arousal, never by one of the six labels;
 * ``words``: a text-emotion model over the subtitle or transcript (its English translation when
-  the speech is not English), and the emotion words of Chinese, Spanish and German read in the
-  words as said (``own_words``);
+  the speech is not English), and the emotion words of Chinese, Spanish, German, French,
+  Italian and Portuguese read in the words as said (``own_words``);
 * ``fusion``: reliability-weighted, it ranks the labels and names agreements and conflicts.
 
 The decision is made here, from measurements; the LLM only writes around it.

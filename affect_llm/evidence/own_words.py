@@ -1,4 +1,5 @@
-"""The person's words read in their own language: emotion words of Chinese, Spanish and German.
+"""The person's words read in their own language: emotion words of Chinese, Spanish, German,
+French, Italian and Portuguese.
 
 Why: the words channel's models (``evidence.words``) read English. Speech in another language
 reaches them through Whisper's English translation, and that translation is the weakest link:
@@ -30,6 +31,12 @@ A text with no entry gives no reading (``None``), not "neutral": a short list is
 most sentences, and its silence is no evidence of calm. Matching ignores case and accents in the
 spaced languages ("asustada" = "Asustada"; "dia" = "día") and reads Chinese character by
 character, in simplified and traditional forms.
+
+French, Italian and Portuguese were added later, the same way (general knowledge, no evaluation
+set): no labelled emotional speech in them with words that carry feeling is here, so they are
+checked, not measured: none of the 84 Whisper transcripts of EMOVO's Italian scripts (flat
+sentences, ``eval/results/real_speech_emovo_pipeline84.json``) gets a reading, and adverbs built
+on an emotion word ("heureusement", fortunately; "malheureusement") are left out.
 
 What it cannot do: read sarcasm, context or any feeling not put in words; cover more than these
 languages. Other languages are read through the translation alone, as before. English is the
@@ -157,12 +164,102 @@ DE: list[Entry] = [
 ]
 DE_NEGATORS = ("nicht", "kein", "keine", "keinen", "keinem", "keiner", "nie", "niemals", "ohne")
 
+FR: list[Entry] = [
+    *_entries("happy", NAMED, "heureux heureuse heureuses joie joyeux joyeuse content contente contents contentes "
+              "ravi ravie ravis ravies enchante enchantee"),
+    *_phrases("happy", NAMED, "je suis aux anges", "quel bonheur"),
+    *_entries("happy", EXPRESSED, "genial geniale merveilleux merveilleuse formidable fantastique chouette youpi "
+              "bravo felicitations haha* fier fiere"),
+    *_phrases("happy", EXPRESSED, "trop bien", "je t aime", "j adore"),
+    *_entries("sad", NAMED, "triste tristes tristesse malheureux malheureuse deprime deprimee deprimes decu "
+              "decue decus decues chagrin desespere desesperee"),
+    *_entries("sad", EXPRESSED, "pleurer pleure pleures pleurent pleurais pleurait pleurant dommage helas"),
+    *_phrases("sad", EXPRESSED, "tu me manques", "vous me manquez", "n en peux plus"),
+    *_entries("angry", NAMED, "colere furieux furieuse furieuses enerve enervee enerves enervees fache fachee faches "
+              "fachees rage deteste detestes inacceptable inadmissible"),
+    *_phrases("angry", NAMED, "tais toi", "taisez vous", "j en ai marre", "ras le bol", "je te deteste", "je te hais"),
+    *_entries("angry", EXPRESSED, "marre merde putain salaud salope connard connasse idiot idiote imbecile degage "
+              "menteur menteuse enervant enervante"),
+    *_phrases("angry", EXPRESSED, "fiche moi la paix", "fous moi la paix", "ca suffit"),
+    *_entries("fearful", NAMED, "peur effraye effrayee terrifie terrifiee terreur panique angoiss* inquiet "
+              "inquiete inquiets inquietes epouvante"),
+    *_entries("fearful", EXPRESSED, "danger nerveux nerveuse"),
+    *_phrases("fearful", NAMED, "au secours", "a l aide"),
+    *_entries("surprised", NAMED, "surpris surprise surprises etonne etonnee stupefait stupefaite"),
+    *_phrases("surprised", NAMED, "je n en reviens pas", "je n y crois pas", "quelle surprise"),
+    *_entries("surprised", EXPRESSED, "incroyable waouh"),
+    *_phrases("surprised", EXPRESSED, "mon dieu", "oh la la", "c est pas vrai", "sans blague"),
+    *_entries("disgusted", NAMED, "degoutant degoutante degoute degoutee degout degueulasse ecoeurant ecoeure beurk "
+              "berk repugnant repugnante"),
+    *_entries("disgusted", EXPRESSED, "vomir nausee"),
+]
+FR_NEGATORS = ("ne", "n", "pas", "jamais", "sans", "rien", "aucun", "aucune")
+
+IT: list[Entry] = [
+    *_entries("happy", NAMED, "felice felici felicita contento contenta contenti contente allegro allegra allegri "
+              "allegre gioia"),
+    *_phrases("happy", NAMED, "che gioia"),
+    *_entries("happy", EXPRESSED, "meraviglioso meravigliosa fantastico fantastica evviva splendido splendida "
+              "congratulazioni auguri haha* orgoglioso orgogliosa"),
+    *_phrases("happy", EXPRESSED, "che bello", "ti amo", "ti voglio bene"),
+    *_entries("sad", NAMED, "triste tristi tristezza infelice depresso depressa deluso delusa delusi deluse "
+              "disperato disperata addolorato addolorata"),
+    *_entries("sad", EXPRESSED, "piangere piango piangi piange piangendo peccato"),
+    *_phrases("sad", EXPRESSED, "mi manchi", "non ce la faccio piu"),
+    *_entries("angry", NAMED, "arrabbiato arrabbiata arrabbiati arrabbiate furioso furiosa furiosi furiose rabbia "
+              "incazzato incazzata odio odi inaccettabile"),
+    *_phrases("angry", NAMED, "stai zitto", "stai zitta", "state zitti", "sta zitto"),
+    *_entries("angry", EXPRESSED, "vaffanculo cazzo idiota stronzo stronza imbecille maledetto maledetta bugiardo "
+              "bugiarda vattene basta"),
+    *_phrases("angry", EXPRESSED, "lasciami in pace", "non ne posso piu"),
+    *_entries("fearful", NAMED, "paura spaventato spaventata spaventati terrorizzato terrorizzata terrore panico "
+              "preoccupato preoccupata preoccupati ansia"),
+    *_entries("fearful", EXPRESSED, "aiuto pericolo aiutami nervoso nervosa"),
+    *_entries("surprised", NAMED, "sorpreso sorpresa sorpresi stupito stupita sbalordito sbalordita"),
+    *_phrases("surprised", NAMED, "non ci posso credere", "che sorpresa"),
+    *_entries("surprised", EXPRESSED, "incredibile"),
+    *_phrases("surprised", EXPRESSED, "mamma mia", "dio mio", "oddio", "non e possibile"),
+    *_entries("disgusted", NAMED, "schifo disgustoso disgustosa disgusto ripugnante schifoso schifosa bleah"),
+    *_entries("disgusted", EXPRESSED, "nausea nauseante vomitare"),
+]
+IT_NEGATORS = ("non", "mai", "senza", "nessun", "nessuno", "nessuna", "niente", "nulla")
+
+PT: list[Entry] = [
+    *_entries("happy", NAMED, "feliz felizes felicidade alegre alegres alegria contente contentes"),
+    *_phrases("happy", NAMED, "que alegria"),
+    *_entries("happy", EXPRESSED, "maravilhoso maravilhosa otimo otima fantastico fantastica adoro parabens "
+              "kkk* haha* orgulhoso orgulhosa"),
+    *_phrases("happy", EXPRESSED, "que bom", "que legal", "eu te amo"),
+    *_entries("sad", NAMED, "triste tristes tristeza infeliz deprimido deprimida decepcionado decepcionada "
+              "desesperado desesperada arrasado arrasada"),
+    *_entries("sad", EXPRESSED, "chorar choro chora chorando chorei saudade saudades"),
+    *_phrases("sad", EXPRESSED, "que pena", "nao aguento mais"),
+    *_entries("angry", NAMED, "raiva irritado irritada furioso furiosa zangado zangada odio odeio inaceitavel"),
+    *_phrases("angry", NAMED, "cala a boca", "cale a boca"),
+    *_entries("angry", EXPRESSED, "merda porra idiota imbecil desgracado desgracada mentiroso mentirosa"),
+    *_phrases("angry", EXPRESSED, "me deixa em paz", "vai embora", "ja chega"),
+    *_entries("fearful", NAMED, "medo assustado assustada apavorado apavorada panico terror preocupado preocupada "
+              "socorro"),
+    *_entries("fearful", EXPRESSED, "perigo nervoso nervosa ansioso ansiosa"),
+    *_phrases("fearful", EXPRESSED, "me ajuda", "me ajude"),
+    *_entries("surprised", NAMED, "surpreso surpresa espantado espantada chocado chocada"),
+    *_phrases("surprised", NAMED, "nao acredito", "que surpresa"),
+    *_entries("surprised", EXPRESSED, "incrivel"),
+    *_phrases("surprised", EXPRESSED, "meu deus", "nossa senhora", "serio mesmo"),
+    *_entries("disgusted", NAMED, "nojo nojento nojenta repugnante"),
+    *_phrases("disgusted", NAMED, "que nojo"),
+    *_entries("disgusted", EXPRESSED, "eca vomitar"),
+]
+PT_NEGATORS = ("nao", "nunca", "jamais", "sem", "nem", "nada", "nenhum", "nenhuma")
+
 LEXICONS: dict[str, tuple[list[Entry], tuple[str, ...]]] = {
     "zh": (ZH, ZH_NEGATORS), "es": (ES, ES_NEGATORS), "de": (DE, DE_NEGATORS),
+    "fr": (FR, FR_NEGATORS), "it": (IT, IT_NEGATORS), "pt": (PT, PT_NEGATORS),
 }
 LANGUAGES = tuple(LEXICONS)
 # Whisper's and ISO 639's other names for the same languages.
-ALIASES = {"cmn": "zh", "yue": "zh", "zh-cn": "zh", "zh-tw": "zh", "spa": "es", "deu": "de", "ger": "de"}
+ALIASES = {"cmn": "zh", "yue": "zh", "zh-cn": "zh", "zh-tw": "zh", "spa": "es", "deu": "de", "ger": "de",
+           "fra": "fr", "fre": "fr", "ita": "it", "por": "pt", "pt-br": "pt"}
 
 
 @dataclass(frozen=True)
