@@ -162,9 +162,9 @@ RoughUse = Literal["read", "shown only"]
 # The rough English of a transcript over few words heard with doubt, at most this share, whose
 # translation passed its own log-probability check, is read: it is English of speech heard well,
 # and one or two uncertain words ("Was? Das kann doch nicht wahr sein! ...", 2 of 17) should not
-# cost a plainly surprised sentence. On the saved evidence of real speech (below) reading it up
-# to this share answered as many right as not reading it (60 of 166), every larger share fewer
-# (57 at 1/6 and 1/4, 52 when always read).
+# cost a plainly surprised sentence. On the saved evidence of real speech (below; ``eval/
+# words_channel.py --rough``) reading it only up to this share answered as many right as not
+# reading it (60 of 166), up to 1/6 or 1/4 fewer (57), always 51.
 FEW_DOUBTFUL_SHARE = 1 / 8
 
 
@@ -189,8 +189,9 @@ def rough_translation(words: Mapping[str, Any]) -> RoughUse | None:
     the best time of my life.", espeak Mandarin). Re-fusing saved evidence (``eval/words_channel.py
     --rough``, over ``eval/real_speech_eval.py --mode pipeline`` runs of 84 clips each of CASIA,
     EmoDB, EMOVO, Javanese and Urdu; 166 had such a translation): always read 51 right, never
-    read 60, read where it names a feeling (or few words were in doubt) 63: 3 won, none lost. The synthetic development corpus (90 clips, 25 with
-    one; emotional sentences): never read 47, read where it names a feeling 50.
+    read 60, read where it names a feeling (or few words were in doubt) 63: 3 won, none lost.
+    The synthetic development corpus (90 clips, 25 with one; emotional sentences): never read 47,
+    read where it names a feeling 50.
     Takes the words' record (``WordCues`` as a dict, or the ``cues["words"]`` of an answer)."""
     from .encoders.speech import LOGPROB_THRESHOLD
     from .evidence.words import names_a_feeling
@@ -201,7 +202,8 @@ def rough_translation(words: Mapping[str, Any]) -> RoughUse | None:
         return "read"
     logprob = (words.get("reliability") or {}).get("translation_avg_logprob")
     share = words.get("doubtful_share")
-    few = share is not None and share <= FEW_DOUBTFUL_SHARE and logprob is not None and logprob >= LOGPROB_THRESHOLD
+    few = share is not None and share <= FEW_DOUBTFUL_SHARE
+    few = few and logprob is not None and logprob >= LOGPROB_THRESHOLD
     return "read" if few or names_a_feeling(words["translation"]) else "shown only"
 
 

@@ -572,7 +572,7 @@ def _saved_evidence(d: dict):
                             pool_share=d.get("pool_share", 1.0))
 
 
-ROUGH_POLICIES = ("always", "never", "shipped")
+ROUGH_POLICIES = ("always", "never", "shipped", "names a feeling", "few 1/8", "few 1/6", "few 1/4")
 
 
 def refuse_rough(path: Path) -> dict[str, int]:
@@ -597,7 +597,11 @@ def refuse_rough(path: Path) -> dict[str, int]:
             modality="words", scores=own["scores"], reliability=1.0 - doubtful, method="own-words-v1",
             flat_weight=words.flat_weight) if own.get("scores") else absent("words", "rough English not read"))
         answers = {"always": fuse(ev).emotions[0], "never": fuse(unread).emotions[0]}
-        answers["shipped"] = answers["always" if few or names_a_feeling(r["translation"]) else "never"]
+        named = names_a_feeling(r["translation"])
+        answers["shipped"] = answers["always" if few or named else "never"]
+        answers["names a feeling"] = answers["always" if named else "never"]
+        for name, bound in {"1/8": 1 / 8, "1/6": 1 / 6, "1/4": 1 / 4}.items():  # the doubtful share alone
+            answers[f"few {name}"] = answers["always" if 0 < doubtful <= bound else "never"]
         out["clips"] += 1
         for policy, answer in answers.items():
             out[policy] += answer == r["gold"]
@@ -618,14 +622,15 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
     if args.rough:
-        print("| run | clips with a rough transcript translation | right: always read | never | shipped |")
-        print("|---|---|---|---|---|")
+        print("| run | clips with a rough transcript translation | " + " | ".join(ROUGH_POLICIES) + " |")
+        print("|---" * (len(ROUGH_POLICIES) + 2) + "|")
         total = dict.fromkeys(("clips", *ROUGH_POLICIES), 0)
-        for path in args.rough:
-            r = refuse_rough(path)
-            total = {k: total[k] + r[k] for k in total}
-            print(f"| {path.stem} | {r['clips']} | {r['always']} | {r['never']} | {r['shipped']} |", flush=True)
-        print(f"| all | {total['clips']} | {total['always']} | {total['never']} | {total['shipped']} |")
+        for path, r in [(p.stem, refuse_rough(p)) for p in args.rough] + [("all", None)]:
+            if r is None:
+                r = total
+            else:
+                total = {k: total[k] + r[k] for k in total}
+            print(f"| {path} | " + " | ".join(str(r[k]) for k in ("clips", *ROUGH_POLICIES)) + " |", flush=True)
         return 0
     if args.refuse:
         print("| run | clips | agreement | first-named | clips whose words give a clear emotion |")
