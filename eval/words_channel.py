@@ -47,7 +47,8 @@ its words read to labels by ``label_of``.
    never (its own-language emotion words, else nothing), or as shipped (``cues.rough_translation``:
    where the English names a feeling, or at most 1 word in 8 was heard with doubt, counted from
    the "(word?)" marks; the translation's log-probability is not saved, so its check is taken as
-   passed). The figures in ``cues.rough_translation``'s docstring come from here.
+   passed); and each rule alone (names a feeling; the doubtful share up to 1/8, 1/6, 1/4). The
+   figures in ``cues.rough_translation``'s docstring come from here.
 
 Run: ``python eval/words_channel.py [--skip-llm] [--emer CSV] [--json OUT] [--refuse JSON ...] [--rough JSON ...]``.
 """
