@@ -6,6 +6,8 @@ reduced weight) only where it names a feeling or few words were in doubt; the ro
 *given* words is read, at reduced weight.
 """
 
+import pytest
+
 from affect_llm.encoders.speech import Transcript, judge
 from affect_llm.faithfulness import check_explanation
 from affect_llm.observations import verbal
@@ -64,6 +66,12 @@ def test_the_rough_english_of_a_transcript_is_shown_not_read():
 
     assert _words_line({**cues.to_dict(), "subtitle_source": "whisper"}).endswith(
         '→ "Life has no meaning for me anymore, it is all over." (rough: shown only, not read, not quoted)')
+    demo = pytest.importorskip("affect_llm.demo.app")  # the demo's table says the same, in its words
+    from types import SimpleNamespace
+
+    table = demo.cues_markdown(SimpleNamespace(cues_dict=lambda: {**cues.to_dict(), "clip": {"summary": ""}},
+                                               subtitle_source="whisper", subtitle=words.subtitle, timings={}))
+    assert "(es; rough: shown only, not read, not quoted) |" in table
 
 
 def test_a_feeling_named_in_the_own_language_counts_in_full_beside_a_rough_translation():
