@@ -1,5 +1,5 @@
 """The person's words read in their own language (``evidence.own_words``): Chinese, Spanish, German,
-French, Italian, Portuguese."""
+French, Italian, Portuguese, Russian."""
 
 import pytest
 
@@ -43,6 +43,10 @@ def top(text, language):
     ("Tenho medo do escuro.", "pt", "fearful"),
     ("Cala a boca!", "pt", "angry"),
     ("Que nojo!", "pt", "disgusted"),
+    ("Мне очень грустно сегодня.", "ru", "sad"),
+    ("Ты меня бесишь, заткнись!", "ru", "angry"),
+    ("Помогите! Мне страшно!", "ru", "fearful"),
+    ("Не может быть! Ничего себе!", "ru", "surprised"),  # a phrase that starts with a negator
 ])
 def test_a_named_feeling_is_read(text, language, label):
     assert top(text, language) == label
@@ -57,6 +61,7 @@ def test_a_named_feeling_is_read(text, language, label):
     ("Je ne suis pas triste.", "fr"),
     ("Non ho paura.", "it"),
     ("Não estou com medo.", "pt"),
+    ("Я тебя не боюсь.", "ru"),
 ])
 def test_a_negated_feeling_gives_no_reading(text, language):
     assert read_own_words(text, language) is None
@@ -103,9 +108,9 @@ def test_a_phrase_is_reported_as_written():
 
 
 def test_only_the_listed_languages_are_read():
-    assert LANGUAGES == ("zh", "es", "de", "fr", "it", "pt")
+    assert LANGUAGES == ("zh", "es", "de", "fr", "it", "pt", "ru")
     assert read_own_words("I am so sad.", "en") is None  # English is the sentence models' work
-    assert read_own_words("Мне очень грустно.", "ru") is None
+    assert read_own_words("Jestem bardzo smutny.", "pl") is None
     assert read_own_words("我很难过", None) is None
     assert language_of("cmn") == "zh" and language_of("ES") == "es" and language_of("zh-TW") == "zh"
     assert language_of("ita") == "it" and language_of("pt-BR") == "pt" and language_of("fr") == "fr"
@@ -115,7 +120,7 @@ def test_only_the_listed_languages_are_read():
     ("我今天很开心", "zh"), ("今日はとても嬉しいです", None), ("Estoy muy feliz de verte", "es"),
     ("Ich bin so wütend auf dich", "de"), ("I am so happy to see you", "en"), ("ok", None), ("", None),
     ("C'est inacceptable ! Je vous ai déjà dit trois fois de ne pas toucher à mes affaires !", "fr"),
-    ("Sono molto felice di vederti", "it"), ("Estou muito triste hoje", "pt"),
+    ("Sono molto felice di vederti", "it"), ("Estou muito triste hoje", "pt"), ("Я очень рад тебя видеть", "ru"),
 ])
 def test_the_language_of_a_given_text_is_guessed_or_left_open(text, language):
     assert guess_language(text) == language
@@ -144,5 +149,7 @@ def test_flat_sentences_have_no_reading():
                            ("Le train part demain matin à huit heures.", "fr"),
                            ("Heureusement, il est arrivé à l'heure.", "fr"),  # "fortunately", not "happy"
                            ("A reunião começa amanhã às dez horas.", "pt"),
-                           ("Vale a pena tentar.", "pt")):
+                           ("Vale a pena tentar.", "pt"),
+                           ("Я слушаю радио каждый день.", "ru"),  # "радио", not "рад"
+                           ("Поезд отправляется завтра в восемь утра.", "ru")):
         assert read_own_words(text, language) is None

@@ -1,5 +1,5 @@
 """The person's words read in their own language: emotion words of Chinese, Spanish, German,
-French, Italian and Portuguese.
+French, Italian, Portuguese and Russian.
 
 Why: the words channel's models (``evidence.words``) read English. Speech in another language
 reaches them through Whisper's English translation, and that translation is the weakest link:
@@ -32,11 +32,12 @@ most sentences, and its silence is no evidence of calm. Matching ignores case an
 spaced languages ("asustada" = "Asustada"; "dia" = "día") and reads Chinese character by
 character, in simplified and traditional forms.
 
-French, Italian and Portuguese were added later, the same way (general knowledge, no evaluation
-set): no labelled emotional speech in them with words that carry feeling is here, so they are
-checked, not measured: none of the 84 Whisper transcripts of EMOVO's Italian scripts (flat
+French, Italian, Portuguese and Russian were added later, the same way (general knowledge, no
+evaluation set): no labelled emotional speech in them with words that carry feeling is here, so
+they are checked, not measured: none of the 84 Whisper transcripts of EMOVO's Italian scripts (flat
 sentences, ``eval/results/real_speech_emovo_pipeline84.json``) gets a reading, and adverbs built
-on an emotion word ("heureusement", fortunately; "malheureusement") are left out.
+on an emotion word ("heureusement", fortunately; "malheureusement") are left out, as are stems
+that begin other words ("рад" is listed whole: "радио" is a radio).
 
 What it cannot do: read sarcasm, context or any feeling not put in words; cover more than these
 languages. Other languages are read through the translation alone, as before. English is the
@@ -252,14 +253,39 @@ PT: list[Entry] = [
 ]
 PT_NEGATORS = ("nao", "nunca", "jamais", "sem", "nem", "nada", "nenhum", "nenhuma")
 
+RU: list[Entry] = [
+    *_entries("happy", NAMED, "рад рада рады счастлив* радост* радуюсь радуется весел* доволен довольна довольны"),
+    *_entries("happy", EXPRESSED, "ура здорово отлично прекрасно замечательно чудесно хаха* горжусь"),
+    *_phrases("happy", EXPRESSED, "я тебя люблю", "как хорошо", "поздравляю"),
+    *_entries("sad", NAMED, "грустно грустн* печал* тоск* расстроен* несчаст* одинок* разочарован* депресси* "
+              "горюю"),
+    *_entries("sad", EXPRESSED, "плакать плачет плакала плакал плачут плачешь жаль скучаю умер умерла горе"),
+    *_phrases("sad", EXPRESSED, "не могу больше"),
+    *_entries("angry", NAMED, "злюсь злишься злит зол зла злой злая бесит бесишь бесят бешенств* ярост* ненавижу ненавист* "
+              "раздраж* возмущ* сердит* сержусь заткнись"),
+    *_entries("angry", EXPRESSED, "черт блин идиот идиотка дурак дура сволочь гад отстань хватит врешь лжец "
+              "вранье"),
+    *_phrases("angry", NAMED, "оставь меня в покое", "пошел вон", "убирайся"),
+    *_entries("fearful", NAMED, "страшно страх боюсь боишься боится испуг* паник* тревож* тревог* волнуюсь "
+              "беспокоюсь"),
+    *_entries("fearful", EXPRESSED, "помогите помоги опасно осторожно ужас"),
+    *_entries("surprised", NAMED, "удивлен* удивительн* удивил* неожиданн*"),
+    *_phrases("surprised", NAMED, "не может быть", "вот это да", "ничего себе"),
+    *_entries("surprised", EXPRESSED, "ого вау неужели офигеть"),
+    *_phrases("surprised", EXPRESSED, "боже мой", "да ладно"),
+    *_entries("disgusted", NAMED, "отвратительн* противно мерзк* мерзость гадость омерзит* тошнит"),
+    *_entries("disgusted", EXPRESSED, "фу тьфу"),
+]
+RU_NEGATORS = ("не", "нет", "ни", "никогда", "без")
+
 LEXICONS: dict[str, tuple[list[Entry], tuple[str, ...]]] = {
     "zh": (ZH, ZH_NEGATORS), "es": (ES, ES_NEGATORS), "de": (DE, DE_NEGATORS),
-    "fr": (FR, FR_NEGATORS), "it": (IT, IT_NEGATORS), "pt": (PT, PT_NEGATORS),
+    "fr": (FR, FR_NEGATORS), "it": (IT, IT_NEGATORS), "pt": (PT, PT_NEGATORS), "ru": (RU, RU_NEGATORS),
 }
 LANGUAGES = tuple(LEXICONS)
 # Whisper's and ISO 639's other names for the same languages.
 ALIASES = {"cmn": "zh", "yue": "zh", "zh-cn": "zh", "zh-tw": "zh", "spa": "es", "deu": "de", "ger": "de",
-           "fra": "fr", "fre": "fr", "ita": "it", "por": "pt", "pt-br": "pt"}
+           "fra": "fr", "fre": "fr", "ita": "it", "por": "pt", "pt-br": "pt", "rus": "ru"}
 
 
 @dataclass(frozen=True)
@@ -411,6 +437,8 @@ _MARKERS = {
                     "questo questa molto nel della".split()),
     "pt": frozenset("o os as um uma e que do da em no na com para nao eu voce ele ela nos meu minha estou esta "
                     "muito mas porque".split()),
+    "ru": frozenset(fold("и в не на я что он она с как а то это так его но да ты к у же вы за бы по мне меня "
+                         "мы они был была очень").split()),
 }
 
 
