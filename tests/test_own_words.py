@@ -1,5 +1,5 @@
 """The person's words read in their own language (``evidence.own_words``): Chinese, Spanish, German,
-French, Italian, Portuguese, Russian."""
+French, Italian, Portuguese, Russian, Indonesian."""
 
 import pytest
 
@@ -47,6 +47,9 @@ def top(text, language):
     ("Ты меня бесишь, заткнись!", "ru", "angry"),
     ("Помогите! Мне страшно!", "ru", "fearful"),
     ("Не может быть! Ничего себе!", "ru", "surprised"),  # a phrase that starts with a negator
+    ("Aku sangat sedih hari ini.", "id", "sad"),
+    ("Saya takut sekali, tolong saya!", "id", "fearful"),
+    ("Kamu kurang ajar!", "id", "angry"),
 ])
 def test_a_named_feeling_is_read(text, language, label):
     assert top(text, language) == label
@@ -62,6 +65,7 @@ def test_a_named_feeling_is_read(text, language, label):
     ("Non ho paura.", "it"),
     ("Não estou com medo.", "pt"),
     ("Я тебя не боюсь.", "ru"),
+    ("Saya tidak takut.", "id"),
 ])
 def test_a_negated_feeling_gives_no_reading(text, language):
     assert read_own_words(text, language) is None
@@ -108,7 +112,8 @@ def test_a_phrase_is_reported_as_written():
 
 
 def test_only_the_listed_languages_are_read():
-    assert LANGUAGES == ("zh", "es", "de", "fr", "it", "pt", "ru")
+    assert LANGUAGES == ("zh", "es", "de", "fr", "it", "pt", "ru", "id")
+    assert read_own_words("Senang sekali.", "ms") is None  # Malay's "senang" is "easy"
     assert read_own_words("I am so sad.", "en") is None  # English is the sentence models' work
     assert read_own_words("Jestem bardzo smutny.", "pl") is None
     assert read_own_words("我很难过", None) is None
@@ -121,6 +126,7 @@ def test_only_the_listed_languages_are_read():
     ("Ich bin so wütend auf dich", "de"), ("I am so happy to see you", "en"), ("ok", None), ("", None),
     ("C'est inacceptable ! Je vous ai déjà dit trois fois de ne pas toucher à mes affaires !", "fr"),
     ("Sono molto felice di vederti", "it"), ("Estou muito triste hoje", "pt"), ("Я очень рад тебя видеть", "ru"),
+    ("Saya sangat senang bertemu dengan kamu", "id"),
 ])
 def test_the_language_of_a_given_text_is_guessed_or_left_open(text, language):
     assert guess_language(text) == language
@@ -151,5 +157,6 @@ def test_flat_sentences_have_no_reading():
                            ("A reunião começa amanhã às dez horas.", "pt"),
                            ("Vale a pena tentar.", "pt"),
                            ("Я слушаю радио каждый день.", "ru"),  # "радио", not "рад"
-                           ("Поезд отправляется завтра в восемь утра.", "ru")):
+                           ("Поезд отправляется завтра в восемь утра.", "ru"),
+                           ("Kereta berangkat besok pagi jam delapan.", "id")):
         assert read_own_words(text, language) is None

@@ -1,5 +1,5 @@
 """The person's words read in their own language: emotion words of Chinese, Spanish, German,
-French, Italian, Portuguese and Russian.
+French, Italian, Portuguese, Russian and Indonesian.
 
 Why: the words channel's models (``evidence.words``) read English. Speech in another language
 reaches them through Whisper's English translation, and that translation is the weakest link:
@@ -32,12 +32,14 @@ most sentences, and its silence is no evidence of calm. Matching ignores case an
 spaced languages ("asustada" = "Asustada"; "dia" = "día") and reads Chinese character by
 character, in simplified and traditional forms.
 
-French, Italian, Portuguese and Russian were added later, the same way (general knowledge, no
-evaluation set): no labelled emotional speech in them with words that carry feeling is here, so
+French, Italian, Portuguese, Russian and Indonesian were added later, the same way (general
+knowledge, no evaluation set): no labelled emotional speech in them with words that carry feeling is here, so
 they are checked, not measured: none of the 84 Whisper transcripts of EMOVO's Italian scripts (flat
 sentences, ``eval/results/real_speech_emovo_pipeline84.json``) gets a reading, and adverbs built
 on an emotion word ("heureusement", fortunately; "malheureusement") are left out, as are stems
-that begin other words ("рад" is listed whole: "радио" is a radio).
+that begin other words ("рад" is listed whole: "радио" is a radio). Malay is not read with the
+Indonesian list: its "senang" means easy. Whisper heard the Javanese corpora as Indonesian or
+Malay, but with too many words in doubt for any list to find a word there.
 
 What it cannot do: read sarcasm, context or any feeling not put in words; cover more than these
 languages. Other languages are read through the translation alone, as before. English is the
@@ -278,14 +280,37 @@ RU: list[Entry] = [
 ]
 RU_NEGATORS = ("не", "нет", "ни", "никогда", "без")
 
+ID: list[Entry] = [
+    *_entries("happy", NAMED, "senang bahagia gembira girang riang sukacita"),
+    *_entries("happy", EXPRESSED, "hore asyik asik mantap hebat bangga haha* wkwk*"),
+    *_phrases("happy", EXPRESSED, "aku cinta kamu", "selamat ya"),
+    *_entries("sad", NAMED, "sedih kecewa berduka murung pilu sengsara kesepian galau"),
+    *_phrases("sad", NAMED, "patah hati", "putus asa"),
+    *_entries("sad", EXPRESSED, "menangis nangis tangisan rindu kangen kasihan meninggal"),
+    *_entries("angry", NAMED, "marah kesal jengkel geram murka benci sebal dongkol keterlaluan"),
+    *_phrases("angry", NAMED, "kurang ajar", "tutup mulut"),
+    *_entries("angry", EXPRESSED, "brengsek bangsat sialan bodoh goblok pembohong bohong"),
+    *_entries("fearful", NAMED, "takut ketakutan cemas khawatir kuatir panik ngeri"),
+    *_phrases("fearful", NAMED, "tolong aku", "tolong saya"),
+    *_entries("fearful", EXPRESSED, "bahaya gugup awas seram"),
+    *_entries("surprised", NAMED, "terkejut kaget heran"),
+    *_phrases("surprised", NAMED, "tidak percaya", "tak percaya", "nggak percaya"),
+    *_entries("surprised", EXPRESSED, "astaga wow"),
+    *_phrases("surprised", EXPRESSED, "ya ampun", "masa sih", "kok bisa", "ya tuhan"),
+    *_entries("disgusted", NAMED, "jijik menjijikkan muak"),
+    *_entries("disgusted", EXPRESSED, "jorok"),
+]
+ID_NEGATORS = ("tidak", "tak", "bukan", "jangan", "belum", "nggak", "gak", "enggak", "ndak")
+
 LEXICONS: dict[str, tuple[list[Entry], tuple[str, ...]]] = {
     "zh": (ZH, ZH_NEGATORS), "es": (ES, ES_NEGATORS), "de": (DE, DE_NEGATORS),
     "fr": (FR, FR_NEGATORS), "it": (IT, IT_NEGATORS), "pt": (PT, PT_NEGATORS), "ru": (RU, RU_NEGATORS),
+    "id": (ID, ID_NEGATORS),
 }
 LANGUAGES = tuple(LEXICONS)
 # Whisper's and ISO 639's other names for the same languages.
 ALIASES = {"cmn": "zh", "yue": "zh", "zh-cn": "zh", "zh-tw": "zh", "spa": "es", "deu": "de", "ger": "de",
-           "fra": "fr", "fre": "fr", "ita": "it", "por": "pt", "pt-br": "pt", "rus": "ru"}
+           "fra": "fr", "fre": "fr", "ita": "it", "por": "pt", "pt-br": "pt", "rus": "ru", "ind": "id"}
 
 
 @dataclass(frozen=True)
@@ -439,6 +464,8 @@ _MARKERS = {
                     "muito mas porque".split()),
     "ru": frozenset(fold("и в не на я что он она с как а то это так его но да ты к у же вы за бы по мне меня "
                          "мы они был была очень").split()),
+    "id": frozenset("yang dan di ini itu dengan untuk tidak ada aku saya kamu dia kita kami akan sudah juga ke "
+                    "dari sangat".split()),
 }
 
 

@@ -518,10 +518,10 @@ def words_evidence(text: str | Sequence[str] | None, *, reliability: float = 1.0
     ``reliability`` is the caller's trust in the words (a shaky transcript: lower); it is passed
     through, clipped to [0, 1].
 
-    ``own`` is the reading of the words in their own language (``own_words``: emotion words
-    of Chinese, Spanish, German, French, Italian, Portuguese, Russian), found only when the words name or
-    express a feeling; it is trusted at ``own_reliability`` (the share of words heard well). The
-    channel is then the mean of the two readings weighted by their trust, and trusted as the better of them: a
+    ``own`` is the reading of the words in their own language (``own_words``: emotion words of
+    the languages it lists), found only when the words name or express a feeling; it is trusted
+    at ``own_reliability`` (the share of words heard well). The channel is then the mean of the
+    two readings weighted by their trust, and trusted as the better of them: a
     named feeling heard clearly ("triste") stands even when the translation is rough or was
     never made (a given Chinese subtitle).
     """
