@@ -154,6 +154,7 @@ def test_flat_sentences_have_no_reading():
                            ("I vigili sono muniti di pistola.", "it"),
                            ("Le train part demain matin à huit heures.", "fr"),
                            ("Heureusement, il est arrivé à l'heure.", "fr"),  # "fortunately", not "happy"
+                           ("Enchanté, je m'appelle Paul.", "fr"),  # a greeting
                            ("A reunião começa amanhã às dez horas.", "pt"),
                            ("Vale a pena tentar.", "pt"),
                            ("Я слушаю радио каждый день.", "ru"),  # "радио", not "рад"

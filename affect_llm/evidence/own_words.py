@@ -169,7 +169,7 @@ DE_NEGATORS = ("nicht", "kein", "keine", "keinen", "keinem", "keiner", "nie", "n
 
 FR: list[Entry] = [
     *_entries("happy", NAMED, "heureux heureuse heureuses joie joyeux joyeuse content contente contents contentes "
-              "ravi ravie ravis ravies enchante enchantee"),
+              "ravi ravie ravis ravies"),
     *_phrases("happy", NAMED, "je suis aux anges", "quel bonheur"),
     *_entries("happy", EXPRESSED, "genial geniale merveilleux merveilleuse formidable fantastique chouette youpi "
               "bravo felicitations haha* fier fiere"),
