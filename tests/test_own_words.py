@@ -1,5 +1,5 @@
 """The person's words read in their own language (``evidence.own_words``): Chinese, Spanish, German,
-French, Italian, Portuguese, Russian, Indonesian."""
+French, Italian, Portuguese, Russian, Indonesian, Japanese."""
 
 import pytest
 
@@ -50,6 +50,10 @@ def top(text, language):
     ("Aku sangat sedih hari ini.", "id", "sad"),
     ("Saya takut sekali, tolong saya!", "id", "fearful"),
     ("Kamu kurang ajar!", "id", "angry"),
+    ("今日はとても嬉しいです", "ja", "happy"),
+    ("ふざけるな！腹が立つ", "ja", "angry"),
+    ("まさか！信じられない", "ja", "surprised"),
+    ("嬉しくない", "ja", "sad"),  # negation follows the word: "not happy"
 ])
 def test_a_named_feeling_is_read(text, language, label):
     assert top(text, language) == label
@@ -66,6 +70,9 @@ def test_a_named_feeling_is_read(text, language, label):
     ("Não estou com medo.", "pt"),
     ("Я тебя не боюсь.", "ru"),
     ("Saya tidak takut.", "id"),
+    ("悲しくないよ", "ja"),
+    ("もう怒ってないよ", "ja"),
+    ("心配しないで", "ja"),
 ])
 def test_a_negated_feeling_gives_no_reading(text, language):
     assert read_own_words(text, language) is None
@@ -112,7 +119,7 @@ def test_a_phrase_is_reported_as_written():
 
 
 def test_only_the_listed_languages_are_read():
-    assert LANGUAGES == ("zh", "es", "de", "fr", "it", "pt", "ru", "id")
+    assert LANGUAGES == ("zh", "es", "de", "fr", "it", "pt", "ru", "id", "ja")
     assert read_own_words("Senang sekali.", "ms") is None  # Malay's "senang" is "easy"
     assert read_own_words("I am so sad.", "en") is None  # English is the sentence models' work
     assert read_own_words("Jestem bardzo smutny.", "pl") is None
@@ -122,7 +129,7 @@ def test_only_the_listed_languages_are_read():
 
 
 @pytest.mark.parametrize("text, language", [
-    ("我今天很开心", "zh"), ("今日はとても嬉しいです", None), ("Estoy muy feliz de verte", "es"),
+    ("我今天很开心", "zh"), ("今日はとても嬉しいです", "ja"), ("오늘 정말 행복해요", None), ("Estoy muy feliz de verte", "es"),
     ("Ich bin so wütend auf dich", "de"), ("I am so happy to see you", "en"), ("ok", None), ("", None),
     ("C'est inacceptable ! Je vous ai déjà dit trois fois de ne pas toucher à mes affaires !", "fr"),
     ("Sono molto felice di vederti", "it"), ("Estou muito triste hoje", "pt"), ("Я очень рад тебя видеть", "ru"),
@@ -159,5 +166,6 @@ def test_flat_sentences_have_no_reading():
                            ("Vale a pena tentar.", "pt"),
                            ("Я слушаю радио каждый день.", "ru"),  # "радио", not "рад"
                            ("Поезд отправляется завтра в восемь утра.", "ru"),
-                           ("Kereta berangkat besok pagi jam delapan.", "id")):
+                           ("Kereta berangkat besok pagi jam delapan.", "id"),
+                           ("明日の朝八時に電車が出ます。", "ja")):
         assert read_own_words(text, language) is None

@@ -11,7 +11,7 @@ trusted (how many frames had a face, whether speech was found, how sure the tran
   and is described by its arousal, never by one of the six labels;
 * ``words``: a text-emotion model over the subtitle or transcript (its English translation when
   the speech is not English), and the emotion words of Chinese, Spanish, German, French,
-  Italian, Portuguese, Russian and Indonesian read in the words as said (``own_words``);
+  Italian, Portuguese, Russian, Indonesian and Japanese read in the words as said (``own_words``);
 * ``fusion``: reliability-weighted, it ranks the labels and names agreements and conflicts.
 
 The decision is made here, from measurements; the LLM only writes around it.

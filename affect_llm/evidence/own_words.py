@@ -1,5 +1,5 @@
 """The person's words read in their own language: emotion words of Chinese, Spanish, German,
-French, Italian, Portuguese, Russian and Indonesian.
+French, Italian, Portuguese, Russian, Indonesian and Japanese.
 
 Why: the words channel's models (``evidence.words``) read English. Speech in another language
 reaches them through Whisper's English translation, and that translation is the weakest link:
@@ -32,8 +32,8 @@ most sentences, and its silence is no evidence of calm. Matching ignores case an
 spaced languages ("asustada" = "Asustada"; "dia" = "día") and reads Chinese character by
 character, in simplified and traditional forms.
 
-French, Italian, Portuguese, Russian and Indonesian were added later, the same way (general
-knowledge, no evaluation set): no labelled emotional speech in them with words that carry feeling is here, so
+French, Italian, Portuguese, Russian, Indonesian and Japanese were added later, the same way
+(general knowledge, no evaluation set): no labelled emotional speech in them with words that carry feeling is here, so
 they are checked, not measured: none of the 84 Whisper transcripts of EMOVO's Italian scripts (flat
 sentences, ``eval/results/real_speech_emovo_pipeline84.json``) gets a reading, and adverbs built
 on an emotion word ("heureusement", fortunately; "malheureusement") are left out, as are stems
@@ -302,15 +302,41 @@ ID: list[Entry] = [
 ]
 ID_NEGATORS = ("tidak", "tak", "bukan", "jangan", "belum", "nggak", "gak", "enggak", "ndak")
 
+# Japanese, matched character by character as Chinese is. Negation follows the word in Japanese
+# ("悲しくない", not sad), so the negated forms are entries of their own: the longest entry wins.
+JA: list[Entry] = [
+    *_entries("happy", NAMED, "嬉しい うれしい 嬉しかった うれしかった 幸せ しあわせ 楽しい たのしい 楽しかった 喜んで 喜び"),
+    *_entries("happy", EXPRESSED, "最高 よかった 良かった やった 素晴らしい すばらしい 素敵 すてき 大好き おめでとう "
+              "ははは"),
+    *_entries("sad", NAMED, "悲しい かなしい 悲しかった 寂しい さびしい 淋しい 辛い つらい 切ない せつない 落ち込 "
+              "がっかり 絶望"),
+    *_entries("sad", EXPRESSED, "泣 残念 亡くな 死んだ 会いたい 嬉しくない 楽しくない"),
+    *_entries("angry", NAMED, "怒 腹が立 腹立 むかつ ムカつ イライラ いらいら 頭にくる 頭に来 許さない 許せない ふざけるな "
+              "ふざけんな 黙れ だまれ"),
+    *_entries("angry", EXPRESSED, "最低 うるさい 馬鹿 バカ 畜生 ちくしょう くそ クソ 嫌い"),
+    *_entries("fearful", NAMED, "怖 こわい 恐い 恐ろし 恐怖 不安 心配 助けて たすけて"),
+    *_entries("fearful", EXPRESSED, "危ない あぶない 危険"),
+    *_entries("surprised", NAMED, "驚 びっくり まさか 信じられない"),
+    *_entries("surprised", EXPRESSED, "嘘でしょ うそでしょ 本当に？ ほんとに？ 本当？ ほんと？"),
+    *_entries("disgusted", NAMED, "気持ち悪い 気持ちわるい きもい キモい 気色悪 吐き気"),
+    *_entries("disgusted", EXPRESSED, "汚い きたない 嫌だ いやだ"),
+    # Containing an emotion entry, meaning none: the negated forms ("not sad", "not scared", "don't
+    # worry", "not angry", "don't be angry"), and "worried about" said as a courtesy.
+    *_entries(None, 0.0, "悲しくない 寂しくない 怖くない こわくない 心配ない 心配しないで 心配しなくて ご心配 怒ってない "
+              "怒っていない 怒らないで 驚かない"),
+]
+JA_NEGATORS: tuple[str, ...] = ()  # negation follows the word: the entries above hold the negated forms
+
 LEXICONS: dict[str, tuple[list[Entry], tuple[str, ...]]] = {
     "zh": (ZH, ZH_NEGATORS), "es": (ES, ES_NEGATORS), "de": (DE, DE_NEGATORS),
     "fr": (FR, FR_NEGATORS), "it": (IT, IT_NEGATORS), "pt": (PT, PT_NEGATORS), "ru": (RU, RU_NEGATORS),
-    "id": (ID, ID_NEGATORS),
+    "id": (ID, ID_NEGATORS), "ja": (JA, JA_NEGATORS),
 }
+CHARACTER_LANGUAGES = ("zh", "ja")  # written without spaces: matched character by character
 LANGUAGES = tuple(LEXICONS)
 # Whisper's and ISO 639's other names for the same languages.
 ALIASES = {"cmn": "zh", "yue": "zh", "zh-cn": "zh", "zh-tw": "zh", "spa": "es", "deu": "de", "ger": "de",
-           "fra": "fr", "fre": "fr", "ita": "it", "por": "pt", "pt-br": "pt", "rus": "ru", "ind": "id"}
+           "fra": "fr", "fre": "fr", "ita": "it", "por": "pt", "pt-br": "pt", "rus": "ru", "ind": "id", "jpn": "ja"}
 
 
 @dataclass(frozen=True)
@@ -359,12 +385,12 @@ def _index(lang: str) -> tuple[dict[str, Meaning], dict[str, Meaning], int]:
     exact: dict[str, list[tuple[Label, float]]] = {}
     prefixes: dict[str, list[tuple[Label, float]]] = {}
     for form, label, weight in entries:
-        key = form if lang == "zh" else " ".join(fold(form).split())  # Chinese is matched as written
+        key = form if lang in CHARACTER_LANGUAGES else " ".join(fold(form).split())  # Chinese, Japanese: as written
         table = prefixes if key.endswith("*") else exact
         meaning = table.setdefault(key.rstrip("*"), [])
         if label is not None and (label, weight) not in meaning:
             meaning.append((label, weight))
-    size = (lambda k: len(k)) if lang == "zh" else (lambda k: len(k.split()))
+    size = (lambda k: len(k)) if lang in CHARACTER_LANGUAGES else (lambda k: len(k.split()))
     return ({k: tuple(v) for k, v in exact.items()}, {k: tuple(v) for k, v in prefixes.items()},
             max(size(k) for k in exact))
 
@@ -376,7 +402,7 @@ def read_own_words(text: str | None, language: str | None) -> OwnWordsReading | 
     if lang is None or not text or not text.strip():
         return None
     heard = MARKED.sub(f" {_HOLE} ", text)
-    units = list(heard) if lang == "zh" else _tokens(heard)
+    units = list(heard) if lang in CHARACTER_LANGUAGES else _tokens(heard)
     found, negated = _scan(units, lang, heard)
     found = list(dict.fromkeys(found))  # "哈哈 ... 哈哈", "miedo ... miedo": a word said twice is one word
     if not found and not any(label == "happy" for _, meaning in negated for label, _ in meaning):
@@ -410,10 +436,10 @@ def _scan(units: list, lang: str, text: str) -> tuple[list[Match], list[Match]]:
     (with their place in ``text``, so a phrase is reported as written: "gibt's", not "gibt s")."""
     exact, prefixes, longest = _index(lang)
     negators = LEXICONS[lang][1]
-    chinese = lang == "zh"
-    keys = [u if chinese else u[1] for u in units]
-    boundary = (lambda k: k in _CLAUSE or k == _HOLE or k.isspace()) if chinese else (lambda k: k == "|")
-    joiner = "" if chinese else " "
+    by_character = lang in CHARACTER_LANGUAGES  # Chinese, Japanese: the units are characters
+    keys = [u if by_character else u[1] for u in units]
+    boundary = (lambda k: k in _CLAUSE or k == _HOLE or k.isspace()) if by_character else (lambda k: k == "|")
+    joiner = "" if by_character else " "
     found: list[Match] = []
     negated: list[Match] = []
     i = 0
@@ -425,7 +451,7 @@ def _scan(units: list, lang: str, text: str) -> tuple[list[Match], list[Match]]:
             if meaning is not None:
                 size = n
                 break
-        if meaning is None and not chinese and not boundary(keys[i]):
+        if meaning is None and not by_character and not boundary(keys[i]):
             meaning = next((m for stem, m in prefixes.items() if keys[i].startswith(stem)), None)
             size = 1
         if meaning is None:
@@ -435,9 +461,9 @@ def _scan(units: list, lang: str, text: str) -> tuple[list[Match], list[Match]]:
             before = keys[max(0, i - NEGATION_WINDOW):i]
             cut = max((j + 1 for j, k in enumerate(before) if boundary(k)), default=0)
             before = before[cut:]
-            is_negated = (any(n in joiner.join(before) for n in negators) if chinese
+            is_negated = (any(n in joiner.join(before) for n in negators) if by_character
                           else any(k in negators for k in before))
-            words = "".join(units[i:i + size]) if chinese else text[units[i][2]:units[i + size - 1][3]]
+            words = "".join(units[i:i + size]) if by_character else text[units[i][2]:units[i + size - 1][3]]
             (negated if is_negated else found).append((words, meaning))
         i += size
     return found, negated
@@ -471,7 +497,7 @@ _MARKERS = {
 
 def guess_language(text: str | None) -> str | None:
     """A given text's language when no one said it: "zh" for text written mostly in Chinese
-    characters (Japanese kana say otherwise), else the language whose common function words
+    characters, "ja" where Japanese kana are among them (Korean hangul: None), else the language whose common function words
     make up the largest share of the words, at least one in six; None when unsure."""
     if not text or not text.strip():
         return None
@@ -481,7 +507,7 @@ def guess_language(text: str | None) -> str | None:
         if cjk / len(letters) >= 0.5:
             kana = sum("\u3040" <= ch <= "\u30ff" for ch in letters)
             hangul = sum("\uac00" <= ch <= "\ud7af" for ch in letters)
-            return "zh" if not kana and not hangul else None
+            return None if hangul else "ja" if kana else "zh"
     tokens = [fold(t) for t in _WORD.findall(text)]
     if not tokens:
         return None
