@@ -114,6 +114,11 @@ def test_what_was_found_is_kept_as_written():
     assert reading.to_dict() == {"language": "es", "found": [["Furiosa", "angry"], ["triste", "sad"]]}
 
 
+def test_a_japanese_word_is_reported_in_its_form_not_its_stem():
+    assert read_own_words("本当に怖い！", "ja").found == [("怖い", "fearful")]
+    assert read_own_words("怖がっている", "ja").found == [("怖", "fearful")]  # an unlisted form: its stem
+
+
 def test_a_phrase_is_reported_as_written():
     assert read_own_words("Das gibt's doch nicht!", "de").found == [("Das gibt's doch nicht", "surprised")]
 

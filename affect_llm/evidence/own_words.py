@@ -304,19 +304,21 @@ ID_NEGATORS = ("tidak", "tak", "bukan", "jangan", "belum", "nggak", "gak", "engg
 
 # Japanese, matched character by character as Chinese is. Negation follows the word in Japanese
 # ("悲しくない", not sad), so the negated forms are entries of their own: the longest entry wins.
+# A one-character stem (怒, 怖, 泣, 驚) finds any form of its word; the common forms are listed
+# too, so the answer quotes "怖い", not "怖".
 JA: list[Entry] = [
     *_entries("happy", NAMED, "嬉しい うれしい 嬉しかった うれしかった 幸せ しあわせ 楽しい たのしい 楽しかった 喜んで 喜び"),
     *_entries("happy", EXPRESSED, "最高 よかった 良かった やった 素晴らしい すばらしい 素敵 すてき 大好き おめでとう "
               "ははは"),
     *_entries("sad", NAMED, "悲しい かなしい 悲しかった 寂しい さびしい 淋しい 辛い つらい 切ない せつない 落ち込 "
               "がっかり 絶望"),
-    *_entries("sad", EXPRESSED, "泣 残念 亡くな 死んだ 会いたい 嬉しくない 楽しくない"),
-    *_entries("angry", NAMED, "怒 腹が立 腹立 むかつ ムカつ イライラ いらいら 頭にくる 頭に来 許さない 許せない ふざけるな "
+    *_entries("sad", EXPRESSED, "泣 泣いて 泣く 泣いた 泣きたい 残念 亡くな 死んだ 会いたい 嬉しくない 楽しくない"),
+    *_entries("angry", NAMED, "怒 怒って 怒った 怒る 怒り 腹が立 腹立 むかつ ムカつ イライラ いらいら 頭にくる 頭に来 許さない 許せない ふざけるな "
               "ふざけんな 黙れ だまれ"),
     *_entries("angry", EXPRESSED, "最低 うるさい 馬鹿 バカ 畜生 ちくしょう くそ クソ 嫌い"),
-    *_entries("fearful", NAMED, "怖 こわい 恐い 恐ろし 恐怖 不安 心配 助けて たすけて"),
+    *_entries("fearful", NAMED, "怖 怖い 怖かった 怖くて こわい 恐い 恐ろし 恐怖 不安 心配 助けて たすけて"),
     *_entries("fearful", EXPRESSED, "危ない あぶない 危険"),
-    *_entries("surprised", NAMED, "驚 びっくり まさか 信じられない"),
+    *_entries("surprised", NAMED, "驚 驚いた 驚き 驚く びっくり まさか 信じられない"),
     *_entries("surprised", EXPRESSED, "嘘でしょ うそでしょ 本当に？ ほんとに？ 本当？ ほんと？"),
     *_entries("disgusted", NAMED, "気持ち悪い 気持ちわるい きもい キモい 気色悪 吐き気"),
     *_entries("disgusted", EXPRESSED, "汚い きたない 嫌だ いやだ"),
