@@ -192,7 +192,8 @@ def _second_opinion_model(options: PerceiveOptions, transcript: Transcript | Non
 # translation while it stays above ``ROUGH_TRANSLATION_LOGPROB``; never quoted. That of given words
 # (``_translate_given``) is read by the words channel at ``ROUGH_TRANSLATION_RELIABILITY``: half a
 # channel's weight, so the voice and the face can outvote it. That of a transcript is shown only,
-# unless few of its words were heard with doubt (``cues.rough_translation`` says why). Below -1.3
+# unless it names a feeling or few of its words were heard with doubt (``cues.rough_translation``
+# says why). Below -1.3
 # Whisper base's English is mostly invented ("I'm sorry, but I'm going to have to go to bed" for
 # "Por favor, pon las cajas en la mesa").
 ROUGH_TRANSLATION_LOGPROB = -1.3
@@ -229,13 +230,13 @@ def word_cues_from(subtitle: str | None, source: str, transcript: Transcript | N
     kept as ``heard`` (shown to the user, never quoted as what the person said). Words heard
     well whose English translation failed its checks are quoted in their language; the
     translation is kept (``translation_reliable`` False) while it is above
-    ``ROUGH_TRANSLATION_LOGPROB`` and does not loop, shown to the user and read by no one
-    (``cues.rough_translation``).
+    ``ROUGH_TRANSLATION_LOGPROB`` and does not loop, shown to the user, and read only where
+    ``cues.rough_translation`` says.
 
     Words heard with doubt (``encoders.speech.WORD_PROB_THRESHOLD``) stay in the text in the mark
     of ``affect_llm.doubt`` and are listed in ``doubtful``, with a sentence in the reasons. The
     English translation of speech holding one is treated as rough (never quoted: it may say the
-    guessed word as if it were sure), read at reduced weight only where such words are few. Given
+    guessed word as if it were sure), read at reduced weight as ``cues.rough_translation`` says. Given
     text (``--subtitle``, a sidecar) is never doubtful.
     """
     from .media.subtitle import bound_words

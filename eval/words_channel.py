@@ -47,7 +47,7 @@ its words read to labels by ``label_of``.
    never (its own-language emotion words, else nothing), or as shipped (``cues.rough_translation``:
    where the English names a feeling, or at most 1 word in 8 was heard with doubt, counted from
    the "(word?)" marks; the translation's log-probability is not saved, so its check is taken as
-   passed); and each rule alone (names a feeling; the doubtful share up to 1/8, 1/6, 1/4). The
+   passed where words were in doubt, and as failed where none were: then that is why it is rough); and each rule alone (names a feeling; the doubtful share up to 1/8, 1/6, 1/4). The
    figures in ``cues.rough_translation``'s docstring come from here.
 
 Run: ``python eval/words_channel.py [--skip-llm] [--emer CSV] [--json OUT] [--refuse JSON ...] [--rough JSON ...]``.
@@ -536,13 +536,25 @@ def score_clarity(score: Scorer, sents: list[dict], items: list[dict]) -> dict[s
 DOUBTFUL = re.compile(r"\(([^()]*?)\?\)")  # "(word?)": a word the transcript marks as doubtful
 
 
-def _evidence(d: dict):
+def _saved_evidence(d: dict):
+    """A channel's evidence exactly as a pipeline run saved it (every field, detail included)."""
     from affect_llm.evidence import ModalityEvidence
-    from affect_llm.evidence.words import FLAT_WORDS_WEIGHT
 
     return ModalityEvidence(modality=d["modality"], scores=dict(d["scores"]), reliability=d["reliability"],
-                            method=d.get("method", ""), reads=d.get("reads", "label"), arousal=d.get("arousal"),
-                            flat_weight=FLAT_WORDS_WEIGHT if d["modality"] == "words" else 1.0)
+                            method=d.get("method", ""), detail=d.get("detail") or {}, reads=d.get("reads", "label"),
+                            arousal=d.get("arousal"), flat_weight=d.get("flat_weight", 1.0),
+                            pool_share=d.get("pool_share", 1.0))
+
+
+def _evidence(d: dict):
+    """A saved channel's evidence as ``refuse_saved`` fuses it: without its detail, the words at
+    the words channel's flat weight."""
+    from dataclasses import replace
+
+    from affect_llm.evidence.words import FLAT_WORDS_WEIGHT
+
+    return replace(_saved_evidence(d), detail={}, pool_share=1.0,
+                   flat_weight=FLAT_WORDS_WEIGHT if d["modality"] == "words" else 1.0)
 
 
 def refuse_saved(path: Path, score: Scorer) -> dict[str, float]:
@@ -563,26 +575,18 @@ def refuse_saved(path: Path, score: Scorer) -> dict[str, float]:
     return {"clips": len(rows), "first": right / len(rows), "word_leads": leads}
 
 
-def _saved_evidence(d: dict):
-    """A channel's evidence exactly as a pipeline run saved it (every field, detail included)."""
-    from affect_llm.evidence import ModalityEvidence
-
-    return ModalityEvidence(modality=d["modality"], scores=dict(d["scores"]), reliability=d["reliability"],
-                            method=d.get("method", ""), detail=d.get("detail") or {}, reads=d.get("reads", "label"),
-                            arousal=d.get("arousal"), flat_weight=d.get("flat_weight", 1.0),
-                            pool_share=d.get("pool_share", 1.0))
-
-
 ROUGH_POLICIES = ("always", "never", "shipped", "names a feeling", "few 1/8", "few 1/6", "few 1/4")
 
 
 def refuse_rough(path: Path) -> dict[str, int]:
     """Right first-named answers among a saved run's clips whose words were read through a rough
     transcript translation, under each of ``ROUGH_POLICIES`` (the docstring's item 6)."""
-    from affect_llm.cues import FEW_DOUBTFUL_SHARE
-    from affect_llm.evidence import ENGLISH_READING, ModalityEvidence, absent
+    from affect_llm.cues import rough_translation
+    from affect_llm.encoders.speech import LOGPROB_THRESHOLD
+    from affect_llm.evidence import ENGLISH_READING
     from affect_llm.evidence.fusion import fuse
-    from affect_llm.evidence.words import names_a_feeling
+    from affect_llm.evidence.own_words import read_own_words
+    from affect_llm.evidence.words import names_a_feeling, words_evidence
 
     out = dict.fromkeys(("clips", *ROUGH_POLICIES), 0)
     for r in json.loads(path.read_text(encoding="utf-8"))["rows"]:
@@ -592,15 +596,18 @@ def refuse_rough(path: Path) -> dict[str, int]:
             continue
         heard = r.get("heard") or ""
         doubtful = len(DOUBTFUL.findall(heard)) / max(1, len(heard.split()))
-        few = 0 < doubtful <= FEW_DOUBTFUL_SHARE
-        own = words.detail.get("own_words") or {}  # unread, the channel is its own-language reading
-        unread = dict(ev, words=ModalityEvidence(  # trusted as the words heard well (evidence.words)
-            modality="words", scores=own["scores"], reliability=1.0 - doubtful, method="own-words-v1",
-            flat_weight=words.flat_weight) if own.get("scores") else absent("words", "rough English not read"))
+        # Unread, the channel is what ``cues.decide`` makes of the words alone: their own-language
+        # reading, trusted as the words heard well, or nothing.
+        own = read_own_words(heard, (words.detail.get("own_words") or {}).get("language"))
+        unread = dict(ev, words=words_evidence([], own=own, own_reliability=1.0 - doubtful))
         answers = {"always": fuse(ev).emotions[0], "never": fuse(unread).emotions[0]}
-        named = names_a_feeling(r["translation"])
-        answers["shipped"] = answers["always" if few or named else "never"]
-        answers["names a feeling"] = answers["always" if named else "never"]
+        # The translation's log-probability is not saved. With no word in doubt it is rough only
+        # because it failed its check; with some, it is taken as passed (the docstring's item 6).
+        logprob = 0.0 if doubtful else LOGPROB_THRESHOLD - 0.1
+        record = {"translation": r["translation"], "translation_reliable": False, "source": "whisper",
+                  "doubtful_share": doubtful, "reliability": {"translation_avg_logprob": logprob}}
+        answers["shipped"] = answers["always" if rough_translation(record) == "read" else "never"]
+        answers["names a feeling"] = answers["always" if names_a_feeling(r["translation"]) else "never"]
         for name, bound in {"1/8": 1 / 8, "1/6": 1 / 6, "1/4": 1 / 4}.items():  # the doubtful share alone
             answers[f"few {name}"] = answers["always" if 0 < doubtful <= bound else "never"]
         out["clips"] += 1
