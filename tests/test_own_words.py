@@ -139,6 +139,10 @@ def test_only_the_listed_languages_are_read():
     ("C'est inacceptable ! Je vous ai déjà dit trois fois de ne pas toucher à mes affaires !", "fr"),
     ("Sono molto felice di vederti", "it"), ("Estou muito triste hoje", "pt"), ("Я очень рад тебя видеть", "ru"),
     ("Saya sangat senang bertemu dengan kamu", "id"),
+    # its shared function words ("con", "te", "mi", "una") are Spanish too: the Italian ones decide
+    ("Sono davvero arrabbiato con te! Mi hai mentito ancora una volta, basta!", "it"),
+    ("Me temo que le ha pasado algo terrible a mi hermano.", "es"),
+    ("Is there anyone as frustrated as me?", "en"),  # "as" is Portuguese too
 ])
 def test_the_language_of_a_given_text_is_guessed_or_left_open(text, language):
     assert guess_language(text) == language

@@ -138,6 +138,9 @@ def test_a_short_english_subtitle_is_read_in_english_and_a_short_italian_one_in_
     assert italian.detail["readings"] == ["own_words"] and italian.top(1)[0][0] == "happy"
     flat = _decide(decide, word_cues_from("Gli operai si alzano presto", "subtitle", None, None)).evidence["words"]
     assert not flat.present
+    angry = _decide(decide, word_cues_from("Sono davvero arrabbiato con te! Mi hai mentito ancora una volta, basta!",
+                                           "subtitle", None, None)).evidence["words"]
+    assert angry.detail["own_words"]["language"] == "it" and ["arrabbiato", "angry"] in angry.detail["own_words"]["found"]
 
 
 def test_a_given_subtitles_language_sets_the_voices_norms():

@@ -48,6 +48,7 @@ sentence models' work, never this list's.
 
 from __future__ import annotations
 
+import collections
 import functools
 import re
 import unicodedata
@@ -475,11 +476,11 @@ def _scan(units: list, lang: str, text: str) -> tuple[list[Match], list[Match]]:
 
 _MARKERS = {
     "es": frozenset("el la los las un una y que de en es no por con para mi me te se lo su estoy estas esta "
-                    "muy pero porque yo tu usted".split()),
+                    "muy pero porque yo tu usted le les ha he has han al del hay eso esto".split()),
     "de": frozenset("der die das und ist nicht ich du er sie wir ein eine mit auf den dem zu von es bin bist "
                     "sind war habe hast mich dich".split()),
     "en": frozenset("the a an and is are was were i you he she it we they to of in on that this not my your "
-                    "me do did have has what why how".split()),
+                    "me do did have has what why how as there be for with so".split()),
     # Languages without a word list of their own are still told from English: otherwise a French
     # subtitle, most of whose short words WordNet also holds ("est", "ai", "dit", "mes"), passed
     # as English, the English models read it, and "C'est inacceptable ! Je vous ai déjà dit trois
@@ -487,7 +488,7 @@ _MARKERS = {
     "fr": frozenset("le la les un une des du et est je tu il elle nous vous ils elles ne pas que qui dans pour "
                     "avec sur mon ma mes ce cette suis ai au aux".split()),
     "it": frozenset("il lo gli la le un una e che di da non sono sei mi ti si ma perche io tu lui lei noi voi "
-                    "questo questa molto nel della".split()),
+                    "questo questa molto nel della con per del anche ancora come cosa ho hai ha te ci piu".split()),
     "pt": frozenset("o os as um uma e que do da em no na com para nao eu voce ele ela nos meu minha estou esta "
                     "muito mas porque".split()),
     "ru": frozenset(fold("и в не на я что он она с как а то это так его но да ты к у же вы за бы по мне меня "
@@ -497,10 +498,15 @@ _MARKERS = {
 }
 
 
+# How many languages list each function word (:func:`guess_language`).
+_MARKER_LANGUAGES = collections.Counter(w for words in _MARKERS.values() for w in words)
+
+
 def guess_language(text: str | None) -> str | None:
     """A given text's language when no one said it: "zh" for text written mostly in Chinese
-    characters, "ja" where Japanese kana are among them (Korean hangul: None), else the language whose common function words
-    make up the largest share of the words, at least one in six; None when unsure."""
+    characters, "ja" where Japanese kana are among them (Korean hangul: None), else the language
+    whose common function words weigh most among the words, once such words make up at least one
+    in six; None when unsure."""
     if not text or not text.strip():
         return None
     letters = [ch for ch in text if ch.isalpha()]
@@ -514,11 +520,14 @@ def guess_language(text: str | None) -> str | None:
     if not tokens:
         return None
     shares = {lang: sum(t in words for t in tokens) / len(tokens) for lang, words in _MARKERS.items()}
-    best = max(shares, key=lambda k: shares[k])
-    ranked_shares = sorted(shares.values(), reverse=True)
-    if ranked_shares[0] * 6 < 1 or ranked_shares[0] == ranked_shares[1]:
+    if max(shares.values()) * 6 < 1:
         return None
-    return best
+    # A function word several languages share ("con", "mi", "una": Spanish and Italian) counts
+    # for each of them by share, so the words only one language has decide: "Sono davvero
+    # arrabbiato con te! Mi hai mentito ancora una volta" was guessed Spanish on its shared words.
+    weighted = {lang: sum(1.0 / _MARKER_LANGUAGES[t] for t in tokens if t in words) for lang, words in _MARKERS.items()}
+    first, second = sorted(weighted.values(), reverse=True)[:2]
+    return None if first == second else max(weighted, key=lambda k: weighted[k])
 
 
 def reads_as_english(text: str | None, language: str | None = None) -> bool:
