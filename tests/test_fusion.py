@@ -294,3 +294,37 @@ def test_an_emotion_named_beside_the_decision_for_the_voices_tone_is_given_its_r
     assert fusion.summary() == ("the face points to happiness, and the voice sounds high-energy, "
                                 "while the tone of the voice hints at fear")
     assert fusion.to_dict()["leans"] == {"voice": "fearful"}
+
+
+def test_with_the_speakers_face_in_view_a_flat_pool_is_not_handed_to_the_voices_lean():
+    """Rule 3b, real Javanese clip 03-02-03 (happy): the face leans to joy below the clear-label
+    bar, the voice's tone to disgust. Face and voice together lean to joy; the voice's lean alone
+    had decided "disgusted". A still face under the voice (rule 1c) is no view of the speaker, so
+    there the voice's lean decides as before."""
+    scores = {"neutral": 0.174, "happy": 0.233, "sad": 0.097, "angry": 0.105, "fearful": 0.144,
+              "surprised": 0.185, "disgusted": 0.062}
+    voice = _tone({"neutral": 0.128, "happy": 0.119, "sad": 0.063, "angry": 0.082, "fearful": 0.253,
+                   "surprised": 0.071, "disgusted": 0.283}, 0.38)
+    words = absent("words", "not understood")
+    fusion = fuse({"face": ModalityEvidence("face", normalize(scores), 0.6), "voice": voice, "words": words})
+    assert fusion.expressed == {} and fusion.leans == {"voice": "disgusted"}
+    assert fusion.emotions[0] == "happy"
+    assert fusion.summary().startswith("no channel shows a clear emotion, but together they lean to happiness")
+    still = ModalityEvidence("face", normalize(scores), 0.6, pool_share=0.25)
+    assert fuse({"face": still, "voice": voice, "words": words}).emotions[0] == "disgusted"
+
+
+def test_an_emotion_two_channels_each_nearly_show_is_named():
+    """Rule 3d's exception, real Javanese clip 07-02-02 (sad): the face reads neutral 0.26 and sad
+    0.24, the voice neutral 0.34 and sad 0.32. Neither favours sadness over neutral, but both
+    nearly do; the answer was "neutral". One channel's runner-up alone still is no emotion."""
+    face = ModalityEvidence("face", normalize({"neutral": 0.263, "happy": 0.057, "sad": 0.242, "angry": 0.128,
+                                               "fearful": 0.181, "surprised": 0.07, "disgusted": 0.058}), 0.6)
+    voice = _tone({"neutral": 0.341, "happy": 0.057, "sad": 0.322, "angry": 0.057, "fearful": 0.062,
+                   "surprised": 0.057, "disgusted": 0.104}, 0.236, arousal="low")
+    fusion = fuse({"face": face, "voice": voice, "words": absent("words", "not understood")})
+    assert fusion.emotions == ["sad"]
+    assert fusion.summary() == "no channel shows a clear emotion, but together they lean to sadness"
+    # The face's sadness further below its neutral (under KEEP_RATIO of it): not corroborated.
+    doubtful = ModalityEvidence("face", normalize(dict(face.scores) | {"sad": 0.12, "fearful": 0.14}), 0.6)
+    assert fuse({"face": doubtful, "voice": voice, "words": absent("words", "none")}).emotions == ["neutral"]
