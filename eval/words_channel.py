@@ -643,9 +643,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.refuse:
         print("| run | clips | agreement | first-named | clips whose words give a clear emotion |")
         print("|---|---|---|---|---|")
-        readers = {"no": lambda: ensemble_by_sentence(agreement=False),
+        readers = {"no (shipped)": lambda: ensemble_by_sentence(agreement=False),
                    "overlap always (628b204)": lambda: keep_by_sentence("overlap always (628b204)"),
-                   "unless words back it (shipped)": ensemble_by_sentence}
+                   "unless words back it (off)": ensemble_by_sentence}
         for agreement, make in readers.items():
             score = make()
             for path in args.refuse:
@@ -670,10 +670,10 @@ def main(argv: list[str] | None = None) -> int:
         "prototypes+nade (no guard)": lambda: mix_scores(["prototypes", "nade"], negation=False),
         "prototypes+nade+lexicon+negation": lambda: mix_scores(["prototypes", "nade", "lexicon"]),
         "ensemble, whole text": lambda: model_scores("ensemble"),
-        "ensemble, by sentence, no agreement": lambda: ensemble_by_sentence(agreement=False),
+        "ensemble, by sentence, no agreement (shipped)": lambda: ensemble_by_sentence(agreement=False),
         **{f"{rule}, by sentence": (lambda r=rule: ensemble_by_sentence(rule=r)) for rule in RULES},
         **{f"agreement: {k}": (lambda k=k: keep_by_sentence(k)) for k in KEEP_RULES},
-        "ensemble, by sentence (shipped: agreement unless words back it)": lambda: ensemble_by_sentence(),
+        "ensemble, by sentence, agreement unless words back it (off)": lambda: ensemble_by_sentence(),
     }
     labels_only = {"before: NRC vote", "smollm2"}
     if not args.skip_llm:
