@@ -57,6 +57,16 @@ def test_the_model_retries_a_continuation_that_adds_content():
     assert "angry (said twice)" in model._check([CUES], slots[:1], looped)[(0, "verbal")]
     once = {(0, "verbal"): prefix_v + " suggest that the speaker is not only angry but also upset at them."}
     assert "said twice" not in model._check([CUES], slots[:1], once).get((0, "verbal"), "")
+    # ...or the same phrase twice, every word of it grounded (the development corpus's subtitle
+    # "The report has four sections, and the last one lists the sources.").
+    report = {**CUES, "words": {"subtitle": "The report has four sections, and the last one lists the sources.",
+                                "transcript_reliable": True}}
+    prefix_r = 'In the text, the subtitle reads: "The report has four sections." These words'
+    looped = {(0, "verbal"): prefix_r + " suggest that the speaker is not only neutral but also has four sections "
+                                        "and has four sections."}
+    assert "has four sections (said twice)" in model._check([report], [(0, "verbal", prefix_r)], looped)[(0, "verbal")]
+    plain = {(0, "verbal"): prefix_r + " suggest that they are calm and that they are focused on the sections."}
+    assert "said twice" not in model._check([report], [(0, "verbal", prefix_r)], plain).get((0, "verbal"), "")
     assert model._llm is None
 
 

@@ -66,6 +66,24 @@ def new_content(continuation: str, cues: dict[str, Any], facts: str = "") -> lis
     return out
 
 
+def repeated_phrase(continuation: str, n: int = 3) -> str | None:
+    """The first run of ``n`` words that ``continuation`` says twice outside its quotes, unless
+    all are function words ("that they are ... that they are" is plain English), or None. The
+    small LLM loops on grounded words too ("the speaker is not only neutral but also has four
+    sections and has four sections", of a subtitle about a report's four sections), which no
+    other rule here catches: every word is the subtitle's."""
+    from .entities import _STOP
+
+    words = _WORD.findall(_QUOTED.sub(" ", continuation.lower()))
+    seen: set[tuple[str, ...]] = set()
+    for i in range(len(words) - n + 1):
+        gram = tuple(words[i:i + n])
+        if gram in seen and not all(w in _STOP for w in gram):
+            return " ".join(gram)
+        seen.add(gram)
+    return None
+
+
 def _words(text: str) -> frozenset[str]:
     out: set[str] = set()
     for w in _WORD.findall(text):

@@ -219,9 +219,10 @@ class TextualizedModel:
         not hold ("has a tendency to lie"), one that names the same feeling twice (the small LLM
         looping: "not only surprised but also surprised"), or one that reads its section's channel as showing
         what it does not ("the face looks mostly neutral ..., which suggests ... happy"; both
-        ``faithfulness.interpretation``)."""
+        ``faithfulness.interpretation``), and one that repeats a phrase (the same looping on other
+        words: "has four sections and has four sections")."""
         from ..faithfulness import check_sentence
-        from ..faithfulness.interpretation import AROUSAL_WORDS, new_content, off_reading
+        from ..faithfulness.interpretation import AROUSAL_WORDS, new_content, off_reading, repeated_phrase
 
         prefixes = {(i, name): prefix for i, name, prefix in slots}
         failed = {}
@@ -239,6 +240,8 @@ class TextualizedModel:
             twice = sorted({w for w in asserted if asserted.count(w) > 1})
             if twice:  # "not only surprised but also surprised by the facial expression": words, no sense
                 faults.append(", ".join(f"{w} (said twice)" for w in twice))
+            elif looped := repeated_phrase(continuation):
+                faults.append(f"{looped} (said twice)")
             added = new_content(continuation, cues[i], prefixes[(i, name)])
             if added:  # the continuation interprets the facts; it may not add to them
                 faults.append(", ".join(added))
