@@ -540,10 +540,7 @@ def _saved_evidence(d: dict):
     """A channel's evidence exactly as a pipeline run saved it (every field, detail included)."""
     from affect_llm.evidence import ModalityEvidence
 
-    return ModalityEvidence(modality=d["modality"], scores=dict(d["scores"]), reliability=d["reliability"],
-                            method=d.get("method", ""), detail=d.get("detail") or {}, reads=d.get("reads", "label"),
-                            arousal=d.get("arousal"), flat_weight=d.get("flat_weight", 1.0),
-                            pool_share=d.get("pool_share", 1.0))
+    return ModalityEvidence.from_dict(d)
 
 
 def _evidence(d: dict):

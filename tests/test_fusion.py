@@ -328,3 +328,18 @@ def test_an_emotion_two_channels_each_nearly_show_is_named():
     # The face's sadness further below its neutral (under KEEP_RATIO of it): not corroborated.
     doubtful = ModalityEvidence("face", normalize(dict(face.scores) | {"sad": 0.12, "fearful": 0.14}), 0.6)
     assert fuse({"face": doubtful, "voice": voice, "words": absent("words", "none")}).emotions == ["neutral"]
+
+
+def test_saved_evidence_fuses_as_it_did():
+    """``ModalityEvidence.from_dict`` reads back what ``to_dict`` saved, weights included, so a
+    fusion rule can be measured again on saved runs (``eval/refuse.py``)."""
+    still = ModalityEvidence("face", normalize({"happy": 0.5, "neutral": 0.2, "sad": 0.1, "angry": 0.05,
+                                                "fearful": 0.05, "surprised": 0.05, "disgusted": 0.05}), 0.6,
+                             pool_share=0.25)
+    flat = _flat_words({"neutral": 0.4, "sad": 0.3, "happy": 0.1, "angry": 0.05, "fearful": 0.05,
+                        "surprised": 0.05, "disgusted": 0.05}, 0.8)
+    evidence = {"face": still, "voice": _voice("sad", 0.4, 0.3, "low"), "words": flat}
+    saved = {m: ModalityEvidence.from_dict(ev.to_dict()) for m, ev in evidence.items()}
+    assert saved["face"].pool_share == 0.25 and saved["words"].flat_weight == 0.25
+    assert saved["voice"].reads == "arousal" and saved["voice"].arousal == "low"
+    assert fuse(saved).to_dict() == fuse(evidence).to_dict()

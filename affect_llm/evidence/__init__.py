@@ -64,9 +64,20 @@ class ModalityEvidence:
                 "method": self.method, "reads": self.reads,
                 **({"arousal": self.arousal} if self.arousal is not None else {}),
                 **({"pool_share": self.pool_share} if self.pool_share != 1.0 else {}),
+                **({"flat_weight": self.flat_weight} if self.flat_weight != 1.0 else {}),
                 "scores": {lab: round(self.scores[lab], 3) for lab in LABELS},
                 "top": [[lab, round(p, 3)] for lab, p in self.top()],
                 "detail": self.detail}
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> ModalityEvidence:
+        """The evidence a saved ``to_dict`` record holds (a cues record's ``evidence[m]``), so that
+        a fusion rule can be measured again on saved runs without perceiving the clips again.
+        Records saved before ``flat_weight`` was written hold none: the caller sets it."""
+        return cls(modality=d["modality"], scores=dict(d["scores"]), reliability=d["reliability"],
+                   method=d.get("method", ""), detail=d.get("detail") or {}, reads=d.get("reads", "label"),
+                   arousal=d.get("arousal"), flat_weight=d.get("flat_weight", 1.0),
+                   pool_share=d.get("pool_share", 1.0))
 
 
 def absent(modality: str, why: str) -> ModalityEvidence:
