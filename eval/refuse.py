@@ -20,7 +20,6 @@ Inputs, any number of each:
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import sys
 from dataclasses import replace
@@ -28,10 +27,12 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "eval"))
 
 from affect_llm.evidence import ModalityEvidence  # noqa: E402
 from affect_llm.evidence.fusion import fuse  # noqa: E402
 from affect_llm.evidence.words import FLAT_WORDS_WEIGHT  # noqa: E402
+from real_video_eval import read_labels  # noqa: E402  (the labels.csv reader of the run that wrote the records)
 
 
 def evidence_of(saved: dict[str, dict]) -> dict[str, ModalityEvidence]:
@@ -49,13 +50,13 @@ def evidence_of(saved: dict[str, dict]) -> dict[str, ModalityEvidence]:
 def load(source: Path, records: str = "infer.jsonl") -> list[dict]:
     """One dict per clip: id, gold, speaker, the saved answer's first emotion, its evidence."""
     if source.is_dir():
-        gold = {Path(r["path"]).stem: r for r in csv.DictReader((source / "labels.csv").open(encoding="utf-8"))}
+        gold = {c["id"]: c for c in read_labels(source)}
         clips = []
         for line in (source / records).open(encoding="utf-8"):
             r = json.loads(line)
             if r.get("id") in gold and r.get("emotions"):
                 g = gold[r["id"]]
-                clips.append({"id": r["id"], "gold": g["label"], "speaker": g.get("speaker", ""),
+                clips.append({"id": r["id"], "gold": g["gold"], "speaker": g["speaker"],
                               "saved": r["emotions"][0], "evidence": evidence_of(r["cues"]["evidence"])})
         return clips
     rows = json.loads(source.read_text(encoding="utf-8"))["rows"]
