@@ -314,6 +314,22 @@ def test_with_the_speakers_face_in_view_a_flat_pool_is_not_handed_to_the_voices_
     assert fuse({"face": still, "voice": voice, "words": words}).emotions[0] == "disgusted"
 
 
+def test_with_the_face_in_view_a_sentences_tilt_still_does_not_decide():
+    """Rule 3b: a flat sentence tilting to anger puts anger first in a flat pool; the face and the
+    voice, pooled without it, lean to joy (the face) over fear (the voice's tone), so joy decides."""
+    face = ModalityEvidence("face", normalize({"neutral": 0.15, "happy": 0.19, "sad": 0.12, "angry": 0.17,
+                                               "fearful": 0.13, "surprised": 0.13, "disgusted": 0.11}), 0.6)
+    voice = _tone({"neutral": 0.14, "happy": 0.17, "sad": 0.08, "angry": 0.15, "fearful": 0.24, "surprised": 0.12,
+                   "disgusted": 0.1}, 0.3)
+    tilt = _flat_words({"neutral": 0.2, "happy": 0.08, "sad": 0.12, "angry": 0.24, "fearful": 0.12,
+                        "surprised": 0.12, "disgusted": 0.12}, 1.0)
+    fusion = fuse({"face": face, "voice": voice, "words": tilt})
+    assert fusion.ranked[0][0] == "angry" and fusion.expressed == {}
+    assert fusion.emotions == ["happy", "fearful"]
+    assert fusion.summary() == ("no channel shows a clear emotion, but together they lean to happiness, "
+                                "while the tone of the voice hints at fear")
+
+
 def test_an_emotion_two_channels_each_nearly_show_is_named():
     """Rule 3d's exception, real Javanese clip 07-02-02 (sad): the face reads neutral 0.26 and sad
     0.24, the voice neutral 0.34 and sad 0.32. Neither favours sadness over neutral, but both
