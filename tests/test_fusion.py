@@ -359,3 +359,18 @@ def test_saved_evidence_fuses_as_it_did():
     assert saved["face"].pool_share == 0.25 and saved["words"].flat_weight == 0.25
     assert saved["voice"].reads == "arousal" and saved["voice"].arousal == "low"
     assert fuse(saved).to_dict() == fuse(evidence).to_dict()
+
+
+def test_a_neutral_answer_does_not_pass_over_a_high_energy_voice():
+    """Real Javanese clip 10-02-06 (angry): a still-looking face and a loud, varied voice. The
+    answer is neutral from the face, but its reason said only "the face points to no emotion"
+    while the acoustic sentence called the voice high-energy."""
+    face = ModalityEvidence("face", normalize({"neutral": 0.525, "happy": 0.058, "sad": 0.088, "angry": 0.077,
+                                               "fearful": 0.086, "surprised": 0.109, "disgusted": 0.058}), 0.6)
+    voice = _tone({"neutral": 0.057, "happy": 0.41, "sad": 0.057, "angry": 0.201, "fearful": 0.061, "surprised": 0.154,
+                   "disgusted": 0.059}, 0.318)
+    fusion = fuse({"face": face, "voice": voice, "words": absent("words", "not understood")})
+    assert fusion.emotions == ["neutral"] and fusion.aroused == {"voice": "high"}
+    assert fusion.summary() == "only the face points to no emotion, though the voice sounds high-energy"
+    calm = _tone(dict(voice.scores), 0.318, arousal="low")
+    assert fuse({"face": face, "voice": calm}).summary() == "the face points to no emotion, and the voice sounds calm"

@@ -224,7 +224,14 @@ class Fusion:
         by_label: dict[Label, list[str]] = {}
         for m, lab in aside.items():
             by_label.setdefault(lab, []).append(m)
-        return "".join(f", though {_points(group, lab)}" for lab, group in by_label.items())
+        clauses = [_points(group, lab) for lab, group in by_label.items()]
+        # A neutral decision beside a voice that clearly sounds high-energy: calm it is not, and
+        # the acoustic sentence says so, so the reason must not pass over it. (On real Javanese
+        # video 1 of 65 such clips is neutral, but the voice names no emotion: the decision stands.)
+        energetic = [m for m, a in self.aroused.items() if a == "high"] if top == NEUTRAL else []
+        if energetic:
+            clauses.append(_sounds(energetic, "high", top))
+        return "".join(f", though {c}" for c in clauses)
 
     def to_dict(self) -> dict[str, Any]:
         return {"ranked": [[lab, round(p, 3)] for lab, p in self.ranked],
