@@ -175,8 +175,9 @@ def rough_translation(words: Mapping[str, Any]) -> RoughUse | None:
 
     * for *given* words (``perception._translate_given``: speech heard to say them);
     * for a transcript, where its English names a feeling outright ("I am so happy that ...",
-      "What a surprise!": ``evidence.words.names_a_feeling``), or where few words were heard with
-      doubt and the translation passed its check (:data:`FEW_DOUBTFUL_SHARE`).
+      "What a surprise!": ``evidence.words.names_a_feeling``) and no word was heard with doubt,
+      or where few words were heard with doubt and the translation passed its check
+      (:data:`FEW_DOUBTFUL_SHARE`).
 
     Otherwise it is ``"shown only"``: shown to the user, not read by the words channel.
 
@@ -192,6 +193,13 @@ def rough_translation(words: Mapping[str, Any]) -> RoughUse | None:
     read 60, read where it names a feeling (or few words were in doubt) 63: 3 won, none lost.
     The synthetic development corpus (90 clips, 25 with one; emotional sentences): never read 47,
     read where it names a feeling 50.
+    But a feeling named over words heard with doubt is often the translation of the guess: the 3
+    real clips won were flat scripts whose feeling came from a misheard word ("(l'aglioroso?)"
+    of "l'aglio rosolato", browned garlic, gave "peace and joy" twice; "(vorab?)" gave "with
+    pleasure"), and espeak's German "Ich bin so wütend!", heard "Ich bin (verwöhnt?)" (spoiled),
+    became "I'm worried", and an angry clip was answered fearful. A guess must not decide (the
+    rule of the own-language words), so the named feeling is read only where every word was
+    heard well: real clips 60 right (the 3 lucky wins given back).
     Takes the words' record (``WordCues`` as a dict, or the ``cues["words"]`` of an answer)."""
     from .encoders.speech import LOGPROB_THRESHOLD
     from .evidence.words import names_a_feeling
@@ -204,7 +212,8 @@ def rough_translation(words: Mapping[str, Any]) -> RoughUse | None:
     share = words.get("doubtful_share")
     few = share is not None and share <= FEW_DOUBTFUL_SHARE
     few = few and logprob is not None and logprob >= LOGPROB_THRESHOLD
-    return "read" if few or names_a_feeling(words["translation"]) else "shown only"
+    named = not share and names_a_feeling(words["translation"])  # every word heard well
+    return "read" if few or named else "shown only"
 
 
 ROUGH_NOTE: dict[RoughUse, str] = {"read": "rough: read at half weight, not quoted",

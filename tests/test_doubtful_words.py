@@ -216,9 +216,11 @@ def test_mostly_doubtful_speech_is_not_quoted_and_the_answer_says_so():
 
 def test_a_translation_of_speech_with_doubtful_words_is_never_quoted_and_read_only_where_it_names_a_feeling():
     """It may say the guessed word as if it were sure ("lonely" for "(solo?)"), so it is never
-    quoted. Over many doubtful words it is read only where it names a feeling outright
-    (``cues.rough_translation``): a flat rough English is not read at all, one that names sadness
-    is read at half weight. (Spanish heard as such is read in its own words too: ``test_word_cues``.)"""
+    quoted. Over many doubtful words it is not read (``cues.rough_translation``), even where it
+    names a feeling: the feeling may be the guess's ("Ich bin (verwöhnt?)" for espeak's "Ich bin so
+    wütend" became "I'm worried"). Where every word was heard well and only the translation
+    failed its check, English that names a feeling is read at half weight. (Spanish heard as such
+    is read in its own words too: ``test_word_cues``.)"""
     from affect_llm.cues import rough_translation
 
     heard = [("Mi", HIGH), ("abuelo", HIGH), ("murió", LOW), ("anoche.", HIGH)]  # 1 of 4 doubtful
@@ -228,10 +230,24 @@ def test_a_translation_of_speech_with_doubtful_words_is_never_quoted_and_read_on
     assert not _decide(w).evidence["words"].present and w.channel_texts() == []
     assert "shown only" in w.reliability["reasons"][-1]
 
+    misheard = [("Ich", HIGH), ("bin", HIGH), ("verwöhnt.", LOW), ("Du", HIGH), ("hast", HIGH), ("mich", HIGH),
+                ("schon", HIGH), ("wieder", HIGH), ("angelogen.", LOW), ("Das", HIGH), ("reicht", HIGH), ("jetzt.", HIGH)]
+    tr = _transcript(misheard, translation="I'm worried. You've already lied to me. That's right.",
+                     translation_avg_logprob=-0.4)
+    w = word_cues_from(None, "none", tr, None)
+    assert w.translation_reliable is False and rough_translation(w.__dict__) == "shown only"
+    assert not _decide(w).evidence["words"].present  # not fearful from the translation of a guess
+
     words = [("Me", HIGH), ("siento", HIGH), ("muy", HIGH), ("solo", LOW), ("y", HIGH), ("triste.", HIGH)]
     tr = _transcript(words, translation="I feel very lonely and sad.", translation_avg_logprob=-0.4)
     w = word_cues_from(None, "none", tr, None)
-    assert w.subtitle == "Me siento muy (solo?) y triste." and rough_translation(w.__dict__) == "read"
+    assert w.subtitle == "Me siento muy (solo?) y triste." and rough_translation(w.__dict__) == "shown only"
+    assert w.channel_texts() == []
+    assert "lonely" not in verbal(_decide(w).to_dict())
+    heard_well = _transcript([(t, HIGH) for t, _ in words], translation="I feel very lonely and sad.",
+                             translation_avg_logprob=-1.1)  # only the translation failed its check
+    w = word_cues_from(None, "none", heard_well, None)
+    assert w.translation_reliable is False and rough_translation(w.__dict__) == "read"
     ev = _decide(w).evidence["words"]
     assert ev.present and ev.top(1)[0][0] == "sad" and ev.reliability <= 0.5
     assert "lonely" not in verbal(_decide(w).to_dict())
