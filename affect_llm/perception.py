@@ -192,7 +192,7 @@ def _second_opinion_model(options: PerceiveOptions, transcript: Transcript | Non
 # translation while it stays above ``ROUGH_TRANSLATION_LOGPROB``; never quoted. That of given words
 # (``_translate_given``) is read by the words channel at ``ROUGH_TRANSLATION_RELIABILITY``: half a
 # channel's weight, so the voice and the face can outvote it. That of a transcript is shown only,
-# unless it names a feeling or few of its words were heard with doubt (``cues.rough_translation``
+# unless it names a feeling over words all heard well, or few of its words were heard with doubt (``cues.rough_translation``
 # says why). Below -1.3
 # Whisper base's English is mostly invented ("I'm sorry, but I'm going to have to go to bed" for
 # "Por favor, pon las cajas en la mesa").

@@ -45,9 +45,9 @@ its words read to labels by ``label_of``.
    runs read a transcript's rough English (``translation_reliable`` False) at half weight and
    saved that evidence; each such clip is fused again with its words read always (as saved),
    never (its own-language emotion words, else nothing), or as shipped (``cues.rough_translation``:
-   where the English names a feeling, or at most 1 word in 8 was heard with doubt, counted from
+   where the English names a feeling and no word was heard with doubt, or at most 1 word in 8 was heard with doubt, counted from
    the "(word?)" marks; the translation's log-probability is not saved, so its check is taken as
-   passed where words were in doubt, and as failed where none were: then that is why it is rough); and each rule alone (names a feeling; the doubtful share up to 1/8, 1/6, 1/4). The
+   passed where words were in doubt, and as failed where none were: then that is why it is rough); and each rule alone (names a feeling, whatever the doubt; the doubtful share up to 1/8, 1/6, 1/4). The
    figures in ``cues.rough_translation``'s docstring come from here.
 
 Run: ``python eval/words_channel.py [--skip-llm] [--emer CSV] [--json OUT] [--refuse JSON ...] [--rough JSON ...]``.
