@@ -374,3 +374,32 @@ def test_a_neutral_answer_does_not_pass_over_a_high_energy_voice():
     assert fusion.summary() == "only the face points to no emotion, though the voice sounds high-energy"
     calm = _tone(dict(voice.scores), 0.318, arousal="low")
     assert fuse({"face": face, "voice": calm}).summary() == "the face points to no emotion, and the voice sounds calm"
+
+
+def test_a_weak_decision_beside_another_clear_emotion_does_not_say_none_is_clear():
+    """Real Javanese clips read "no channel shows a clear emotion, but together they lean to fear,
+    though the face points to surprise": the first words denied the surprise the last named. Here
+    the face clearly shows surprise, the voice reads neutral first and fear second, and the pool
+    puts fear first (the face's runner-up too)."""
+    face = ModalityEvidence("face", normalize({"surprised": 0.31, "fearful": 0.25, "neutral": 0.12, "sad": 0.1,
+                                               "angry": 0.08, "happy": 0.08, "disgusted": 0.06}), 0.6)
+    voice = _tone({"neutral": 0.31, "fearful": 0.28, "sad": 0.12, "angry": 0.08, "happy": 0.08, "surprised": 0.04,
+                   "disgusted": 0.07}, 0.4, arousal="moderate")
+    fusion = fuse({"face": face, "voice": voice, "words": absent("words", "not understood")})
+    assert fusion.emotions == ["fearful"] and fusion.expressed == {"face": "surprised"} and fusion.hints == []
+    assert fusion.summary() == ("no channel shows fear clearly, but together they lean to it, "
+                                "though the face points to surprise")
+
+
+def test_a_clear_face_still_decides_a_flat_pool_that_only_the_pool_leans_away_from():
+    """Rule 3b, real Javanese clip 09-03-04 (surprised): the face clearly shows surprise, the
+    voice reads neutral; the flat pool leans to fear (the face's runner-up, the voice's scores).
+    A channel's clear label decides such a pool, face in view or not; only where nothing but the
+    voice's tone leans somewhere do the face and the voice pooled decide."""
+    face = ModalityEvidence("face", normalize({"neutral": 0.185, "happy": 0.057, "sad": 0.114, "angry": 0.088,
+                                               "fearful": 0.2, "surprised": 0.282, "disgusted": 0.074}), 0.6)
+    voice = _tone({"neutral": 0.281, "happy": 0.068, "sad": 0.209, "angry": 0.058, "fearful": 0.134,
+                   "surprised": 0.06, "disgusted": 0.191}, 0.286, arousal="low")
+    fusion = fuse({"face": face, "voice": voice, "words": absent("words", "not understood")})
+    assert fusion.ranked[0][0] == "fearful" and fusion.expressed == {"face": "surprised"}
+    assert fusion.emotions[0] == "surprised"
