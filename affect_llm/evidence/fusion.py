@@ -52,7 +52,7 @@ The rule, in full:
    of the person, whose joint lean is better evidence than the voice's lean alone, which is
    right about a third of the time. Real Javanese video (240 clips of 10 speakers, re-fused
    from a saved run): 16 answers change, 5 won and none lost; the voice's lean had decided them
-   (disgust 8 times, joy 6), rightly once. (Taking the joint lean over a face's clear label as
+   (disgust 8 times, joy 6), never rightly. (Taking the joint lean over a face's clear label as
    well lost a clear surprise to the pool's fear.) Audio-only runs and the development corpus
    (still photos) do not change.
    3c. Neutral at the top of the pool does not beat an emotion that a label channel expresses
