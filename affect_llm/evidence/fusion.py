@@ -94,6 +94,7 @@ No threshold here was fitted to a test clip; they are round values chosen for wh
 from __future__ import annotations
 
 import math
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -347,7 +348,8 @@ def fuse(evidence: dict[str, ModalityEvidence]) -> Fusion:
         # Only the voice's tone leans somewhere: with the speaker's face in view, the face and
         # the voice pooled decide (a label channel's clear label decides as before).
         leaning = not any(evidence[m].reads == "label" for m in showing)
-        top = (leaning and _observed_top(evidence, clear)) or max(showing.values(), key=lambda lab: scores[lab])
+        observed = _observed_top(evidence, clear) if leaning else None
+        top = observed or max(showing.values(), key=lambda lab: scores[lab])
         top_p = scores[top]
     favoured = {lab for lab in LABELS if lab != NEUTRAL and any(
         ev.reliability > 0 and ev.scores.get(lab, 0.0) > ev.scores.get(NEUTRAL, 0.0) for ev in evidence.values())}
@@ -410,13 +412,11 @@ def _observed_top(evidence: dict[str, ModalityEvidence], clear: dict[str, Label 
 def _corroborated(evidence: dict[str, ModalityEvidence]) -> set[Label]:
     """Rule 3d's exception: each emotion that two or more present channels rank first after
     neutral, at ``KEEP_RATIO`` of their neutral score or more."""
-    seconds: dict[Label, int] = {}
-    for ev in evidence.values():
-        if not ev.present:
-            continue
+    seconds: Counter[Label] = Counter()
+    for ev in (ev for ev in evidence.values() if ev.present):
         emotion = max((lab for lab in LABELS if lab != NEUTRAL), key=lambda lab: ev.scores.get(lab, 0.0))
         if ev.scores.get(emotion, 0.0) >= KEEP_RATIO * ev.scores.get(NEUTRAL, 0.0):
-            seconds[emotion] = seconds.get(emotion, 0) + 1
+            seconds[emotion] += 1
     return {lab for lab, n in seconds.items() if n >= 2}
 
 
