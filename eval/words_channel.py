@@ -536,21 +536,15 @@ def score_clarity(score: Scorer, sents: list[dict], items: list[dict]) -> dict[s
 DOUBTFUL = re.compile(r"\(([^()]*?)\?\)")  # "(word?)": a word the transcript marks as doubtful
 
 
-def _saved_evidence(d: dict):
-    """A channel's evidence exactly as a pipeline run saved it (every field, detail included)."""
-    from affect_llm.evidence import ModalityEvidence
-
-    return ModalityEvidence.from_dict(d)
-
-
 def _evidence(d: dict):
     """A saved channel's evidence as ``refuse_saved`` fuses it: without its detail, the words at
     the words channel's flat weight."""
     from dataclasses import replace
 
+    from affect_llm.evidence import ModalityEvidence
     from affect_llm.evidence.words import FLAT_WORDS_WEIGHT
 
-    return replace(_saved_evidence(d), detail={}, pool_share=1.0,
+    return replace(ModalityEvidence.from_dict(d), detail={}, pool_share=1.0,
                    flat_weight=FLAT_WORDS_WEIGHT if d["modality"] == "words" else 1.0)
 
 
@@ -580,14 +574,14 @@ def refuse_rough(path: Path) -> dict[str, int]:
     transcript translation, under each of ``ROUGH_POLICIES`` (the docstring's item 6)."""
     from affect_llm.cues import rough_translation
     from affect_llm.encoders.speech import LOGPROB_THRESHOLD
-    from affect_llm.evidence import ENGLISH_READING
+    from affect_llm.evidence import ENGLISH_READING, ModalityEvidence
     from affect_llm.evidence.fusion import fuse
     from affect_llm.evidence.own_words import read_own_words
     from affect_llm.evidence.words import names_a_feeling, words_evidence
 
     out = dict.fromkeys(("clips", *ROUGH_POLICIES), 0)
     for r in json.loads(path.read_text(encoding="utf-8"))["rows"]:
-        ev = {m: _saved_evidence(d) for m, d in r["evidence"].items()}
+        ev = {m: ModalityEvidence.from_dict(d) for m, d in r["evidence"].items()}
         words = ev["words"]
         if r.get("translation_reliable") is not False or ENGLISH_READING not in words.detail.get("readings", []):
             continue
