@@ -52,7 +52,7 @@ audio text words word sentence sentences statement utterance phrase translation 
 situation context state mood emotion emotions feeling feelings expression expressions face faces
 """.split())  # noqa: SIM905 - a word list reads best as text
 
-_STOP = frozenset("""
+FUNCTION_WORDS = frozenset("""
 a an the and or but if then else when while of to in on at by for with from as into onto about over under
 after before between through during without within upon across against along among around behind below
 beneath beside beyond inside outside near off out up down i me my we us our you your he him his she her
@@ -89,14 +89,14 @@ def check(ctx: Ctx) -> list[Fault]:
                                                               "words nor the cues"))
             ctx.covered.add(k)
             continue
-        if word in _STOP or word in ALLOWED or keyword_modality(word) or word in grounded:
+        if word in FUNCTION_WORDS or word in ALLOWED or keyword_modality(word) or word in grounded:
             continue
         cased = sent.cased[tok.start:tok.end]
         capital = (k != first_word and cased[:1].isupper() and cased != "I"
                    and sent.cased[max(0, tok.start - 2):tok.start].strip() not in (":", '"', "(", "'"))
         lexname = None
         for part in word.split("-"):
-            if part not in ALLOWED and part not in grounded and part not in _STOP:
+            if part not in ALLOWED and part not in grounded and part not in FUNCTION_WORDS:
                 lexname = lexname or world_noun(part)
         if capital and base_noun(word) not in grounded:
             out.append(Fault("entity", cased, "a name that is in neither the words nor the cues"))
@@ -147,7 +147,7 @@ def base_noun(word: str) -> str:
 def world_noun(word: str) -> str | None:
     """The WordNet lexicographer file of ``word``'s first noun sense when it is in ``FLAGGED`` and
     the word is mostly a noun; otherwise None."""
-    if len(word) < 3 or word in _STOP or word in ALLOWED:
+    if len(word) < 3 or word in FUNCTION_WORDS or word in ALLOWED:
         return None
     from ..scoring.wordnet import load_wordnet
 

@@ -50,14 +50,14 @@ def new_content(continuation: str, cues: dict[str, Any], facts: str = "") -> lis
     docstring), in order, once each. ``facts`` is the rendered part the continuation follows."""
     from .context import keyword_modality
     from .cueview import CueView, extractor
-    from .entities import _STOP, ALLOWED
+    from .entities import ALLOWED, FUNCTION_WORDS
 
     text = _QUOTED.sub(" ", continuation.lower())  # quotes are the quote check's business
     grounded = _words(facts.lower()) | _words(" ".join(CueView(cues).quotable).lower())
     emotional = {w for m in extractor().extract(text).mentions for w in _WORD.findall(m.word.lower())}
     out: list[str] = []
     for word in _WORD.findall(text):
-        if word in out or word in _STOP or word in ALLOWED or word in grounded or keyword_modality(word):
+        if word in out or word in FUNCTION_WORDS or word in ALLOWED or word in grounded or keyword_modality(word):
             continue
         bases = _bases(word)
         if bases & (INTERPRETIVE | ALLOWED | grounded | emotional) or any(_on_wheel(b) for b in bases):
@@ -72,13 +72,13 @@ def repeated_phrase(continuation: str, n: int = 3) -> str | None:
     small LLM loops on grounded words too ("the speaker is not only neutral but also has four
     sections and has four sections", of a subtitle about a report's four sections), which no
     other rule here catches: every word is the subtitle's."""
-    from .entities import _STOP
+    from .entities import FUNCTION_WORDS
 
     words = _WORD.findall(_QUOTED.sub(" ", continuation.lower()))
     seen: set[tuple[str, ...]] = set()
     for i in range(len(words) - n + 1):
         gram = tuple(words[i:i + n])
-        if gram in seen and not all(w in _STOP for w in gram):
+        if gram in seen and not all(w in FUNCTION_WORDS for w in gram):
             return " ".join(gram)
         seen.add(gram)
     return None
