@@ -403,3 +403,23 @@ def test_a_clear_face_still_decides_a_flat_pool_that_only_the_pool_leans_away_fr
     fusion = fuse({"face": face, "voice": voice, "words": absent("words", "not understood")})
     assert fusion.ranked[0][0] == "fearful" and fusion.expressed == {"face": "surprised"}
     assert fusion.emotions[0] == "surprised"
+
+
+def test_a_surprised_face_beside_a_voice_leaning_to_anger_is_answered_angry():
+    """Rule 3e, real Javanese clip 01-02-06 (angry): a shouting face reads "surprised" (mouth
+    open, brows up) and the loud voice's tone leans to anger; the answer was "surprised". Surprise
+    gives way to the voice's anger, and stays named beside it. A voice leaning to fear does not
+    move it, nor does a voice leaning to anger where the words clearly say surprise."""
+    face = ModalityEvidence("face", normalize({"neutral": 0.067, "happy": 0.078, "sad": 0.065, "angry": 0.061,
+                                               "fearful": 0.159, "surprised": 0.512, "disgusted": 0.057}), 0.6)
+    scores = {"neutral": 0.06, "happy": 0.153, "sad": 0.057, "angry": 0.361, "fearful": 0.16, "surprised": 0.122,
+              "disgusted": 0.087}
+    voice = _tone(scores, 0.286)
+    fusion = fuse({"face": face, "voice": voice, "words": absent("words", "no words")})
+    assert fusion.ranked[0][0] == "surprised" and fusion.expressed == {"face": "surprised"}
+    assert fusion.emotions == ["angry", "surprised"] and fusion.hints == ["voice"]
+    assert fusion.summary() == "only the tone of the voice hints at anger, though the face points to surprise"
+    fearful = _tone(scores | {"angry": 0.16, "fearful": 0.361}, 0.286)
+    assert fuse({"face": face, "voice": fearful}).emotions[0] == "surprised"
+    words = _ev("words", "surprised", 0.6)
+    assert fuse({"face": face, "voice": voice, "words": words}).emotions[0] == "surprised"
