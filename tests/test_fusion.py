@@ -418,7 +418,19 @@ def test_a_surprised_face_beside_a_voice_leaning_to_anger_is_answered_angry():
     fusion = fuse({"face": face, "voice": voice, "words": absent("words", "no words")})
     assert fusion.ranked[0][0] == "surprised" and fusion.expressed == {"face": "surprised"}
     assert fusion.emotions == ["angry", "surprised"] and fusion.hints == ["voice"]
-    assert fusion.summary() == "only the tone of the voice hints at anger, though the face points to surprise"
+    # the summary says why the voice's lean outweighs the face's clear label
+    assert fusion.summary() == ("only the tone of the voice hints at anger, though the face points to surprise,"
+                                " and a surprised look beside a voice leaning to anger is more often anger")
+    from affect_llm.faithfulness import check_explanation
+    from affect_llm.observations import decision
+
+    evidence = {"face": face, "voice": voice}
+    cues = {"voice": {"audio_track": True, "speech_found": True, "phrases": ["loud voice"]},
+            "face": {"found": True}, "words": {"subtitle": ""}, "candidates": fusion.emotions,
+            "evidence": {m: ev.to_dict() for m, ev in evidence.items()}, "fusion": fusion.to_dict()}
+    said = decision(cues) + "."
+    assert said.startswith("Based on these clues, the person most likely feels angry, and possibly surprised, since")
+    assert check_explanation(said, cues) == []
     fearful = _tone(scores | {"angry": 0.16, "fearful": 0.361}, 0.286)
     assert fuse({"face": face, "voice": fearful}).emotions[0] == "surprised"
     words = _ev("words", "surprised", 0.6)

@@ -84,6 +84,7 @@ The rule, in full:
    times in 13. There, re-fused from a saved run, 12 answers change, 10 won and 1 lost (105 ->
    114 of 240; +5 and +4 in the two halves of the speakers); no audio-only answer changes. Not
    for the voice's fear lean: on the same five corpora it was right 7 times in 59, anger 23.
+   The summary says why the lean outweighed the face's clear label (``surprise_read_as_anger``).
 4. A channel *expresses* a label when it is present (reliability >= ``MIN_RELIABILITY``) and
    that label is its top, with at least ``MIN_EXPRESSED`` probability (1.75 times the uniform
    1/7) and ``MIN_MARGIN`` over its second label. Channels expressing the fused top label
@@ -162,6 +163,8 @@ class Fusion:
     leans: dict[str, Label] = field(default_factory=dict)
     # present channels that entered the pool at less than their weight (rule 1c), e.g. a still face
     weighed_less: list[str] = field(default_factory=list)
+    # rule 3e moved the decision from the face's surprise to the voice's anger
+    surprise_read_as_anger: bool = False
 
     @property
     def hints(self) -> list[str]:
@@ -186,7 +189,16 @@ class Fusion:
             return "; ".join(_conflict_clause(c, self.emotions[0]) for c in self.conflicts) + self._why_less()
         top = self.emotions[0]
         aside = self._set_aside(top)
-        return self._agreement(top, set_aside=bool(aside)) + aside + self._hinted_extras() + self._why_less()
+        return self._agreement(top, set_aside=bool(aside)) + aside + self._anger_over_surprise() + \
+            self._hinted_extras() + self._why_less()
+
+    def _anger_over_surprise(self) -> str:
+        """Why rule 3e let the voice's lean outweigh the face's clear surprise: "only the tone of the
+        voice hints at anger, though the face points to surprise" left the reader to wonder why
+        the weaker-sounding clue won."""
+        if not self.surprise_read_as_anger:
+            return ""
+        return ", and a surprised look beside a voice leaning to anger is more often anger"
 
     def _why_less(self) -> str:
         """"; the face's mouth does not move while speech is heard, so it counts less" when a channel
@@ -373,7 +385,8 @@ def fuse(evidence: dict[str, ModalityEvidence]) -> Fusion:
         if rivals:
             top = max(rivals, key=lambda lab: scores[lab])
             top_p = scores[top]
-    if top == "surprised" and "angry" in leans.values() and clear.get("words") != "surprised":  # rule 3e
+    surprise_read_as_anger = top == "surprised" and "angry" in leans.values() and clear.get("words") != "surprised"
+    if surprise_read_as_anger:  # rule 3e
         top, top_p = "angry", scores["angry"]
     emotions: list[Label] = [top]
     if top != NEUTRAL:  # rule 3: beside the decision, only what some channel shows (so it is favoured, 3d)
@@ -386,7 +399,8 @@ def fuse(evidence: dict[str, ModalityEvidence]) -> Fusion:
     conflicts = _conflicts(expressed, aroused, top)
     weighed_less = [m for m in order_m if evidence[m].present and evidence[m].pool_share < 1.0]
     return Fusion(scores=scores, emotions=emotions, expressed=expressed, agree=agree, conflicts=conflicts,
-                  weights=weights, aroused=aroused, leans=leans, weighed_less=weighed_less)
+                  weights=weights, aroused=aroused, leans=leans, weighed_less=weighed_less,
+                  surprise_read_as_anger=surprise_read_as_anger)
 
 
 def _pool(evidence: dict[str, ModalityEvidence], clear: dict[str, Label | None]
