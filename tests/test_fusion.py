@@ -1,5 +1,7 @@
 """The fusion rule: reliability-weighted evidence decides; agreements and conflicts are named."""
 
+import numpy as np
+
 from affect_llm.emotions import LABELS, label_of, normalize
 from affect_llm.evidence import ModalityEvidence, absent
 from affect_llm.evidence.fusion import fuse
@@ -435,3 +437,25 @@ def test_a_surprised_face_beside_a_voice_leaning_to_anger_is_answered_angry():
     assert fuse({"face": face, "voice": fearful}).emotions[0] == "surprised"
     words = _ev("words", "surprised", 0.6)
     assert fuse({"face": face, "voice": voice, "words": words}).emotions[0] == "surprised"
+
+
+def test_a_face_plainly_surprised_keeps_surprise_beside_a_voice_leaning_to_anger():
+    """Rule 3e stops where the expression model is plainly sure of surprise (mean probability
+    >= 0.9): posed surprise reads so, and the anger it mistakes for surprise on real talking faces
+    never did (at most 0.77). The same face at 0.77 still gives way to the voice's anger."""
+    from affect_llm.emotions import EXPRESSION_CLASSES
+    from affect_llm.evidence.face import face_evidence
+
+    def face(surprise: float):
+        rest = (1 - surprise) / (len(EXPRESSION_CLASSES) - 1)
+        probs = np.array([[surprise if c == "surprise" else rest for c in EXPRESSION_CLASSES]] * 8)
+        return face_evidence(probs, np.ones(8, bool), 8)
+
+    scores = {"neutral": 0.06, "happy": 0.153, "sad": 0.057, "angry": 0.361, "fearful": 0.16, "surprised": 0.122,
+              "disgusted": 0.087}
+    voice = _tone(scores, 0.286)
+    plain = fuse({"face": face(0.95), "voice": voice})
+    assert plain.emotions[0] == "surprised" and not plain.surprise_read_as_anger
+    assert "more often anger" not in plain.summary()
+    moderate = fuse({"face": face(0.77), "voice": voice})
+    assert moderate.emotions[0] == "angry" and moderate.surprise_read_as_anger

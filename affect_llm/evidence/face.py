@@ -44,6 +44,8 @@ METHOD = "fer-mini-xception"
 
 
 STILL_FACE_SHARE = 0.25
+# The expression model's mean probability at which a face *plainly* shows a label (fusion rule 3e).
+PLAIN = 0.9
 
 
 def face_evidence(probs: np.ndarray | None, found: np.ndarray | None, frames: int, *,
@@ -67,3 +69,15 @@ def face_evidence(probs: np.ndarray | None, found: np.ndarray | None, frames: in
     return ModalityEvidence(modality="face", scores=scores, reliability=round(MAX_RELIABILITY * ratio, 3),
                             method=METHOD, detail=detail,
                             pool_share=STILL_FACE_SHARE if still_while_speaking else 1.0)
+
+
+def plainly_shows(ev: ModalityEvidence | None, label: str) -> bool:
+    """Whether a present face reads ``label`` with at least ``PLAIN`` of the expression model's mean
+    probability (``detail["model_probs"]``, before calibration). Why a separate bar: the model's
+    confusions live at moderate certainty. On 240 real talking faces (Javanese AV) it read 25 angry
+    faces as surprised, none above 0.77, and no face there above 0.77 for surprise at all; on four
+    corpora of posed photos (CK+, KDEF, JAFFE, FER2013, at video size) 89 faces read surprised at
+    0.9 or more, 87 of them surprised and none angry."""
+    if ev is None or not ev.present:
+        return False
+    return float((ev.detail.get("model_probs") or {}).get(label, 0.0)) >= PLAIN

@@ -85,6 +85,12 @@ The rule, in full:
    114 of 240; +5 and +4 in the two halves of the speakers); no audio-only answer changes. Not
    for the voice's fear lean: on the same five corpora it was right 7 times in 59, anger 23.
    The summary says why the lean outweighed the face's clear label (``surprise_read_as_anger``).
+   Not where the face *plainly* shows surprise (the expression model's mean probability 0.9 or
+   more, ``face.plainly_shows``): the confusion lives at moderate certainty. On the Javanese
+   video no face read surprise above 0.77 (the 25 angry ones 0.26-0.77), so nothing there moves;
+   on four posed-photo corpora 89 faces read surprised at 0.9 or more, 87 surprised and none
+   angry, and there a voice leaning to anger would have overruled a plain surprise (RAVDESS's
+   surprised speech leans to anger 44 times in 192, EMOVO's 16 in 84).
 4. A channel *expresses* a label when it is present (reliability >= ``MIN_RELIABILITY``) and
    that label is its top, with at least ``MIN_EXPRESSED`` probability (1.75 times the uniform
    1/7) and ``MIN_MARGIN`` over its second label. Channels expressing the fused top label
@@ -112,6 +118,7 @@ from typing import Any, Literal
 
 from ..emotions import AROUSAL, LABELS, NEUTRAL, Label, normalize, ranked
 from . import ModalityEvidence
+from .face import plainly_shows
 
 NEUTRAL_DISCOUNT = 0.6
 FLOOR = 1e-3  # smallest probability a channel may give: one channel alone never vetoes a label
@@ -385,7 +392,8 @@ def fuse(evidence: dict[str, ModalityEvidence]) -> Fusion:
         if rivals:
             top = max(rivals, key=lambda lab: scores[lab])
             top_p = scores[top]
-    surprise_read_as_anger = top == "surprised" and "angry" in leans.values() and clear.get("words") != "surprised"
+    surprise_read_as_anger = top == "surprised" and "angry" in leans.values() and clear.get("words") != "surprised" \
+        and not plainly_shows(evidence.get("face"), "surprised")
     if surprise_read_as_anger:  # rule 3e
         top, top_p = "angry", scores["angry"]
     emotions: list[Label] = [top]
