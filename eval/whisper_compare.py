@@ -50,7 +50,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from affect_llm.encoders.whisper_audio import load_whisper
+from affect_llm.encoders.whisper_audio import load_whisper  # noqa: E402
 
 SR = 16_000
 

@@ -66,6 +66,10 @@ _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-
 _STRIP = re.compile(r"[^\w']+")
 
 
+def _share(xs: list) -> float:
+    """The mean of 0/1 outcomes (NaN for none)."""
+    return sum(xs) / len(xs) if xs else float("nan")
+
 def norm(word: str) -> str:
     return _STRIP.sub("", unicodedata.normalize("NFKC", word).lower()).strip("'")
 
@@ -286,8 +290,7 @@ def add_rehearings(out: Path, rehearings: list[str]) -> None:
 def _rates(rows: list[dict[str, Any]], key: str, t: float) -> tuple[float, float, int, int]:
     wrong = [p < t for r in rows for p, ok in zip(r[key], r["right"]) if ok is False]
     right = [p < t for r in rows for p, ok in zip(r[key], r["right"]) if ok is True]
-    share = lambda xs: sum(xs) / len(xs) if xs else float("nan")
-    return share(wrong), share(right), len(wrong), len(right)
+    return _share(wrong), _share(right), len(wrong), len(right)
 
 
 def report(path: Path) -> str:
@@ -367,12 +370,11 @@ def _second_opinion(english: list[dict[str, Any]]) -> list[str]:
                            if ok is not None]
                 wrong = [(a, b) for a, b, ok in triples if ok is False]
                 right = [(a, b) for a, b, ok in triples if ok is True]
-                share = lambda xs: sum(xs) / len(xs) if xs else float("nan")
                 lines.append(
-                    f"| {name} (t {t}) | {len(wrong)} | {share([a for a, _ in wrong]):.2f} | "
-                    f"{share([b for _, b in wrong]):.2f} | {share([a or b for a, b in wrong]):.2f} | "
-                    f"{share([a for a, _ in right]):.2f} / {share([b for _, b in right]):.2f} / "
-                    f"{share([a or b for a, b in right]):.2f} | "
+                    f"| {name} (t {t}) | {len(wrong)} | {_share([a for a, _ in wrong]):.2f} | "
+                    f"{_share([b for _, b in wrong]):.2f} | {_share([a or b for a, b in wrong]):.2f} | "
+                    f"{_share([a for a, _ in right]):.2f} / {_share([b for _, b in right]):.2f} / "
+                    f"{_share([a or b for a, b in right]):.2f} | "
                     f"{sum(r['base_s'] for r in rs) / len(rs):.2f} | {sum(r['tiny_s'] for r in rs) / len(rs):.2f} |")
     return lines + [""]
 
@@ -392,7 +394,6 @@ def _rehearing(rows: list[dict[str, Any]], t: float = 0.5) -> list[str]:
              ("| set | second hearing | clips | wrong | p / disputed / either | unflagged caught | right | "
               "right flagged p / disputed / either | first s | second s | ratio |"),
              "|---|---|---|---|---|---|---|---|---|---|---|"]
-    share = lambda xs: sum(xs) / len(xs) if xs else float("nan")
     sets = {"devcorpus es": [r for r in rows if r["corpus"] == "devcorpus" and r["language"] == "es"],
             "devcorpus zh": [r for r in rows if r["corpus"] == "devcorpus" and r["language"] == "zh"],
             "emodb de (real)": [r for r in rows if r["corpus"] == "emodb"], "all": rows}
@@ -410,10 +411,10 @@ def _rehearing(rows: list[dict[str, Any]], t: float = 0.5) -> list[str]:
             first = sum(r["base_s"] for r in rs_h) / len(rs_h)
             second = sum(r[f"rehear_{h}_s"] for r in rs_h for h in parts) / len(rs_h)
             lines.append(
-                f"| {name} | {how} | {len(rs_h)} | {len(wrong)} | {share([a for a, _ in wrong]):.2f} / "
-                f"{share([b for _, b in wrong]):.2f} / {share([a or b for a, b in wrong]):.2f} | "
-                f"{sum(missed)}/{len(missed)} | {len(right)} | {share([a for a, _ in right]):.2f} / "
-                f"{share([b for _, b in right]):.2f} / {share([a or b for a, b in right]):.2f} | "
+                f"| {name} | {how} | {len(rs_h)} | {len(wrong)} | {_share([a for a, _ in wrong]):.2f} / "
+                f"{_share([b for _, b in wrong]):.2f} / {_share([a or b for a, b in wrong]):.2f} | "
+                f"{sum(missed)}/{len(missed)} | {len(right)} | {_share([a for a, _ in right]):.2f} / "
+                f"{_share([b for _, b in right]):.2f} / {_share([a or b for a, b in right]):.2f} | "
                 f"{first:.2f} | {second:.2f} | {second / first:.2f} |")
     return lines + [""]
 

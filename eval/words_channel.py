@@ -70,8 +70,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from affect_llm.emotions import LABELS, NEUTRAL, VALENCE, Label, label_of, mixture, normalize, ranked, uniform
-from affect_llm.evidence.words import SENTENCE_WEIGHT_POWER, EnsembleModel, negation_guard, sentences
+from affect_llm.emotions import LABELS, NEUTRAL, VALENCE, Label, label_of, mixture, normalize, ranked, uniform  # noqa: E402
+from affect_llm.evidence.words import SENTENCE_WEIGHT_POWER, EnsembleModel, negation_guard, sentences  # noqa: E402
 
 DEFAULT_EMER = ROOT.parent / "shared" / "data" / "emer-v2" / "final-EMER-reason.csv"
 SENTENCES = ROOT / "tests" / "data" / "words_sentences.jsonl"

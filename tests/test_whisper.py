@@ -13,16 +13,16 @@ import pytest
 torch = pytest.importorskip("torch")
 whisper = pytest.importorskip("whisper")
 
-from affect_llm.assets import bundled_available
-from affect_llm.encoders import ct2_whisper
-from affect_llm.encoders.base import Encoder
-from affect_llm.encoders.whisper_audio import (
+from affect_llm.assets import bundled_available  # noqa: E402
+from affect_llm.encoders import ct2_whisper  # noqa: E402
+from affect_llm.encoders.base import Encoder  # noqa: E402
+from affect_llm.encoders.whisper_audio import (  # noqa: E402
     Transcript,
     WhisperAudio,
     hf_key_to_openai,
     load_whisper,
 )
-from affect_llm.errors import ModelError
+from affect_llm.errors import ModelError  # noqa: E402
 
 SR = 16_000
 SENTENCE = "I am so happy today, this is wonderful news"
@@ -473,7 +473,9 @@ def test_segments_from_timestamp_tokens():
     class Tok:
         timestamp_begin = 1000
 
-    ts = lambda s: 1000 + round(s / 0.02)
+    def ts(s: float) -> int:
+        return 1000 + round(s / 0.02)
+
     tokens = [ts(0.0), 1, 2, ts(1.5), ts(1.5), 3, ts(2.6), ts(2.6), 4, 5]
     assert _split_segments(tokens, Tok, duration=3.0) == [
         (0.0, 1.5, 0, 4), (1.5, 2.6, 4, 7), (2.6, 3.0, 7, 10)]

@@ -102,8 +102,8 @@ def sunburst(words: list[list[str]], mapper, path: Path, wheel: str = "wheel1") 
         cmap = plt.get_cmap("tab10")
         colors = {l1: cmap(k % 10) for k, l1 in enumerate(l1s)}
         outer = [(l1, l2, pairs[(l1, l2)]) for l1 in l1s for (a, l2) in sorted(pairs) if a == l1]
-        ax.pie([inner[l] for l in l1s], radius=0.65, labels=l1s, labeldistance=0.45,
-               colors=[colors[l] for l in l1s], wedgeprops={"width": 0.35, "edgecolor": "white"}, textprops={"fontsize": 9})
+        ax.pie([inner[lab] for lab in l1s], radius=0.65, labels=l1s, labeldistance=0.45,
+               colors=[colors[lab] for lab in l1s], wedgeprops={"width": 0.35, "edgecolor": "white"}, textprops={"fontsize": 9})
         ax.pie([n for _, _, n in outer], radius=1.0, labels=[l2 for _, l2, _ in outer], labeldistance=1.05,
                colors=[(*colors[l1][:3], 0.55) for l1, _, _ in outer],
                wedgeprops={"width": 0.35, "edgecolor": "white"}, textprops={"fontsize": 7})
