@@ -93,7 +93,8 @@ def _bars_quiet() -> Iterator[None]:
     what happens and for how long, and a batch run with ``--no-progress`` or a server log should
     not fill with a dependency's bars. The GGUF bar is a plain tqdm on stderr, which no
     transformers switch reaches, so stderr is held for the duration (logging handlers keep the
-    stream they were made with, so log lines still show; a failure raises)."""
+    stream they were made with, so log lines still show; a failure raises). It runs once per
+    cache, under the conversion lock, before any answer is written."""
     from transformers.utils import logging as hf_logging
 
     was_on = hf_logging.is_progress_bar_enabled()

@@ -278,6 +278,7 @@ class Fusion:
                 "hints": list(self.hints),
                 "leans": dict(self.leans),
                 "weighed_less": list(self.weighed_less),
+                "surprise_read_as_anger": self.surprise_read_as_anger,
                 "conflicts": [c.to_dict() for c in self.conflicts],
                 "weights": {m: round(w, 3) for m, w in self.weights.items()},
                 "summary": self.summary()}
