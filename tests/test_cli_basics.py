@@ -90,8 +90,9 @@ def test_the_one_time_conversion_prints_no_progress_bars_of_its_dependencies(cap
     log = logging.getLogger("affect_llm.test_bars")
     handler = Keep()
     log.addHandler(handler)
+    was_on = hf_logging.is_progress_bar_enabled()  # another test may have switched them off
+    hf_logging.enable_progress_bar()
     try:
-        assert hf_logging.is_progress_bar_enabled()
         with _bars_quiet():
             for _ in tqdm(range(3), desc="Converting and de-quantizing GGUF tensors..."):
                 pass
@@ -102,6 +103,8 @@ def test_the_one_time_conversion_prints_no_progress_bars_of_its_dependencies(cap
         assert hf_logging.is_progress_bar_enabled()
     finally:
         log.removeHandler(handler)
+        if not was_on:
+            hf_logging.disable_progress_bar()
     err = capsys.readouterr().err
     assert "GGUF tensors" not in err and "model shards" not in err
     assert records == ["still logged"]
