@@ -124,6 +124,11 @@ def test_a_loud_voice_is_not_called_calm():
     assert off_reading(continuation, "acoustic", cues) == []
     loud = {**cues, "voice": {**cues.get("voice", {}), "phrases": ["low, steady pitch", "loud voice"]}}
     assert off_reading(continuation, "acoustic", loud) == ["relaxed", "calm"]
+    # ... nor said in other words: a Spanish espeak clip, "the voice is loud, ..., which suggests
+    # that the speaker is not too emotional"
+    flat = ", which suggests that the speaker is not too emotional."
+    assert off_reading(flat, "acoustic", cues) == []
+    assert off_reading(flat, "acoustic", loud) == ["not too emotional (calm)"]
 
 
 def test_a_voice_livelier_than_ordinary_speech_is_not_called_calm():

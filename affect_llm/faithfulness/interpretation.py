@@ -133,6 +133,11 @@ CALM_WORDS = frozenset({"calm", "relaxed", "serene", "peaceful", "tranquil", "co
 # a hair under "high" (15 of 132 acoustic continuations over 240 real clips called a moderate
 # voice calm, 6 of them above 0).
 CALM_MAX_AROUSAL = 0.0
+# Phrases that say the speaker shows little emotion: a calm claim in other words. "the voice is
+# loud, ..., which suggests that the speaker is not too emotional" (a Spanish espeak clip read as
+# moderate) passed, since no single word of it is a calm word or an arousal level.
+CALM_PHRASE = re.compile(r"\b(?:not|n't|hardly|barely)\s+(?:(?:too|very|overly|particularly|that|so|really|"
+                         r"especially|at all)\s+)?emotional\b|\bunemotional\b|\bemotionless\b")
 
 
 def off_reading(continuation: str, section: str, cues: dict[str, Any]) -> list[str]:
@@ -187,6 +192,8 @@ def off_reading(continuation: str, section: str, cues: dict[str, Any]) -> list[s
         return lab not in allowed
 
     out = [m.word for m, lab in mentions if lab and not m.negated and unshown(m.word, lab)] + out
+    if channel == "voice" and (reading == "high" or loud or livelier):
+        out += [f"{m.group(0)} (calm)" for m in CALM_PHRASE.finditer(text)]
     if channel == "voice":  # "low arousal" of a voice read as moderate: not what it shows
         level = reading or "moderate"
         out += [f"{word} (arousal; the voice reads {level})" for word, what in arousal_claims(text) if what != level]
