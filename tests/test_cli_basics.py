@@ -1,7 +1,28 @@
 """CLI start-up: --help works, and building the parser imports no heavy library."""
 
+import contextlib
+import logging
 import subprocess
 import sys
+from collections.abc import Iterator
+
+
+@contextlib.contextmanager
+def _messages_of(logger_name: str) -> Iterator[list[str]]:
+    """The messages a logger handles while the block runs (after its own filters)."""
+    seen: list[str] = []
+
+    class Keep(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            seen.append(record.getMessage())
+
+    logger = logging.getLogger(logger_name)
+    handler = Keep()
+    logger.addHandler(handler)
+    try:
+        yield seen
+    finally:
+        logger.removeHandler(handler)
 
 
 def test_help_lists_commands():
@@ -46,26 +67,14 @@ def test_no_second_opinion_reaches_the_perception_options():
 def test_first_run_model_conversion_holds_back_deepspeed_warnings(caplog):
     """transformers imports DeepSpeed inside save_pretrained on the first run's GGUF conversion,
     and DeepSpeed warns "Setting accelerator to CPU ..." on every CPU machine; errors still pass."""
-    import logging
-
     from affect_llm.llm import _deepspeed_quiet
 
-    seen: list[str] = []
-
-    class Keep(logging.Handler):
-        def emit(self, record: logging.LogRecord) -> None:
-            seen.append(record.getMessage())
-
     ds_log = logging.getLogger("DeepSpeed")
-    handler = Keep()
-    ds_log.addHandler(handler)
-    try:
+    with _messages_of("DeepSpeed") as seen:
         with _deepspeed_quiet():
             ds_log.warning("Setting accelerator to CPU.")
             ds_log.error("a real failure")
         ds_log.warning("after the conversion")
-    finally:
-        ds_log.removeHandler(handler)
     assert seen == ["a real failure", "after the conversion"]
 
 
@@ -74,26 +83,16 @@ def test_the_one_time_conversion_prints_no_progress_bars_of_its_dependencies(cap
     tensors...", a plain tqdm, and "Writing model shards") into every first run, batch and
     server logs included; the log line before it says what happens. Log lines still show, and
     transformers' bars are switched back on afterwards."""
-    import logging
-
     from tqdm.auto import tqdm
     from transformers.utils import logging as hf_logging
 
     from affect_llm.llm import _bars_quiet
 
-    records: list[str] = []
-
-    class Keep(logging.Handler):
-        def emit(self, record: logging.LogRecord) -> None:
-            records.append(record.getMessage())
-
     log = logging.getLogger("affect_llm.test_bars")
-    handler = Keep()
-    log.addHandler(handler)
     was_on = hf_logging.is_progress_bar_enabled()  # another test may have switched them off
     hf_logging.enable_progress_bar()
     try:
-        with _bars_quiet():
+        with _messages_of("affect_llm.test_bars") as records, _bars_quiet():
             for _ in tqdm(range(3), desc="Converting and de-quantizing GGUF tensors..."):
                 pass
             for _ in hf_logging.tqdm(range(3), desc="Writing model shards"):
@@ -102,7 +101,6 @@ def test_the_one_time_conversion_prints_no_progress_bars_of_its_dependencies(cap
             log.warning("still logged")
         assert hf_logging.is_progress_bar_enabled()
     finally:
-        log.removeHandler(handler)
         if not was_on:
             hf_logging.disable_progress_bar()
     err = capsys.readouterr().err
