@@ -109,6 +109,28 @@ def test_a_continuation_reads_only_what_its_own_channel_shows(section, continuat
     assert off_reading(continuation, section, CUES) == ([] if "denied" not in str(off) else off)  # no decision record
 
 
+# Real Javanese clip 08-02-02 (gold sad): the face read sad 0.48, neutral 0.28 (scores 0.34 / 0.22)
+SAD_THEN_NEUTRAL_FACE = {"neutral": 0.223, "happy": 0.059, "sad": 0.344, "angry": 0.1, "fearful": 0.156,
+                         "surprised": 0.059, "disgusted": 0.059}
+
+
+@pytest.mark.parametrize("continuation, off", [
+    (", which suggests that it has a neutral expression.", ["neutral (the face reads mostly sad)"]),
+    (", which suggests no particular emotion.", ["neutral (the face reads mostly sad)"]),
+    (", which suggests sadness that eases into a neutral expression.", []),
+    (", which suggests that the person is sad.", []),
+    (", which suggests that the person is not happy.", []),
+])
+def test_a_continuation_does_not_pass_over_what_its_channel_reads_mostly(continuation, off):
+    """Each word may be backed by the channel and the continuation still contradict its fact: "the face
+    looks mostly sad ..., which suggests that it has a neutral expression" (real video, read as a user).
+    Naming an emotion, it names the one the channel expresses."""
+    from affect_llm.faithfulness.interpretation import off_reading
+
+    cues = _decided(SAD_THEN_NEUTRAL_FACE, SAD_WORDS, None, {"face": "sad", "words": "sad"})
+    assert off_reading(continuation, "visual", cues) == off
+
+
 FLAT_WORDS = {"angry": 0.23, "happy": 0.22, "disgusted": 0.17, "neutral": 0.14, "surprised": 0.1, "sad": 0.08,
               "fearful": 0.06}
 

@@ -153,7 +153,10 @@ def off_reading(continuation: str, section: str, cues: dict[str, Any]) -> list[s
     voice measured as loud ("the voice is loud, ..., which suggests ... relaxation and calmness"
     of a German clip read as moderate) nor of one livelier than ordinary speech
     (``CALM_MAX_AROUSAL``). A face or words
-    that clearly show no label (``fusion.clear_label``) suggest no emotion at all."""
+    that clearly show no label (``fusion.clear_label``) suggest no emotion at all, and a face or
+    words that express one are not read as another alone: "the face looks mostly sad ..., which
+    suggests that it has a neutral expression" names a label the face gives 0.22, and passes over
+    the one the sentence has just stated."""
     from ..emotions import label_of
     from ..evidence.fusion import fits
     from .cueview import CueView, extractor
@@ -192,6 +195,12 @@ def off_reading(continuation: str, section: str, cues: dict[str, Any]) -> list[s
         return lab not in allowed
 
     out = [m.word for m, lab in mentions if lab and not m.negated and unshown(m.word, lab)] + out
+    expressed = (fusion.get("expressed") or {}).get(channel) if channel != "voice" else None
+    asserted = [(m.word, lab) for m, lab in mentions if lab and not m.negated]
+    if expressed and asserted and expressed not in {lab for _, lab in asserted}:
+        # "the face looks mostly sad ..., which suggests that it has a neutral expression": each
+        # word is backed (the face read neutral 0.22, sad 0.34), the reading passed over
+        out += [f"{word} (the {channel} reads mostly {expressed})" for word, _ in asserted if word not in out]
     if channel == "voice" and (reading == "high" or loud or livelier):
         out += [f"{m.group(0)} (calm)" for m in CALM_PHRASE.finditer(text)]
     if channel == "voice":  # "low arousal" of a voice read as moderate: not what it shows
