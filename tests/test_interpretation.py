@@ -17,7 +17,7 @@ FACTS = 'In the text, the subtitle reads: "No, I told you three times already." 
       "emotions."), ["provide", "enough", "information", "determine", "exact"]),
     ("suggest that the person is a comedian and a storyteller.", ["comedian", "storyteller"]),
     ("which suggests a voice slightly laced with a lilac-hawk accent.", ["laced", "lilac-hawk"]),
-    ("suggest the person is nervous about the exam results.", ["exam"]),
+    ("suggest the person is nervous about the exam results.", ["exam", "results"]),
 ])
 def test_content_the_facts_do_not_hold_is_named(continuation, added):
     assert new_content(continuation, CUES, FACTS) == added
@@ -34,6 +34,38 @@ def test_content_the_facts_do_not_hold_is_named(continuation, added):
 ])
 def test_interpretation_and_grounded_words_pass(continuation):
     assert new_content(continuation, CUES, FACTS) == []
+
+
+def test_a_world_beyond_the_person_is_new_content_unless_the_words_hold_it():
+    """"..., which suggests that the person is being surprised by the other people in the scene", of
+    one Javanese speaker before a plain wall: the checker lets any explanation speak of people and
+    scenes, the default model's own continuation only where the facts or the words do."""
+    invented = ", which suggests that the person is being surprised by the other people in the scene."
+    assert new_content(invented, CUES, "In the video, the face looks mostly surprised") == ["people", "scene"]
+    crowd = {**CUES, "words": {"subtitle": "All these people came to see me!", "transcript_reliable": True}}
+    assert new_content(invented, crowd, "In the video, the face looks mostly surprised") == ["scene"]
+    assert new_content(", which suggests that the person is surprised.", CUES, "In the video") == []
+
+
+@pytest.mark.parametrize("section, continuation, faults", [
+    # real Javanese clips, all four read as nonsense
+    ("acoustic", ", which suggests that the speaker is not only low but also has a moderate level of arousal.",
+     ["not only (a contrast inside one reading)", "low and moderate (two arousal levels)"]),
+    ("visual", ", which suggests that the person is not just someone with no clear emotion, but someone who has "
+               "many emotions.", ["not just (a contrast inside one reading)"]),
+    ("visual", ", which suggests that the person is mostly emotional, but it also has a neutral expression.",
+     ["but (a contrast inside one reading)"]),
+    ("acoustic", ", which suggests a low level of arousal, and a mild one.", ["low and moderate (two arousal levels)"]),
+    # one idea each
+    ("acoustic", ", which suggests that the speaker is expressing a low level of emotional arousal.", []),
+    ("acoustic", ", which suggests a high-energy state.", []),
+    ("visual", ", which suggests a mix of fear and surprise.", []),
+    ("visual", ", which suggests that the person is mostly neutral.", []),
+])
+def test_a_continuation_says_one_thing(section, continuation, faults):
+    from affect_llm.faithfulness.interpretation import muddled
+
+    assert muddled(continuation, section) == faults
 
 
 def test_the_model_retries_a_continuation_that_adds_content():
@@ -67,6 +99,9 @@ def test_the_model_retries_a_continuation_that_adds_content():
     assert "has four sections (said twice)" in model._check([report], [(0, "verbal", prefix_r)], looped)[(0, "verbal")]
     plain = {(0, "verbal"): prefix_r + " suggest that they are calm and that they are focused on the sections."}
     assert "said twice" not in model._check([report], [(0, "verbal", prefix_r)], plain).get((0, "verbal"), "")
+    # ...or two things at once (``interpretation.muddled``)
+    muddle = {(0, "acoustic"): prefix_a + " that the speaker is not only low but also has a moderate level of arousal."}
+    assert "two arousal levels" in model._check([CUES], slots[1:], muddle)[(0, "acoustic")]
     assert model._llm is None
 
 
