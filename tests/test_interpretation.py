@@ -134,6 +134,11 @@ SAD_WORDS = {"sad": 0.62, "neutral": 0.1, "fearful": 0.08, "angry": 0.06, "happy
     ("acoustic", ", which suggests emotions of low arousal.", None, ["low (arousal; the voice reads moderate)"]),
     ("acoustic", ", which suggests a high-energy state.", "low", ["high-energy (arousal; the voice reads low)"]),
     ("acoustic", ", which suggests moderate arousal.", None, []),
+    # arousal with no level is a heightened one (a sad German voice read low: "in a state of
+    # emotional arousal")
+    ("acoustic", ", which suggests that the speaker is in a state of emotional arousal.", "low",
+     ["arousal (arousal; the voice reads low)"]),
+    ("acoustic", ", which suggests a state of arousal.", "high", []),
     ("verbal", " These words suggest the speaker is not sad or sad but is sad.", None, ["sad (denied and asserted)"]),
 ])
 def test_a_continuation_reads_only_what_its_own_channel_shows(section, continuation, arousal, off):

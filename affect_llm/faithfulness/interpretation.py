@@ -106,6 +106,9 @@ def repeated_phrase(continuation: str, n: int = 3) -> str | None:
 # emotions", "mostly emotional, but it also has a neutral expression" (real Javanese clips; of the 7
 # contrasts in 480 face and voice continuations, 6 read like these).
 CONTRAST = re.compile(r"\bnot\s+(?:only|just|merely|simply)\b|\bbut\b")
+# Nouns of arousal that, with no level beside them ("a state of arousal", "has emotional arousal"),
+# claim a heightened one.
+AROUSED = frozenset({"arousal", "aroused", "agitation", "excitement", "activation"})
 # Arousal levels as words; an acoustic continuation that names two ("low ... moderate") contradicts itself.
 LEVELS = {"low": "low", "lower": "low", "high": "high", "higher": "high", "heightened": "high", "elevated": "high",
           "moderate": "moderate", "mild": "moderate", "medium": "moderate"}
@@ -245,7 +248,13 @@ def off_reading(continuation: str, section: str, cues: dict[str, Any]) -> list[s
         out += [f"{m.group(0)} (calm)" for m in CALM_PHRASE.finditer(text)]
     if channel == "voice":  # "low arousal" of a voice read as moderate: not what it shows
         level = reading or "moderate"
-        out += [f"{word} (arousal; the voice reads {level})" for word, what in arousal_claims(text) if what != level]
+        claims = arousal_claims(text)
+        out += [f"{word} (arousal; the voice reads {level})" for word, what in claims if what != level]
+        words = set(_WORD.findall(text))
+        if level != "high" and not claims and not words & set(LEVELS) and words & AROUSED:
+            # "a state of emotional arousal", of a sad German voice read low: arousal with no level
+            # named is a claim of heightened arousal
+            out += [f"{word} (arousal; the voice reads {level})" for word in sorted(words & AROUSED)]
     return list(dict.fromkeys(out))
 
 
