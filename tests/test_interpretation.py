@@ -224,3 +224,43 @@ def test_words_that_clearly_show_no_emotion_suggest_none():
     assert off_reading(" These words carry no clear emotion and seem neutral.", "verbal", cues) == []
     clear = dict(FLAT_WORDS, angry=0.33, happy=0.12)  # a clear lean: its label and any at CHANNEL_SUPPORT
     assert off_reading(" These words suggest that the speaker is angry.", "verbal", _decided(STILL_FACE, clear, "high", {})) == []
+
+
+ANGRY_SECTIONS = {
+    "visual": "In the video, the face looks mostly happy across the 8 sampled frames and stays so throughout.",
+    "acoustic": "In the audio, the voice is loud, with low, varied pitch, which suggests high arousal.",
+    "verbal": 'In the text, the subtitle reads: "No, I told you three times already." These words suggest anger.',
+    "inference": "Based on these clues, the person most likely feels angry, and possibly happy.",
+}
+
+
+@pytest.mark.parametrize("sentence, kept", [
+    # examples/angry.mp4, asked "Why do you think the person is angry?" and "Is the person lying?"
+    ("The person is angry because they feel their emotions are being taken away.", False),
+    ("They are telling the truth, but they've lied to themselves.", False),
+    ("They're angry because they were told three times, and they don't seem happy.", True),
+    ("The person feels angry.", True),
+])
+def test_a_followup_sentence_holds_to_the_explanation_and_the_words(sentence, kept):
+    from affect_llm.models.textualized import _followup_kept
+
+    happy_face = {**{lab: 0.05 for lab in SAD_WORDS}, "happy": 0.7}
+    angry_words = {**{lab: 0.05 for lab in SAD_WORDS}, "angry": 0.7}
+    cues = _decided(happy_face, angry_words, "high", {"face": "happy", "words": "angry"})
+    assert _followup_kept(sentence, cues, " ".join(ANGRY_SECTIONS.values())) is kept
+
+
+@pytest.mark.parametrize("question, section", [
+    ("What did the person say?", "verbal"),
+    ("Why does her voice sound like that?", "acoustic"),
+    ("Is she smiling?", "visual"),
+    ("Is the person lying?", "inference"),
+    ("why do you think she is angry?", "inference"),
+])
+def test_an_empty_followup_reply_gives_the_explanations_own_sentence_on_what_was_asked(question, section):
+    from affect_llm.models.textualized import Answer, _followup_fallback
+
+    answer = Answer(explanation=" ".join(ANGRY_SECTIONS.values()), emotions=["angry", "happy"],
+                    emotions_source="evidence", sections=ANGRY_SECTIONS)
+    assert _followup_fallback(question, answer, "I can only say what the clip shows.") == \
+        "I can only say what the clip shows. " + ANGRY_SECTIONS[section]

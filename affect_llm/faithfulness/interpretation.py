@@ -63,7 +63,7 @@ def new_content(continuation: str, cues: dict[str, Any], facts: str = "") -> lis
     from .cueview import CueView, extractor
     from .entities import ALLOWED, FUNCTION_WORDS
 
-    text = _QUOTED.sub(" ", continuation.lower())  # quotes are the quote check's business
+    text = _uncontracted(_QUOTED.sub(" ", continuation.lower()))  # quotes are the quote check's business
     grounded = _words(facts.lower()) | _words(" ".join(CueView(cues).quotable).lower())
     emotional = {w for m in extractor().extract(text).mentions for w in _WORD.findall(m.word.lower())}
     out: list[str] = []
@@ -125,6 +125,17 @@ def muddled(continuation: str, section: str) -> list[str]:
         if len(levels) > 1:
             out.append(f"{' and '.join(levels)} (two arousal levels)")
     return out
+
+
+_CONTRACTION = re.compile(r"(?<=[a-z])['\u2019](re|ve|ll|m|d|s|t)\b")
+_SPELLED_OUT = {"re": " are", "ve": " have", "ll": " will", "m": " am", "d": " would", "s": ""}
+
+
+def _uncontracted(text: str) -> str:
+    """"they're" -> "they are", "don't" -> "do not": a contraction's tail ("re") is no new word."""
+    text = re.sub(r"\bwon['\u2019]t\b", "will not", re.sub(r"\bcan['\u2019]t\b", "can not", text))
+    text = re.sub(r"(?<=[a-z])n['\u2019]t\b", " not", text)
+    return _CONTRACTION.sub(lambda m: _SPELLED_OUT.get(m.group(1), ""), text)
 
 
 def _words(text: str) -> frozenset[str]:

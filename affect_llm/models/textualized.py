@@ -40,6 +40,38 @@ class Answer:
 
 
 _SENTENCE_BREAK = re.compile(r"(?<=[.!?])\s+")
+_SECTION_OF_MODALITY = {"face": "visual", "voice": "acoustic", "words": "verbal"}
+# Verbs of a question about the words that the checker's modality keys (claims' anchors) lack.
+_ASKS_FOR_WORDS = frozenset({"say", "saying", "tell", "telling", "speak", "speaking", "talk", "talking", "mean"})
+
+
+def _followup_kept(sentence: str, cues: dict[str, Any], explanation: str) -> bool:
+    """Whether a sentence of a follow-up reply may be shown: no checker fault, and, as for the
+    explanation's continuations, nothing the explanation and the words do not hold and no phrase
+    said twice. Why the second part: asked "Why do you think the person is angry?" of
+    ``examples/angry.mp4``, the small LLM answered "... because they feel their emotions are being
+    taken away", and "Is the person lying?" with "They are telling the truth, but they've lied to
+    themselves": no count of the checker names either."""
+    from ..faithfulness import check_sentence
+    from ..faithfulness.interpretation import new_content, repeated_phrase
+
+    return not (check_sentence(sentence, cues) or new_content(sentence, cues, explanation)
+                or repeated_phrase(sentence))
+
+
+def _followup_fallback(question: str, answer: Answer, lead: str) -> str:
+    """The explanation's own sentence on the channel the question names ("what did she say?": the
+    verbal one; "why does her voice ...": the acoustic one), else its inference, after ``lead``.
+    They were checked when the explanation was made, and they answer more of what users ask than
+    a list of readings does."""
+    from ..faithfulness.context import keyword_modality
+
+    sections = answer.sections or {}
+    asked = [m for w in re.findall(r"[a-z]+", question.lower())
+             if (m := "words" if w in _ASKS_FOR_WORDS else keyword_modality(w))]
+    name = _SECTION_OF_MODALITY[asked[0]] if asked else "inference"
+    chosen = sections.get(name) or sections.get("inference") or answer.explanation
+    return f"{lead} {chosen}".strip()
 
 
 def _complete_sentences(text: str, max_sentences: int = 2) -> str:
@@ -339,9 +371,9 @@ class TextualizedModel:
                  max_new_tokens: int = 96) -> str:
         """Answer a follow-up question about the same clip, with its cues and the conversation so far.
 
-        Each sentence of the reply goes through the checker; failing sentences are dropped, and a
-        reply left empty becomes the measured evidence, said plainly."""
-        from ..faithfulness import check_sentence
+        Each sentence of the reply goes through the checker and, being this model's own text, the
+        continuation policy too (``_followup_kept``); failing sentences are dropped, and a reply left
+        empty becomes the explanation's own sentence on what was asked (``_followup_fallback``)."""
 
         tpl = self.template["followup"]
         values = dict(self._values(perception), explanation=answer.explanation,
@@ -356,5 +388,5 @@ class TextualizedModel:
                        no_repeat_ngram_size=4)[0]
         cues = perception.cues.to_dict()
         kept = [s for s in _SENTENCE_BREAK.split(_complete_sentences(out, max_sentences=3))
-                if s and not check_sentence(s, cues)]
-        return " ".join(kept) if kept else fill(tpl["fallback"], **values).replace("\n", " ")
+                if s and _followup_kept(s, cues, answer.explanation)]
+        return " ".join(kept) if kept else _followup_fallback(question, answer, tpl["fallback"])
