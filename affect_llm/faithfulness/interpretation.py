@@ -104,7 +104,7 @@ def repeated_phrase(continuation: str, n: int = 3) -> str | None:
 # inside it are where its sense gives out: "the speaker is not only low but also has a moderate
 # level of arousal", "the person is not just someone with no clear emotion, but someone who has many
 # emotions", "mostly emotional, but it also has a neutral expression" (real Javanese clips; of the 7
-# contrasts in 480 face and voice continuations, 6 read like these).
+# contrasts in their 210 generated face and voice continuations, 6 read like these).
 CONTRAST = re.compile(r"\bnot\s+(?:only|just|merely|simply)\b|\bbut\b")
 # Nouns of arousal that, with no level beside them ("a state of arousal", "has emotional arousal"),
 # claim a heightened one.
@@ -263,7 +263,7 @@ def off_reading(continuation: str, section: str, cues: dict[str, Any]) -> list[s
         out += [f"{word} (arousal; the voice reads {level})" for word, what in claims if what != level]
         words = set(_WORD.findall(text))
         if level != "high" and not claims and not words & set(LEVELS) and words & AROUSED:
-            # "a state of emotional arousal", of a sad German voice read low: arousal with no level
+            # "a state of emotional arousal", of a sad German voice read moderate: arousal with no level
             # named is a claim of heightened arousal
             out += [f"{word} (arousal; the voice reads {level})" for word in sorted(words & AROUSED)]
     return list(dict.fromkeys(out))
