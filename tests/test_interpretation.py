@@ -238,16 +238,22 @@ ANGRY_SECTIONS = {
     # examples/angry.mp4, asked "Why do you think the person is angry?" and "Is the person lying?"
     ("The person is angry because they feel their emotions are being taken away.", False),
     ("They are telling the truth, but they've lied to themselves.", False),
-    ("They're angry because they were told three times, and they don't seem happy.", True),
+    ("They're angry because they were told three times, and they don't seem happy.", False),  # happy: decided
+    ("They're angry because they were told three times.", True),
     ("The person feels angry.", True),
+    # a clip answered happy, asked "Is she happy?" (an Italian espeak clip over a smiling photo)
+    ("No, the person is not angry.", False),
+    ("She is not sad, but she is sad.", False),
 ])
 def test_a_followup_sentence_holds_to_the_explanation_and_the_words(sentence, kept):
-    from affect_llm.models.textualized import _followup_kept
+    from affect_llm.models.textualized import Answer, _followup_kept
 
     happy_face = {**{lab: 0.05 for lab in SAD_WORDS}, "happy": 0.7}
     angry_words = {**{lab: 0.05 for lab in SAD_WORDS}, "angry": 0.7}
     cues = _decided(happy_face, angry_words, "high", {"face": "happy", "words": "angry"})
-    assert _followup_kept(sentence, cues, " ".join(ANGRY_SECTIONS.values())) is kept
+    answer = Answer(explanation=" ".join(ANGRY_SECTIONS.values()), emotions=["angry", "happy"],
+                    emotions_source="evidence", sections=ANGRY_SECTIONS)
+    assert _followup_kept(sentence, cues, answer) is kept
 
 
 @pytest.mark.parametrize("question, section", [

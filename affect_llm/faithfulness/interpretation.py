@@ -269,6 +269,21 @@ def off_reading(continuation: str, section: str, cues: dict[str, Any]) -> list[s
     return list(dict.fromkeys(out))
 
 
+def denies_the_decision(text: str, decided: list[str]) -> list[str]:
+    """Emotion words of ``text`` that deny a decided label ("No, she is not happy." of a clip
+    decided happy) or that it both denies and asserts ("She is not happy, but she is happy."), as
+    short fault texts. For a reply in conversation: it may not contradict the answer it follows."""
+    from ..emotions import label_of
+    from .cueview import extractor
+
+    mentions = [(m, "neutral" if m.neutral else label_of(m.word))
+                for m in extractor().extract(_QUOTED.sub(" ", text.lower())).mentions]
+    denied = {lab for m, lab in mentions if m.negated and lab}
+    out = [f"{m.word} (denied, but decided)" for m, lab in mentions if m.negated and lab in decided]
+    out += [f"{m.word} (denied and asserted)" for m, lab in mentions if lab in denied and not m.negated]
+    return list(dict.fromkeys(out))
+
+
 def _shows_a_label(evidence: dict[str, Any]) -> bool:
     """Whether a label channel's scores clearly favour one label (``fusion.clear_label``).
 

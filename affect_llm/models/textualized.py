@@ -45,18 +45,19 @@ _SECTION_OF_MODALITY = {"face": "visual", "voice": "acoustic", "words": "verbal"
 _ASKS_FOR_WORDS = frozenset({"say", "saying", "tell", "telling", "speak", "speaking", "talk", "talking", "mean"})
 
 
-def _followup_kept(sentence: str, cues: dict[str, Any], explanation: str) -> bool:
+def _followup_kept(sentence: str, cues: dict[str, Any], answer: Answer) -> bool:
     """Whether a sentence of a follow-up reply may be shown: no checker fault, and, as for the
-    explanation's continuations, nothing the explanation and the words do not hold and no phrase
-    said twice. Why the second part: asked "Why do you think the person is angry?" of
-    ``examples/angry.mp4``, the small LLM answered "... because they feel their emotions are being
-    taken away", and "Is the person lying?" with "They are telling the truth, but they've lied to
-    themselves": no count of the checker names either."""
+    explanation's continuations, nothing the explanation and the words do not hold, no phrase said
+    twice, and no denial of the answer's emotions. Why more than the checker: asked "Why do you
+    think the person is angry?" of ``examples/angry.mp4``, the small LLM answered "... because they
+    feel their emotions are being taken away", "Is the person lying?" with "They are telling the
+    truth, but they've lied to themselves", and "Is she happy?" of a clip answered happy with "No,
+    she is not happy. She is not happy, but she is happy.": no count of the checker names these."""
     from ..faithfulness import check_sentence
-    from ..faithfulness.interpretation import new_content, repeated_phrase
+    from ..faithfulness.interpretation import denies_the_decision, new_content, repeated_phrase
 
-    return not (check_sentence(sentence, cues) or new_content(sentence, cues, explanation)
-                or repeated_phrase(sentence))
+    return not (check_sentence(sentence, cues) or new_content(sentence, cues, answer.explanation)
+                or repeated_phrase(sentence) or denies_the_decision(sentence, answer.emotions))
 
 
 def _followup_fallback(question: str, answer: Answer, lead: str) -> str:
@@ -388,5 +389,5 @@ class TextualizedModel:
                        no_repeat_ngram_size=4)[0]
         cues = perception.cues.to_dict()
         kept = [s for s in _SENTENCE_BREAK.split(_complete_sentences(out, max_sentences=3))
-                if s and _followup_kept(s, cues, answer.explanation)]
+                if s and _followup_kept(s, cues, answer)]
         return " ".join(kept) if kept else _followup_fallback(question, answer, tpl["fallback"])
