@@ -68,6 +68,19 @@ def test_a_continuation_says_one_thing(section, continuation, faults):
     assert muddled(continuation, section) == faults
 
 
+@pytest.mark.parametrize("continuation, faults", [
+    (", which suggests that the speaker is expressing their emotions of mild arousal.",
+     ["their emotions of (not English)"]),
+    (", which suggests that the person is in their emotions of sadness.", ["their emotions of (not English)"]),
+    (", which suggests that the speaker is expressing a low level of emotional arousal.", []),
+    (", which suggests a mix of emotions.", []),
+])
+def test_a_continuation_in_the_small_llms_own_idiom_is_retried(continuation, faults):
+    from affect_llm.faithfulness.interpretation import garbled
+
+    assert garbled(continuation) == faults
+
+
 def test_the_model_retries_a_continuation_that_adds_content():
     """The default model's check step turns added content into a fault (regenerate, then render);
     an arousal reading is a valid acoustic continuation although it names no emotion."""
@@ -102,6 +115,8 @@ def test_the_model_retries_a_continuation_that_adds_content():
     # ...or two things at once (``interpretation.muddled``)
     muddle = {(0, "acoustic"): prefix_a + " that the speaker is not only low but also has a moderate level of arousal."}
     assert "two arousal levels" in model._check([CUES], slots[1:], muddle)[(0, "acoustic")]
+    idiom = {(0, "acoustic"): prefix_a + " that the speaker is expressing their emotions of high arousal."}
+    assert "not English" in model._check([CUES], slots[1:], idiom)[(0, "acoustic")]
     assert model._llm is None
 
 

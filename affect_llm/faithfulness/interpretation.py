@@ -127,6 +127,17 @@ def muddled(continuation: str, section: str) -> list[str]:
     return out
 
 
+# The small LLM's own idiom, in no reader's English: "the speaker is expressing their emotions of
+# mild arousal", "... their emotions of relaxation and calmness", "the person is in their emotions
+# of sadness" (12 of 190 generated continuations over the real Javanese video).
+GARBLED = re.compile(r"\b(?:their|his|her|its|the) emotions? of\b")
+
+
+def garbled(continuation: str) -> list[str]:
+    """Phrases of ``GARBLED`` in a continuation, as short fault texts; [] when there are none."""
+    return [f"{m.group(0)} (not English)" for m in GARBLED.finditer(_QUOTED.sub(" ", continuation.lower()))][:1]
+
+
 _CONTRACTION = re.compile(r"(?<=[a-z])['\u2019](re|ve|ll|m|d|s|t)\b")
 _SPELLED_OUT = {"re": " are", "ve": " have", "ll": " will", "m": " am", "d": " would", "s": ""}
 

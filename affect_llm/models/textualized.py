@@ -253,10 +253,12 @@ class TextualizedModel:
         looping: "not only surprised but also surprised"), or one that reads its section's channel as showing
         what it does not ("the face looks mostly neutral ..., which suggests ... happy"; both
         ``faithfulness.interpretation``), one that repeats a phrase (the same looping on other
-        words: "has four sections and has four sections"), and one that says two things at once
-        ("not only low but also ... a moderate level of arousal", ``interpretation.muddled``)."""
+        words: "has four sections and has four sections"), one that says two things at once
+        ("not only low but also ... a moderate level of arousal", ``interpretation.muddled``), and
+        one in the small LLM's own idiom ("expressing their emotions of mild arousal", ``garbled``)."""
         from ..faithfulness import check_sentence
-        from ..faithfulness.interpretation import AROUSAL_WORDS, muddled, new_content, off_reading, repeated_phrase
+        from ..faithfulness.interpretation import (AROUSAL_WORDS, garbled, muddled, new_content, off_reading,
+                                                   repeated_phrase)
 
         prefixes = {(i, name): prefix for i, name, prefix in slots}
         failed = {}
@@ -279,7 +281,7 @@ class TextualizedModel:
             added = new_content(continuation, cues[i], prefixes[(i, name)])
             if added:  # the continuation interprets the facts; it may not add to them
                 faults.append(", ".join(added))
-            faults += muddled(continuation, name)  # ...saying one thing, not two at once
+            faults += muddled(continuation, name) + garbled(continuation)  # ...one thing, in English
             off = off_reading(continuation, name, cues[i])
             if off:  # ...and it interprets its own channel's reading, not another's
                 faults.append(", ".join(off))
