@@ -259,6 +259,10 @@ ANGRY_SECTIONS = {
     # a clip answered happy, asked "Is she happy?" (an Italian espeak clip over a smiling photo)
     ("No, the person is not angry.", False),
     ("She is not sad, but she is sad.", False),
+    # a Spanish clip over a surprised face, asked "Why is she surprised?"
+    ("The clip shows a face, but it's not the face of a person.", False),
+    ("It's a face that looks like a face, and it's not a person.", False),  # names no feeling
+    ('The person said "No".', False),
 ])
 def test_a_followup_sentence_holds_to_the_explanation_and_the_words(sentence, kept):
     from affect_llm.models.textualized import Answer, _followup_kept
@@ -283,5 +287,5 @@ def test_an_empty_followup_reply_gives_the_explanations_own_sentence_on_what_was
 
     answer = Answer(explanation=" ".join(ANGRY_SECTIONS.values()), emotions=["angry", "happy"],
                     emotions_source="evidence", sections=ANGRY_SECTIONS)
-    assert _followup_fallback(question, answer, "I can only say what the clip shows.") == \
-        "I can only say what the clip shows. " + ANGRY_SECTIONS[section]
+    lead = "I can only say what the clip shows. " if section == "inference" else ""
+    assert _followup_fallback(question, answer, "I can only say what the clip shows.") == lead + ANGRY_SECTIONS[section]

@@ -51,18 +51,27 @@ def _followup_kept(sentence: str, cues: dict[str, Any], answer: Answer) -> bool:
     twice, and no denial of the answer's emotions. Why more than the checker: asked "Why do you
     think the person is angry?" of ``examples/angry.mp4``, the small LLM answered "... because they
     feel their emotions are being taken away", "Is the person lying?" with "They are telling the
-    truth, but they've lied to themselves", and "Is she happy?" of a clip answered happy with "No,
-    she is not happy. She is not happy, but she is happy.": no count of the checker names these."""
+    truth, but they've lied to themselves", "Is she happy?" of a clip answered happy with "No,
+    she is not happy. She is not happy, but she is happy.", and "Why is she surprised?" with "The
+    clip shows a face, but it's not the face of a person.": no count of the checker names these.
+    Every reply with a contrast in it ("but", "not only") read so; the explanation's own conflict
+    sentence, which the fallback can give, is rendered from the cues. A sentence that names no
+    feeling is dropped too: "It's a face that looks like a face, and it's not a person."; 'The
+    person said "sono".' (of a whole Italian sentence); the explanation's own sentence on what was
+    asked says such things better."""
     from ..faithfulness import check_sentence
-    from ..faithfulness.interpretation import denies_the_decision, new_content, repeated_phrase
+    from ..faithfulness.interpretation import denies_the_decision, garbled, muddled, new_content, repeated_phrase
 
+    if not _extractor().extract(sentence).mentions:  # a reply speaks of feelings (the fallback of what was seen)
+        return False
     return not (check_sentence(sentence, cues) or new_content(sentence, cues, answer.explanation)
-                or repeated_phrase(sentence) or denies_the_decision(sentence, answer.emotions))
+                or repeated_phrase(sentence) or denies_the_decision(sentence, answer.emotions)
+                or muddled(sentence, "reply") or garbled(sentence))
 
 
 def _followup_fallback(question: str, answer: Answer, lead: str) -> str:
     """The explanation's own sentence on the channel the question names ("what did she say?": the
-    verbal one; "why does her voice ...": the acoustic one), else its inference, after ``lead``.
+    verbal one; "why does her voice ...": the acoustic one), else ``lead`` and its inference.
     They were checked when the explanation was made, and they answer more of what users ask than
     a list of readings does."""
     from ..faithfulness.context import keyword_modality
@@ -72,7 +81,7 @@ def _followup_fallback(question: str, answer: Answer, lead: str) -> str:
              if (m := "words" if w in _ASKS_FOR_WORDS else keyword_modality(w))]
     name = _SECTION_OF_MODALITY[asked[0]] if asked else "inference"
     chosen = sections.get(name) or sections.get("inference") or answer.explanation
-    return f"{lead} {chosen}".strip()
+    return chosen if name != "inference" else f"{lead} {chosen}".strip()  # the lead: what was asked is not answered
 
 
 def _complete_sentences(text: str, max_sentences: int = 2) -> str:
