@@ -118,7 +118,8 @@ def muddled(continuation: str, section: str) -> list[str]:
     """What makes a continuation say two things at once (``CONTRAST``, and for the acoustic section
     two arousal levels beside an arousal word), as short fault texts; [] when it says one."""
     text = _QUOTED.sub(" ", continuation.lower())
-    out = [f"{m.group(0)} (a contrast inside one reading)" for m in CONTRAST.finditer(text)][:1]
+    contrast = CONTRAST.search(text)
+    out = [f"{contrast.group(0)} (a contrast inside one reading)"] if contrast else []
     words = _WORD.findall(text)
     if section == "acoustic" and AROUSAL_WORDS & set(words):
         levels = dict.fromkeys(LEVELS[w] for w in words if w in LEVELS)
@@ -135,7 +136,8 @@ GARBLED = re.compile(r"\b(?:their|his|her|its|the) emotions? of\b")
 
 def garbled(continuation: str) -> list[str]:
     """Phrases of ``GARBLED`` in a continuation, as short fault texts; [] when there are none."""
-    return [f"{m.group(0)} (not English)" for m in GARBLED.finditer(_QUOTED.sub(" ", continuation.lower()))][:1]
+    found = GARBLED.search(_QUOTED.sub(" ", continuation.lower()))
+    return [f"{found.group(0)} (not English)"] if found else []
 
 
 _CONTRACTION = re.compile(r"(?<=[a-z])['\u2019](re|ve|ll|m|d|s|t)\b")
@@ -222,18 +224,16 @@ def off_reading(continuation: str, section: str, cues: dict[str, Any]) -> list[s
     words that express one are not read as another alone: "the face looks mostly sad ..., which
     suggests that it has a neutral expression" names a label the face gives 0.22, and passes over
     the one the sentence has just stated."""
-    from ..emotions import label_of
     from ..evidence.fusion import fits
-    from .cueview import CueView, extractor
+    from .cueview import CueView
 
     channel = _SECTION_CHANNEL.get(section)
     if channel is None:
         return []
     fusion = cues.get("fusion") or {}
     text = _QUOTED.sub(lambda m: " " * len(m.group(0)), continuation.lower())
-    mentions = [(m, "neutral" if m.neutral else label_of(m.word)) for m in extractor().extract(text).mentions]
-    denied = {lab for m, lab in mentions if m.negated}
-    out = [f"{m.word} (denied and asserted)" for m, lab in mentions if lab in denied and not m.negated]
+    mentions = _labelled_mentions(text)
+    out = _denied_and_asserted(mentions)
     evidence = (cues.get("evidence") or {}).get(channel)
     if not evidence or not fusion:  # a record without the decision: nothing to hold the labels to
         return list(dict.fromkeys(out))
@@ -284,15 +284,23 @@ def denies_the_decision(text: str, decided: list[str]) -> list[str]:
     """Emotion words of ``text`` that deny a decided label ("No, she is not happy." of a clip
     decided happy) or that it both denies and asserts ("She is not happy, but she is happy."), as
     short fault texts. For a reply in conversation: it may not contradict the answer it follows."""
+    mentions = [(m, lab) for m, lab in _labelled_mentions(_QUOTED.sub(" ", text.lower())) if lab]
+    out = [f"{m.word} (denied, but decided)" for m, lab in mentions if m.negated and lab in decided]
+    return list(dict.fromkeys(out + _denied_and_asserted(mentions)))
+
+
+def _labelled_mentions(text: str) -> list[tuple[Any, str | None]]:
+    """The emotion mentions of a lower-cased text, each with its label (None: not on the label set)."""
     from ..emotions import label_of
     from .cueview import extractor
 
-    mentions = [(m, "neutral" if m.neutral else label_of(m.word))
-                for m in extractor().extract(_QUOTED.sub(" ", text.lower())).mentions]
-    denied = {lab for m, lab in mentions if m.negated and lab}
-    out = [f"{m.word} (denied, but decided)" for m, lab in mentions if m.negated and lab in decided]
-    out += [f"{m.word} (denied and asserted)" for m, lab in mentions if lab in denied and not m.negated]
-    return list(dict.fromkeys(out))
+    return [(m, "neutral" if m.neutral else label_of(m.word)) for m in extractor().extract(text).mentions]
+
+
+def _denied_and_asserted(mentions: list[tuple[Any, str | None]]) -> list[str]:
+    """Fault texts for each asserted mention whose label the same text also denies ("not happy or happy")."""
+    denied = {lab for m, lab in mentions if m.negated}
+    return [f"{m.word} (denied and asserted)" for m, lab in mentions if lab in denied and not m.negated]
 
 
 def _shows_a_label(evidence: dict[str, Any]) -> bool:
