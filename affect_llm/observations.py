@@ -185,12 +185,24 @@ def closing(section: str, cues: dict[str, Any]) -> str:
                 return core + (" Their automatic English translation did not pass its checks, so it is not"
                                " read and they give no clue.")
             return core + " Their meaning could not be read, so they give no clue."  # no English to score
+        turn = (words.get("detail") or {}).get("turn")
         if through_rough_translation(cues["words"].get("translation_reliable"), words.get("detail")):
             return core + _own_words(words) + " Read through a rough English translation, not quoted since it may be inaccurate, " + \
-                (f"they suggest {_suggests(label)}." if label else "they carry no clear emotion.")
-        return core + _own_words(words) + (f" These words suggest {_suggests(label)}." if label
+                (f"they {_turns(turn)}." if turn else f"they suggest {_suggests(label)}." if label
+                 else "they carry no clear emotion.")
+        return core + _own_words(words) + (f" These words {_turns(turn)}." if turn
+                                           else f" These words suggest {_suggests(label)}." if label
                                            else " These words carry no clear emotion.")
     return core + (f", which suggests {_suggests(label)}" if label else "") + "."
+
+
+def _turns(turn: list[str]) -> str:
+    """"turn from happiness to anger": words that plainly say one emotion and then another
+    (``evidence.words.turn_of``; fusion rule 3f), where "suggest" with one label would hide one."""
+    from .evidence.fusion import EMOTION_NOUN
+
+    before, after = turn
+    return f"turn from {EMOTION_NOUN[before]} to {EMOTION_NOUN[after]}"
 
 
 def read_in_english(detail: dict[str, Any] | None) -> bool:

@@ -23,6 +23,14 @@ def test_the_words_row_names_the_emotion_words_read_in_the_speakers_language():
     assert _words_line(cues) == '"¡Estoy furiosa y triste!" (user) [es]; emotion words: furiosa (angry), triste (sad)'
 
 
+def test_the_words_row_shows_a_turn_as_the_face_row_shows_its_halves():
+    cues = {"subtitle_source": "user", "words": {"subtitle": "I'm so happy for you. ... I'm furious.", "language": "en"},
+            "evidence": {"words": {"detail": {"turn": ["happy", "angry"]}}}}
+    assert _words_line(cues).endswith("[en] (happy → angry)")
+    cues["evidence"]["words"]["detail"]["turn"] = None
+    assert _words_line(cues).endswith("[en]")
+
+
 def test_the_words_row_says_when_speech_was_not_understood_or_absent():
     assert _words_line({"subtitle_source": "none", "words": {"subtitle": None, "heard": "(Flajase?)"}}) == \
         'not understood reliably (heard: "(Flajase?)")'

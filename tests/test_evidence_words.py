@@ -93,6 +93,33 @@ def test_one_emotional_sentence_among_flat_ones_carries_the_feeling():
     assert read(get_model(), [text, "I am so happy."])[1] == pytest.approx(get_model().scores(["I am so happy."])[0], abs=1e-4)
 
 
+def test_words_that_plainly_say_one_emotion_then_another_turn():
+    """Read as one mixture, "so happy for you ... I'm furious" named the happiness and hid the
+    anger the speaker ended on: the channel records the turn for the fusion to name."""
+    from affect_llm.evidence.words import turn_of
+
+    text = ("This is the best news I have heard all year. I'm so happy for you. Congratulations. "
+            "But then you lied to me again. I'm furious. Get out of my house right now.")
+    assert words_evidence(text).detail["turn"] == ["happy", "angry"]
+    assert words_evidence(text, reliability=0.5).detail["turn"] == ["happy", "angry"]  # trust is the fusion's
+    # One emotion said twice, said once among flat sentences, or questions whose clear labels
+    # differ without being said outright: no turn.
+    for same in ("I'm so happy for you. This is wonderful, I'm really glad.",
+                 "The meeting is at three. I'm furious.",
+                 "What's wrong? In my opinion, you shouldn't have let him be a substitute."):
+        assert words_evidence(same).detail["turn"] is None, same
+    # Only one change counts: back and forth, or a third emotion, is not one turn.
+    def plain(label):
+        return {lab: (0.7 if lab == label else 0.05) for lab in LABELS}
+    assert turn_of([plain("sad"), plain("neutral"), plain("happy")]) == ("sad", "happy")  # a flat sentence between
+    assert turn_of([plain("sad"), plain("happy"), plain("sad")]) is None
+    assert turn_of([plain("sad"), plain("happy"), plain("angry")]) is None
+    assert turn_of([plain("sad"), {lab: 1 / 7 for lab in LABELS}]) is None
+    # Two hearings of the words hold a turn only when both do.
+    assert words_evidence([text, "This is the best news I have heard all year. I'm so happy for you."]).detail["turn"] is None
+    assert "turn" not in words_evidence(None).detail  # not read: not measured
+
+
 def test_hypotheses_of_what_was_said_are_read_and_averaged():
     a, b = "This is completely acceptable.", "This is completely unacceptable."
     both = words_evidence([a, b])

@@ -459,3 +459,25 @@ def test_a_face_plainly_surprised_keeps_surprise_beside_a_voice_leaning_to_anger
     assert "more often anger" not in plain.summary()
     moderate = fuse({"face": face(0.77), "voice": voice})
     assert moderate.emotions[0] == "angry" and moderate.to_dict()["surprise_read_as_anger"] is True
+
+
+def test_words_that_turn_name_both_emotions_and_say_so():
+    """Rule 3f: "so happy for you ... I'm furious" under a sad-looking face. The words' mixture
+    leans to happiness; the anger they end on was not named at all ("happy, and possibly sad")."""
+    words = ModalityEvidence("words", normalize({"neutral": 0.11, "happy": 0.33, "sad": 0.08, "angry": 0.24,
+                                                 "fearful": 0.07, "surprised": 0.09, "disgusted": 0.08}), 0.88)
+    face = ModalityEvidence("face", normalize({"neutral": 0.1, "happy": 0.2, "sad": 0.36, "angry": 0.05,
+                                               "fearful": 0.17, "surprised": 0.06, "disgusted": 0.06}), 0.6)
+    voice = _tone({"neutral": 0.46, "happy": 0.05, "sad": 0.08, "angry": 0.06, "fearful": 0.06,
+                   "surprised": 0.07, "disgusted": 0.22}, 0.7, arousal="moderate")
+    before = fuse({"face": face, "voice": voice, "words": words})
+    assert "angry" not in before.emotions and before.turns == {}
+    words.detail["turn"] = ["happy", "angry"]
+    after = fuse({"face": face, "voice": voice, "words": words})
+    assert after.emotions[0] == before.emotions[0] == "happy"  # the turn never decides
+    assert after.emotions[1] == "angry" and "sad" in after.emotions  # said outright: named first among the extras
+    assert after.turns == {"words": ("happy", "angry")} and after.to_dict()["turns"] == {"words": ["happy", "angry"]}
+    assert after.summary().endswith(", and the words turn from happiness to anger")
+    # Words too unsure to express anything turn nothing.
+    words.reliability = 0.1
+    assert fuse({"face": face, "voice": voice, "words": words}).turns == {}

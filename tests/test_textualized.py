@@ -125,6 +125,26 @@ def test_a_reading_through_a_rough_translation_is_rendered_and_says_so(model):
     assert check_explanation(sentence, cues.to_dict()) == []
 
 
+def test_words_that_turn_are_rendered_and_the_answer_names_both(model):
+    """Words that say happiness, then anger (fusion rule 3f): the verbal sentence says the turn,
+    rendered (given one reading to finish, the LLM would say the first and hide the second), and
+    the answer names both emotions, the explanation passing the checker."""
+    from affect_llm.observations import closing
+
+    said = ("This is the best news I have heard all year. I'm so happy for you. "
+            "But then you lied to me again. I'm furious. Get out of my house right now.")
+    turning = _perception("sad", said)
+    cues = turning.cues.to_dict()
+    assert cues["fusion"]["turns"] == {"words": ["happy", "angry"]}
+    assert {"happy", "angry"} <= set(turning.cues.candidates)
+    assert "verbal" not in {name for _, name, _ in model.build_prompts([turning])[1]}
+    assert closing("verbal", cues).endswith(" These words turn from happiness to anger.")
+    [answer] = model.answer([turning])
+    assert answer.grounding["verbal"] == "rendered" and "turn from happiness to anger" in answer.sections["verbal"]
+    assert "the words turn from happiness to anger" in answer.explanation.split("Based on these clues")[1]
+    assert check_explanation(answer.explanation, cues) == []
+
+
 def test_batched_answers_equal_single_answers():
     # In float32, greedy decoding gives a clip the same text whichever clips share its batch
     # (in bfloat16, attention over different padding may round a word differently: model card).

@@ -146,9 +146,11 @@ def _words_line(cues: dict) -> str:
             line += f" → \"{words['translation']}\"" + (f" ({ROUGH_NOTE[use]})" if use else "")
         elif words.get("doubtful") and words.get("second_opinion"):  # the channel read both hearings
             line += f"; a second model heard \"{words['second_opinion']}\""
-        own = (((cues.get("evidence") or {}).get("words") or {}).get("detail") or {}).get("own_words")
-        if own:  # evidence.own_words: the emotion words read in the speaker's language
-            line += "; emotion words: " + ", ".join(f"{w} ({lab})" for w, lab in own["found"])
+        detail = ((cues.get("evidence") or {}).get("words") or {}).get("detail") or {}
+        if detail.get("own_words"):  # evidence.own_words: the emotion words read in the speaker's language
+            line += "; emotion words: " + ", ".join(f"{w} ({lab})" for w, lab in detail["own_words"]["found"])
+        if detail.get("turn"):  # evidence.words.turn_of: one emotion said plainly, then another
+            line += " ({} → {})".format(*detail["turn"])
         return line
     if words.get("heard"):
         return f"not understood reliably{lang} (heard: \"{words['heard']}\")"

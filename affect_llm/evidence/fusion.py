@@ -91,6 +91,13 @@ The rule, in full:
    on four posed-photo corpora 89 faces read surprised at 0.9 or more, 87 surprised and none
    angry, and there a voice leaning to anger would have overruled a plain surprise (RAVDESS's
    surprised speech leans to anger 44 times in 192, EMOVO's 16 in 84).
+   3f. Where the words plainly say one emotion and then another ("... I'm so happy for you.
+   Congratulations. But then you lied to me again. I'm furious."; ``words.turn_of``: each said
+   outright, at more than half of its sentence), both are named beside the decision, before any
+   other extra and whatever their share of the pool, and the summary says the words turn: the
+   words' mixture had named the happiness and hidden the anger the speaker ended on. It never
+   decides, and real dialogue rarely says two emotions that plainly (none of EMER-v2's 99
+   subtitles of several sentences), so no measured answer moves.
 4. A channel *expresses* a label when it is present (reliability >= ``MIN_RELIABILITY``) and
    that label is its top, with at least ``MIN_EXPRESSED`` probability (1.75 times the uniform
    1/7) and ``MIN_MARGIN`` over its second label. Channels expressing the fused top label
@@ -172,6 +179,8 @@ class Fusion:
     weighed_less: list[str] = field(default_factory=list)
     # rule 3e moved the decision from the face's surprise to the voice's anger
     surprise_read_as_anger: bool = False
+    # label channel -> (before, after): its sentences plainly say one emotion, then another (rule 3f)
+    turns: dict[str, tuple[Label, Label]] = field(default_factory=dict)
 
     @property
     def hints(self) -> list[str]:
@@ -193,11 +202,18 @@ class Fusion:
         if not self.weights or not any(w > 0 for w in self.weights.values()):
             return "no channel carried usable evidence"
         if self.conflicts:
-            return "; ".join(_conflict_clause(c, self.emotions[0]) for c in self.conflicts) + self._why_less()
+            return "; ".join(_conflict_clause(c, self.emotions[0]) for c in self.conflicts) + self._turned() + \
+                self._why_less()
         top = self.emotions[0]
         aside = self._set_aside(top)
         return self._agreement(top, set_aside=bool(aside)) + aside + self._anger_over_surprise() + \
-            self._hinted_extras() + self._why_less()
+            self._hinted_extras() + self._turned() + self._why_less()
+
+    def _turned(self) -> str:
+        """", and the words turn from happiness to anger" (rule 3f): why an emotion the pool ranks low
+        is named, and that the speaker ended on it."""
+        return "".join(f", and {_NOUN[m]} turn{'' if m == 'words' else 's'} from {EMOTION_NOUN[a]} to "
+                       f"{EMOTION_NOUN[b]}" for m, (a, b) in self.turns.items())
 
     def _anger_over_surprise(self) -> str:
         """Why rule 3e let the voice's lean outweigh the face's clear surprise: "only the tone of the
@@ -279,6 +295,7 @@ class Fusion:
                 "leans": dict(self.leans),
                 "weighed_less": list(self.weighed_less),
                 "surprise_read_as_anger": self.surprise_read_as_anger,
+                "turns": {m: list(pair) for m, pair in self.turns.items()},
                 "conflicts": [c.to_dict() for c in self.conflicts],
                 "weights": {m: round(w, 3) for m, w in self.weights.items()},
                 "summary": self.summary()}
@@ -398,9 +415,16 @@ def fuse(evidence: dict[str, ModalityEvidence]) -> Fusion:
     if surprise_read_as_anger:  # rule 3e
         top, top_p = "angry", scores["angry"]
     emotions: list[Label] = [top]
+    turns: dict[str, tuple[Label, Label]] = {}
+    for m in order_m:  # rule 3f
+        turn = evidence[m].detail.get("turn")
+        if turn and evidence[m].reads == "label" and evidence[m].reliability >= MIN_RELIABILITY:
+            turns[m] = (turn[0], turn[1])
     if top != NEUTRAL:  # rule 3: beside the decision, only what some channel shows (so it is favoured, 3d)
-        emotions += [lab for lab, p in order
-                     if lab not in (top, NEUTRAL) and lab in showing.values() and p >= KEEP_RATIO * top_p]
+        said = [lab for lab, _ in order if lab not in (top, NEUTRAL) and lab in favoured
+                and any(lab in pair for pair in turns.values())]  # rule 3f: first, whatever their share
+        emotions += said + [lab for lab, p in order if lab not in (top, NEUTRAL, *said)
+                            and lab in showing.values() and p >= KEEP_RATIO * top_p]
     emotions = emotions[:MAX_EMOTIONS]
 
     agree = [m for m, lab in expressed.items() if lab == top] + \
@@ -409,7 +433,8 @@ def fuse(evidence: dict[str, ModalityEvidence]) -> Fusion:
     weighed_less = [m for m in order_m if evidence[m].present and evidence[m].pool_share < 1.0]
     return Fusion(scores=scores, emotions=emotions, expressed=expressed, agree=agree, conflicts=conflicts,
                   weights=weights, aroused=aroused, leans=leans, weighed_less=weighed_less,
-                  surprise_read_as_anger=surprise_read_as_anger)
+                  surprise_read_as_anger=surprise_read_as_anger,
+                  turns={m: pair for m, pair in turns.items() if set(pair) & set(emotions)})
 
 
 def _pool(evidence: dict[str, ModalityEvidence], clear: dict[str, Label | None]

@@ -10,6 +10,8 @@ Each check reads one kind of claim and compares it with the cue that measured it
   match the two halves of the clip; "in N of M frames" must match the frame counts; "two
   faces", "another face" must match how many people's faces were seen (``face.people``), and
   "the video cuts (between N shots)" the shots among the sampled frames (``face.shots``);
+* the words over time: a clause about the words that says they change or stay must match the
+  words channel's turn (``evidence.words.detail.turn``), and "from X to Y" its order;
 * the voice: pitch level, pitch variation, rising/falling intonation, loudness, pace, pauses, articulation
   and arousal ("low-energy"), each against its measure. A claim is contradicted only when the
   measure lies on the other side of the scale's middle (thresholds in ``cueview``; "moderate"
@@ -49,7 +51,7 @@ _WINDOW = 4  # tokens between a quality word and its anchor ("her voice is low a
 
 def check(ctx: Ctx) -> list[Fault]:
     faults: list[Fault] = []
-    for fn in (_missing, _face, _time, _stillness, _frames, _faces_seen, _shots, _voice, _pauses):
+    for fn in (_missing, _face, _time, _words_time, _stillness, _frames, _faces_seen, _shots, _voice, _pauses):
         faults.extend(fn(ctx))
     return faults
 
@@ -180,6 +182,40 @@ def _time(ctx: Ctx) -> list[Fault]:
     return out
 
 
+def _words_time(ctx: Ctx) -> list[Fault]:
+    """A clause that names the words and says they change ("the words shift from joy to sadness",
+    "later the words become angry"), or stay the same, against the words channel's turn
+    (``CueView.words_turn``: their sentences plainly say one emotion, then another); "from X to Y"
+    must be that turn, in that order. Nothing where the turn was not measured."""
+    measured, turn = ctx.view.words_turn
+    if not measured or ctx.view.words_present is False:
+        return []
+    toks, out = ctx.sent.tokens, []
+    for clause in ctx.clauses():
+        ks = ctx.clause_tokens(clause)
+        if not any(toks[k].text in WORDS_KEYS for k in ks):
+            continue
+        for k in ks:
+            word = toks[k].text
+            if word not in CHANGE_WORDS and word not in STAY_WORDS:
+                continue
+            if "words" not in ctx.modality_of(k):
+                continue  # "the face turns happy while the words ...": not the words
+            says_change = (word in CHANGE_WORDS) != ctx.negated_before(k)
+            if says_change and turn is None:
+                out.append(_fault(ctx, k, k, "says the words change, but no two of their sentences plainly "
+                                             "say different emotions"))
+                break
+            if not says_change and turn is not None:
+                out.append(_fault(ctx, k, k, f"says the words stay the same, but they turn from {turn[0]} "
+                                             f"to {turn[1]}"))
+                break
+        else:
+            if turn is not None:
+                out.extend(_from_to(ctx, clause, turn[0], turn[1], ("the words go", "they go")))
+    return out
+
+
 # Whether the face moves (``face.still``): "its mouth does not move", "a motionless face", "a still
 # photograph" say it is still; "her mouth moves as she speaks" says it moves. Not "static" or
 # "frozen": "a static expression" says the expression does not change, which ``_time`` checks.
@@ -212,8 +248,10 @@ def _stillness(ctx: Ctx) -> list[Fault]:
     return out
 
 
-def _from_to(ctx: Ctx, clause: int, first: Label | None, second: Label | None) -> list[Fault]:
-    """'from happy to neutral': the two halves, in that order."""
+def _from_to(ctx: Ctx, clause: int, first: Label | None, second: Label | None,
+             what: tuple[str, str] = ("the expression goes", "it goes")) -> list[Fault]:
+    """'from happy to neutral': the two halves (or the words' turn), in that order. ``what``
+    names the subject in the fault: the claim's, then the measure's."""
     toks = ctx.sent.tokens
     ks = ctx.clause_tokens(clause)
     froms = [k for k in ks if toks[k].text == "from"]
@@ -227,7 +265,7 @@ def _from_to(ctx: Ctx, clause: int, first: Label | None, second: Label | None) -
     if a is None or b is None:
         return []
     if first not in a.labels or second not in b.labels:
-        return [_fault(ctx, a.first, b.last, f"says the expression goes from {a.word} to {b.word}, but it goes "
+        return [_fault(ctx, a.first, b.last, f"says {what[0]} from {a.word} to {b.word}, but {what[1]} "
                                              f"from {first} to {second}")]
     return []
 

@@ -333,6 +333,19 @@ class CueView:
         return None  # not said, or not a text: unknown
 
     @functools.cached_property
+    def words_turn(self) -> tuple[bool, tuple[Label, Label] | None]:
+        """(measured, turn): whether the words channel read the words sentence by sentence
+        (``evidence.words.detail`` holds ``turn``: a record from before then does not, and is not
+        judged), and the ``(before, after)`` emotions they plainly turn between, or None."""
+        detail = (self.evidence.get("words") or {}).get("detail")
+        if not isinstance(detail, dict) or "turn" not in detail:
+            return False, None
+        turn = detail["turn"]
+        if isinstance(turn, list) and len(turn) == 2 and all(lab in LABELS for lab in turn):
+            return True, (turn[0], turn[1])
+        return True, None
+
+    @functools.cached_property
     def missing(self) -> set[str]:
         return {str(m) for m in self.cues.get("missing") or []}
 

@@ -152,7 +152,7 @@ MANY_WORDS = frozenset({"several", "many", "multiple", "frequent", "numerous", "
 
 # Change over time of the face.
 CHANGE_WORDS = frozenset({"changes", "change", "changed", "changing", "shifts", "shift", "shifted", "shifting",
-                          "turns", "turned", "becomes", "became", "transitions", "transition", "softens",
+                          "turn", "turns", "turned", "becomes", "became", "transitions", "transition", "softens",
                           "softened", "fades", "faded", "gradually", "eventually", "initially", "later",
                           "varies", "alternates", "alternating", "flickers", "switches"})
 STAY_WORDS = frozenset({"stays", "stay", "stayed", "remains", "remain", "remained", "throughout", "consistently",

@@ -200,9 +200,12 @@ class TextualizedModel:
         # show). Generated, it invented ("a person who has been touched by someone else"). So is
         # a reading through a rough translation: the LLM sees only the words as heard, and wrote
         # "these words suggest sadness" about half-doubtful Javanese it could not read either.
+        # Words that turn from one emotion to another (fusion rule 3f) are rendered too: given one
+        # reading to interpret, the LLM would say the first and hide the second.
         ev = c.evidence["words"]
         read = bool(p.subtitle) and ev.reliability > 0 and observations.read_in_english(ev.detail) \
-            and not observations.through_rough_translation(c.words.translation_reliable, ev.detail)
+            and not observations.through_rough_translation(c.words.translation_reliable, ev.detail) \
+            and not ev.detail.get("turn")
         return {"face": c.face.found, "speech": c.voice.speech_found and c.voice.tone_measured, "words": read, "any": True}[need]
 
     def _specs(self) -> list[dict[str, Any]]:
