@@ -107,6 +107,16 @@ def test_the_section_decides_what_an_unanchored_sentence_is_about():
         check_sentence("The person looks sad.", cues, "visuals")
 
 
+def test_a_quote_left_open_is_checked_to_the_end_of_its_sentence():
+    """A chat reply cut at its full stop loses its closing mark: 'He said, "I'm so happy for all of
+    you.' still presents those words as said."""
+    cues = CUES["smile_angry"]
+    assert [f.kind for f in check_explanation('She says, "I told you four times already.', cues)] == ["quote"]
+    assert check_explanation('She says, "I told you three times already.', cues) == []
+    # a lone mark at the end closes a quote opened in the sentence before: nothing to check there
+    assert check_explanation('She is angry."', cues) == []
+
+
 def test_quotes_compare_after_case_punctuation_and_spacing():
     sub = ["No! I told you three times already. This is completely unacceptable!"]
     assert found_in("no,  i TOLD you three times already", sub)

@@ -263,6 +263,10 @@ ANGRY_SECTIONS = {
     ("The clip shows a face, but it's not the face of a person.", False),
     ("It's a face that looks like a face, and it's not a person.", False),  # names no feeling
     ('The person said "No".', False),
+    # a clip whose words say "... you lied to me again. I'm furious.", asked "Why is he angry?"
+    ("They are angry because their lie was to you.", False),  # the asker is not in the clip
+    ('They are angry and say "No, I told you three times already."', True),  # the person's own "you", quoted
+    ('They are angry and say "No, I told you four times already.', False),  # misquoted, the quote left open
 ])
 def test_a_followup_sentence_holds_to_the_explanation_and_the_words(sentence, kept):
     from affect_llm.models.textualized import Answer, _followup_kept

@@ -149,12 +149,23 @@ class Sentence:
 _QUOTE_SPANS = (re.compile(r'"([^"]+)"'), re.compile(r"(?<![\w'])'([^']*\s[^']*)'(?![\w'])"))
 
 
+def _unclosed(cased: str) -> set[tuple[int, int]]:
+    """A double quote opened and never closed runs to the end of the sentence: 'He said, "I'm so
+    happy for all of you.' presents those words as said as much as a closed quote does (a chat
+    reply cut at its full stop loses its closing mark). Nothing when the quotes pair up, or when
+    the odd one is the sentence's last character (a quote closed from a sentence before)."""
+    marks = [k for k, ch in enumerate(cased) if ch == '"']
+    if len(marks) % 2 == 0 or not cased[marks[-1] + 1:].strip(" .!?"):
+        return set()
+    return {(marks[-1] + 1, len(cased.rstrip()))}
+
+
 def parse(sentence: str) -> Sentence:
     cased = prepare(sentence)
     lower = cased.lower()
     if len(lower) != len(cased):  # a few Unicode letters change length when lower-cased
         cased = lower
-    quotes = sorted({m.span(1) for rx in _QUOTE_SPANS for m in rx.finditer(cased)})
+    quotes = sorted({m.span(1) for rx in _QUOTE_SPANS for m in rx.finditer(cased)} | _unclosed(cased))
     quotes = [q for k, q in enumerate(quotes) if not any(o[0] <= q[0] and q[1] <= o[1] and o != q for o in quotes)]
     tokens: list[Token] = []
     clause = 0

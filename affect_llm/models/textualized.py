@@ -55,7 +55,8 @@ def _followup_kept(sentence: str, cues: dict[str, Any], answer: Answer) -> bool:
     she is not happy. She is not happy, but she is happy.", and "Why is she surprised?" with "The
     clip shows a face, but it's not the face of a person.": no count of the checker names these.
     Every reply with a contrast in it ("but", "not only") read so; the explanation's own conflict
-    sentence, which the fallback can give, is rendered from the cues. A sentence that names no
+    sentence, which the fallback can give, is rendered from the cues. So is a "you" outside a quote
+    (:func:`_addresses_the_reader`). A sentence that names no
     feeling is dropped too: "It's a face that looks like a face, and it's not a person."; 'The
     person said "sono".' (of a whole Italian sentence); the explanation's own sentence on what was
     asked says such things better."""
@@ -66,7 +67,20 @@ def _followup_kept(sentence: str, cues: dict[str, Any], answer: Answer) -> bool:
         return False
     return not (check_sentence(sentence, cues) or new_content(sentence, cues, answer.explanation)
                 or repeated_phrase(sentence) or denies_the_decision(sentence, answer.emotions)
-                or muddled(sentence, "reply") or garbled(sentence))
+                or muddled(sentence, "reply") or garbled(sentence) or _addresses_the_reader(sentence))
+
+
+def _addresses_the_reader(sentence: str) -> bool:
+    """Whether a reply says "you" outside a quote. The one asking is not in the clip, so such a
+    "you" is the speaker's own, taken over with the roles mixed up: of a clip whose words say
+    "you lied to me again. I'm furious.", "Why is he angry?" got "They are angry because their
+    lie was to you." (Quoting the person's "you" is fine: the checker holds the quote.)"""
+    from ..faithfulness.text import parse
+
+    return any(not t.quoted and t.text in _READER for t in parse(sentence).tokens)
+
+
+_READER = frozenset({"you", "your", "yours", "yourself", "you're", "you've", "you'll", "you'd"})
 
 
 def _followup_fallback(question: str, answer: Answer, lead: str) -> str:
