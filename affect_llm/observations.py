@@ -135,7 +135,8 @@ def _second_hearing(words: dict[str, Any]) -> str:
     such a quote only from the record's ``second_opinion`` and beside "second transcription model"."""
     from .doubt import second_hearings
 
-    pairs = second_hearings(words.get("subtitle"), words.get("second_opinion"))[:MAX_SECOND_HEARINGS]
+    # The same pair once: "(I'm?) so happy ... (I'm?) furious" gave '"I am" in place of "(I'm?)"' twice.
+    pairs = list(dict.fromkeys(second_hearings(words.get("subtitle"), words.get("second_opinion"))))[:MAX_SECOND_HEARINGS]
     if not pairs:
         return ""
     return " A second transcription model heard " + _join([f'"{b}" in place of "{a}"' for a, b in pairs]) + "."

@@ -157,6 +157,9 @@ def test_a_word_two_models_hear_differently_is_weighed_between_both_hearings():
     assert [f.kind for f in said] == ["quote"]
     lent = check_explanation('A second transcription model heard "three times too many".', cues)  # not its hearing
     assert [f.kind for f in lent] == ["quote"]
+    twice = {"subtitle": "(I'm?) so happy for you. But (I'm?) furious.", "second_opinion": "I am so happy for you. But I am furious."}
+    assert verbal({**cues, "words": {**cues["words"], **twice}}).endswith(
+        ' A second transcription model heard "I am" in place of "(I\'m?)".')  # the same pair once
 
 
 
