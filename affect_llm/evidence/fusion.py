@@ -95,9 +95,12 @@ The rule, in full:
    Congratulations. But then you lied to me again. I'm furious."; ``words.turn_of``: each said
    outright, at more than half of its sentence), both are named beside the decision, before any
    other extra and whatever their share of the pool, and the summary says the words turn: the
-   words' mixture had named the happiness and hidden the anger the speaker ended on. It never
-   decides, and real dialogue rarely says two emotions that plainly (none of EMER-v2's 99
-   subtitles of several sentences), so no measured answer moves.
+   words' mixture had named the happiness and hidden the anger the speaker ended on. The same
+   holds for the feeling words of the speaker's own language (``own_words``: "¡Estoy muy feliz
+   ...! ... ¡Estoy furiosa contigo!"). It never decides, and real dialogue rarely says two
+   emotions that plainly (none of EMER-v2's 99 English subtitles of several sentences; 2 of its
+   311 Chinese ones, the later emotion among the description's in both), so no measured answer
+   moves.
 4. A channel *expresses* a label when it is present (reliability >= ``MIN_RELIABILITY``) and
    that label is its top, with at least ``MIN_EXPRESSED`` probability (1.75 times the uniform
    1/7) and ``MIN_MARGIN`` over its second label. Channels expressing the fused top label

@@ -351,6 +351,9 @@ class OwnWordsReading:
     scores: dict[Label, float]
     found: list[tuple[str, Label]]  # (the words as written in the text, a label they show), in order
     negated: list[str]  # emotion words found under a negator
+    # (before, after): sentences whose feeling words show one emotion each, that emotion and then
+    # another (``evidence.words.turn_of`` for this list); None otherwise
+    turn: tuple[Label, Label] | None = None
 
     def to_dict(self) -> dict:
         return {"language": self.language, "found": [[w, lab] for w, lab in self.found],
@@ -422,7 +425,26 @@ def read_own_words(text: str | None, language: str | None) -> OwnWordsReading | 
                 acc["sad"] += weight * NEGATED_HAPPY_TO_SAD
     return OwnWordsReading(language=lang, scores=normalize(acc),
                            found=[(w, label) for w, meaning in found for label, _ in meaning],
-                           negated=[w for w, _ in negated])
+                           negated=[w for w, _ in negated], turn=_turn(heard, lang))
+
+
+_SENTENCE_END = re.compile(r"(?<=[.!?\u2026\u3002\uff01\uff1f])\s*")
+
+
+def _turn(text: str, lang: str) -> tuple[Label, Label] | None:
+    """The own-language words' turn: the sentences whose feeling words (not negated) all show one
+    emotion, in order, say one emotion and then another, and do not go back ("¡Qué alegría verte!
+    Estoy muy feliz ... ¡Estoy furiosa contigo!" -> happy, angry). A sentence holding words of two
+    emotions says neither plainly. Why: the reading of the whole named happiness and left the
+    anger the speaker ended on unnamed, as the English reading did before ``turn_of``."""
+    plain: list[Label] = []
+    for sentence in (part for part in _SENTENCE_END.split(text) if part.strip()):
+        units = list(sentence) if lang in CHARACTER_LANGUAGES else _tokens(sentence)
+        labels = {label for _, meaning in _scan(units, lang, sentence)[0] for label, _ in meaning}
+        if len(labels) == 1:
+            plain.append(labels.pop())
+    runs = [lab for k, lab in enumerate(plain) if k == 0 or plain[k - 1] != lab]
+    return (runs[0], runs[1]) if len(runs) == 2 else None
 
 
 def _tokens(text: str) -> list[tuple[str, str, int, int]]:

@@ -560,8 +560,9 @@ def words_evidence(text: str | Sequence[str] | None, *, reliability: float = 1.0
     never made (a given Chinese subtitle).
 
     ``detail["turn"]`` is ``[before, after]`` where the English sentences plainly say one emotion,
-    then another (:func:`turn_of`; every hearing must hold it), None where they do not; absent
-    without an English reading.
+    then another (:func:`turn_of`; every hearing must hold it), or the own-language words do
+    (``own.turn``; where both readings find a turn and they differ, there is none), None where
+    they do not; absent without a reading.
     """
     given = [text] if text is None or isinstance(text, str) else list(text)
     readable = [c for c in dict.fromkeys(_clean(t) for t in given) if any(ch.isalpha() for ch in c)]
@@ -584,7 +585,11 @@ def words_evidence(text: str | Sequence[str] | None, *, reliability: float = 1.0
     detail: dict = {"top": top[0][0], "margin": round(top[0][1] - top[1][1], 3)}
     if len(readable) > 1:
         detail["hypotheses"] = len(readable)
-    if readable:  # read by sentences: a turn, or None (the checker holds change claims to it)
+    if own is not None and own.turn is not None and (turn is None or turn == own.turn):
+        turn = own.turn  # the own-language words' turn, unless the English reading says another
+    elif own is not None and readable and turn is not None and own.turn is not None:
+        turn = None
+    if readable or own is not None:  # read by sentences: a turn, or None (the checker holds change claims to it)
         detail["turn"] = list(turn) if turn is not None else None
     if any(len(_clean(t)) < len(" ".join((t or "").split())) for t in given):
         detail["truncated_to"] = MAX_CHARS
