@@ -285,6 +285,8 @@ def test_a_followup_sentence_holds_to_the_explanation_and_the_words(sentence, ke
     ("Is she smiling?", "visual"),
     ("Is the person lying?", "inference"),
     ("why do you think she is angry?", "inference"),
+    ("What would you say to them?", "inference"),  # advice asked for, not the words
+    ("What do you think she said?", "verbal"),
 ])
 def test_an_empty_followup_reply_gives_the_explanations_own_sentence_on_what_was_asked(question, section):
     from affect_llm.models.textualized import Answer, _followup_fallback

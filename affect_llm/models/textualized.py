@@ -43,6 +43,7 @@ _SENTENCE_BREAK = re.compile(r"(?<=[.!?])\s+")
 _SECTION_OF_MODALITY = {"face": "visual", "voice": "acoustic", "words": "verbal"}
 # Verbs of a question about the words that the checker's modality keys (claims' anchors) lack.
 _ASKS_FOR_WORDS = frozenset({"say", "saying", "tell", "telling", "speak", "speaking", "talk", "talking", "mean"})
+_ASKER = frozenset({"you", "i", "we"})
 
 
 def _followup_kept(sentence: str, cues: dict[str, Any], answer: Answer) -> bool:
@@ -88,14 +89,23 @@ def _followup_fallback(question: str, answer: Answer, lead: str) -> str:
     verbal one; "why does her voice ...": the acoustic one), else ``lead`` and its inference.
     They were checked when the explanation was made, and they answer more of what users ask than
     a list of readings does."""
-    from ..faithfulness.context import keyword_modality
-
     sections = answer.sections or {}
-    asked = [m for w in re.findall(r"[a-z]+", question.lower())
-             if (m := "words" if w in _ASKS_FOR_WORDS else keyword_modality(w))]
+    words = re.findall(r"[a-z]+", question.lower())
+    asked = [m for k in range(len(words)) if (m := _asked_about(words, k))]
     name = _SECTION_OF_MODALITY[asked[0]] if asked else "inference"
     chosen = sections.get(name) or sections.get("inference") or answer.explanation
     return chosen if name != "inference" else f"{lead} {chosen}".strip()  # the lead: what was asked is not answered
+
+
+def _asked_about(words: list[str], k: int) -> str | None:
+    """The channel that word ``k`` of a question asks about, or None. A verb of speech whose subject
+    is the asker or the assistant ("What would you say to them?") asks for advice, not for the
+    words, which the reply gave before."""
+    from ..faithfulness.context import keyword_modality
+
+    if words[k] in _ASKS_FOR_WORDS:
+        return None if k and words[k - 1] in _ASKER else "words"
+    return keyword_modality(words[k])
 
 
 def _complete_sentences(text: str, max_sentences: int = 2) -> str:
