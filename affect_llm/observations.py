@@ -186,7 +186,7 @@ def closing(section: str, cues: dict[str, Any]) -> str:
                 return core + (" Their automatic English translation did not pass its checks, so it is not"
                                " read and they give no clue.")
             return core + " Their meaning could not be read, so they give no clue."  # no English to score
-        turn = (words.get("detail") or {}).get("turn")
+        turn = ((cues.get("fusion") or {}).get("turns") or {}).get("words")  # rule 3f: the turn the answer names
         if through_rough_translation(cues["words"].get("translation_reliable"), words.get("detail")):
             return core + _own_words(words) + " Read through a rough English translation, not quoted since it may be inaccurate, " + \
                 (f"they {_turns(turn)}." if turn else f"they suggest {_suggests(label)}." if label

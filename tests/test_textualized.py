@@ -139,6 +139,9 @@ def test_words_that_turn_are_rendered_and_the_answer_names_both(model):
     assert {"happy", "angry"} <= set(turning.cues.candidates)
     assert "verbal" not in {name for _, name, _ in model.build_prompts([turning])[1]}
     assert closing("verbal", cues).endswith(" These words turn from happiness to anger.")
+    # the sentence says the turn the answer names (words too unsure to show a label turn nothing)
+    assert closing("verbal", {**cues, "fusion": {**cues["fusion"], "turns": {}}}).endswith(
+        " These words suggest the person is happy.")
     [answer] = model.answer([turning])
     assert answer.grounding["verbal"] == "rendered" and "turn from happiness to anger" in answer.sections["verbal"]
     assert "the words turn from happiness to anger" in answer.explanation.split("Based on these clues")[1]

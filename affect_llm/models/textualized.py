@@ -229,7 +229,7 @@ class TextualizedModel:
         ev = c.evidence["words"]
         read = bool(p.subtitle) and ev.reliability > 0 and observations.read_in_english(ev.detail) \
             and not observations.through_rough_translation(c.words.translation_reliable, ev.detail) \
-            and not ev.detail.get("turn")
+            and "words" not in c.fusion.turns
         return {"face": c.face.found, "speech": c.voice.speech_found and c.voice.tone_measured, "words": read, "any": True}[need]
 
     def _specs(self) -> list[dict[str, Any]]:
