@@ -86,3 +86,12 @@ def absent(modality: str, why: str) -> ModalityEvidence:
 
     return ModalityEvidence(modality=modality, scores=uniform(), reliability=0.0, method="absent",
                             detail={"why": why})
+
+
+def one_turn(plain: list[Label]) -> tuple[Label, Label] | None:
+    """``(before, after)`` when ``plain`` (the emotions the sentences of a text plainly say, in
+    order) is one emotion and then another, without going back; None otherwise. The words'
+    turn (fusion rule 3f), read the same way by the English models (``words.turn_of``) and by the
+    own-language list (``own_words``)."""
+    runs = [lab for k, lab in enumerate(plain) if k == 0 or plain[k - 1] != lab]
+    return (runs[0], runs[1]) if len(runs) == 2 else None

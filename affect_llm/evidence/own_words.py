@@ -56,6 +56,7 @@ from dataclasses import dataclass
 
 from ..doubt import CJK, MARKED
 from ..emotions import LABELS, NEUTRAL, Label, normalize
+from . import one_turn
 
 NAMED = 1.0
 EXPRESSED = 0.5
@@ -443,8 +444,7 @@ def _turn(text: str, lang: str) -> tuple[Label, Label] | None:
         labels = {label for _, meaning in _scan(units, lang, sentence)[0] for label, _ in meaning}
         if len(labels) == 1:
             plain.append(labels.pop())
-    runs = [lab for k, lab in enumerate(plain) if k == 0 or plain[k - 1] != lab]
-    return (runs[0], runs[1]) if len(runs) == 2 else None
+    return one_turn(plain)
 
 
 def _tokens(text: str) -> list[tuple[str, str, int, int]]:

@@ -131,7 +131,7 @@ import numpy as np
 
 from ..emotions import LABELS, NEUTRAL, Label, label_of, mixture, normalize, ranked
 from ..errors import ModelError
-from . import ENGLISH_READING, ModalityEvidence, absent
+from . import ENGLISH_READING, ModalityEvidence, absent, one_turn
 from .own_words import OwnWordsReading
 
 log = logging.getLogger(__name__)
@@ -532,8 +532,7 @@ def turn_of(rows: Sequence[Scores]) -> tuple[Label, Label] | None:
         (label, p), (_, second) = ranked(r)[:2]
         if label != NEUTRAL and p >= PLAIN_SENTENCE and p - second >= PLAIN_MARGIN:
             plain.append(label)
-    runs = [lab for k, lab in enumerate(plain) if k == 0 or plain[k - 1] != lab]
-    return (runs[0], runs[1]) if len(runs) == 2 else None
+    return one_turn(plain)
 
 
 def _clean(text: str | None) -> str:
