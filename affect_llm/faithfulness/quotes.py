@@ -2,7 +2,8 @@
 
 A quoted span counts as reported speech when its sentence has a speech word ("says", "the
 subtitle reads", "the words") or the quote is three words or longer; shorter quotes without one
-are scare quotes ("a 'flat' delivery") and are left alone. The quote must then occur in the
+are scare quotes ("a 'flat' delivery") and are left alone. A double quote left open runs to the
+end of its sentence (``text.parse``). The quote must then occur in the
 subtitle or in its English translation, compared after removing case, punctuation and spacing;
 an ellipsis splits it into pieces that must each occur. When the transcript is marked
 unreliable nothing may be quoted: the words were not understood.
