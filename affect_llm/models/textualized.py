@@ -56,11 +56,10 @@ def _followup_kept(sentence: str, cues: dict[str, Any], answer: Answer) -> bool:
     she is not happy. She is not happy, but she is happy.", and "Why is she surprised?" with "The
     clip shows a face, but it's not the face of a person.": no count of the checker names these.
     Every reply with a contrast in it ("but", "not only") read so; the explanation's own conflict
-    sentence, which the fallback can give, is rendered from the cues. So is a "you" outside a quote
-    (:func:`_addresses_the_reader`). A sentence that names no
-    feeling is dropped too: "It's a face that looks like a face, and it's not a person."; 'The
-    person said "sono".' (of a whole Italian sentence); the explanation's own sentence on what was
-    asked says such things better."""
+    sentence, which the fallback can give, is rendered from the cues. A "you" outside a quote
+    drops a sentence too (:func:`_addresses_the_reader`), and so does naming no feeling: "It's a
+    face that looks like a face, and it's not a person."; 'The person said "sono".' (of a whole
+    Italian sentence); the explanation's own sentence on what was asked says such things better."""
     from ..faithfulness import check_sentence
     from ..faithfulness.interpretation import denies_the_decision, garbled, muddled, new_content, repeated_phrase
 
