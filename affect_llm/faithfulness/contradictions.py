@@ -161,12 +161,14 @@ def _time(ctx: Ctx) -> list[Fault]:
         if not _face_clause(ctx, clause):
             continue
         ks = ctx.clause_tokens(clause)
+        elsewhere = False  # the clause's change is said of another channel: its "from X to Y" too
         for k in ks:
             word = toks[k].text
             if word not in CHANGE_WORDS and word not in STAY_WORDS:
                 continue
             about = ctx.modality_of(k)
             if about and "face" not in about:
+                elsewhere = True
                 continue  # "the pitch stays low throughout": not the face
             says_change = (word in CHANGE_WORDS) != ctx.negated_before(k)
             if says_change and not changes:
@@ -178,7 +180,8 @@ def _time(ctx: Ctx) -> list[Fault]:
                                              f"{first_half} to {second_half}"))
                 break
         else:
-            out.extend(_from_to(ctx, clause, first_half, second_half))
+            if not elsewhere:  # "the face points to happiness, and the words turn from happiness to anger"
+                out.extend(_from_to(ctx, clause, first_half, second_half))
     return out
 
 
@@ -195,11 +198,13 @@ def _words_time(ctx: Ctx) -> list[Fault]:
         ks = ctx.clause_tokens(clause)
         if not any(toks[k].text in WORDS_KEYS for k in ks):
             continue
+        elsewhere = False  # as in ``_time``: a change said of another channel, and its "from X to Y"
         for k in ks:
             word = toks[k].text
             if word not in CHANGE_WORDS and word not in STAY_WORDS:
                 continue
             if "words" not in ctx.modality_of(k):
+                elsewhere = True
                 continue  # "the face turns happy while the words ...": not the words
             says_change = (word in CHANGE_WORDS) != ctx.negated_before(k)
             if says_change and turn is None:
@@ -211,7 +216,7 @@ def _words_time(ctx: Ctx) -> list[Fault]:
                                              f"to {turn[1]}"))
                 break
         else:
-            if turn is not None:
+            if turn is not None and not elsewhere:
                 out.extend(_from_to(ctx, clause, turn[0], turn[1], ("the words go", "they go")))
     return out
 
