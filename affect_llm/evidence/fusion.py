@@ -353,13 +353,14 @@ def clear_label(ev: ModalityEvidence) -> Label | None:
     return clear_label_of(ev.scores)
 
 
-def clear_label_of(scores: dict[Label, float]) -> Label | None:
-    """:func:`clear_label` of bare scores (a cues record's ``evidence[m]["scores"]``)."""
+def clear_label_of(scores: dict[Label, float], at_least: float = MIN_EXPRESSED) -> Label | None:
+    """:func:`clear_label` of bare scores (a cues record's ``evidence[m]["scores"]``); ``at_least``
+    raises the bar on the top label (``words.turn_of``: a sentence that says it outright)."""
     top = ranked(scores)[:2]
     if len(top) < 2:
         return None
     (label, p), (_, second) = top
-    return label if p >= MIN_EXPRESSED and p - second >= MIN_MARGIN else None
+    return label if p >= at_least and p - second >= MIN_MARGIN else None
 
 
 def expressed_label(ev: ModalityEvidence, min_reliability: float = MIN_RELIABILITY) -> Label | None:

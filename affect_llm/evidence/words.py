@@ -512,13 +512,12 @@ def combine_sentences(rows: Sequence[Scores]) -> Scores:
 
 
 # A sentence *plainly* says an emotion when that emotion reads more than half of it (and leads the
-# next by MARGIN): "I'm so happy for you." 0.85, "I'm furious." 0.69. Real dialogue rarely does:
+# next by the fusion's clear margin): "I'm so happy for you." 0.85, "I'm furious." 0.69. Real dialogue rarely does:
 # of EMER-v2's 99 subtitles of several sentences, 25 hold two sentences whose clear labels
 # (the fusion's bar, 0.25) differ, and the later label was among the human description's emotions
 # 13 times, no more often than the text's runner-up label (43 of 76); at 0.5 none of the 99 turns.
 # So a turn is claimed only where the words say each emotion outright.
 PLAIN_SENTENCE = 0.5
-PLAIN_MARGIN = 0.05
 
 
 def turn_of(rows: Sequence[Scores]) -> tuple[Label, Label] | None:
@@ -527,12 +526,9 @@ def turn_of(rows: Sequence[Scores]) -> tuple[Label, Label] | None:
     to me again. I'm furious." -> ``("happy", "angry")``. None otherwise (one emotion, none, or a
     back-and-forth that no single turn describes). Why: the words' mixture named the happiness
     and hid the anger the speaker ended on ("happy, and possibly sad" from a sad-looking face)."""
-    plain = []
-    for r in rows:
-        (label, p), (_, second) = ranked(r)[:2]
-        if label != NEUTRAL and p >= PLAIN_SENTENCE and p - second >= PLAIN_MARGIN:
-            plain.append(label)
-    return one_turn(plain)
+    from .fusion import clear_label_of
+
+    return one_turn([lab for r in rows if (lab := clear_label_of(r, PLAIN_SENTENCE)) not in (None, NEUTRAL)])
 
 
 def _clean(text: str | None) -> str:
@@ -584,10 +580,8 @@ def words_evidence(text: str | Sequence[str] | None, *, reliability: float = 1.0
     detail: dict = {"top": top[0][0], "margin": round(top[0][1] - top[1][1], 3)}
     if len(readable) > 1:
         detail["hypotheses"] = len(readable)
-    if own is not None and own.turn is not None and (turn is None or turn == own.turn):
-        turn = own.turn  # the own-language words' turn, unless the English reading says another
-    elif own is not None and readable and turn is not None and own.turn is not None:
-        turn = None
+    if own is not None and own.turn is not None:  # the own-language words' turn, unless the English says another
+        turn = own.turn if turn in (None, own.turn) else None
     if readable or own is not None:  # read by sentences: a turn, or None (the checker holds change claims to it)
         detail["turn"] = list(turn) if turn is not None else None
     if any(len(_clean(t)) < len(" ".join((t or "").split())) for t in given):

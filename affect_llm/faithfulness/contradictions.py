@@ -155,33 +155,18 @@ def _time(ctx: Ctx) -> list[Fault]:
     changes = view.face_changes
     if changes is None or ctx.face_missing_flagged:
         return []
-    toks, out = ctx.sent.tokens, []
+    out = []
     first_half, second_half = view.face_halves
     for clause in ctx.clauses():
         if not _face_clause(ctx, clause):
             continue
-        ks = ctx.clause_tokens(clause)
-        elsewhere = False  # the clause's change is said of another channel: its "from X to Y" too
-        for k in ks:
-            word = toks[k].text
-            if word not in CHANGE_WORDS and word not in STAY_WORDS:
-                continue
-            about = ctx.modality_of(k)
-            if about and "face" not in about:
-                elsewhere = True
-                continue  # "the pitch stays low throughout": not the face
-            says_change = (word in CHANGE_WORDS) != ctx.negated_before(k)
-            if says_change and not changes:
-                out.append(_fault(ctx, k, k, f"says the expression changes, but it reads {first_half} in both "
-                                             "halves of the clip"))
-                break
-            if not says_change and changes:
-                out.append(_fault(ctx, k, k, f"says the expression stays the same, but it changes from "
-                                             f"{first_half} to {second_half}"))
-                break
-        else:
-            if not elsewhere:  # "the face points to happiness, and the words turn from happiness to anger"
-                out.extend(_from_to(ctx, clause, first_half, second_half))
+        k, says_change, elsewhere = _over_time(ctx, clause, "face", changes, unanchored=True)
+        if k is not None:
+            out.append(_fault(ctx, k, k, f"says the expression changes, but it reads {first_half} in both halves "
+                                         "of the clip" if says_change else
+                              f"says the expression stays the same, but it changes from {first_half} to {second_half}"))
+        elif not elsewhere:  # "the face points to happiness, and the words turn from happiness to anger"
+            out.extend(_from_to(ctx, clause, first_half, second_half))
     return out
 
 
@@ -195,30 +180,39 @@ def _words_time(ctx: Ctx) -> list[Fault]:
         return []
     toks, out = ctx.sent.tokens, []
     for clause in ctx.clauses():
-        ks = ctx.clause_tokens(clause)
-        if not any(toks[k].text in WORDS_KEYS for k in ks):
+        if not any(toks[k].text in WORDS_KEYS for k in ctx.clause_tokens(clause)):
             continue
-        elsewhere = False  # as in ``_time``: a change said of another channel, and its "from X to Y"
-        for k in ks:
-            word = toks[k].text
-            if word not in CHANGE_WORDS and word not in STAY_WORDS:
-                continue
-            if "words" not in ctx.modality_of(k):
-                elsewhere = True
-                continue  # "the face turns happy while the words ...": not the words
-            says_change = (word in CHANGE_WORDS) != ctx.negated_before(k)
-            if says_change and turn is None:
-                out.append(_fault(ctx, k, k, "says the words change, but no two of their sentences plainly "
-                                             "say different emotions"))
-                break
-            if not says_change and turn is not None:
-                out.append(_fault(ctx, k, k, f"says the words stay the same, but they turn from {turn[0]} "
-                                             f"to {turn[1]}"))
-                break
-        else:
-            if turn is not None and not elsewhere:
-                out.extend(_from_to(ctx, clause, turn[0], turn[1], ("the words go", "they go")))
+        k, says_change, elsewhere = _over_time(ctx, clause, "words", turn is not None, unanchored=False)
+        if k is not None:
+            out.append(_fault(ctx, k, k, "says the words change, but no two of their sentences plainly say "
+                                         "different emotions" if says_change else
+                              f"says the words stay the same, but they turn from {turn[0]} to {turn[1]}"))
+        elif turn is not None and not elsewhere:
+            out.extend(_from_to(ctx, clause, turn[0], turn[1], ("the words go", "they go")))
     return out
+
+
+def _over_time(ctx: Ctx, clause: int, channel: str, changes: bool, unanchored: bool) -> tuple[int | None, bool, bool]:
+    """The change words ("changes", "turns", ``CHANGE_WORDS``) and stay words ("stays",
+    "throughout", ``STAY_WORDS``) of ``clause`` said of ``channel`` (a word said of no channel
+    counts as its own when ``unanchored``), against whether the channel ``changes``: the first
+    that contradicts it and whether it says a change, and whether such a word is said of another
+    channel (then the clause's "from X to Y" is that channel's too: "the face points to happiness,
+    and the words turn from happiness to anger")."""
+    toks = ctx.sent.tokens
+    elsewhere = False
+    for k in ctx.clause_tokens(clause):
+        word = toks[k].text
+        if word not in CHANGE_WORDS and word not in STAY_WORDS:
+            continue
+        about = ctx.modality_of(k)
+        if channel not in about and (about or not unanchored):
+            elsewhere = True  # "the pitch stays low throughout": not the face
+            continue
+        says_change = (word in CHANGE_WORDS) != ctx.negated_before(k)
+        if says_change != changes:
+            return k, says_change, elsewhere
+    return None, False, elsewhere
 
 
 # Whether the face moves (``face.still``): "its mouth does not move", "a motionless face", "a still
