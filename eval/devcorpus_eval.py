@@ -17,7 +17,9 @@ Figures (all over the answered clips; an error record counts as wrong):
   names (leniently: an entry with ``face`` among its modalities and the face's label among its
   labels; strictly: exactly the face's and the gold label) and how many explanations name both
   labels (emotion words read with the scorer's extractor, mapped by ``emotions.label_of``);
-  also conflicts reported where none was planted;
+  also conflicts reported where none was planted, and, of the planted conflicts whose two
+  sides the face and words channels each clearly read as a different emotion ("perceived"), how
+  many the fusion names with those two labels (the others: why not, e.g. speech not understood);
 * faithfulness: ``affect_llm.faithfulness.faithfulness_report(records)``;
 * face readings: what the pipeline's face channel read for each photo (``cues.face``).
 
@@ -240,6 +242,8 @@ def _conflicts(recs: list[dict[str, Any]], gold: list[dict[str, Any]]) -> dict[s
     planted = [(r, g) for r, g in zip(recs, gold, strict=True) if g.get("conflict")]
     fusion_known = any(fusion_conflicts(r) is not None for r in recs)
     lenient = strict = both_named = with_contrast = 0
+    perceived = perceived_named = 0
+    unperceived: Counter = Counter()
     examples: list[dict[str, Any]] = []
     for r, g in planted:
         if "error" in r:
@@ -248,6 +252,12 @@ def _conflicts(recs: list[dict[str, Any]], gold: list[dict[str, Any]]) -> dict[s
         lo, st = conflict_named(fusion_conflicts(r) or [], face_label, gl)
         lenient += lo
         strict += st
+        sides, why = perceived_sides(r)
+        if sides is None:
+            unperceived[why] += 1
+        else:
+            perceived += 1
+            perceived_named += any(set(c.get("labels") or []) == set(sides) for c in fusion_conflicts(r) or [])
         labels = text_labels(r.get("explanation") or "")
         both = face_label in labels and gl in labels
         both_named += both
@@ -264,7 +274,40 @@ def _conflicts(recs: list[dict[str, Any]], gold: list[dict[str, Any]]) -> dict[s
             "explanation_names_both": _ratio(both_named, n), "explanation_names_both_n": both_named,
             "explanation_with_contrast": _ratio(with_contrast, n), "explanation_with_contrast_n": with_contrast,
             "unplanted_conflicts_by_condition": dict(spurious) if fusion_known else None,
+            "perceived": perceived, "perceived_named": perceived_named,
+            "not_perceived": dict(unperceived.most_common()),
             "missed_examples": examples}
+
+
+def perceived_sides(rec: dict[str, Any]) -> tuple[tuple[str, str] | None, str]:
+    """The (face, words) labels of a planted conflict as the channels perceived it, or why not.
+
+    Why: "is the planted conflict named" mixes two questions, whether the channels saw the two
+    sides at all (a photo read as another emotion, speech not understood) and whether the fusion
+    names what they saw. A side is perceived when its channel is reliable enough to count and
+    clearly shows one emotion other than neutral (``fusion.expressed_label``'s test on the saved
+    scores); the conflict is perceived when the two sides differ.
+    """
+    from affect_llm.evidence.fusion import MIN_RELIABILITY, clear_label_of
+
+    evidence = ((rec.get("cues") or {}).get("evidence")) or {}
+
+    def shown(modality: str) -> str | None:
+        ev = evidence.get(modality) or {}
+        if (ev.get("reliability") or 0.0) < MIN_RELIABILITY or not ev.get("scores"):
+            return None
+        return clear_label_of(ev["scores"])
+
+    face, words = shown("face"), shown("words")
+    if face is None:
+        return None, "the face shows no clear emotion"
+    if words is None:
+        return None, "the words show no clear emotion (not understood, or unclear)"
+    if "neutral" in (face, words):
+        return None, "one side is neutral (no emotion to conflict with)"
+    if face == words:
+        return None, "both sides were read as the same emotion"
+    return (face, words), ""
 
 
 def _face_readings(recs: list[dict[str, Any]], gold: list[dict[str, Any]]) -> dict[str, Any]:
@@ -350,6 +393,11 @@ def render_markdown(rep: dict[str, Any], meta: dict[str, Any]) -> str:
                    f"the two labels: {c['fusion_named_exact_n']} ({c['fusion_named_exact']})"),
                   (f"- conflicts reported where none was planted, by condition: "
                    f"{c['unplanted_conflicts_by_condition'] or 'none'}")]
+        if "perceived" in c:
+            why = "; ".join(f"{k}: {n}" for k, n in c["not_perceived"].items()) or "none"
+            lines += [(f"- perceived (the face and the words each clearly show a different emotion, as read): "
+                       f"{c['perceived']}; named with the two labels read: {c['perceived_named']}"),
+                      f"- not perceived: {why}"]
     else:
         lines.append("- `cues.fusion` is not in the output: no conflict list to check")
     lines += [(f"- explanation names both labels: {c['explanation_names_both_n']} ({c['explanation_names_both']}); "

@@ -184,6 +184,26 @@ def test_conflict_match_reads_the_face_side_of_grouped_conflicts():
     assert ev.conflict_named([], "happy", "angry") == (False, False)
 
 
+def test_a_planted_conflict_is_perceived_only_when_face_and_words_each_clearly_show_an_emotion():
+    ev = _eval_module()
+
+    def record(face: dict, words: dict) -> dict:
+        return {"cues": {"evidence": {"face": face, "words": words}}}
+
+    smile = {"reliability": 0.8, "scores": {"happy": 0.65, "neutral": 0.06, "sad": 0.05}}
+    angry_words = {"reliability": 0.6, "scores": {"angry": 0.62, "fearful": 0.1, "neutral": 0.05}}
+    not_understood = {"reliability": 0.0, "scores": {"angry": 0.62, "fearful": 0.1}}
+    unclear_face = {"reliability": 0.8, "scores": {"fearful": 0.29, "sad": 0.26, "angry": 0.2}}
+    calm_words = {"reliability": 0.6, "scores": {"neutral": 0.6, "happy": 0.1}}
+
+    assert ev.perceived_sides(record(smile, angry_words)) == (("happy", "angry"), "")
+    assert ev.perceived_sides(record(smile, not_understood))[0] is None
+    assert "words" in ev.perceived_sides(record(smile, not_understood))[1]
+    assert "face" in ev.perceived_sides(record(unclear_face, angry_words))[1]
+    assert "neutral" in ev.perceived_sides(record(smile, calm_words))[1]
+    assert ev.perceived_sides(record(smile, {"reliability": 0.6, "scores": smile["scores"]}))[0] is None
+
+
 def test_pipeline_on_the_slice_names_the_spoken_emotion_the_conflict_and_invents_nothing(slice_corpus, tmp_path):
     """The product on the four built clips (angry, happy and sad words and voices, two with a face
     that contradicts them): the first emotion is the one words and voice carry, every planted conflict is
