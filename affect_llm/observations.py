@@ -197,6 +197,69 @@ def closing(section: str, cues: dict[str, Any]) -> str:
     return core + (f", which suggests {_suggests(label)}" if label else "") + "."
 
 
+def language(cues: dict[str, Any]) -> str:
+    """"The speech was detected as Italian (probability 0.95)." The language is a measure of its
+    own, and the explanation does not say it: a chat user who asks gets it from the cues, not from
+    the LLM, which does not know it (asked "What language is she speaking?", the default model
+    repeated the transcript sentence)."""
+    from .languages import name_of
+
+    missing, words = cues.get("missing") or [], cues["words"]
+    code, p = words.get("language"), words.get("language_probability")
+    if "audio" in missing:
+        return "The clip has no sound, so there is no speech to tell the language of."
+    if "speech" in missing and code is None and not words.get("subtitle"):
+        return "No speech was heard in the clip, so there is no language to tell."
+    if code is None:
+        return ("The words were given as text, and no language was detected from the speech."
+                if words.get("source") not in ("whisper", "none") else
+                "The language of the speech was not detected.")
+    how = (f"detected as {name_of(code)} (probability {p:.2f})" if p is not None
+           else f"taken to be {name_of(code)}, the language given")
+    if words.get("source") not in ("whisper", "none"):
+        return f"The words were given as text; the speech was {how}."
+    said = f"The speech was {how}."
+    if words.get("transcript_reliable") is False:
+        said += " Its words could not be understood reliably, so they are not quoted."
+    return said
+
+
+CERTAIN_SHARE = 0.4  # a fused share this high was right 9 of 10 times on real video, below it about half
+
+
+def certainty(cues: dict[str, Any]) -> str:
+    """"I am not very sure: sad has 31% of the weight once the channels are fused. Only the face
+    points to sadness. Also, the words could not be understood."
+
+    Why rendered: the share and what it rests on are in the cues, and the LLM invents a number or
+    says nothing ("Based on the video, I am not confident."). The bands follow the fused share's
+    calibration on 240 real clips (``eval/results/real_video_javanese_av_s24.json``): answers with
+    a share of at least ``CERTAIN_SHARE`` were right 9 of 10 times, those below about half the time
+    (0.45 at 0.1-0.3, 0.52 at 0.3-0.4)."""
+    fusion = cues.get("fusion") or {}
+    shares = dict(fusion.get("ranked") or [])
+    emotions = fusion.get("emotions") or []
+    if not emotions or not shares:
+        return "I cannot say how sure I am: no channel was measured."
+    first = emotions[0]
+    share = shares.get(first, 0.0)
+    band = "fairly sure" if share >= CERTAIN_SHARE else "not very sure"
+    # No runner-up is named: a label no channel shows is not said of the person (the checker's rule).
+    said = f"I am {band}: {first} has {share:.0%} of the weight once the channels are fused."
+    summary = fusion.get("summary")
+    if summary:
+        said += f" {summary[0].upper()}{summary[1:]}."
+    missing = cues.get("missing") or []
+    gaps = [text for name, text in (("face", "no face was seen clearly"),
+                                    ("speech", "no speech was heard"),
+                                    ("transcript", "the words could not be understood")) if name in missing]
+    if cues["words"].get("subtitle") and (fusion.get("weights") or {}).get("words") == 0:
+        gaps.append("the words gave no clue")  # quoted, but not read: e.g. their English failed its checks
+    if gaps:
+        said += f" Also, {_join(gaps)}."
+    return said
+
+
 def _turns(turn: list[str]) -> str:
     """"turn from happiness to anger": words that plainly say one emotion and then another
     (``evidence.words.turn_of``; fusion rule 3f), where "suggest" with one label would hide one."""

@@ -7,15 +7,21 @@ model sees the same evidence on every turn. Nothing here imports Gradio.
 Text a visitor types is bounded like the API's fields: over ``MAX_FIELD_CHARS`` it is refused
 before any work (``check_text_field``); a question under that is cut to the prompt's word budget
 (``bound_words``), as a subtitle is.
+
+Two kinds of question are facts of the cues that the explanation does not state, and are
+answered from them without the model (``fact_asked``): which language was spoken
+(``observations.language``) and how sure the answer is (``observations.certainty``).
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+import re
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from .. import observations
 from ..errors import InputError
 from ..media.subtitle import MAX_FIELD_CHARS, MAX_WORDS, bound_words
 
@@ -25,6 +31,22 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 DEFAULT_FOLLOWUP_TOKENS = 96
+
+_LANGUAGE = frozenset({"language", "languages", "dialect"})
+_CERTAINTY = frozenset({"sure", "certain", "certainty", "confident", "confidence", "reliable", "reliability"})
+# A certainty word asks how sure the answer is only when said of it ("How sure are you?", "Is this
+# reliable?"), not of the person ("Is she sure of herself?" goes to the model).
+_OF_THE_ANSWER = frozenset({"you", "your", "how", "this", "that", "answer", "guess", "reading", "result"})
+
+
+def fact_asked(question: str) -> Callable[[dict[str, Any]], str] | None:
+    """The renderer of the cues fact a question asks for, or None (the model answers it)."""
+    words = set(re.findall(r"[a-z]+", question.lower()))
+    if words & _LANGUAGE:
+        return observations.language
+    if words & _CERTAINTY and words & _OF_THE_ANSWER:
+        return observations.certainty
+    return None
 
 
 def check_text_field(label: str, text: str | None) -> None:
@@ -55,7 +77,8 @@ class Conversation:
             yield partial, final
 
     def ask(self, model: EmotionModel, question: str, max_new_tokens: int = DEFAULT_FOLLOWUP_TOKENS) -> str:
-        """Answer a follow-up question with the clip's cues, the explanation and the turns so far.
+        """Answer a follow-up question with the clip's cues, the explanation and the turns so far
+        (a question of fact, ``fact_asked``, from the cues alone).
 
         A question over ``MAX_FIELD_CHARS`` raises ``InputError``; a long one is cut to the
         prompt's word budget (and kept cut in the history)."""
@@ -63,8 +86,10 @@ class Conversation:
             raise RuntimeError("explain the clip before asking follow-up questions")
         check_text_field("question", question)
         question, _ = bound_words(" ".join(question.split()))
-        reply = model.followup(self.perception, self.answer, list(self.history), question,
-                               max_new_tokens=max_new_tokens)
+        render = fact_asked(question)
+        reply = (render(self.perception.cues.to_dict()) if render else
+                 model.followup(self.perception, self.answer, list(self.history), question,
+                                max_new_tokens=max_new_tokens))
         self.history.append((question, reply))
         log.info("%s: follow-up %d answered", self.clip_id, len(self.history))
         return reply

@@ -22,9 +22,10 @@ from __future__ import annotations
 import functools
 import re
 
+from ..languages import BY_NAME as LANGUAGES
+from ..languages import name_of
 from .context import Ctx, keyword_modality
 from .fault import Fault
-from .vocab import LANGUAGES
 
 FLAGGED = frozenset({"noun.person", "noun.location", "noun.event", "noun.group", "noun.animal", "noun.plant",
                      "noun.food", "noun.artifact", "noun.object"})
@@ -118,7 +119,8 @@ def _language(detected: str | None, word: str, span: str, translated: bool) -> F
     if detected is None:
         return Fault("entity", span, "names a language, but the cues detected none")
     if detected.split("-")[0] != code:
-        return Fault("contradiction", span, f"names {word.capitalize()}, but the speech was detected as {detected}")
+        return Fault("contradiction", span, f"names {word.capitalize()}, but the speech was detected as "
+                                            f"{name_of(detected)} ({detected})")
     return None
 
 

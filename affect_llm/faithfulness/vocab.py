@@ -173,8 +173,3 @@ MARKERS: dict[tuple[str, ...], str | None] = {
 }
 SECTION_TOPIC = {"visual": "face", "acoustic": "voice", "verbal": "words", "inference": None}
 
-LANGUAGES = {"english": "en", "spanish": "es", "castilian": "es", "mandarin": "zh", "chinese": "zh",
-             "cantonese": "zh", "french": "fr", "german": "de", "italian": "it", "portuguese": "pt",
-             "japanese": "ja", "korean": "ko", "russian": "ru", "arabic": "ar", "hindi": "hi", "dutch": "nl",
-             "turkish": "tr", "polish": "pl", "swedish": "sv", "greek": "el", "hebrew": "he",
-             "vietnamese": "vi", "thai": "th", "indonesian": "id", "persian": "fa", "urdu": "ur", "bengali": "bn"}
