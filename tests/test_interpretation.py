@@ -295,3 +295,12 @@ def test_an_empty_followup_reply_gives_the_explanations_own_sentence_on_what_was
                     emotions_source="evidence", sections=ANGRY_SECTIONS)
     lead = "I can only say what the clip shows. " if section == "inference" else ""
     assert _followup_fallback(question, answer, "I can only say what the clip shows.") == lead + ANGRY_SECTIONS[section]
+
+
+@pytest.mark.parametrize("question", ["Does her face match her words?", "Do the voice and the face agree?"])
+def test_an_empty_reply_to_a_question_on_two_channels_gives_how_they_agree(question):
+    from affect_llm.models.textualized import Answer, _followup_fallback
+
+    answer = Answer(explanation=" ".join(ANGRY_SECTIONS.values()), emotions=["angry", "happy"],
+                    emotions_source="evidence", sections=ANGRY_SECTIONS)
+    assert _followup_fallback(question, answer, "I can only say what the clip shows.") == ANGRY_SECTIONS["inference"]

@@ -85,12 +85,15 @@ _READER = frozenset({"you", "your", "yours", "yourself", "you're", "you've", "yo
 
 def _followup_fallback(question: str, answer: Answer, lead: str) -> str:
     """The explanation's own sentence on the channel the question names ("what did she say?": the
-    verbal one; "why does her voice ...": the acoustic one), else ``lead`` and its inference.
+    verbal one; "why does her voice ...": the acoustic one), the inference, which says which
+    channels agree or conflict, for a question that names two, else ``lead`` and the inference.
     They were checked when the explanation was made, and they answer more of what users ask than
     a list of readings does."""
     sections = answer.sections or {}
     words = re.findall(r"[a-z]+", question.lower())
     asked = [m for k in range(len(words)) if (m := _asked_about(words, k))]
+    if len(set(asked)) > 1:  # "Does her face match her words?": how the channels agree is the decision's
+        return sections.get("inference") or answer.explanation
     name = _SECTION_OF_MODALITY[asked[0]] if asked else "inference"
     chosen = sections.get(name) or sections.get("inference") or answer.explanation
     return chosen if name != "inference" else f"{lead} {chosen}".strip()  # the lead: what was asked is not answered
