@@ -86,7 +86,9 @@ def acoustic(cues: dict[str, Any]) -> str:
     # there the voice is loud, with high pitch"); its phrases hold no pace or pauses.
     brief = VoiceCues.briefly_measured(voice)
     lead = f"In the audio, {brief}: there" if brief else "In the audio,"
-    head = f"{lead} the voice is {loud.removesuffix(' voice')}" if loud else f"{lead} the speaker talks"
+    level = loud.removesuffix(" voice") if loud else None
+    level = "of moderate loudness" if level == "moderate" else level  # "the voice is moderate" says not what
+    head = f"{lead} the voice is {level}" if level else f"{lead} the speaker talks"
     return head + (f", with {_join(rest)}" if rest else "")
 
 
