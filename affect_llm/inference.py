@@ -175,6 +175,19 @@ def folder_items(folder: Path) -> list[InputItem]:
     return [InputItem(id=ids[p], video=p) for p in files]
 
 
+# Files a folder of clips holds beside them on purpose: sidecar subtitles (``media.subtitle``),
+# manifests, gold files and notes. Anything else that is not a clip is worth a word to the user.
+COMPANION_SUFFIXES = {".srt", ".txt", ".jsonl", ".json", ".csv", ".md", ".log"}
+
+
+def skipped_files(folder: Path) -> list[Path]:
+    """Files of ``folder`` that ``folder_items`` leaves out and a user may have meant as clips
+    (a photo, a ``.3gp`` video): not media, not a companion file, not hidden. Why: a folder run
+    that silently drops ``face.jpg`` reads as if every file had an answer."""
+    return sorted(p for p in folder.iterdir() if p.suffix.lower() not in MEDIA_SUFFIXES | COMPANION_SUFFIXES
+                  and not p.name.startswith(".") and _is_file(p))
+
+
 def _is_file(path: Path) -> bool:
     """A regular file (or a symlink to one); a FIFO named ``x.mp4`` is left to the decoder's refusal."""
     try:

@@ -117,6 +117,12 @@ def test_csv_manifest_and_folder_inputs(tmp_path, good_clip):
     (tmp_path / "notes.txt").write_text("not a clip")
     (tmp_path / "memo.WAV").write_bytes(b"x")  # sound-only recordings are clips too
     assert [it.id for it in collect_inputs(tmp_path)] == ["a", "memo"]
+    (tmp_path / "face.jpg").write_bytes(b"x")  # not a clip, and not a companion file: said to be skipped
+    (tmp_path / "a.srt").write_text("1\n00:00:00,000 --> 00:00:01,000\nhello\n")
+    (tmp_path / ".DS_Store").write_bytes(b"x")
+    from affect_llm.inference import skipped_files
+
+    assert [p.name for p in skipped_files(tmp_path)] == ["face.jpg"]
     csv_path = tmp_path / "m.csv"
     csv_path.write_text("name,video,subtitle\nc1,a.mp4,hello there\nc2,,\n")
     items = collect_inputs(csv_path)

@@ -71,7 +71,8 @@ def run(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
     from ..errors import InputError
-    from ..inference import InferOptions, ResultStore, collect_inputs, merge_parts, run_inference, shard
+    from ..inference import (InferOptions, ResultStore, collect_inputs, merge_parts, run_inference, shard,
+                             skipped_files)
     from .options import perceive_options
 
     if args.workers < 0:
@@ -79,6 +80,10 @@ def run(args: argparse.Namespace) -> int:
     output = Path(args.output)
     items = collect_inputs(args.input)
     rank, world, local_rank = _rank()
+    if rank == 0 and Path(args.input).is_dir() and (skipped := skipped_files(Path(args.input))):
+        names = ", ".join(p.name for p in skipped[:5]) + (f" and {len(skipped) - 5} more" if len(skipped) > 5 else "")
+        print(f"skipping {len(skipped)} file{'s' if len(skipped) > 1 else ''} that {'are' if len(skipped) > 1 else 'is'} "
+              f"not video or sound: {names}", file=sys.stderr)
     mine = shard(items, rank, world)
     part = output if world == 1 else output.with_name(f"{output.stem}.rank{rank}{output.suffix}")
     store = ResultStore(part)
