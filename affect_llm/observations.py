@@ -217,7 +217,8 @@ def language(cues: dict[str, Any]) -> str:
                 if words.get("source") not in ("whisper", "none") else
                 "The language of the speech was not detected.")
     how = (f"detected as {name_of(code)} (probability {p:.2f})" if p is not None
-           else f"taken to be {name_of(code)}, the language given")
+           else f"taken to be {name_of(code)} without detecting it (the language was given, or the speech "
+                f"model hears only {name_of(code)})")
     if words.get("source") not in ("whisper", "none"):
         return f"The words were given as text; the speech was {how}."
     said = f"The speech was {how}."

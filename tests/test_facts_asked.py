@@ -89,6 +89,9 @@ def test_the_language_reply_covers_unsure_words_given_text_and_no_speech():
     assert observations.language(_cues(given)) == ("The words were given as text; the speech was "
                                                    "detected as Chinese (probability 0.90).")
     assert "no sound" in observations.language(_cues(WordCues(subtitle=None, source="none"), audio=False))
+    given_code = WordCues(subtitle="Hola, estoy bien.", source="whisper", language="es", transcript_reliable=True)
+    said = observations.language(_cues(given_code))  # --language es: no probability, nothing detected
+    assert said.startswith("The speech was taken to be Spanish without detecting it") and "probability" not in said
 
 
 def test_how_sure_says_the_fused_share_what_it_rests_on_and_what_is_missing():
