@@ -227,7 +227,7 @@ def language(cues: dict[str, Any]) -> str:
     return said
 
 
-CERTAIN_SHARE = 0.4  # a fused share this high was right 9 of 10 times on real video, below it about half
+CERTAIN_SHARE = 0.4  # on real video 9 of the 10 answers with a share this high were right, below it about half
 
 
 def certainty(cues: dict[str, Any]) -> str:
@@ -236,9 +236,10 @@ def certainty(cues: dict[str, Any]) -> str:
 
     Why rendered: the share and what it rests on are in the cues, and the LLM invents a number or
     says nothing ("Based on the video, I am not confident."). The bands follow the fused share's
-    calibration on 240 real clips (``eval/results/real_video_javanese_av_s24.json``): answers with
-    a share of at least ``CERTAIN_SHARE`` were right 9 of 10 times, those below about half the time
-    (0.45 at 0.1-0.3, 0.52 at 0.3-0.4)."""
+    calibration on 240 real clips (``eval/results/real_video_javanese_av_s24.json``): of the 10
+    answers with a share of at least ``CERTAIN_SHARE``, 9 were right; below it about half were
+    (0.45 at 0.1-0.3, 0.52 at 0.3-0.4). Ten answers are few, so the reply says "fairly sure",
+    never a probability of being right."""
     fusion = cues.get("fusion") or {}
     shares = dict(fusion.get("ranked") or [])
     emotions = fusion.get("emotions") or []
@@ -253,7 +254,8 @@ def certainty(cues: dict[str, Any]) -> str:
     if summary:
         said += f" {summary[0].upper()}{summary[1:]}."
     missing = cues.get("missing") or []
-    gaps = [text for name, text in (("face", "no face was seen clearly"),
+    face_gap = "there is no picture" if "picture" in missing else "no face was seen clearly"
+    gaps = [text for name, text in (("face", face_gap),
                                     ("speech", "no speech was heard"),
                                     ("transcript", "the words could not be understood")) if name in missing]
     if cues["words"].get("subtitle") and (fusion.get("weights") or {}).get("words") == 0:
