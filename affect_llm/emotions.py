@@ -55,6 +55,13 @@ _FORMS: dict[str, Label] = {
 }
 
 
+def plain_label(word: str) -> Label | None:
+    """The label a word plainly names ("angry", "anger", "scared", "calm"), else None: unlike
+    :func:`label_of`, no wheel is consulted, so "upset" (sad or angry) names none."""
+    word = word.strip().lower()
+    return word if word in LABELS else _FORMS.get(word)  # type: ignore[return-value]
+
+
 def check_label(value: str, where: str = "label") -> Label:
     """``value`` as a ``Label``, or a ``ValueError`` that lists the allowed values."""
     if value not in LABELS:

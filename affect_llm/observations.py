@@ -265,6 +265,29 @@ def certainty(cues: dict[str, Any]) -> str:
     return said
 
 
+def about(cues: dict[str, Any], label: str) -> str:
+    """A yes-or-no question on one emotion ("Is she angry?"), answered with the decision: "Yes, most
+    likely. Based on these clues, the person most likely feels angry, since ...". "Possibly" for an
+    emotion named beside the decision, "Not most likely" where a channel shows it but the decision
+    is another, "No channel shows it clearly" where none does. Why rendered: the default model,
+    asked "Is she happy?" of a clip answered happy, wrote "No, she is not happy. She is not happy,
+    but she is happy."; the checks dropped it, and the reply became "I can only say what the clip
+    shows." and the inference, which answers the question without saying so."""
+    fusion = cues.get("fusion") or {}
+    emotions = fusion.get("emotions") or ["neutral"]
+    showing = {**(fusion.get("expressed") or {}), **(fusion.get("leans") or {})}
+    if label == emotions[0]:
+        head = "Yes, most likely."
+    elif label in emotions:
+        head = "Possibly."
+    elif label in showing.values() or label == "neutral":
+        head = "Not most likely."
+    else:
+        head = "No channel shows it clearly."
+    said = f"{head} {decision(cues)}."
+    return f"{said} {conflict(cues)}" if conflict(cues) else said
+
+
 def _turns(turn: list[str]) -> str:
     """"turn from happiness to anger": words that plainly say one emotion and then another
     (``evidence.words.turn_of``; fusion rule 3f), where "suggest" with one label would hide one."""

@@ -59,10 +59,37 @@ def _conversation(cues: dict) -> Conversation:
     ("How sure are you?", "certainty"), ("Are you certain she is sad?", "certainty"),
     ("How confident are you?", "certainty"), ("Is this reliable?", "certainty"),
     ("Is she sure of herself?", None), ("Why is she sad?", None), ("What did she say?", None),
+    ("Is she angry?", "about"), ("Does he look scared?", "about"), ("Is she calm?", "about"),
+    ("Is he happy or sad?", None), ("Is she upset?", None), ("Is she not happy?", None),
 ])
 def test_which_questions_are_questions_of_fact(question, fact):
     render = fact_asked(question)
-    assert (render.__name__ if render else None) == fact
+    name = getattr(render, "func", render)  # about() comes with the label asked
+    assert (name.__name__ if name else None) == fact
+    if fact == "about":
+        assert render.keywords["label"] == {"Is she angry?": "angry", "Does he look scared?": "fearful",
+                                            "Is she calm?": "neutral"}[question]
+
+
+def test_a_yes_or_no_question_on_one_emotion_is_answered_with_the_decision():
+    """A sad face and angry words: anger is decided (the words), sadness named beside it or shown
+    by the face; fear by nothing."""
+    words = WordCues(subtitle="I am furious, you lied to me again!", source="user", language="en")
+    cues = _cues(words, faces=_sad_faces(p=0.8))
+    fusion = cues["fusion"]
+    assert fusion["emotions"][0] == "angry" and "sad" in {**fusion["expressed"], **fusion["leans"]}.values()
+    model, conv = Recorder(), _conversation(cues)
+    inference = observations.decision(cues)
+    yes = conv.ask(model, "Is she angry?")
+    assert yes.startswith("Yes, most likely. " + inference)
+    sad = conv.ask(model, "Is she sad?")
+    assert sad.startswith("Possibly. " if "sad" in fusion["emotions"] else "Not most likely. ")
+    assert conv.ask(model, "Is she afraid?").startswith("No channel shows it clearly. " + inference)
+    assert model.questions == []
+    if fusion["conflicts"]:
+        assert yes.endswith(observations.conflict(cues))
+    for reply, _ in [(r, q) for q, r in conv.history]:
+        assert check_explanation(reply, cues) == []
 
 
 def test_the_language_is_said_as_detected_and_the_model_is_not_asked():

@@ -8,13 +8,16 @@ Text a visitor types is bounded like the API's fields: over ``MAX_FIELD_CHARS`` 
 before any work (``check_text_field``); a question under that is cut to the prompt's word budget
 (``bound_words``), as a subtitle is.
 
-Two kinds of question are facts of the cues that the explanation does not state, and are
-answered from them without the model (``fact_asked``): which language was spoken
-(``observations.language``) and how sure the answer is (``observations.certainty``).
+Some questions are facts of the cues, answered from them without the model (``fact_asked``):
+which language was spoken (``observations.language``) and how sure the answer is
+(``observations.certainty``), which the explanation does not state, and whether the person shows
+one emotion ("Is she angry?", ``observations.about``), which the small model answered with
+contradictions.
 """
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 from collections.abc import Callable, Iterator
@@ -39,14 +42,33 @@ _CERTAINTY = frozenset({"sure", "certain", "certainty", "confident", "confidence
 _OF_THE_ANSWER = frozenset({"you", "your", "how", "this", "that", "answer", "guess", "reading", "result"})
 
 
+# A question that opens with one of these asks yes or no ("Is she angry?"); "Why is she angry?" does not.
+_YES_NO = frozenset({"is", "are", "was", "were", "am", "does", "do", "did", "can", "could", "might", "may",
+                     "would", "will", "has", "have"})
+
+
 def fact_asked(question: str) -> Callable[[dict[str, Any]], str] | None:
     """The renderer of the cues fact a question asks for, or None (the model answers it)."""
-    words = set(re.findall(r"[a-z]+", question.lower()))
+    tokens = re.findall(r"[a-z]+", question.lower())
+    words = set(tokens)
     if words & _LANGUAGE:
         return observations.language
     if words & _CERTAINTY and words & _OF_THE_ANSWER:
         return observations.certainty
+    if tokens and tokens[0] in _YES_NO and (label := _one_emotion(question)):
+        return functools.partial(observations.about, label=label)
     return None
+
+
+def _one_emotion(question: str) -> str | None:
+    """The one basic emotion a question's emotion words plainly name ("angry", "scared"), else None:
+    none, two ("Is he happy or sad?"), or a word that is no plain name of one ("upset" may be sad
+    or angry, "frustrated" is a nuance): those are left to the model."""
+    from ..emotions import plain_label
+    from ..scoring.extract import RuleExtractor
+
+    named = [plain_label(m.word) for m in RuleExtractor().extract(question).mentions if not m.negated]
+    return named[0] if named and None not in named and len(set(named)) == 1 else None
 
 
 def check_text_field(label: str, text: str | None) -> None:
