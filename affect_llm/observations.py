@@ -216,9 +216,15 @@ def language(cues: dict[str, Any]) -> str:
         return ("The words were given as text, and no language was detected from the speech."
                 if words.get("source") not in ("whisper", "none") else
                 "The language of the speech was not detected.")
-    how = (f"detected as {name_of(code)} (probability {p:.2f})" if p is not None
-           else f"taken to be {name_of(code)} without detecting it (the language was given, or the speech "
-                f"model hears only {name_of(code)})")
+    from .encoders.speech import LANGUAGE_PROB_THRESHOLD
+
+    if p is not None and p < LANGUAGE_PROB_THRESHOLD:  # the transcript's own check: the language is a guess
+        how = f"too unclear to tell its language: the likeliest, {name_of(code)}, has probability {p:.2f}"
+    elif p is not None:
+        how = f"detected as {name_of(code)} (probability {p:.2f})"
+    else:
+        how = (f"taken to be {name_of(code)} without detecting it (the language was given, or the speech "
+               f"model hears only {name_of(code)})")
     if words.get("source") not in ("whisper", "none"):
         return f"The words were given as text; the speech was {how}."
     said = f"The speech was {how}."

@@ -107,11 +107,15 @@ def test_the_language_is_said_as_detected_and_the_model_is_not_asked():
 def test_the_language_reply_covers_unsure_words_given_text_and_no_speech():
     heard = WordCues(subtitle=None, heard="Aku (pingin?) berkakari", source="whisper", language="ms",
                      language_probability=0.41, transcript_reliable=False)
-    said = observations.language(_cues(heard))
-    assert said.startswith("The speech was detected as Malay (probability 0.41).")
+    said = observations.language(_cues(heard))  # under the transcript's 0.5: no language is claimed
+    assert said.startswith("The speech was too unclear to tell its language: the likeliest, Malay, has "
+                           "probability 0.41.")
     assert "could not be understood reliably" in said
     assert check_explanation(said, _cues(heard)) == []  # "Malay" is a language the checker knows
 
+    sure = WordCues(subtitle=None, heard="Aku (pingin?) berkakari", source="whisper", language="ms",
+                    language_probability=0.8, transcript_reliable=False)
+    assert observations.language(_cues(sure)).startswith("The speech was detected as Malay (probability 0.80).")
     given = WordCues(subtitle="我太高兴了", source="user", language="zh", language_probability=0.9)
     assert observations.language(_cues(given)) == ("The words were given as text; the speech was "
                                                    "detected as Chinese (probability 0.90).")
