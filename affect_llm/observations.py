@@ -290,8 +290,8 @@ def about(cues: dict[str, Any], label: str) -> str:
         head = "Not most likely."
     else:
         head = "No channel shows it clearly."
-    said = f"{head} {decision(cues)}."
-    return f"{said} {conflict(cues)}" if conflict(cues) else said
+    clash = conflict(cues)
+    return f"{head} {decision(cues)}." + (f" {clash}" if clash else "")
 
 
 def _turns(turn: list[str]) -> str:
