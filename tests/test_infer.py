@@ -133,6 +133,12 @@ def test_csv_manifest_and_folder_inputs(tmp_path, good_clip):
 def test_bad_input_arguments(tmp_path):
     proc = infer("--input", str(tmp_path / "nope"), "--output", str(tmp_path / "o.jsonl"))
     assert proc.returncode == 2 and "nope" in proc.stderr and "Traceback" not in proc.stderr
+    proc = infer(str(tmp_path / "nope"), "-o", str(tmp_path / "o.jsonl"))  # the input may come first, bare
+    assert proc.returncode == 2 and "nope does not exist" in proc.stderr
+    proc = infer("-o", str(tmp_path / "o.jsonl"))
+    assert proc.returncode == 2 and "no input given" in proc.stderr
+    proc = infer(str(tmp_path / "a"), "--input", str(tmp_path / "b"), "-o", str(tmp_path / "o.jsonl"))
+    assert proc.returncode == 2 and "two inputs given" in proc.stderr
     empty = tmp_path / "empty.jsonl"
     empty.write_text("")
     proc = infer("--input", str(empty), "--output", str(tmp_path / "o.jsonl"))

@@ -33,13 +33,15 @@ def register(sub: argparse._SubParsersAction) -> None:
         "  Relative video paths are relative to the manifest.\n\n"
         "examples:\n"
         "  affect-llm infer --input clips/ --output results.jsonl\n"
+        "  affect-llm infer clips/ -o results.jsonl                        # the same\n"
         "  affect-llm infer --input test.jsonl --output out.jsonl --batch-size 16 --workers 3\n"
         "  affect-llm infer --input test.jsonl --output out.jsonl --score-with gold.jsonl\n"
         "  accelerate launch -m affect_llm infer --input big.jsonl --output out.jsonl   # one shard per GPU",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("--input", required=True, metavar="DIR|FILE", help="folder of clips, .jsonl or .csv manifest")
-    p.add_argument("--output", required=True, metavar="FILE", help="results JSONL (appended; resumable)")
+    p.add_argument("source", nargs="?", metavar="DIR|FILE", help="the same as --input")
+    p.add_argument("--input", metavar="DIR|FILE", help="folder of clips, .jsonl or .csv manifest")
+    p.add_argument("--output", "-o", required=True, metavar="FILE", help="results JSONL (appended; resumable)")
     p.add_argument("--batch-size", type=positive_int, default=8, metavar="N",
                    help="clips per LLM generation batch (default: %(default)s)")
     p.add_argument("--workers", type=int, default=_workers_default(), metavar="N",
@@ -77,6 +79,12 @@ def run(args: argparse.Namespace) -> int:
 
     if args.workers < 0:
         raise InputError(f"--workers must be 0 or more, got {args.workers}")
+    if args.input and args.source and Path(args.input) != Path(args.source):
+        raise InputError(f"two inputs given ({args.source} and --input {args.input}): give one")
+    args.input = args.input or args.source
+    if not args.input:
+        raise InputError("no input given: name a folder of clips or a .jsonl/.csv manifest "
+                         "(affect-llm infer clips/ -o results.jsonl)")
     output = Path(args.output)
     items = collect_inputs(args.input)
     rank, world, local_rank = _rank()
