@@ -179,7 +179,10 @@ FR: list[Entry] = [
     *_entries("sad", NAMED, "triste tristes tristesse malheureux malheureuse deprime deprimee deprimes decu "
               "decue decus decues chagrin desespere desesperee"),
     *_entries("sad", EXPRESSED, "pleurer pleure pleures pleurent pleurais pleurait pleurant dommage helas"),
-    *_phrases("sad", EXPRESSED, "tu me manques", "vous me manquez", "n en peux plus"),
+    # Not "je n'en peux plus" (nor "não aguento mais", "не могу больше"): "I can't take it anymore" says
+    # exasperation as often as exhaustion or despair, so it plainly shows no one emotion ("Je suis
+    # furieux ! ... je n'en peux plus." was answered sad on it alone).
+    *_phrases("sad", EXPRESSED, "tu me manques", "vous me manquez"),
     *_entries("angry", NAMED, "colere furieux furieuse furieuses enerve enervee enerves enervees fache fachee faches "
               "fachees rage deteste detestes inacceptable inadmissible"),
     *_phrases("angry", NAMED, "tais toi", "taisez vous", "j en ai marre", "ras le bol", "je te deteste", "je te hais"),
@@ -238,7 +241,7 @@ PT: list[Entry] = [
     *_entries("sad", NAMED, "triste tristes tristeza infeliz deprimido deprimida decepcionado decepcionada "
               "desesperado desesperada arrasado arrasada"),
     *_entries("sad", EXPRESSED, "chorar choro chora chorando chorei saudade saudades"),
-    *_phrases("sad", EXPRESSED, "que pena", "nao aguento mais"),
+    *_phrases("sad", EXPRESSED, "que pena"),
     *_entries("angry", NAMED, "raiva irritado irritada furioso furiosa zangado zangada odio odeio inaceitavel"),
     *_phrases("angry", NAMED, "cala a boca", "cale a boca"),
     *_entries("angry", EXPRESSED, "merda porra idiota imbecil desgracado desgracada mentiroso mentirosa"),
@@ -264,7 +267,6 @@ RU: list[Entry] = [
     *_entries("sad", NAMED, "грустно грустн* печал* тоск* расстроен* несчаст* одинок* разочарован* депресси* "
               "горюю"),
     *_entries("sad", EXPRESSED, "плакать плачет плакала плакал плачут плачешь жаль скучаю умер умерла горе"),
-    *_phrases("sad", EXPRESSED, "не могу больше"),
     *_entries("angry", NAMED, "злюсь злишься злит зол зла злой злая бесит бесишь бесят бешенств* ярост* "
               "ненавижу ненавист* "
               "раздраж* возмущ* сердит* сержусь заткнись"),
