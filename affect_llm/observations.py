@@ -291,7 +291,7 @@ def about(cues: dict[str, Any], label: str) -> str:
     else:
         head = "No channel shows it clearly."
     clash = conflict(cues)
-    return f"{head} {decision(cues)}." + (f" {clash}" if clash else "")
+    return f"{head} {closing('inference', cues)}" + (f" {clash}" if clash else "")
 
 
 def _turns(turn: list[str]) -> str:

@@ -284,19 +284,20 @@ def perceived_sides(rec: dict[str, Any]) -> tuple[tuple[str, str] | None, str]:
 
     Why: "is the planted conflict named" mixes two questions, whether the channels saw the two
     sides at all (a photo read as another emotion, speech not understood) and whether the fusion
-    names what they saw. A side is perceived when its channel is reliable enough to count and
-    clearly shows one emotion other than neutral (``fusion.expressed_label``'s test on the saved
-    scores); the conflict is perceived when the two sides differ.
+    names what they saw. A side is perceived when its channel clearly shows one emotion other than
+    neutral (``fusion.expressed_label`` of the saved evidence); the conflict is perceived when the
+    two sides differ.
     """
-    from affect_llm.evidence.fusion import MIN_RELIABILITY, clear_label_of
+    from affect_llm.evidence import ModalityEvidence
+    from affect_llm.evidence.fusion import expressed_label
 
     evidence = ((rec.get("cues") or {}).get("evidence")) or {}
 
     def shown(modality: str) -> str | None:
-        ev = evidence.get(modality) or {}
-        if (ev.get("reliability") or 0.0) < MIN_RELIABILITY or not ev.get("scores"):
+        saved = evidence.get(modality) or {}
+        if not saved.get("scores"):
             return None
-        return clear_label_of(ev["scores"])
+        return expressed_label(ModalityEvidence.from_dict({"modality": modality, "reliability": 0.0, **saved}))
 
     face, words = shown("face"), shown("words")
     if face is None:

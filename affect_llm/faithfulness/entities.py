@@ -22,8 +22,7 @@ from __future__ import annotations
 import functools
 import re
 
-from ..languages import BY_NAME as LANGUAGES
-from ..languages import name_of
+from ..languages import BY_NAME as LANGUAGES, name_of
 from .context import Ctx, keyword_modality
 from .fault import Fault
 
