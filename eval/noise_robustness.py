@@ -12,7 +12,10 @@ as recorded and again after one degradation at a time, all deterministic (seeded
 * ``babble10``: five other speakers of the same corpus, summed, 10 dB under (a café, a crowd);
 * ``phone``: a telephone channel: 300-3400 Hz, through 8 kHz, 8-bit mu-law;
 * ``room``: a reverberant room (an exponentially decaying noise impulse response, RT60 0.6 s);
-* ``quieter``: 20 dB lower, a check that the level still does not matter.
+* ``quieter``: 20 dB lower, a check that the level still does not matter;
+* ``music20`` / ``music10`` (with ``--music DIR``): music 20 / 10 dB under the speech, a seeded
+  excerpt of one of DIR's sound files per clip (a scene from a film or a series, a vlog with a
+  soundtrack: harmonic tones a pitch tracker may follow, and beats).
 
 For each it reports the voice channel's top label against the gold label (``perception.listen``
 then ``evidence.voice.voice_evidence``, as ``real_speech_eval.py --mode voice`` does), how often
@@ -41,6 +44,7 @@ import real_speech_eval as rse  # noqa: E402
 
 SR = 16_000
 CONDITIONS = ("clean", "white20", "white10", "pink10", "babble10", "phone", "room", "quieter")
+MUSIC_CONDITIONS = ("music20", "music10")
 BABBLE_VOICES = 5
 
 
@@ -95,7 +99,23 @@ def room(x: np.ndarray, rng: np.random.Generator, rt60_s: float = 0.6) -> np.nda
     return (y / (np.abs(y).max() + 1e-12) * np.abs(x).max()).astype(np.float32)
 
 
-def degrade(cond: str, x: np.ndarray, babble: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+def load_music(folder: Path) -> list[np.ndarray]:
+    """Every sound file in ``folder``, as 16 kHz mono (read the way the corpora are)."""
+    files = sorted(p for p in folder.iterdir() if p.suffix.lower() in {".wav", ".flac", ".mp3", ".ogg"})
+    if not files:
+        raise SystemExit(f"--music {folder}: no .wav/.flac/.mp3/.ogg files in it")
+    return [rse.load_audio(p) for p in files]
+
+
+def music_excerpt(music: list[np.ndarray], n: int, rng: np.random.Generator) -> np.ndarray:
+    """``n`` samples of one piece, from a seeded offset (tiled if the piece is shorter)."""
+    piece = music[int(rng.integers(len(music)))]
+    start = int(rng.integers(max(1, piece.size - n)))
+    return np.resize(piece[start:], n)
+
+
+def degrade(cond: str, x: np.ndarray, babble: np.ndarray, rng: np.random.Generator,
+            music: list[np.ndarray] | None = None) -> np.ndarray:
     if cond == "clean":
         return x
     if cond.startswith("white"):
@@ -110,10 +130,12 @@ def degrade(cond: str, x: np.ndarray, babble: np.ndarray, rng: np.random.Generat
         return room(x, rng)
     if cond == "quieter":
         return (x * 0.1).astype(np.float32)
+    if cond.startswith("music") and music:
+        return under(x, music_excerpt(music, x.size, rng), float(cond[5:]))
     raise ValueError(cond)
 
 
-def measure(items: list, audios: list[np.ndarray]) -> list[dict]:
+def measure(items: list, audios: list[np.ndarray], music: list[np.ndarray] | None = None) -> list[dict]:
     from affect_llm.evidence.voice import voice_evidence
     from affect_llm.perception import listen
 
@@ -123,8 +145,11 @@ def measure(items: list, audios: list[np.ndarray]) -> list[dict]:
         others = [j for j, o in enumerate(items) if o.speaker != it.speaker] or [j for j in range(len(items)) if j != i]
         picked = random.Random(i).sample(others, min(BABBLE_VOICES, len(others)))
         babble = sum(np.resize(audios[j], x.size) / _rms(audios[j]) for j in picked)
-        for cond in CONDITIONS:
-            prosody, _ = listen(degrade(cond, x, babble, rng), SR)
+        for cond in conditions(music):
+            # The music draws from its own generator, seeded by the clip: the other conditions
+            # draw exactly as before it existed, and music20 and music10 use the same excerpt.
+            draw = np.random.default_rng([7, i]) if cond in MUSIC_CONDITIONS else rng
+            prosody, _ = listen(degrade(cond, x, babble, draw, music), SR)
             voice = voice_evidence(prosody, True, language=it.corpus_language or "en")
             rows.append({"file": it.path.name, "gold": it.label, "speaker": it.speaker, "condition": cond,
                          "voice_top": voice.top(1)[0][0] if voice.present else None,
@@ -135,6 +160,10 @@ def measure(items: list, audios: list[np.ndarray]) -> list[dict]:
     return rows
 
 
+def conditions(music: list[np.ndarray] | None) -> tuple[str, ...]:
+    return CONDITIONS + (MUSIC_CONDITIONS if music else ())
+
+
 def report(rows: list[dict]) -> dict:
     from affect_llm.evidence.voice import DIMS
 
@@ -143,7 +172,7 @@ def report(rows: list[dict]) -> dict:
         by[r["condition"]].append(r)
     clean = {r["file"]: r for r in by["clean"]}
     out = {}
-    for cond in CONDITIONS:
+    for cond in [c for c in CONDITIONS + MUSIC_CONDITIONS if c in by]:
         rs = by[cond]
         n = len(rs)
         shifts = {}
@@ -186,10 +215,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--labels", type=Path)
     ap.add_argument("--sample", type=int, default=140, help="clips, stratified by label (default 140)")
     ap.add_argument("--name", default="noise_robustness")
+    ap.add_argument("--music", type=Path, help="a folder of music files: adds music 20 and 10 dB under the speech")
     args = ap.parse_args(argv)
+    music = load_music(args.music) if args.music else None
     items = rse.stratified(rse.read_items(args.folder, args.labels), args.sample, seed=0)
     audios = [rse.load_audio(it.path) for it in items]
-    rows = measure(items, audios)
+    rows = measure(items, audios, music)
     rep = report(rows)
     meta = {"when": time.strftime("%Y-%m-%d %H:%M"), "clips": len(items), "folder": args.folder.name,
             "pipeline": rse.pipeline_rev()}
