@@ -331,3 +331,32 @@ def test_a_face_that_favours_no_label_clearly_is_said_to_be_unclear():
     clear["face"]["found"] = True
     assert visual(clear).endswith("the 8 sampled frames and stays so throughout")
     assert visual({k: v for k, v in clear.items() if k != "evidence"}) == visual(clear)  # no record: as measured
+
+
+def test_a_label_the_pool_leaves_below_uniform_is_supported_by_nothing():
+    """A user's own explanation for the cheerful example ("the voice trembles and cracks with
+    grief, showing she is sad") passed: the log pool had left sad 0.108 and the fusion floor was
+    0.1, under uniform (1/7), so almost any label was "supported". No channel gives sad even
+    0.1 here; a label is now supported by the fusion only when the pool ranks it above uniform."""
+    scores = {"neutral": 0.059, "happy": 0.635, "sad": 0.057, "angry": 0.057, "fearful": 0.057, "surprised": 0.077,
+              "disgusted": 0.057}
+    cues = {"face": {"found": True, "dominant": "happy", "first_half": "happy", "second_half": "happy",
+                     "mean_probs": {"happy": 0.964, "surprise": 0.033, "neutral": 0.003}},
+            "voice": {"audio_track": True, "speech_found": True, "phrases": ["loud voice", "moderate pace"]},
+            "words": {"subtitle": "I can't believe it, this is wonderful.", "source": "whisper", "language": "en"},
+            "missing": [],
+            "evidence": {"face": {"reliability": 0.6, "reads": "label", "scores": scores, "pool_share": 0.25},
+                         "voice": {"reliability": 0.468, "reads": "arousal", "arousal": "high",
+                                   "scores": {"neutral": 0.343, "happy": 0.066, "sad": 0.071, "angry": 0.065,
+                                              "fearful": 0.11, "surprised": 0.059, "disgusted": 0.286}},
+                         "words": {"reliability": 0.812, "reads": "label",
+                                   "scores": {"neutral": 0.123, "happy": 0.484, "sad": 0.093, "angry": 0.062,
+                                              "fearful": 0.061, "surprised": 0.138, "disgusted": 0.039}}},
+            "fusion": {"ranked": [["happy", 0.347], ["surprised", 0.131], ["neutral", 0.128], ["sad", 0.108],
+                                  ["disgusted", 0.104], ["fearful", 0.098], ["angry", 0.084]],
+                       "emotions": ["happy"], "expressed": {"face": "happy", "words": "happy"}}}
+    faults = check_sentence("In the audio, the voice trembles with grief, showing she is sad.", cues)
+    assert [(f.kind, f.text) for f in faults] == [("emotion", "grief"), ("emotion", "sad")]
+    assert [f.text for f in check_sentence("She looks a little surprised.", cues)] == ["surprised"]
+    assert check_sentence("She is happy.", cues) == []
+    assert check_sentence("Her voice hints at disgust.", cues) == []  # the voice gives it 0.29

@@ -33,10 +33,12 @@ RATE_MID_SPS = (FAST_SPS + SLOW_SPS) / 2  # 4 syllables/s
 BRIEF_SPEECH_S = 1.0
 
 # Emotion support (see FAITHFULNESS.md): a label is supported when a present channel gives it
-# at least MODALITY_FLOOR (uniform is 1/7 = 0.14), or the fusion ranks it at FUSION_FLOOR or more.
+# at least MODALITY_FLOOR (uniform is 1/7 = 0.14), or the fusion ranks it above uniform. The pool
+# leaves 0.08-0.11 to labels that nothing shows (a still smiling face, cheerful words and a voice
+# leaning to disgust: sad 0.108), so a floor of 0.1 had supported "she is sad" there.
 MODALITY_FLOOR = 0.2
 MIN_RELIABILITY = 0.2
-FUSION_FLOOR = 0.1
+FUSION_FLOOR = 1 / len(LABELS)
 FACE_FLOOR = 0.15  # mean expression probability that makes a face label visible at all
 FACE_FRAME_SHARE = 0.25  # ... or the share of face frames whose top class it is
 
