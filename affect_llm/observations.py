@@ -64,7 +64,24 @@ def _unclear_face(cues: dict[str, Any]) -> str:
     from .evidence.fusion import clear_label_of
 
     scores = ((cues.get("evidence") or {}).get("face") or {}).get("scores")
-    return ", though not clearly" if scores and clear_label_of(scores) is None else ""
+    if not scores or clear_label_of(scores) is not None:
+        return ""
+    pair = _pair(cues, "face")
+    return f", though it looks nearly as {pair[1]}" if pair else ", though not clearly"
+
+
+def _pair(cues: dict[str, Any], modality: str) -> tuple[str, str] | None:
+    """The two unpleasant labels a channel shows without saying which (``fusion.unpleasant_pair``,
+    rule 4b), the one the decision took first; None otherwise. Why: "These words suggest the person
+    is angry" of words read angry 0.36, sad 0.35 claims more than they say."""
+    from .evidence.fusion import unpleasant_pair
+
+    scores = ((cues.get("evidence") or {}).get(modality) or {}).get("scores")
+    expressed = ((cues.get("fusion") or {}).get("expressed") or {}).get(modality)
+    pair = unpleasant_pair(scores) if scores else None
+    if not pair or expressed not in pair:
+        return None
+    return (expressed, pair[1] if expressed == pair[0] else pair[0])
 
 
 def acoustic(cues: dict[str, Any]) -> str:
@@ -191,12 +208,12 @@ def closing(section: str, cues: dict[str, Any]) -> str:
         turn = ((cues.get("fusion") or {}).get("turns") or {}).get("words")  # rule 3f: the turn the answer names
         if through_rough_translation(cues["words"].get("translation_reliable"), words.get("detail")):
             return core + _own_words(words) + " Read through a rough English translation, not quoted since it may be inaccurate, " + \
-                (f"they {_turns(turn)}." if turn else f"they suggest {_suggests(label)}." if label
+                (f"they {_turns(turn)}." if turn else f"they suggest {_suggests(label, _pair(cues, 'words'))}." if label
                  else "they carry no clear emotion.")
         return core + _own_words(words) + (f" These words {_turns(turn)}." if turn
-                                           else f" These words suggest {_suggests(label)}." if label
-                                           else " These words carry no clear emotion.")
-    return core + (f", which suggests {_suggests(label)}" if label else "") + "."
+                                           else f" These words suggest {_suggests(label, _pair(cues, 'words'))}."
+                                           if label else " These words carry no clear emotion.")
+    return core + (f", which suggests {_suggests(label, _pair(cues, 'face'))}" if label else "") + "."
 
 
 def language(cues: dict[str, Any]) -> str:
@@ -341,7 +358,9 @@ def _own_words(words: dict[str, Any]) -> str:
     return f" Among them, {_join(parts)}." if parts else ""
 
 
-def _suggests(label: str) -> str:
+def _suggests(label: str, pair: tuple[str, str] | None = None) -> str:
+    if pair:  # rule 4b: an unpleasant feeling, which of the two not clear
+        return f"the person is {pair[0]} or {pair[1]}"
     return "no particular emotion" if label == "neutral" else f"the person is {label}"
 
 

@@ -284,20 +284,14 @@ def perceived_sides(rec: dict[str, Any]) -> tuple[tuple[str, str] | None, str]:
 
     Why: "is the planted conflict named" mixes two questions, whether the channels saw the two
     sides at all (a photo read as another emotion, speech not understood) and whether the fusion
-    names what they saw. A side is perceived when its channel clearly shows one emotion other than
-    neutral (``fusion.expressed_label`` of the saved evidence); the conflict is perceived when the
-    two sides differ.
+    names what they saw. A side is perceived when the fusion found its channel expressing one
+    emotion (the record's ``cues.fusion.expressed``: a clear label, or one of an unpleasant pair,
+    ``evidence.fusion`` rules 4 and 4b); the conflict is perceived when the two sides differ.
     """
-    from affect_llm.evidence import ModalityEvidence
-    from affect_llm.evidence.fusion import expressed_label
-
-    evidence = ((rec.get("cues") or {}).get("evidence")) or {}
+    expressed = (((rec.get("cues") or {}).get("fusion")) or {}).get("expressed") or {}
 
     def shown(modality: str) -> str | None:
-        saved = evidence.get(modality) or {}
-        if not saved.get("scores"):
-            return None
-        return expressed_label(ModalityEvidence.from_dict({"modality": modality, "reliability": 0.0, **saved}))
+        return expressed.get(modality)
 
     face, words = shown("face"), shown("words")
     if face is None:

@@ -187,19 +187,26 @@ def test_conflict_match_reads_the_face_side_of_grouped_conflicts():
 def test_a_planted_conflict_is_perceived_only_when_face_and_words_each_clearly_show_an_emotion():
     ev = _eval_module()
 
-    def record(face: dict, words: dict) -> dict:
-        return {"cues": {"evidence": {"face": face, "words": words}}}
+    from affect_llm.evidence import ModalityEvidence
+    from affect_llm.evidence.fusion import fuse
+
+    def record(face: dict, words: dict) -> dict:  # as the pipeline saves it: the evidence, and its fusion
+        evidence = {"face": face, "words": words}
+        fusion = fuse({m: ModalityEvidence.from_dict({"modality": m, **d}) for m, d in evidence.items()})
+        return {"cues": {"evidence": evidence, "fusion": fusion.to_dict()}}
 
     smile = {"reliability": 0.8, "scores": {"happy": 0.65, "neutral": 0.06, "sad": 0.05}}
     angry_words = {"reliability": 0.6, "scores": {"angry": 0.62, "fearful": 0.1, "neutral": 0.05}}
     not_understood = {"reliability": 0.0, "scores": {"angry": 0.62, "fearful": 0.1}}
-    unclear_face = {"reliability": 0.8, "scores": {"fearful": 0.29, "sad": 0.26, "angry": 0.2}}
+    unclear_face = {"reliability": 0.8, "scores": {"fearful": 0.24, "happy": 0.22, "angry": 0.2}}
+    fear_or_sadness = {"reliability": 0.8, "scores": {"fearful": 0.29, "sad": 0.26, "angry": 0.2}}  # rule 4b
     calm_words = {"reliability": 0.6, "scores": {"neutral": 0.6, "happy": 0.1}}
 
     assert ev.perceived_sides(record(smile, angry_words)) == (("happy", "angry"), "")
     assert ev.perceived_sides(record(smile, not_understood))[0] is None
     assert "words" in ev.perceived_sides(record(smile, not_understood))[1]
     assert "face" in ev.perceived_sides(record(unclear_face, angry_words))[1]
+    assert ev.perceived_sides(record(fear_or_sadness, angry_words)) == (("fearful", "angry"), "")
     assert "neutral" in ev.perceived_sides(record(smile, calm_words))[1]
     assert ev.perceived_sides(record(smile, {"reliability": 0.6, "scores": smile["scores"]}))[0] is None
 

@@ -481,3 +481,71 @@ def test_words_that_turn_name_both_emotions_and_say_so():
     # Words too unsure to express anything turn nothing.
     words.reliability = 0.1
     assert fuse({"face": face, "voice": voice, "words": words}).turns == {}
+
+
+def test_words_torn_between_two_unpleasant_emotions_still_show_an_unpleasant_feeling():
+    """Rule 4b, the `serve --help` example: "Leave me alone." under the smiling still photo of
+    examples/angry.mp4. The words read angry 0.356, sad 0.347: no one label is clear, so they
+    counted as flat (a quarter of their weight) and the photo decided "happy", with "these words
+    carry no clear emotion". They plainly show an unpleasant feeling; the others say which."""
+    words = _flat_words({"neutral": 0.078, "happy": 0.03, "sad": 0.347, "angry": 0.356, "fearful": 0.037,
+                         "surprised": 0.034, "disgusted": 0.118}, 0.82)
+    face = _ev("face", "happy", 0.65, 0.6)
+    face.pool_share = 0.25  # a still photo under a voice (rule 1c)
+    voice = _tone({"neutral": 0.47, "happy": 0.06, "sad": 0.06, "angry": 0.09, "fearful": 0.1, "surprised": 0.06,
+                   "disgusted": 0.14}, 0.36)
+    fusion = fuse({"face": face, "voice": voice, "words": words})
+    assert fusion.emotions[0] == "angry" and fusion.expressed["words"] == "angry"
+    assert fusion.weights["words"] == 0.82  # not flat: its full weight
+    [conflict] = fusion.conflicts
+    assert conflict.labels == ["happy", "angry"]
+    # Which of the two is the other channels' call: a low-energy voice leaning to sadness takes sad.
+    sad_voice = _tone({"neutral": 0.3, "happy": 0.05, "sad": 0.35, "angry": 0.05, "fearful": 0.1, "surprised": 0.05,
+                       "disgusted": 0.1}, 0.5, arousal="low")
+    assert fuse({"face": face, "voice": sad_voice, "words": words}).expressed["words"] == "sad"
+    # Alone, the words' own order decides.
+    assert fuse({"words": words}).emotions[0] == "angry"
+    # A pair of opposite valence (the reader unsure of the feeling's sign) is still no clear label.
+    torn = _flat_words({"neutral": 0.08, "happy": 0.35, "sad": 0.05, "angry": 0.34, "fearful": 0.06,
+                        "surprised": 0.06, "disgusted": 0.06}, 0.82)
+    mixed = fuse({"face": face, "voice": voice, "words": torn})
+    assert "words" not in mixed.expressed and mixed.weights["words"] < 0.82
+
+
+def test_the_rendered_sentences_name_both_emotions_of_an_unpleasant_pair():
+    from affect_llm.faithfulness import check_sentence
+    from affect_llm.observations import closing
+
+    words = {"reliability": 0.82, "reads": "label",
+             "scores": {"neutral": 0.078, "happy": 0.03, "sad": 0.347, "angry": 0.356, "fearful": 0.037,
+                        "surprised": 0.034, "disgusted": 0.118}}
+    face = {"reliability": 0.6, "reads": "label", "pool_share": 0.25,
+            "scores": {"neutral": 0.06, "happy": 0.06, "sad": 0.259, "angry": 0.213, "fearful": 0.291,
+                       "surprised": 0.06, "disgusted": 0.057}}
+    cues = {"face": {"found": True, "frames": 8, "frames_with_face": 8, "dominant": "fear", "first_half": "fear",
+                     "second_half": "fear", "mean_probs": {"fear": 0.44, "sad": 0.31, "angry": 0.24}},
+            "voice": {"audio_track": True, "speech_found": True, "phrases": ["moderate pace"]},
+            "words": {"subtitle": "Leave me alone.", "source": "subtitle"}, "missing": [],
+            "evidence": {"face": face, "words": words},
+            "fusion": {"expressed": {"face": "fearful", "words": "angry"}, "emotions": ["angry"],
+                       "ranked": [["angry", 0.3], ["sad", 0.25], ["fearful", 0.2]]}}
+    verbal, visual = closing("verbal", cues), closing("visual", cues)
+    assert verbal.endswith("These words suggest the person is angry or sad.")
+    assert visual.endswith("though it looks nearly as sad, which suggests the person is fearful or sad.")
+    assert check_sentence(verbal, cues) == [] and check_sentence(visual, cues) == []
+
+
+def test_a_continuation_may_name_either_emotion_of_an_unpleasant_pair():
+    """The default model's own sentence on such words may say either of the two (rule 4b), not a
+    third, and not happiness."""
+    from affect_llm.faithfulness.interpretation import off_reading
+
+    cues = {"words": {"subtitle": "Leave me alone.", "source": "subtitle"},
+            "evidence": {"words": {"reliability": 0.82, "reads": "label",
+                                   "scores": {"neutral": 0.078, "happy": 0.03, "sad": 0.347, "angry": 0.356,
+                                              "fearful": 0.037, "surprised": 0.034, "disgusted": 0.118}}},
+            "fusion": {"expressed": {"words": "angry"}, "emotions": ["angry"]}}
+    assert off_reading("These words suggest that the speaker is sad.", "verbal", cues) == []
+    assert off_reading("These words suggest that the speaker is angry.", "verbal", cues) == []
+    assert off_reading("These words suggest that the speaker is happy.", "verbal", cues) != []
+    assert off_reading("These words suggest that the speaker is afraid.", "verbal", cues) != []

@@ -224,7 +224,7 @@ def off_reading(continuation: str, section: str, cues: dict[str, Any]) -> list[s
     words that express one are not read as another alone: "the face looks mostly sad ..., which
     suggests that it has a neutral expression" names a label the face gives 0.22, and passes over
     the one the sentence has just stated."""
-    from ..evidence.fusion import fits
+    from ..evidence.fusion import fits, unpleasant_pair
     from .cueview import CueView
 
     channel = _SECTION_CHANNEL.get(section)
@@ -262,7 +262,9 @@ def off_reading(continuation: str, section: str, cues: dict[str, Any]) -> list[s
     out = [m.word for m, lab in mentions if lab and not m.negated and unshown(m.word, lab)] + out
     expressed = (fusion.get("expressed") or {}).get(channel) if channel != "voice" else None
     asserted = [(m.word, lab) for m, lab in mentions if lab and not m.negated]
-    if expressed and asserted and expressed not in {lab for _, lab in asserted}:
+    pair = unpleasant_pair((evidence.get("scores") or {})) if expressed else None
+    shown = set(pair) if pair and expressed in pair else {expressed}  # rule 4b: either of the two is its reading
+    if expressed and asserted and not shown & {lab for _, lab in asserted}:
         # "the face looks mostly sad ..., which suggests that it has a neutral expression": each
         # word is backed (the face read neutral 0.22, sad 0.34), the reading passed over
         out += [f"{word} (the {channel} reads mostly {expressed})" for word, _ in asserted if word not in out]
@@ -309,9 +311,10 @@ def _shows_a_label(evidence: dict[str, Any]) -> bool:
     Why: "These words suggest that the speaker is angry" of words read angry 0.23, happy 0.22
     (a flat German sentence, translated) names an emotion the channel does not show, beside an
     inference that says only the voice hints at one."""
-    from ..evidence.fusion import clear_label_of
+    from ..evidence.fusion import clear_label_of, unpleasant_pair
 
-    return clear_label_of(evidence.get("scores") or {}) is not None
+    scores = evidence.get("scores") or {}
+    return clear_label_of(scores) is not None or unpleasant_pair(scores) is not None  # rule 4b: one of two
 
 
 def arousal_claims(text: str) -> list[tuple[str, str]]:
