@@ -202,9 +202,9 @@ def closing(section: str, cues: dict[str, Any]) -> str:
         words = (cues.get("evidence") or {}).get("words") or {}
         if not words.get("reliability", 1.0):
             if rough_translation(cues["words"]) == "shown only":  # English exists, too uncertain to read
-                return core + (" Their automatic English translation did not pass its checks, so it is not"
-                               " read and they give no clue.")
-            return core + " Their meaning could not be read, so they give no clue."  # no English to score
+                return core + (" The automatic English translation of these words did not pass its checks,"
+                               " so it is not read, and they give no clue.")
+            return core + " The meaning of these words could not be read, so they give no clue."  # no English
         turn = ((cues.get("fusion") or {}).get("turns") or {}).get("words")  # rule 3f: the turn the answer names
         if through_rough_translation(cues["words"].get("translation_reliable"), words.get("detail")):
             return core + _own_words(words) + " Read through a rough English translation, not quoted since it may be inaccurate, " + \

@@ -60,7 +60,7 @@ def test_the_rough_english_of_a_transcript_is_shown_not_read():
     cues = _decide(decide, words)
     assert not cues.evidence["words"].present  # not sad from the English alone
     sentence = closing("verbal", cues.to_dict())
-    assert "translation did not pass its checks" in sentence and "Life has no meaning" not in sentence
+    assert "translation of these words did not pass its checks" in sentence and "Life has no meaning" not in sentence
     assert check_explanation(sentence, cues.to_dict()) == []
     from affect_llm.cli.describe import _words_line  # the user still sees it, for what it is
 

@@ -104,6 +104,12 @@ def run(args: argparse.Namespace) -> int:
                disable=args.no_progress or todo == 0, file=sys.stderr, dynamic_ncols=True)
     try:
         summary = run_inference(mine, store, options, progress=bar.update, device=_device(local_rank))
+    except KeyboardInterrupt:  # say what is kept: every answer written so far, and how to go on
+        bar.close()
+        kept = sum(1 for it in mine if it.id in store.done)
+        print(f"interrupted: {kept} of {len(mine)} clips are answered in {part}; the same command goes on "
+              f"from there", file=sys.stderr)
+        raise
     finally:
         bar.close()
         store.close()
