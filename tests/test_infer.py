@@ -161,3 +161,26 @@ def test_two_ranks_shard_and_merge(tmp_path, good_clip, fast_model):
         assert p.returncode == 0, err
     assert sorted(r["id"] for r in read_lines(out)) == ["s0", "s1", "s2", "s3"]
     assert not list(tmp_path.glob("merged.rank*"))
+
+
+def test_ctrl_c_says_how_many_clips_are_answered_and_how_to_go_on(tmp_path, monkeypatch, capsys):
+    """A user who stops a long run with Ctrl-C saw only "affect-llm: interrupted", and did not
+    know that the answers so far were kept, nor that the same command resumes."""
+    import affect_llm.inference as inference
+    from affect_llm.cli.main import main
+
+    clips = tmp_path / "clips"
+    clips.mkdir()
+    for name in ("a.wav", "b.wav", "c.wav"):
+        (clips / name).write_bytes(b"RIFF")  # never decoded: the run is stopped before
+
+    def stopped_after_one(items, store, options, progress=None, device=None):
+        store.write([{"id": items[0].id, "explanation": "x", "emotions": ["neutral"]}])
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(inference, "run_inference", stopped_after_one)
+    out = tmp_path / "out.jsonl"
+    assert main(["infer", str(clips), "-o", str(out), "--no-progress"]) == 130
+    err = capsys.readouterr().err
+    assert f"interrupted: 1 of 3 clips are answered in {out}; the same command goes on from there" in err
+    assert [json.loads(line)["id"] for line in out.read_text().splitlines()] == ["a"]
