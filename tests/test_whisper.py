@@ -467,6 +467,21 @@ def test_judge_thresholds():
     assert not judge(Transcript(""), language_given=True).reliable
 
 
+def test_speech_not_understood_in_a_given_language_says_that_the_language_was_given():
+    """English speech told `--language fr` is decoded as French nonsense and is not understood;
+    a user who gave the wrong language was not told why (found using the product as a new user)."""
+    from affect_llm.encoders.speech import judge
+
+    forced = judge(Transcript("Je suis passé l'examen", language="fr", avg_logprob=-1.3), language_given=True)
+    assert not forced.text_reliable
+    assert forced.reasons[-1] == ("it was heard as French because that language was given: if the speech is in "
+                                  "another language, let it be detected")
+    detected = judge(Transcript("Je suis passé l'examen", language="fr", avg_logprob=-1.3), language_given=False)
+    assert not any("was given" in r for r in detected.reasons)
+    heard = judge(Transcript("Je suis très content", language="fr", avg_logprob=-0.2), language_given=True)
+    assert heard.reliable and heard.reasons == []
+
+
 def test_segments_from_timestamp_tokens():
     from affect_llm.encoders.speech import _split_segments
 

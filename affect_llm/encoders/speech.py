@@ -350,6 +350,11 @@ def judge(tr: Transcript, language_given: bool) -> Transcript:
     text_reasons = list(reasons)
     if looping(tr.text) or compression_ratio(tr.text) > COMPRESSION_RATIO_THRESHOLD:
         text_reasons.append("the words repeat themselves, a decoding loop")
+    if language_given and text_reasons and tr.language:  # a wrong language makes any speech unintelligible
+        from ..languages import name_of
+
+        text_reasons.append(f"it was heard as {name_of(tr.language)} because that language was given: "
+                            f"if the speech is in another language, let it be detected")
     reasons = list(text_reasons)
     if tr.translation is not None and not tr.translation.strip():
         reasons.append("the English translation is empty")
