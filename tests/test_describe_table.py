@@ -41,3 +41,14 @@ def test_the_voice_row_leads_with_energy():
     voice = {"audio_track": True, "speech_found": True, "prosody": {"arousal": "high"}, "phrases": ["loud voice"]}
     assert _voice_line(voice) == "high energy; loud voice"
     assert _voice_line({**voice, "speech_found": False}) == "no clear speech"
+
+
+def test_the_words_row_says_when_speech_was_not_understood_in_a_language_the_user_gave():
+    reason = ("it was heard as French because that language was given: if the speech is in another language, "
+              "let it be detected")
+    cues = {"subtitle_source": "whisper",
+            "words": {"subtitle": None, "heard": "(Juste?) (la?) (mouze?)", "language": "fr",
+                      "reliability": {"reasons": ["low confidence in the words", reason]}}}
+    assert _words_line(cues) == f'not understood reliably [fr] (heard: "(Juste?) (la?) (mouze?)"); {reason}'
+    cues["words"]["reliability"]["reasons"] = ["low confidence in the words"]  # detected, not given: as before
+    assert _words_line(cues) == 'not understood reliably [fr] (heard: "(Juste?) (la?) (mouze?)")'

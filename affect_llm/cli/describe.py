@@ -154,7 +154,8 @@ def _words_line(cues: dict) -> str:
             line += " ({} → {})".format(*detail["turn"])
         return line
     if words.get("heard"):
-        return f"not understood reliably{lang} (heard: \"{words['heard']}\")"
+        given = [r for r in (words.get("reliability") or {}).get("reasons") or [] if "language was given" in r]
+        return f"not understood reliably{lang} (heard: \"{words['heard']}\")" + (f"; {given[0]}" if given else "")
     return "none"
 
 
