@@ -115,7 +115,7 @@ The rule, in full:
    the pool at a quarter of its weight and a still smiling photo beside it decided "happy". A
    pair of mixed valence (happy and angry: the reader is unsure of the feeling's sign) stays
    unclear. Rare in what was measured: none of the development corpus's words or the real
-   Javanese video's faces, 2 of EMER-v2's 311 subtitles, 1 of the real speech runs' words.
+   Javanese video's faces, 3 of EMER-v2's 311 subtitles, 1 of the real speech runs' words.
 5. A channel that reads only arousal (``ModalityEvidence.reads == "arousal"``: the voice)
    expresses its arousal, high or low, never a label: prosody tells calm from excited far better
    than pleasant from unpleasant (Juslin & Laukka 2003; Scherer 2003; on real acted speech the
