@@ -51,7 +51,7 @@ def test_help_imports_no_web_or_model_library():
 # --------------------------------------------------------------------------- terminal mode
 def test_tui_explains_then_answers_a_piped_question(example_clips, fast_model):
     proc = chat("--tui", str(example_clips["cheerful"]), "--model", str(fast_model), "--followup-tokens", "24",
-                stdin="why do you think she is happy?\n")
+                stdin="why do you think she is happy?\nquit\nIs she sad?\n")
     assert proc.returncode == 0, proc.stderr
     out = proc.stdout
     assert "== cheerful" in out and "words (whisper):" in out  # transcribed: the real default path
@@ -60,6 +60,7 @@ def test_tui_explains_then_answers_a_piped_question(example_clips, fast_model):
     assert "you> why do you think she is happy?" in out
     reply = out.split("affect-llm> ", 1)[1].strip()
     assert len(reply.split()) >= 3, out
+    assert "you> quit" not in out and "Is she sad?" not in out  # a bare "quit" ends it, as /quit does
 
 
 def test_tui_bad_clip_is_a_one_line_error(tmp_path):

@@ -304,3 +304,20 @@ def test_an_empty_reply_to_a_question_on_two_channels_gives_how_they_agree(quest
     answer = Answer(explanation=" ".join(ANGRY_SECTIONS.values()), emotions=["angry", "happy"],
                     emotions_source="evidence", sections=ANGRY_SECTIONS)
     assert _followup_fallback(question, answer, "I can only say what the clip shows.") == ANGRY_SECTIONS["inference"]
+
+
+def test_an_empty_reply_to_why_a_channel_weighed_less_gives_its_sentence_and_the_decision():
+    """Asked of a German clip over a still surprised photo, "Why does the face not count?" got the
+    face's sentence alone ("... looks mostly surprised ..."), which does not say why."""
+    from affect_llm.models.textualized import Answer, _followup_fallback
+
+    sections = dict(ANGRY_SECTIONS, inference=ANGRY_SECTIONS["inference"] + " The clues conflict: the face points to "
+                    "happiness, but the words point to anger; the face's mouth does not move while speech is heard, "
+                    "so it counts less.")
+    answer = Answer(explanation=" ".join(sections.values()), emotions=["angry", "happy"],
+                    emotions_source="evidence", sections=sections)
+    lead = "I can only say what the clip shows."
+    assert _followup_fallback("Why does the face not count?", answer, lead) == \
+        sections["visual"] + " " + sections["inference"]
+    assert _followup_fallback("Is she smiling?", answer, lead) == sections["visual"]  # no why: as before
+    assert _followup_fallback("Why does her voice sound like that?", answer, lead) == sections["acoustic"]

@@ -16,6 +16,8 @@ from .options import add_perception_options, add_upload_limits, positive_int
 from .serve import check_port_free
 
 QUIT = "/quit"
+# Also taken as the end: what people type to leave a terminal conversation (a question is never just this).
+QUIT_WORDS = frozenset({QUIT, "/exit", "quit", "exit", "bye", "q"})
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -26,7 +28,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         "frames, the face crops, the transcript, the cues, the explanation streamed token by token "
         "and the emotion words on a wheel; then ask follow-up questions about the same clip. With "
         "--tui CLIP, the same conversation in the terminal: the explanation, then one question per "
-        f"line from stdin until end of input or {QUIT}.",
+        f"line from stdin until end of input or {QUIT} (or quit, exit).",
         epilog="examples:\n"
         "  affect-llm chat                                  # http://127.0.0.1:7860\n"
         "  affect-llm chat --port 8080 --max-upload-mb 50 --max-seconds 60\n"
@@ -125,7 +127,7 @@ def run_tui(args: argparse.Namespace) -> int:
         question = line.strip()
         if not question:
             continue
-        if question == QUIT:
+        if question.lower().rstrip(".!") in QUIT_WORDS:
             break
         if not interactive:
             shown = question if len(question) <= 200 else question[:200] + "…"

@@ -96,6 +96,12 @@ def _followup_fallback(question: str, answer: Answer, lead: str) -> str:
         return sections.get("inference") or answer.explanation
     name = _SECTION_OF_MODALITY[asked[0]] if asked else "inference"
     chosen = sections.get(name) or sections.get("inference") or answer.explanation
+    inference = sections.get("inference") or ""
+    if "why" in words and name != "inference" and re.search(rf"\bthe {asked[0]}\b", inference):
+        # "Why does the face not count?": the face's sentence says what it showed, the decision
+        # says how it weighed ("... the face's mouth does not move while speech is heard, so it
+        # counts less"); the face's sentence alone did not answer.
+        return f"{chosen} {inference}"
     return chosen if name != "inference" else f"{lead} {chosen}".strip()  # the lead: what was asked is not answered
 
 
