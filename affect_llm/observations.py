@@ -71,17 +71,13 @@ def _unclear_face(cues: dict[str, Any]) -> str:
 
 
 def _pair(cues: dict[str, Any], modality: str) -> tuple[str, str] | None:
-    """The two unpleasant labels a channel shows without saying which (``fusion.unpleasant_pair``,
+    """The two unpleasant labels a channel shows without saying which (``fusion.pair_shown``,
     rule 4b), the one the decision took first; None otherwise. Why: "These words suggest the person
     is angry" of words read angry 0.36, sad 0.35 claims more than they say."""
-    from .evidence.fusion import unpleasant_pair
+    from .evidence.fusion import pair_shown
 
-    scores = ((cues.get("evidence") or {}).get(modality) or {}).get("scores")
-    expressed = ((cues.get("fusion") or {}).get("expressed") or {}).get(modality)
-    pair = unpleasant_pair(scores) if scores else None
-    if not pair or expressed not in pair:
-        return None
-    return (expressed, pair[1] if expressed == pair[0] else pair[0])
+    return pair_shown(((cues.get("evidence") or {}).get(modality) or {}).get("scores") or {},
+                      ((cues.get("fusion") or {}).get("expressed") or {}).get(modality))
 
 
 def acoustic(cues: dict[str, Any]) -> str:

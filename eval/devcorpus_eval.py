@@ -289,11 +289,7 @@ def perceived_sides(rec: dict[str, Any]) -> tuple[tuple[str, str] | None, str]:
     ``evidence.fusion`` rules 4 and 4b); the conflict is perceived when the two sides differ.
     """
     expressed = (((rec.get("cues") or {}).get("fusion")) or {}).get("expressed") or {}
-
-    def shown(modality: str) -> str | None:
-        return expressed.get(modality)
-
-    face, words = shown("face"), shown("words")
+    face, words = expressed.get("face"), expressed.get("words")
     if face is None:
         return None, "the face shows no clear emotion"
     if words is None:

@@ -65,9 +65,9 @@ def _one_emotion(question: str) -> str | None:
     none, two ("Is he happy or sad?"), or a word that is no plain name of one ("upset" may be sad
     or angry, "frustrated" is a nuance): those are left to the model."""
     from ..emotions import plain_label
-    from ..scoring.extract import RuleExtractor
+    from ..faithfulness.cueview import extractor  # the one emotion-word reader, built once
 
-    named = [plain_label(m.word) for m in RuleExtractor().extract(question).mentions if not m.negated]
+    named = [plain_label(m.word) for m in extractor().extract(question).mentions if not m.negated]
     return named[0] if named and None not in named and len(set(named)) == 1 else None
 
 

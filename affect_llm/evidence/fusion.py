@@ -388,6 +388,15 @@ def unpleasant_pair(scores: dict[Label, float]) -> tuple[Label, Label] | None:
     return a, b
 
 
+def pair_shown(scores: dict[Label, float], expressed: Label | None) -> tuple[Label, Label] | None:
+    """The unpleasant pair a channel shows (rule 4b) as (the label it expresses, the other one), when
+    the fusion took one of the two; else None."""
+    pair = unpleasant_pair(scores) if scores else None
+    if not pair or expressed not in pair:
+        return None
+    return (pair[0], pair[1]) if expressed == pair[0] else (pair[1], pair[0])
+
+
 def expressed_label(ev: ModalityEvidence, min_reliability: float = MIN_RELIABILITY) -> Label | None:
     """The label a channel clearly shows, or None (absent, unreliable or undecided)."""
     return clear_label(ev) if ev.reliability >= min_reliability else None

@@ -224,7 +224,7 @@ def off_reading(continuation: str, section: str, cues: dict[str, Any]) -> list[s
     words that express one are not read as another alone: "the face looks mostly sad ..., which
     suggests that it has a neutral expression" names a label the face gives 0.22, and passes over
     the one the sentence has just stated."""
-    from ..evidence.fusion import fits, unpleasant_pair
+    from ..evidence.fusion import fits, pair_shown
     from .cueview import CueView
 
     channel = _SECTION_CHANNEL.get(section)
@@ -262,8 +262,7 @@ def off_reading(continuation: str, section: str, cues: dict[str, Any]) -> list[s
     out = [m.word for m, lab in mentions if lab and not m.negated and unshown(m.word, lab)] + out
     expressed = (fusion.get("expressed") or {}).get(channel) if channel != "voice" else None
     asserted = [(m.word, lab) for m, lab in mentions if lab and not m.negated]
-    pair = unpleasant_pair((evidence.get("scores") or {})) if expressed else None
-    shown = set(pair) if pair and expressed in pair else {expressed}  # rule 4b: either of the two is its reading
+    shown = set(pair_shown(evidence.get("scores") or {}, expressed) or {expressed})  # rule 4b: either of two
     if expressed and asserted and not shown & {lab for _, lab in asserted}:
         # "the face looks mostly sad ..., which suggests that it has a neutral expression": each
         # word is backed (the face read neutral 0.22, sad 0.34), the reading passed over
